@@ -1,0 +1,46 @@
+// One error class for the whole package, with a stable machine-readable code.
+// The native addon builds its errors with this same constructor (handed over
+// once in binding.ts), so JS and native failures look identical to callers.
+
+export const ErrorCodes = [
+  'E_SHAPE', // shapes do not agree, or a dimension is out of range
+  'E_DTYPE', // wrong element type, or data that is not the matching typed array
+  'E_ATTR', // attribute missing, unknown, of the wrong type or with a bad value
+  'E_ARITY', // wrong number of inputs
+  'E_INDEX', // an index (Gather, Slice, axis) is out of range
+  'E_VALUE', // data the op cannot accept (integer division by zero, ...)
+  'E_UNSUPPORTED_OP', // the engine has no such op
+  'E_ISA_UNAVAILABLE', // unknown instruction set, or one this CPU lacks
+  'E_THREADS', // bad thread count
+  'E_TOO_LARGE', // a tensor over the engine's size limits, or out of memory
+  'E_FPENV', // the strict floating-point environment could not be set
+  'E_ARG', // a JS argument of the wrong kind (not an op-level problem)
+  'E_NATIVE_MISSING', // the compiled addon could not be loaded
+  'E_INTERNAL', // a bug in the engine
+] as const;
+
+export type ErrorCode = (typeof ErrorCodes)[number];
+
+export class AivmError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'AivmError';
+    this.code = code;
+  }
+}
+
+/** Uniform message for a bad JS argument: what it is, what was expected, what came. */
+export function invalidArgument(name: string, expected: string, actual: unknown): AivmError {
+  return new AivmError('E_ARG', `Expected ${expected} for ${name} but received ${describe(actual)}`);
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,141 @@
+// ISA selection and single-op execution.
+#include "aivm/engine.h"
+
+#include <cstdlib>
+#include <thread>
+
+#include "core/fpenv.h"
+#include "core/op.h"
+#include "core/thread_pool.h"
+#include "cpu/features.h"
+#include "cpu/isa_tables.h"
+
+namespace aivm {
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::SCALAR: return "scalar";
+    case Isa::AVX2: return "avx2";
+    case Isa::AVX512: return "avx512";
+    case Isa::NEON: return "neon";
+  }
+  return "unknown";
+}
+
+std::vector<Isa> available_isas() {
+  cpu::CpuFeatures f = cpu::detect_cpu_features();
+  std::vector<Isa> out{Isa::SCALAR};
+#if defined(AIVM_HAVE_AVX2)
+  if (f.avx2_fma) out.push_back(Isa::AVX2);
+#endif
+#if defined(AIVM_HAVE_AVX512)
+  if (f.avx512f) out.push_back(Isa::AVX512);
+#endif
+#if defined(AIVM_HAVE_NEON)
+  if (f.neon) out.push_back(Isa::NEON);
+#endif
+  (void)f;
+  return out;
+}
+
+static std::string available_list() {
+  std::string s;
+  for (Isa i : available_isas()) s += (s.empty() ? "" : ", ") + std::string(isa_name(i));
+  return s;
+}
+
+Isa resolve_isa(const std::string& name) {
+  for (Isa i : available_isas()) {
+    if (name == isa_name(i)) return i;
+  }
+  bool known = name == "scalar" || name == "avx2" || name == "avx512" || name == "neon";
+  throw Error(ErrorCode::E_ISA_UNAVAILABLE,
+              std::string("isa '") + name + "' " +
+                  (known ? "is not available on this CPU or build" : "is unknown") +
+                  "; available: " + available_list());
+}
+
+Isa default_isa() {
+  const char* env = std::getenv("AIVM_ISA");
+  if (env && *env) return resolve_isa(env);
+  return available_isas().back();
+}
+
+static const OpTable& table_for(Isa isa) {
+  switch (isa) {
+#if defined(AIVM_HAVE_AVX2)
+    case Isa::AVX2: return cpu::avx2::op_table();
+#endif
+#if defined(AIVM_HAVE_AVX512)
+    case Isa::AVX512: return cpu::avx512::op_table();
+#endif
+#if defined(AIVM_HAVE_NEON)
+    case Isa::NEON: return cpu::neon::op_table();
+#endif
+    default: return cpu::scalar::op_table();
+  }
+}
+
+std::vector<std::string> op_names() { return cpu::scalar::op_table().names(); }
+
+const Tensor& OpContext::input(size_t i) const {
+  if (i >= inputs.size() || inputs[i] == nullptr) {
+    fail(ErrorCode::E_ARITY, op, "input " + std::to_string(i) + " is required");
+  }
+  return *inputs[i];
+}
+
+void OpContext::parallel_for(int64_t n, int64_t min_chunk,
+                             const std::function<void(int64_t, int64_t)>& body) const {
+  pool->parallel_for(n, min_chunk, threads, body);
+}
+
+Engine::Engine() : pool_(new ThreadPool()) {}
+Engine::~Engine() = default;
+
+int Engine::hardware_threads() const {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : int(n);
+}
+
+std::vector<Tensor> Engine::run_op(const std::string& name, const std::vector<const Tensor*>& inputs,
+                                   const Attrs& attrs, Isa isa, int threads) {
+  if (threads < 1 || threads > kMaxThreads) {
+    throw Error(ErrorCode::E_THREADS, "threads must be an integer in [1, " + std::to_string(kMaxThreads) +
+                                          "], got " + std::to_string(threads));
+  }
+  const OpKernel* kernel = table_for(isa).find(name);
+  if (!kernel) fail(ErrorCode::E_UNSUPPORTED_OP, name, "no such op in engine " + std::string(kEngineVersion));
+  const char* op = kernel->name.c_str();
+  int n = int(inputs.size());
+  if (n < kernel->min_inputs || n > kernel->max_inputs) {
+    fail(ErrorCode::E_ARITY, op, "expects " + std::to_string(kernel->min_inputs) +
+                                     (kernel->max_inputs != kernel->min_inputs
+                                          ? " to " + std::to_string(kernel->max_inputs)
+                                          : std::string()) +
+                                     " inputs, got " + std::to_string(n));
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i]) checked_numel(inputs[i]->shape, op, "input " + std::to_string(i));
+  }
+  for (const auto& kv : attrs.all()) {
+    bool known = false;
+    for (const auto& a : kernel->attrs) known = known || a == kv.first;
+    if (!known) fail(ErrorCode::E_ATTR, op, "unknown attribute '" + kv.first + "'");
+  }
+  enter_strict_fpenv();
+  OpContext ctx{op, inputs, attrs, pool_.get(), threads};
+  std::vector<OutputSpec> specs = kernel->infer(ctx);
+  std::vector<Tensor> outputs;
+  outputs.reserve(specs.size());
+  for (const auto& s : specs) outputs.push_back(make_tensor(s.dtype, s.shape, op));
+  kernel->compute(ctx, outputs);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (!guards_intact(outputs[i])) {
+      fail(ErrorCode::E_INTERNAL, op, "kernel wrote outside output " + std::to_string(i) + " (guard bytes changed)");
+    }
+  }
+  return outputs;
+}
+
+}  // namespace aivm

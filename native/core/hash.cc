@@ -1,0 +1,180 @@
+// Keccak-256 (the original Keccak padding used by Ethereum, not SHA3-256) and
+// the canonical tensor encoding of docs/HASHING.md.
+#include "aivm/hash.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace aivm {
+
+namespace {
+
+constexpr uint64_t kRoundConstants[24] = {
+    0x0000000000000001ull, 0x0000000000008082ull, 0x800000000000808Aull, 0x8000000080008000ull,
+    0x000000000000808Bull, 0x0000000080000001ull, 0x8000000080008081ull, 0x8000000000008009ull,
+    0x000000000000008Aull, 0x0000000000000088ull, 0x0000000080008009ull, 0x000000008000000Aull,
+    0x000000008000808Bull, 0x800000000000008Bull, 0x8000000000008089ull, 0x8000000000008003ull,
+    0x8000000000008002ull, 0x8000000000000080ull, 0x000000000000800Aull, 0x800000008000000Aull,
+    0x8000000080008081ull, 0x8000000000008080ull, 0x0000000080000001ull, 0x8000000080008008ull};
+
+constexpr int kRotations[25] = {0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43,
+                                25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14};
+
+inline uint64_t rotl(uint64_t x, int n) { return n == 0 ? x : (x << n) | (x >> (64 - n)); }
+
+void keccak_f1600(uint64_t a[25]) {
+  for (int round = 0; round < 24; ++round) {
+    uint64_t c[5], d[5], b[25];
+    for (int x = 0; x < 5; ++x) c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
+    for (int x = 0; x < 5; ++x) d[x] = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);
+    for (int i = 0; i < 25; ++i) a[i] ^= d[i % 5];
+    // rho and pi: b[y, 2x+3y] = rot(a[x, y])
+    for (int x = 0; x < 5; ++x) {
+      for (int y = 0; y < 5; ++y) {
+        b[y + 5 * ((2 * x + 3 * y) % 5)] = rotl(a[x + 5 * y], kRotations[x + 5 * y]);
+      }
+    }
+    // chi
+    for (int y = 0; y < 5; ++y) {
+      for (int x = 0; x < 5; ++x) {
+        a[x + 5 * y] = b[x + 5 * y] ^ (~b[(x + 1) % 5 + 5 * y] & b[(x + 2) % 5 + 5 * y]);
+      }
+    }
+    a[0] ^= kRoundConstants[round];  // iota
+  }
+}
+
+// Incremental absorber so large tensors are hashed without building one buffer.
+class Keccak256 {
+ public:
+  void update(const uint8_t* p, size_t n) {
+    while (n > 0) {
+      size_t take = std::min(n, kRate - fill_);
+      std::memcpy(block_ + fill_, p, take);
+      fill_ += take;
+      p += take;
+      n -= take;
+      if (fill_ == kRate) absorb();
+    }
+  }
+  Hash32 finish() {
+    std::memset(block_ + fill_, 0, kRate - fill_);
+    block_[fill_] ^= 0x01;  // Keccak padding (SHA-3 would use 0x06)
+    block_[kRate - 1] ^= 0x80;
+    absorb();
+    Hash32 out;
+    for (int i = 0; i < 4; ++i) {
+      for (int j = 0; j < 8; ++j) out[size_t(8 * i + j)] = uint8_t(state_[i] >> (8 * j));
+    }
+    return out;
+  }
+
+ private:
+  static constexpr size_t kRate = 136;  // 1088-bit rate for a 256-bit output
+  void absorb() {
+    for (size_t i = 0; i < kRate / 8; ++i) {
+      uint64_t lane = 0;
+      for (int j = 0; j < 8; ++j) lane |= uint64_t(block_[8 * i + size_t(j)]) << (8 * j);
+      state_[i] ^= lane;
+    }
+    keccak_f1600(state_);
+    fill_ = 0;
+  }
+  uint64_t state_[25] = {};
+  uint8_t block_[kRate] = {};
+  size_t fill_ = 0;
+};
+
+void put_u32(std::vector<uint8_t>& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(uint8_t(v >> (8 * i)));
+}
+void put_u64(std::vector<uint8_t>& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(uint8_t(v >> (8 * i)));
+}
+
+constexpr char kMagic[8] = {'A', 'I', 'V', 'M', 'T', 'N', 'S', '1'};
+
+// Header of the encoding: magic, tensor count; per tensor: dtype tag, rank, dims.
+// The data bytes follow each tensor's header; see docs/HASHING.md.
+void encode_header(std::vector<uint8_t>& out, const Tensor& t) {
+  put_u32(out, uint32_t(t.dtype));
+  put_u32(out, uint32_t(t.rank()));
+  for (int64_t d : t.shape) put_u64(out, uint64_t(d));
+}
+
+// Data in little-endian order (this engine only builds for little-endian
+// targets), every float NaN replaced by the canonical quiet NaN 0x7FC00000,
+// booleans as one byte 0 or 1.
+template <class Sink> void encode_data(const Tensor& t, Sink&& sink) {
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "aivm hashing assumes a little-endian host");
+  int64_t n = t.numel();
+  uint8_t chunk[4096];
+  size_t fill = 0;
+  auto flush = [&] {
+    sink(chunk, fill);
+    fill = 0;
+  };
+  if (t.dtype == DType::F32) {
+    const uint32_t* p = static_cast<const uint32_t*>(t.data);
+    for (int64_t i = 0; i < n; ++i) {
+      uint32_t bits = p[i];
+      if ((bits & 0x7F800000u) == 0x7F800000u && (bits & 0x007FFFFFu) != 0) bits = 0x7FC00000u;
+      std::memcpy(chunk + fill, &bits, 4);
+      fill += 4;
+      if (fill == sizeof(chunk)) flush();
+    }
+  } else if (t.dtype == DType::BOOL) {
+    const uint8_t* p = static_cast<const uint8_t*>(t.data);
+    for (int64_t i = 0; i < n; ++i) {
+      chunk[fill++] = p[i] ? 1 : 0;
+      if (fill == sizeof(chunk)) flush();
+    }
+  } else {
+    sink(static_cast<const uint8_t*>(t.data), t.nbytes());
+  }
+  if (fill) flush();
+}
+
+}  // namespace
+
+Hash32 keccak256(const uint8_t* data, size_t size) {
+  Keccak256 k;
+  k.update(data, size);
+  return k.finish();
+}
+
+std::vector<uint8_t> encode_tensors(const std::vector<const Tensor*>& tensors) {
+  std::vector<uint8_t> out(kMagic, kMagic + 8);
+  put_u32(out, uint32_t(tensors.size()));
+  for (const Tensor* t : tensors) {
+    encode_header(out, *t);
+    encode_data(*t, [&](const uint8_t* p, size_t n) { out.insert(out.end(), p, p + n); });
+  }
+  return out;
+}
+
+Hash32 hash_tensors(const std::vector<const Tensor*>& tensors) {
+  Keccak256 k;
+  std::vector<uint8_t> header(kMagic, kMagic + 8);
+  put_u32(header, uint32_t(tensors.size()));
+  k.update(header.data(), header.size());
+  for (const Tensor* t : tensors) {
+    header.clear();
+    encode_header(header, *t);
+    k.update(header.data(), header.size());
+    encode_data(*t, [&](const uint8_t* p, size_t n) { k.update(p, n); });
+  }
+  return k.finish();
+}
+
+std::string hex(const Hash32& h) {
+  static const char* digits = "0123456789abcdef";
+  std::string s = "0x";
+  for (uint8_t b : h) {
+    s += digits[b >> 4];
+    s += digits[b & 15];
+  }
+  return s;
+}
+
+}  // namespace aivm

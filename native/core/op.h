@@ -1,0 +1,73 @@
+// The op interface every backend implements. An op is two functions: infer
+// (validate inputs and attributes, return output dtypes and shapes, allocate
+// nothing) and compute (fill preallocated outputs). Keeping them apart lets the
+// runtime plan memory before running and refuse oversized runs early.
+#pragma once
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "aivm/attrs.h"
+#include "aivm/error.h"
+#include "aivm/tensor.h"
+
+namespace aivm {
+
+class ThreadPool;
+
+struct OutputSpec {
+  DType dtype;
+  Shape shape;
+};
+
+struct OpContext {
+  const char* op;
+  const std::vector<const Tensor*>& inputs;
+  const Attrs& attrs;
+  ThreadPool* pool;
+  int threads;
+
+  size_t num_inputs() const { return inputs.size(); }
+  // Throws E_ARITY when input i is missing.
+  const Tensor& input(size_t i) const;
+  // nullptr when input i was omitted (ONNX optional inputs).
+  const Tensor* optional(size_t i) const { return i < inputs.size() ? inputs[i] : nullptr; }
+
+  // Splits [0, n) into contiguous chunks run on the engine threads. Callers may
+  // only split independent outputs: a chunk never shares a reduction with another.
+  void parallel_for(int64_t n, int64_t min_chunk,
+                    const std::function<void(int64_t, int64_t)>& body) const;
+};
+
+using InferFn = std::vector<OutputSpec> (*)(const OpContext&);
+using ComputeFn = void (*)(const OpContext&, std::vector<Tensor>&);
+
+struct OpKernel {
+  std::string name;
+  int min_inputs;
+  int max_inputs;
+  std::vector<std::string> attrs;  // every attribute the op accepts
+  InferFn infer;
+  ComputeFn compute;
+};
+
+// One table per ISA; every table holds the same op names (checked by tests).
+class OpTable {
+ public:
+  void add(OpKernel kernel) { kernels_[kernel.name] = std::move(kernel); }
+  const OpKernel* find(const std::string& name) const {
+    auto it = kernels_.find(name);
+    return it == kernels_.end() ? nullptr : &it->second;
+  }
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    for (const auto& kv : kernels_) out.push_back(kv.first);
+    return out;
+  }
+
+ private:
+  std::map<std::string, OpKernel> kernels_;
+};
+
+}  // namespace aivm

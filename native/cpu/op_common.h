@@ -1,0 +1,134 @@
+// Helpers shared by the op families of one ISA. Compiled into each ISA's
+// namespace, so a helper's AVX-512 copy can never be linked into the scalar path.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "aivm/error.h"
+#include "core/op.h"
+#include "core/shape_util.h"
+#include "cpu/isa.h"
+
+namespace aivm::cpu::AIVM_ISA_NS {
+
+// Work below this many elements per chunk is not worth a thread hand-off.
+constexpr int64_t kMinChunkElements = 16384;
+
+inline void require_dtype(const OpContext& ctx, size_t i, DType expected, const char* role) {
+  const Tensor& t = ctx.input(i);
+  if (t.dtype != expected) {
+    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input ") + std::to_string(i) + " (" + role + ") must be " +
+                                         dtype_name(expected) + ", got " + dtype_name(t.dtype));
+  }
+}
+
+inline void require_rank(const OpContext& ctx, size_t i, int min_rank, int max_rank, const char* role) {
+  const Tensor& t = ctx.input(i);
+  if (t.rank() < min_rank || t.rank() > max_rank) {
+    fail(ErrorCode::E_SHAPE, ctx.op, std::string("input ") + std::to_string(i) + " (" + role + ") must have rank " +
+                                         (min_rank == max_rank ? std::to_string(min_rank)
+                                                               : std::to_string(min_rank) + " to " +
+                                                                     std::to_string(max_rank)) +
+                                         ", got shape " + shape_str(t.shape));
+  }
+}
+
+// ---- The canonical reductions of docs/NUMERICS.md --------------------------
+
+// Number of strided partial sums in every wide float sum. Fixed by the numerics
+// version: 16 lanes are one AVX-512 register or two AVX2 registers, and scalar
+// code emulates them exactly.
+constexpr int kSumLanes = 16;
+
+// Sum of x[0], x[stride], ..., x[(n-1)*stride]: element i goes to partial sum
+// i % 16 (in increasing i), the partials start at -0 (the exact additive
+// identity) and are combined by the fixed tree (j += j+8, j += j+4, j += j+2,
+// j += j+1). An empty sum is +0.
+inline float canonical_sum(const float* x, int64_t n, int64_t stride) {
+  if (n == 0) return 0.0f;
+  float acc[kSumLanes];
+  for (int j = 0; j < kSumLanes; ++j) acc[j] = -0.0f;
+  int64_t i = 0;
+  if (stride == 1) {
+    for (; i + kSumLanes <= n; i += kSumLanes) {
+      for (int j = 0; j < kSumLanes; ++j) acc[j] += x[i + j];
+    }
+  } else {
+    for (; i + kSumLanes <= n; i += kSumLanes) {
+      for (int j = 0; j < kSumLanes; ++j) acc[j] += x[(i + j) * stride];
+    }
+  }
+  for (int j = 0; i < n; ++i, ++j) acc[j] += x[i * stride];
+  for (int w = kSumLanes / 2; w >= 1; w /= 2) {
+    for (int j = 0; j < w; ++j) acc[j] += acc[j + w];
+  }
+  return acc[0];
+}
+
+// max and min with one definition on every CPU: NaN wins (returned as the
+// canonical quiet NaN), and +0 is greater than -0. With these rules both are
+// associative and commutative, so reduction order cannot matter.
+inline float canonical_nan() {
+  uint32_t bits = 0x7FC00000u;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+inline bool sign_bit(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, 4);
+  return bits >> 31;
+}
+
+inline float max_f32(float a, float b) {
+  if (a != a || b != b) return canonical_nan();
+  if (a == b) return sign_bit(a) ? b : a;  // only differs for +0 / -0
+  return a > b ? a : b;
+}
+
+inline float min_f32(float a, float b) {
+  if (a != a || b != b) return canonical_nan();
+  if (a == b) return sign_bit(a) ? a : b;
+  return a < b ? a : b;
+}
+
+// ---- Broadcasting ----------------------------------------------------------
+
+// Walks an output shape row by row (a row = the innermost dimension) and gives
+// each input's element offset at the start of the row and its inner stride
+// (0 when that input is broadcast along the innermost dimension).
+class BroadcastRows {
+ public:
+  BroadcastRows(const Shape& out, const std::vector<const Shape*>& inputs) : out_(out) {
+    rank_ = int(out.size());
+    inner_ = rank_ == 0 ? 1 : out[size_t(rank_ - 1)];
+    for (const Shape* s : inputs) strides_.push_back(broadcast_strides(*s, out));
+  }
+  int64_t inner() const { return inner_; }
+  int64_t rows() const {
+    int64_t n = 1;
+    for (int i = 0; i + 1 < rank_; ++i) n *= out_[size_t(i)];
+    return inner_ == 0 ? 0 : n;
+  }
+  int64_t inner_stride(size_t input) const { return rank_ == 0 ? 0 : strides_[input][size_t(rank_ - 1)]; }
+  int64_t row_offset(size_t input, int64_t row) const {
+    int64_t off = 0;
+    for (int d = rank_ - 2; d >= 0; --d) {
+      int64_t dim = out_[size_t(d)];
+      off += (row % dim) * strides_[input][size_t(d)];
+      row /= dim;
+    }
+    return off;
+  }
+
+ private:
+  Shape out_;
+  int rank_ = 0;
+  int64_t inner_ = 1;
+  std::vector<std::vector<int64_t>> strides_;
+};
+
+}  // namespace aivm::cpu::AIVM_ISA_NS

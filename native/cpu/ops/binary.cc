@@ -1,0 +1,237 @@
+// Broadcasting binary ops (Add, Sub, Mul, Div, Pow), comparisons (Equal, Less,
+// Greater) and the ternary Where. Each output element is one IEEE operation on
+// its two inputs, so SIMD width and threads cannot change a bit.
+#include <cstdint>
+#include <type_traits>
+
+#include "cpu/op_common.h"
+#include "cpu/op_families.h"
+#include "math/transcendental.h"
+
+namespace aivm::cpu::AIVM_ISA_NS {
+namespace {
+
+// Applies f elementwise over the broadcast of a and b into out.
+template <class Ta, class Tb, class To, class F>
+void apply_broadcast(const OpContext& ctx, const Tensor& a, const Tensor& b, Tensor& out, F f) {
+  const Ta* pa = a.ptr<Ta>();
+  const Tb* pb = b.ptr<Tb>();
+  To* po = out.ptr<To>();
+  if (a.shape == out.shape && b.shape == out.shape) {
+    ctx.parallel_for(out.numel(), kMinChunkElements, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
+    });
+    return;
+  }
+  BroadcastRows rows(out.shape, {&a.shape, &b.shape});
+  int64_t inner = rows.inner();
+  int64_t sa = rows.inner_stride(0), sb = rows.inner_stride(1);
+  int64_t min_rows = inner >= kMinChunkElements ? 1 : kMinChunkElements / (inner ? inner : 1);
+  ctx.parallel_for(rows.rows(), min_rows, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const Ta* ra = pa + rows.row_offset(0, r);
+      const Tb* rb = pb + rows.row_offset(1, r);
+      To* ro = po + r * inner;
+      if (sa == 1 && sb == 1) {
+        for (int64_t i = 0; i < inner; ++i) ro[i] = f(ra[i], rb[i]);
+      } else if (sa == 1) {
+        Tb bv = rb[0];
+        for (int64_t i = 0; i < inner; ++i) ro[i] = f(ra[i], bv);
+      } else if (sb == 1) {
+        Ta av = ra[0];
+        for (int64_t i = 0; i < inner; ++i) ro[i] = f(av, rb[i]);
+      } else {
+        for (int64_t i = 0; i < inner; ++i) ro[i] = f(ra[0], rb[0]);
+      }
+    }
+  });
+}
+
+// Integer arithmetic wraps modulo 2^bits (two's complement), computed unsigned
+// so it is defined behaviour in C++.
+template <class T> T wrap_add(T a, T b) { using U = std::make_unsigned_t<T>; return T(U(a) + U(b)); }
+template <class T> T wrap_sub(T a, T b) { using U = std::make_unsigned_t<T>; return T(U(a) - U(b)); }
+template <class T> T wrap_mul(T a, T b) { using U = std::make_unsigned_t<T>; return T(U(a) * U(b)); }
+
+// Truncating integer division; MIN / -1 wraps to MIN; x / 0 is refused before running.
+template <class T> T int_div(T a, T b) {
+  if (b == -1) return wrap_sub<T>(T(0), a);
+  return T(a / b);
+}
+
+template <class T> void check_no_zero_divisor(const OpContext& ctx, const Tensor& b) {
+  const T* p = b.ptr<T>();
+  for (int64_t i = 0, n = b.numel(); i < n; ++i) {
+    if (p[i] == 0) fail(ErrorCode::E_VALUE, ctx.op, "integer division by zero (input 1, element " + std::to_string(i) + ")");
+  }
+}
+
+enum class Arith { ADD, SUB, MUL, DIV };
+
+template <Arith K> std::vector<OutputSpec> infer_arith(const OpContext& ctx) {
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  if (a.dtype == DType::BOOL) {
+    fail(ErrorCode::E_DTYPE, ctx.op, "input 0 (A) must be float32, int32 or int64, got bool");
+  }
+  if (b.dtype != a.dtype) {
+    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 1 (B) must have the dtype of input 0 (") +
+                                         dtype_name(a.dtype) + "), got " + dtype_name(b.dtype));
+  }
+  return {{a.dtype, broadcast_shapes(ctx.op, a.shape, b.shape)}};
+}
+
+template <Arith K, class T> T arith(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if constexpr (K == Arith::ADD) return a + b;
+    if constexpr (K == Arith::SUB) return a - b;
+    if constexpr (K == Arith::MUL) return a * b;
+    if constexpr (K == Arith::DIV) return a / b;
+  } else {
+    if constexpr (K == Arith::ADD) return wrap_add(a, b);
+    if constexpr (K == Arith::SUB) return wrap_sub(a, b);
+    if constexpr (K == Arith::MUL) return wrap_mul(a, b);
+    if constexpr (K == Arith::DIV) return int_div(a, b);
+  }
+}
+
+template <Arith K> void compute_arith(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  switch (a.dtype) {
+    case DType::F32:
+      apply_broadcast<float, float, float>(ctx, a, b, out[0], arith<K, float>);
+      break;
+    case DType::I64:
+      if (K == Arith::DIV) check_no_zero_divisor<int64_t>(ctx, b);
+      apply_broadcast<int64_t, int64_t, int64_t>(ctx, a, b, out[0], arith<K, int64_t>);
+      break;
+    case DType::I32:
+      if (K == Arith::DIV) check_no_zero_divisor<int32_t>(ctx, b);
+      apply_broadcast<int32_t, int32_t, int32_t>(ctx, a, b, out[0], arith<K, int32_t>);
+      break;
+    default:
+      fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
+// Pow: float32 base; float32, int32 or int64 exponent (integers converted to
+// float32 first, rounding to nearest even), result by math::pow_f32.
+std::vector<OutputSpec> infer_pow(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::F32, "X");
+  const Tensor& y = ctx.input(1);
+  if (y.dtype == DType::BOOL) fail(ErrorCode::E_DTYPE, ctx.op, "input 1 (Y) must be float32, int32 or int64, got bool");
+  return {{DType::F32, broadcast_shapes(ctx.op, ctx.input(0).shape, y.shape)}};
+}
+
+void compute_pow(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& x = ctx.input(0);
+  const Tensor& y = ctx.input(1);
+  auto pw = [](float a, float b) { return math::pow_f32(a, b); };
+  switch (y.dtype) {
+    case DType::F32: apply_broadcast<float, float, float>(ctx, x, y, out[0], pw); break;
+    case DType::I64:
+      apply_broadcast<float, int64_t, float>(ctx, x, y, out[0],
+                                             [](float a, int64_t b) { return math::pow_f32(a, float(b)); });
+      break;
+    case DType::I32:
+      apply_broadcast<float, int32_t, float>(ctx, x, y, out[0],
+                                             [](float a, int32_t b) { return math::pow_f32(a, float(b)); });
+      break;
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
+enum class Cmp { EQ, LT, GT };
+
+template <Cmp K> std::vector<OutputSpec> infer_cmp(const OpContext& ctx) {
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  if (K != Cmp::EQ && a.dtype == DType::BOOL) {
+    fail(ErrorCode::E_DTYPE, ctx.op, "input 0 (A) must be float32, int32 or int64, got bool");
+  }
+  if (b.dtype != a.dtype) {
+    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 1 (B) must have the dtype of input 0 (") +
+                                         dtype_name(a.dtype) + "), got " + dtype_name(b.dtype));
+  }
+  return {{DType::BOOL, broadcast_shapes(ctx.op, a.shape, b.shape)}};
+}
+
+// IEEE comparisons: NaN compares false with everything, -0 == +0.
+template <Cmp K, class T> uint8_t compare(T a, T b) {
+  if constexpr (K == Cmp::EQ) return a == b;
+  if constexpr (K == Cmp::LT) return a < b;
+  if constexpr (K == Cmp::GT) return a > b;
+}
+
+template <Cmp K> void compute_cmp(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  switch (a.dtype) {
+    case DType::F32: apply_broadcast<float, float, uint8_t>(ctx, a, b, out[0], compare<K, float>); break;
+    case DType::I64: apply_broadcast<int64_t, int64_t, uint8_t>(ctx, a, b, out[0], compare<K, int64_t>); break;
+    case DType::I32: apply_broadcast<int32_t, int32_t, uint8_t>(ctx, a, b, out[0], compare<K, int32_t>); break;
+    case DType::BOOL: apply_broadcast<uint8_t, uint8_t, uint8_t>(ctx, a, b, out[0], compare<K, uint8_t>); break;
+  }
+}
+
+// Where(condition, X, Y): X where condition is true, else Y; three-way broadcast.
+std::vector<OutputSpec> infer_where(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::BOOL, "condition");
+  const Tensor& x = ctx.input(1);
+  const Tensor& y = ctx.input(2);
+  if (y.dtype != x.dtype) {
+    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 2 (Y) must have the dtype of input 1 (") +
+                                         dtype_name(x.dtype) + "), got " + dtype_name(y.dtype));
+  }
+  Shape s = broadcast_shapes(ctx.op, ctx.input(0).shape, x.shape);
+  return {{x.dtype, broadcast_shapes(ctx.op, s, y.shape)}};
+}
+
+template <class T> void where_typed(const OpContext& ctx, Tensor& out) {
+  const Tensor& c = ctx.input(0);
+  const Tensor& x = ctx.input(1);
+  const Tensor& y = ctx.input(2);
+  BroadcastRows rows(out.shape, {&c.shape, &x.shape, &y.shape});
+  int64_t inner = rows.inner();
+  int64_t sc = rows.inner_stride(0), sx = rows.inner_stride(1), sy = rows.inner_stride(2);
+  const uint8_t* pc = c.ptr<uint8_t>();
+  const T* px = x.ptr<T>();
+  const T* py = y.ptr<T>();
+  T* po = out.ptr<T>();
+  int64_t min_rows = inner >= kMinChunkElements ? 1 : kMinChunkElements / (inner ? inner : 1);
+  ctx.parallel_for(rows.rows(), min_rows, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const uint8_t* rc = pc + rows.row_offset(0, r);
+      const T* rx = px + rows.row_offset(1, r);
+      const T* ry = py + rows.row_offset(2, r);
+      T* ro = po + r * inner;
+      for (int64_t i = 0; i < inner; ++i) ro[i] = rc[i * sc] ? rx[i * sx] : ry[i * sy];
+    }
+  });
+}
+
+void compute_where(const OpContext& ctx, std::vector<Tensor>& out) {
+  switch (out[0].dtype) {
+    case DType::F32: where_typed<float>(ctx, out[0]); break;
+    case DType::I64: where_typed<int64_t>(ctx, out[0]); break;
+    case DType::I32: where_typed<int32_t>(ctx, out[0]); break;
+    case DType::BOOL: where_typed<uint8_t>(ctx, out[0]); break;
+  }
+}
+
+}  // namespace
+
+void register_binary(OpTable& t) {
+  t.add({"Add", 2, 2, {}, infer_arith<Arith::ADD>, compute_arith<Arith::ADD>});
+  t.add({"Sub", 2, 2, {}, infer_arith<Arith::SUB>, compute_arith<Arith::SUB>});
+  t.add({"Mul", 2, 2, {}, infer_arith<Arith::MUL>, compute_arith<Arith::MUL>});
+  t.add({"Div", 2, 2, {}, infer_arith<Arith::DIV>, compute_arith<Arith::DIV>});
+  t.add({"Pow", 2, 2, {}, infer_pow, compute_pow});
+  t.add({"Equal", 2, 2, {}, infer_cmp<Cmp::EQ>, compute_cmp<Cmp::EQ>});
+  t.add({"Less", 2, 2, {}, infer_cmp<Cmp::LT>, compute_cmp<Cmp::LT>});
+  t.add({"Greater", 2, 2, {}, infer_cmp<Cmp::GT>, compute_cmp<Cmp::GT>});
+  t.add({"Where", 3, 3, {}, infer_where, compute_where});
+}
+
+}  // namespace aivm::cpu::AIVM_ISA_NS

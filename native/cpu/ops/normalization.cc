@@ -1,0 +1,374 @@
+// Softmax, LogSoftmax, LayerNormalization and BatchNormalization (inference).
+// Every float sum over a normalized slice is op_common's canonical_sum (16
+// strided partials, fixed tree), so SIMD width, threads and batch size cannot
+// change a bit: threads split independent slices only, SIMD lanes run either
+// along one contiguous slice (inside canonical_sum) or across independent
+// slices that each keep their own 16 partials in the canonical element->partial
+// mapping. The exact operation sequences are in docs/numerics/normalization.md.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cpu/op_common.h"
+#include "cpu/op_families.h"
+#include "math/transcendental.h"
+
+// GCC's -O2 "very cheap" vectorizer cost model refuses every loop whose trip
+// count is not a known multiple of the vector width (it allows no scalar
+// epilogue and no runtime alias check), i.e. every row loop here. The dynamic
+// model only changes WHICH loops are vectorized: with -ffp-contract=off and no
+// fast-math a vectorized loop performs the same IEEE operations on the same
+// operands (float reductions stay in order), so no output bit can change.
+// Placed after the includes so it applies to this file's own functions only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("vect-cost-model=dynamic")
+#endif
+
+namespace aivm::cpu::AIVM_ISA_NS {
+namespace {
+
+// ---- Slice maximum with max_f32's rules, written so it vectorizes ----------
+// max_f32 is associative and commutative (NaN wins, +0 > -0), so the order of
+// the comparisons cannot matter. Floats are mapped to int32 keys whose signed
+// order is the float order with -0 < +0 (a negative float's magnitude bits are
+// flipped); the maximum key maps back to the maximum float. NaNs are detected
+// separately and give the canonical NaN, exactly as max_f32 does.
+inline int32_t order_key(float x) {
+  int32_t b;
+  std::memcpy(&b, &x, 4);
+  return b ^ ((b >> 31) & 0x7FFFFFFF);
+}
+inline float from_order_key(int32_t k) {
+  int32_t b = k ^ ((k >> 31) & 0x7FFFFFFF);
+  float x;
+  std::memcpy(&x, &b, 4);
+  return x;
+}
+inline int32_t nan_flag(float x) {
+  uint32_t b;
+  std::memcpy(&b, &x, 4);
+  return (b & 0x7FFFFFFFu) > 0x7F800000u ? 1 : 0;
+}
+
+// Maximum of x[0..n), n >= 1, contiguous.
+float row_max(const float* x, int64_t n) {
+  int32_t kmax = INT32_MIN;
+  int32_t nan = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    int32_t k = order_key(x[i]);
+    kmax = k > kmax ? k : kmax;
+    nan |= nan_flag(x[i]);
+  }
+  return nan ? canonical_nan() : from_order_key(kmax);
+}
+
+// Every NaN an op writes is the canonical quiet NaN: which NaN operand an x86
+// instruction propagates depends on operand order, which the compiler may
+// commute differently in scalar and vector code.
+inline float canon(float v) { return v != v ? canonical_nan() : v; }
+
+// ---- Softmax / LogSoftmax -----------------------------------------------------
+
+// Number of independent strided slices processed together when the softmax
+// axis is not the innermost one (their data is contiguous across the tile).
+constexpr int64_t kSliceTile = 64;
+
+std::vector<OutputSpec> infer_softmax(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::F32, "input");
+  require_rank(ctx, 0, 1, kMaxRank, "input");
+  const Tensor& x = ctx.input(0);
+  normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", -1), x.rank());
+  return {{DType::F32, x.shape}};
+}
+
+// One contiguous slice: y = softmax(x) or log_softmax(x).
+template <bool LOG> void softmax_row(const float* x, float* y, int64_t n) {
+  const float m = row_max(x, n);
+  for (int64_t i = 0; i < n; ++i) y[i] = math::exp_f32(x[i] - m);
+  const float s = canonical_sum(y, n, 1);
+  if (LOG) {
+    const float ls = math::log_f32(s);
+    for (int64_t i = 0; i < n; ++i) y[i] = canon((x[i] - m) - ls);
+  } else {
+    for (int64_t i = 0; i < n; ++i) y[i] = canon(y[i] / s);
+  }
+}
+
+// w independent slices (w <= kSliceTile) of length n, slice p's element k at
+// x[k * stride + p]. Each slice gets exactly softmax_row's operations: its
+// own maximum, exp, canonical sum (partial k % 16, same tree) and division.
+template <bool LOG> void softmax_tile(const float* x, float* y, int64_t n, int64_t stride, int64_t w) {
+  int32_t kmax[kSliceTile], nan[kSliceTile];
+  float m[kSliceTile], acc[kSumLanes][kSliceTile];
+  for (int64_t p = 0; p < w; ++p) {
+    kmax[p] = INT32_MIN;
+    nan[p] = 0;
+  }
+  for (int64_t k = 0; k < n; ++k) {
+    const float* xr = x + k * stride;
+    for (int64_t p = 0; p < w; ++p) {
+      int32_t key = order_key(xr[p]);
+      kmax[p] = key > kmax[p] ? key : kmax[p];
+      nan[p] |= nan_flag(xr[p]);
+    }
+  }
+  for (int64_t p = 0; p < w; ++p) m[p] = nan[p] ? canonical_nan() : from_order_key(kmax[p]);
+  for (int j = 0; j < kSumLanes; ++j) {
+    for (int64_t p = 0; p < w; ++p) acc[j][p] = -0.0f;
+  }
+  for (int64_t k = 0; k < n; ++k) {
+    const float* xr = x + k * stride;
+    float* yr = y + k * stride;
+    float* a = acc[k % kSumLanes];
+    for (int64_t p = 0; p < w; ++p) {
+      yr[p] = math::exp_f32(xr[p] - m[p]);
+      a[p] += yr[p];
+    }
+  }
+  for (int h = kSumLanes / 2; h >= 1; h /= 2) {
+    for (int j = 0; j < h; ++j) {
+      for (int64_t p = 0; p < w; ++p) acc[j][p] += acc[j + h][p];
+    }
+  }
+  // acc[0][p] is the slice's canonical sum (n >= 1 here, so never the empty +0).
+  if (LOG) {
+    float ls[kSliceTile];
+    for (int64_t p = 0; p < w; ++p) ls[p] = math::log_f32(acc[0][p]);
+    for (int64_t k = 0; k < n; ++k) {
+      const float* xr = x + k * stride;
+      float* yr = y + k * stride;
+      for (int64_t p = 0; p < w; ++p) yr[p] = canon((xr[p] - m[p]) - ls[p]);
+    }
+  } else {
+    for (int64_t k = 0; k < n; ++k) {
+      float* yr = y + k * stride;
+      for (int64_t p = 0; p < w; ++p) yr[p] = canon(yr[p] / acc[0][p]);
+    }
+  }
+}
+
+template <bool LOG> void compute_softmax(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& x = ctx.input(0);
+  const int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", -1), x.rank());
+  const int64_t outer = dims_product(x.shape, 0, axis);
+  const int64_t n = x.shape[size_t(axis)];
+  const int64_t inner = dims_product(x.shape, axis + 1, x.rank());
+  if (outer == 0 || n == 0 || inner == 0) return;
+  const float* px = x.ptr<float>();
+  float* py = out[0].ptr<float>();
+  if (inner == 1) {
+    int64_t min_rows = n >= kMinChunkElements ? 1 : kMinChunkElements / n;
+    ctx.parallel_for(outer, min_rows, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) softmax_row<LOG>(px + r * n, py + r * n, n);
+    });
+    return;
+  }
+  const int64_t tiles = (inner + kSliceTile - 1) / kSliceTile;
+  const int64_t per_unit = n * std::min(inner, kSliceTile);
+  const int64_t min_units = per_unit >= kMinChunkElements ? 1 : kMinChunkElements / per_unit;
+  ctx.parallel_for(outer * tiles, min_units, [&](int64_t begin, int64_t end) {
+    for (int64_t u = begin; u < end; ++u) {
+      int64_t o = u / tiles, t = u % tiles;
+      int64_t p0 = t * kSliceTile;
+      int64_t w = std::min(kSliceTile, inner - p0);
+      int64_t off = o * n * inner + p0;
+      softmax_tile<LOG>(px + off, py + off, n, inner, w);
+    }
+  });
+}
+
+// ---- LayerNormalization ---------------------------------------------------------
+
+struct LayerNormShape {
+  int axis;
+  int64_t outer, n;
+};
+
+// Scale and B must broadcast (unidirectionally) to X's normalized dims [axis, rank).
+void check_norm_param(const OpContext& ctx, size_t i, const char* role, const Shape& norm) {
+  require_dtype(ctx, i, DType::F32, role);
+  const Shape& s = ctx.input(i).shape;
+  bool ok = s.size() <= norm.size();
+  for (size_t d = 0; ok && d < s.size(); ++d) {
+    int64_t want = norm[norm.size() - s.size() + d];
+    ok = s[d] == want || s[d] == 1;
+  }
+  if (!ok) {
+    fail(ErrorCode::E_SHAPE, ctx.op, "input " + std::to_string(i) + " (" + role +
+                                         ") must broadcast to the normalized shape " + shape_str(norm) +
+                                         ", got shape " + shape_str(s));
+  }
+}
+
+LayerNormShape layer_norm_shape(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::F32, "X");
+  require_rank(ctx, 0, 1, kMaxRank, "X");
+  const Tensor& x = ctx.input(0);
+  int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", -1), x.rank());
+  int64_t stash = ctx.attrs.get_int(ctx.op, "stash_type", 1);
+  if (stash != 1) {
+    fail(ErrorCode::E_ATTR, ctx.op, "attribute 'stash_type' must be 1 (float32), got " + std::to_string(stash));
+  }
+  float eps = ctx.attrs.get_float(ctx.op, "epsilon", 1e-5f);
+  if (!(eps >= 0.0f) || !std::isfinite(eps)) {
+    fail(ErrorCode::E_ATTR, ctx.op, "attribute 'epsilon' must be a finite number >= 0, got " + std::to_string(eps));
+  }
+  Shape norm(x.shape.begin() + axis, x.shape.end());
+  check_norm_param(ctx, 1, "Scale", norm);
+  if (ctx.optional(2)) check_norm_param(ctx, 2, "B", norm);
+  return {axis, dims_product(x.shape, 0, axis), dims_product(x.shape, axis, x.rank())};
+}
+
+std::vector<OutputSpec> infer_layer_norm(const OpContext& ctx) {
+  LayerNormShape ls = layer_norm_shape(ctx);
+  const Tensor& x = ctx.input(0);
+  Shape stat = x.shape;
+  for (size_t d = size_t(ls.axis); d < stat.size(); ++d) stat[d] = 1;
+  return {{DType::F32, x.shape}, {DType::F32, stat}, {DType::F32, stat}};
+}
+
+// The parameter broadcast to the n elements of one normalized slice.
+std::vector<float> expand_param(const Tensor& t, const Shape& norm) {
+  int64_t n = dims_product(norm, 0, int(norm.size()));
+  std::vector<float> v(static_cast<size_t>(n));
+  std::vector<int64_t> bs = broadcast_strides(t.shape, norm);
+  const float* p = t.ptr<float>();
+  std::vector<int64_t> idx(norm.size(), 0);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t off = 0;
+    for (size_t d = 0; d < norm.size(); ++d) off += idx[d] * bs[d];
+    v[size_t(i)] = p[off];
+    for (size_t d = norm.size(); d-- > 0;) {
+      if (++idx[d] < norm[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return v;
+}
+
+void compute_layer_norm(const OpContext& ctx, std::vector<Tensor>& out) {
+  LayerNormShape ls = layer_norm_shape(ctx);
+  const Tensor& x = ctx.input(0);
+  const Tensor& scale = ctx.input(1);
+  const Tensor* bias = ctx.optional(2);
+  const float eps = ctx.attrs.get_float(ctx.op, "epsilon", 1e-5f);
+  const int64_t n = ls.n;
+  if (ls.outer == 0) return;
+  Shape norm(x.shape.begin() + ls.axis, x.shape.end());
+  std::vector<float> scale_buf, bias_buf;
+  const float* sc = scale.ptr<float>();
+  const float* bi = bias ? bias->ptr<float>() : nullptr;
+  if (scale.numel() != n) {
+    scale_buf = expand_param(scale, norm);
+    sc = scale_buf.data();
+  }
+  if (bias && bias->numel() != n) {
+    bias_buf = expand_param(*bias, norm);
+    bi = bias_buf.data();
+  }
+  const float* px = x.ptr<float>();
+  float* py = out[0].ptr<float>();
+  float* pmean = out[1].ptr<float>();
+  float* pinv = out[2].ptr<float>();
+  const float fn = float(n);
+  int64_t min_rows = n >= kMinChunkElements ? 1 : kMinChunkElements / (n ? n : 1);
+  ctx.parallel_for(ls.outer, min_rows, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const float* xr = px + r * n;
+      float* yr = py + r * n;
+      const float mean = canonical_sum(xr, n, 1) / fn;
+      // The squared deviations go through y, which is overwritten below.
+      for (int64_t i = 0; i < n; ++i) {
+        float d = xr[i] - mean;
+        yr[i] = d * d;
+      }
+      const float var = canonical_sum(yr, n, 1) / fn;
+      const float inv = 1.0f / std::sqrt(var + eps);
+      if (bi) {
+        for (int64_t i = 0; i < n; ++i) yr[i] = canon(math::fma_f32((xr[i] - mean) * inv, sc[i], bi[i]));
+      } else {
+        for (int64_t i = 0; i < n; ++i) yr[i] = canon(((xr[i] - mean) * inv) * sc[i]);
+      }
+      pmean[r] = canon(mean);
+      pinv[r] = canon(inv);
+    }
+  });
+}
+
+// ---- BatchNormalization (inference) ---------------------------------------------
+
+float bn_epsilon(const OpContext& ctx) {
+  float eps = ctx.attrs.get_float(ctx.op, "epsilon", 1e-5f);
+  if (!(eps >= 0.0f) || !std::isfinite(eps)) {
+    fail(ErrorCode::E_ATTR, ctx.op, "attribute 'epsilon' must be a finite number >= 0, got " + std::to_string(eps));
+  }
+  return eps;
+}
+
+std::vector<OutputSpec> infer_batch_norm(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::F32, "X");
+  require_rank(ctx, 0, 2, kMaxRank, "X");
+  int64_t training = ctx.attrs.get_int(ctx.op, "training_mode", 0);
+  if (training != 0) {
+    fail(ErrorCode::E_ATTR, ctx.op, "training mode is not supported (attribute 'training_mode' must be 0, got " +
+                                        std::to_string(training) + ")");
+  }
+  ctx.attrs.get_float(ctx.op, "momentum", 0.9f);  // accepted, unused in inference
+  bn_epsilon(ctx);
+  const Tensor& x = ctx.input(0);
+  const int64_t c = x.shape[1];
+  const char* roles[] = {"X", "scale", "B", "input_mean", "input_var"};
+  for (size_t i = 1; i < 5; ++i) {
+    require_dtype(ctx, i, DType::F32, roles[i]);
+    const Tensor& t = ctx.input(i);
+    if (t.rank() != 1 || t.shape[0] != c) {
+      fail(ErrorCode::E_SHAPE, ctx.op, "input " + std::to_string(i) + " (" + roles[i] + ") must have shape [" +
+                                           std::to_string(c) + "] (the channels of X " + shape_str(x.shape) +
+                                           "), got shape " + shape_str(t.shape));
+    }
+  }
+  return {{DType::F32, x.shape}};
+}
+
+void compute_batch_norm(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& x = ctx.input(0);
+  const float eps = bn_epsilon(ctx);
+  const int64_t c = x.shape[1];
+  const int64_t spatial = dims_product(x.shape, 2, x.rank());
+  const int64_t total = x.numel();
+  if (total == 0) return;
+  const float* scale = ctx.input(1).ptr<float>();
+  const float* bias = ctx.input(2).ptr<float>();
+  const float* mean = ctx.input(3).ptr<float>();
+  const float* var = ctx.input(4).ptr<float>();
+  std::vector<float> s(static_cast<size_t>(c));
+  for (int64_t ch = 0; ch < c; ++ch) s[size_t(ch)] = scale[ch] / std::sqrt(var[ch] + eps);
+  const float* px = x.ptr<float>();
+  float* py = out[0].ptr<float>();
+  ctx.parallel_for(total, kMinChunkElements, [&](int64_t begin, int64_t end) {
+    int64_t i = begin;
+    while (i < end) {
+      int64_t plane = i / spatial;
+      int64_t ch = plane % c;
+      int64_t stop = std::min(end, (plane + 1) * spatial);
+      const float mc = mean[ch], sc = s[size_t(ch)], bc = bias[ch];
+      for (int64_t j = i; j < stop; ++j) py[j] = canon(math::fma_f32(px[j] - mc, sc, bc));
+      i = stop;
+    }
+  });
+}
+
+}  // namespace
+
+void register_normalization(OpTable& t) {
+  t.add({"Softmax", 1, 1, {"axis"}, infer_softmax, compute_softmax<false>});
+  t.add({"LogSoftmax", 1, 1, {"axis"}, infer_softmax, compute_softmax<true>});
+  t.add({"LayerNormalization", 2, 3, {"axis", "epsilon", "stash_type"}, infer_layer_norm, compute_layer_norm});
+  t.add({"BatchNormalization", 5, 5, {"epsilon", "momentum", "training_mode"}, infer_batch_norm,
+         compute_batch_norm});
+}
+
+}  // namespace aivm::cpu::AIVM_ISA_NS

@@ -1,0 +1,338 @@
+// ReduceSum, ReduceMean, ReduceMax, ReduceMin (ONNX opset 18, axes as an
+// optional int64 input; the older `axes` attribute is accepted too).
+//
+// The canonical order (docs/numerics/reduce.md): the reduced elements of one
+// output are enumerated in row-major order of the reduced axes (the reduced
+// axes taken in increasing axis order, the last one fastest); element k of that
+// enumeration goes to partial k % 16 and the partials are combined by
+// canonical_sum's fixed tree. Float sums therefore equal op_common's
+// canonical_sum over that sequence, bit for bit. Max, min and integer
+// (wrapping) sums are associative and commutative, so they use the same
+// structure without any order mattering.
+//
+// Threads split independent outputs only. SIMD lanes run along a contiguous
+// reduced run (inside canonical_sum) or across neighbouring outputs that each
+// keep their own 16 partials (when the innermost axis is kept).
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "cpu/op_common.h"
+#include "cpu/op_families.h"
+
+// GCC's -O2 "very cheap" vectorizer cost model refuses every loop whose trip
+// count is not a known multiple of the vector width; the dynamic model only
+// changes which loops are vectorized, never the operations or their order
+// (-ffp-contract=off, no fast-math). This file's functions only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("vect-cost-model=dynamic")
+#endif
+
+namespace aivm::cpu::AIVM_ISA_NS {
+namespace {
+
+enum class Kind { SUM, MEAN, MAX, MIN };
+
+// ---- Attributes and axes ------------------------------------------------------
+
+struct ReducePlan {
+  std::vector<bool> reduced;  // per input axis
+  bool identity = false;      // noop_with_empty_axes = 1 with no axes: output = input
+  bool keepdims = true;
+  Shape out_shape;
+};
+
+int64_t bool_attr(const OpContext& ctx, const char* name, int64_t fallback) {
+  int64_t v = ctx.attrs.get_int(ctx.op, name, fallback);
+  if (v != 0 && v != 1) {
+    fail(ErrorCode::E_ATTR, ctx.op, std::string("attribute '") + name + "' must be 0 or 1, got " + std::to_string(v));
+  }
+  return v;
+}
+
+ReducePlan make_plan(const OpContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const int rank = x.rank();
+  ReducePlan plan;
+  plan.keepdims = bool_attr(ctx, "keepdims", 1) == 1;
+  const bool noop = bool_attr(ctx, "noop_with_empty_axes", 0) == 1;
+  bool attr_present = false;
+  std::vector<int64_t> axes = ctx.attrs.get_ints(ctx.op, "axes", {}, &attr_present);
+  const Tensor* axes_in = ctx.optional(1);
+  if (attr_present && axes_in) {
+    fail(ErrorCode::E_ATTR, ctx.op, "axes given both as attribute 'axes' and as input 1; give one of them");
+  }
+  if (axes_in) {
+    if (axes_in->dtype != DType::I64) {
+      fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 1 (axes) must be int64, got ") + dtype_name(axes_in->dtype));
+    }
+    if (axes_in->rank() != 1) {
+      fail(ErrorCode::E_SHAPE, ctx.op, "input 1 (axes) must have rank 1, got shape " + shape_str(axes_in->shape));
+    }
+    axes.assign(axes_in->ptr<int64_t>(), axes_in->ptr<int64_t>() + axes_in->numel());
+  }
+  // Out-of-range and repeated axes: E_ATTR for the attribute, E_INDEX for the input's values.
+  const ErrorCode bad = axes_in ? ErrorCode::E_INDEX : ErrorCode::E_ATTR;
+  const std::string what = axes_in ? "input 1 (axes)" : "attribute 'axes'";
+  plan.reduced.assign(size_t(rank), false);
+  for (int64_t a : axes) {
+    if (a < -int64_t(rank) || a >= int64_t(rank)) {
+      fail(bad, ctx.op, what + " holds " + std::to_string(a) + ", out of range for input 0 of rank " +
+                            std::to_string(rank) + " (expected -" + std::to_string(rank) + " to " +
+                            std::to_string(rank - 1) + ")");
+    }
+    size_t d = size_t(a < 0 ? a + rank : a);
+    if (plan.reduced[d]) {
+      fail(bad, ctx.op, what + " names axis " + std::to_string(d) + " more than once");
+    }
+    plan.reduced[d] = true;
+  }
+  if (axes.empty()) {
+    if (noop) {
+      plan.identity = true;
+      plan.out_shape = x.shape;
+      return plan;
+    }
+    plan.reduced.assign(size_t(rank), true);
+  }
+  for (int d = 0; d < rank; ++d) {
+    if (!plan.reduced[size_t(d)]) plan.out_shape.push_back(x.shape[size_t(d)]);
+    else if (plan.keepdims) plan.out_shape.push_back(1);
+  }
+  return plan;
+}
+
+template <Kind K> std::vector<OutputSpec> infer_reduce(const OpContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  bool ok = x.dtype == DType::F32 || (K != Kind::MEAN && (x.dtype == DType::I32 || x.dtype == DType::I64));
+  if (!ok) {
+    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 0 (data) must be ") +
+                                         (K == Kind::MEAN ? "float32" : "float32, int32 or int64") + ", got " +
+                                         dtype_name(x.dtype));
+  }
+  ReducePlan plan = make_plan(ctx);
+  return {{x.dtype, plan.out_shape}};
+}
+
+// ---- Combining rules ----------------------------------------------------------------
+
+struct SumF {
+  using T = float;
+  static T init() { return -0.0f; }
+  static T comb(T a, T b) { return a + b; }
+};
+struct MaxF {
+  using T = float;
+  static T init() { return -std::numeric_limits<float>::infinity(); }
+  static T comb(T a, T b) { return max_f32(a, b); }
+};
+struct MinF {
+  using T = float;
+  static T init() { return std::numeric_limits<float>::infinity(); }
+  static T comb(T a, T b) { return min_f32(a, b); }
+};
+template <class I> struct SumI {
+  using T = I;
+  static T init() { return 0; }
+  static T comb(T a, T b) {
+    using U = std::make_unsigned_t<I>;
+    return T(U(a) + U(b));  // wraps modulo 2^bits
+  }
+};
+template <class I> struct MaxI {
+  using T = I;
+  static T init() { return std::numeric_limits<I>::min(); }
+  static T comb(T a, T b) { return a > b ? a : b; }
+};
+template <class I> struct MinI {
+  using T = I;
+  static T init() { return std::numeric_limits<I>::max(); }
+  static T comb(T a, T b) { return a < b ? a : b; }
+};
+
+// Reduction of a contiguous run of n >= 1 elements in the canonical structure.
+template <class Op> typename Op::T reduce_run(const typename Op::T* x, int64_t n) {
+  using T = typename Op::T;
+  if constexpr (std::is_same_v<Op, SumF>) {
+    return canonical_sum(x, n, 1);
+  } else {
+    T acc[kSumLanes];
+    for (int j = 0; j < kSumLanes; ++j) acc[j] = Op::init();
+    int64_t i = 0;
+    for (; i + kSumLanes <= n; i += kSumLanes) {
+      for (int j = 0; j < kSumLanes; ++j) acc[j] = Op::comb(acc[j], x[i + j]);
+    }
+    for (int j = 0; i < n; ++i, ++j) acc[j] = Op::comb(acc[j], x[i]);
+    for (int w = kSumLanes / 2; w >= 1; w /= 2) {
+      for (int j = 0; j < w; ++j) acc[j] = Op::comb(acc[j], acc[j + w]);
+    }
+    return acc[0];
+  }
+}
+
+// Result for an output whose reduced set is empty (ONNX 18: max of nothing is
+// -inf / the dtype's minimum, min of nothing is +inf / the maximum; a sum is 0;
+// a mean is 0/0, the canonical NaN).
+template <class Op, Kind K> typename Op::T empty_value() {
+  if constexpr (K == Kind::MEAN) return canonical_nan();
+  else if constexpr (std::is_same_v<Op, SumF>) return 0.0f;
+  else return Op::init();
+}
+
+// Float results leave as the canonical NaN whenever they are NaN: which NaN an
+// x86 add propagates depends on operand order, which the compiler may commute
+// differently in scalar and vector code.
+template <class Op, Kind K> typename Op::T finish(typename Op::T v, float count) {
+  if constexpr (K == Kind::MEAN) v = v / count;
+  if constexpr (std::is_same_v<typename Op::T, float>) return v != v ? canonical_nan() : v;
+  else return v;
+}
+
+// ---- The reduction proper ----------------------------------------------------------
+
+// Outputs of neighbouring kept positions processed together when the innermost
+// (merged) axis is kept.
+constexpr int64_t kOutTile = 64;
+
+template <class Op, Kind K> void reduce_typed(const OpContext& ctx, const ReducePlan& plan, Tensor& out) {
+  using T = typename Op::T;
+  const Tensor& x = ctx.input(0);
+  const T* px = x.ptr<T>();
+  T* py = out.ptr<T>();
+  const int64_t total_out = out.numel();
+  if (total_out == 0) return;
+  if (plan.identity) {
+    std::memcpy(py, px, size_t(total_out) * sizeof(T));
+    return;
+  }
+  int64_t R = 1;
+  for (int d = 0; d < x.rank(); ++d) {
+    if (plan.reduced[size_t(d)]) R *= x.shape[size_t(d)];
+  }
+  if (R == 0) {
+    const T e = empty_value<Op, K>();
+    for (int64_t i = 0; i < total_out; ++i) py[i] = e;
+    return;
+  }
+  const float count = float(R);
+  // Merge neighbouring axes of the same kind (size-1 axes dropped): the merged
+  // groups alternate kept / reduced and keep the row-major order of both.
+  std::vector<int64_t> gsize;
+  std::vector<bool> gred;
+  for (int d = 0; d < x.rank(); ++d) {
+    int64_t s = x.shape[size_t(d)];
+    if (s == 1) continue;
+    bool r = plan.reduced[size_t(d)];
+    if (!gsize.empty() && gred.back() == r) gsize.back() *= s;
+    else {
+      gsize.push_back(s);
+      gred.push_back(r);
+    }
+  }
+  if (gsize.empty() || gred.back()) {
+    // A kept innermost group of size 1 makes every layout one of two shapes below.
+    if (gsize.empty() || std::count(gred.begin(), gred.end(), true) > 1) {
+      gsize.push_back(1);
+      gred.push_back(false);
+    }
+  }
+  const size_t ng = gsize.size();
+  std::vector<int64_t> gstride(ng);
+  for (size_t g = ng, acc = 1; g-- > 0;) {
+    gstride[g] = int64_t(acc);
+    acc *= size_t(gsize[g]);
+  }
+  // Element offsets of the reduced index space (row-major over reduced groups)
+  // and of the kept index space without the innermost kept group.
+  auto offsets = [&](bool reduced, size_t end_group) {
+    std::vector<int64_t> offs{0};
+    for (size_t g = 0; g < end_group; ++g) {
+      if (gred[g] != reduced) continue;
+      std::vector<int64_t> next;
+      next.reserve(offs.size() * size_t(gsize[g]));
+      for (int64_t o : offs) {
+        for (int64_t i = 0; i < gsize[g]; ++i) next.push_back(o + i * gstride[g]);
+      }
+      offs.swap(next);
+    }
+    return offs;
+  };
+
+  if (gred.back()) {
+    // Exactly one reduced group, innermost: each output reduces a contiguous run.
+    int64_t min_out = R >= kMinChunkElements ? 1 : kMinChunkElements / R;
+    ctx.parallel_for(total_out, min_out, [&](int64_t begin, int64_t end) {
+      for (int64_t o = begin; o < end; ++o) py[o] = finish<Op, K>(reduce_run<Op>(px + o * R, R), count);
+    });
+    return;
+  }
+
+  // Innermost group kept (size inner): output (q, p) reduces x[base[q] + off[k] + p]
+  // over k, each p with its own 16 partials (k % 16), combined by the fixed tree.
+  const int64_t inner = gsize.back();
+  const std::vector<int64_t> off = offsets(true, ng - 1);
+  const std::vector<int64_t> base = offsets(false, ng - 1);
+  const int64_t tiles = (inner + kOutTile - 1) / kOutTile;
+  const int64_t per_unit = R * std::min(inner, kOutTile);
+  const int64_t min_units = per_unit >= kMinChunkElements ? 1 : kMinChunkElements / per_unit;
+  ctx.parallel_for(int64_t(base.size()) * tiles, min_units, [&](int64_t begin, int64_t end) {
+    T acc[kSumLanes][kOutTile];
+    for (int64_t u = begin; u < end; ++u) {
+      const int64_t q = u / tiles, p0 = (u % tiles) * kOutTile;
+      const int64_t w = std::min(kOutTile, inner - p0);
+      const T* xq = px + base[size_t(q)] + p0;
+      for (int j = 0; j < kSumLanes; ++j) {
+        for (int64_t p = 0; p < w; ++p) acc[j][p] = Op::init();
+      }
+      for (int64_t k = 0; k < R; ++k) {
+        const T* xr = xq + off[size_t(k)];
+        T* a = acc[k % kSumLanes];
+        for (int64_t p = 0; p < w; ++p) a[p] = Op::comb(a[p], xr[p]);
+      }
+      for (int h = kSumLanes / 2; h >= 1; h /= 2) {
+        for (int j = 0; j < h; ++j) {
+          for (int64_t p = 0; p < w; ++p) acc[j][p] = Op::comb(acc[j][p], acc[j + h][p]);
+        }
+      }
+      T* yq = py + q * inner + p0;
+      for (int64_t p = 0; p < w; ++p) yq[p] = finish<Op, K>(acc[0][p], count);
+    }
+  });
+}
+
+template <Kind K> void compute_reduce(const OpContext& ctx, std::vector<Tensor>& out) {
+  ReducePlan plan = make_plan(ctx);
+  switch (ctx.input(0).dtype) {
+    case DType::F32:
+      if constexpr (K == Kind::SUM || K == Kind::MEAN) reduce_typed<SumF, K>(ctx, plan, out[0]);
+      if constexpr (K == Kind::MAX) reduce_typed<MaxF, K>(ctx, plan, out[0]);
+      if constexpr (K == Kind::MIN) reduce_typed<MinF, K>(ctx, plan, out[0]);
+      break;
+    case DType::I64:
+      if constexpr (K == Kind::SUM) reduce_typed<SumI<int64_t>, K>(ctx, plan, out[0]);
+      if constexpr (K == Kind::MAX) reduce_typed<MaxI<int64_t>, K>(ctx, plan, out[0]);
+      if constexpr (K == Kind::MIN) reduce_typed<MinI<int64_t>, K>(ctx, plan, out[0]);
+      break;
+    case DType::I32:
+      if constexpr (K == Kind::SUM) reduce_typed<SumI<int32_t>, K>(ctx, plan, out[0]);
+      if constexpr (K == Kind::MAX) reduce_typed<MaxI<int32_t>, K>(ctx, plan, out[0]);
+      if constexpr (K == Kind::MIN) reduce_typed<MinI<int32_t>, K>(ctx, plan, out[0]);
+      break;
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
+}  // namespace
+
+void register_reduce(OpTable& t) {
+  const std::vector<std::string> attrs = {"axes", "keepdims", "noop_with_empty_axes"};
+  t.add({"ReduceSum", 1, 2, attrs, infer_reduce<Kind::SUM>, compute_reduce<Kind::SUM>});
+  t.add({"ReduceMean", 1, 2, attrs, infer_reduce<Kind::MEAN>, compute_reduce<Kind::MEAN>});
+  t.add({"ReduceMax", 1, 2, attrs, infer_reduce<Kind::MAX>, compute_reduce<Kind::MAX>});
+  t.add({"ReduceMin", 1, 2, attrs, infer_reduce<Kind::MIN>, compute_reduce<Kind::MIN>});
+}
+
+}  // namespace aivm::cpu::AIVM_ISA_NS

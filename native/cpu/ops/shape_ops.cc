@@ -1,0 +1,674 @@
+// Data-movement ops: Transpose, Reshape, Concat, Split, Slice, Gather. They
+// copy element bits and never compute on them, so every ISA and thread count
+// gives the same bytes by construction (NaN payloads, -0 and non-0/1 bool bytes
+// survive untouched). Elements are moved as unsigned integers of the dtype's
+// width (never as float), and contiguous runs go through memcpy.
+//
+// Shape-carrying inputs (Reshape's shape, Split's split, Slice's starts/ends/
+// axes/steps, Gather's indices) are read and fully validated in infer, so
+// compute only ever sees in-range values.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "cpu/op_common.h"
+#include "cpu/op_families.h"
+
+namespace aivm::cpu::AIVM_ISA_NS {
+namespace {
+
+// ---- Shared helpers ----------------------------------------------------------
+
+std::string vec_str(const std::vector<int64_t>& v) { return shape_str(v); }
+
+// Calls f with a value of the unsigned type as wide as one element of dtype.
+template <class F> void by_width(DType dtype, F f) {
+  switch (dtype_size(dtype)) {
+    case 1: f(uint8_t{}); break;
+    case 4: f(uint32_t{}); break;
+    default: f(uint64_t{}); break;
+  }
+}
+
+// Elements per parallel chunk for rows of `row` elements each.
+int64_t rows_per_chunk(int64_t row) { return row >= kMinChunkElements ? 1 : kMinChunkElements / std::max<int64_t>(row, 1); }
+
+// Copies `count` elements of `es` bytes, split over threads in independent pieces.
+void parallel_copy(const OpContext& ctx, void* dst, const void* src, int64_t count, size_t es) {
+  if (count == 0) return;
+  uint8_t* d = static_cast<uint8_t*>(dst);
+  const uint8_t* s = static_cast<const uint8_t*>(src);
+  ctx.parallel_for(count, kMinChunkElements, [&](int64_t b, int64_t e) {
+    std::memcpy(d + size_t(b) * es, s + size_t(b) * es, size_t(e - b) * es);
+  });
+}
+
+// Reads a 1-D int32 or int64 tensor as int64 values.
+std::vector<int64_t> read_ints(const Tensor& t) {
+  std::vector<int64_t> v(size_t(t.numel()));
+  if (t.dtype == DType::I64) {
+    for (size_t i = 0; i < v.size(); ++i) v[i] = t.ptr<int64_t>()[i];
+  } else {
+    for (size_t i = 0; i < v.size(); ++i) v[i] = t.ptr<int32_t>()[i];
+  }
+  return v;
+}
+
+std::string input_name(size_t i, const char* role) { return "input " + std::to_string(i) + " (" + role + ")"; }
+
+void require_int_dtype(const OpContext& ctx, size_t i, const char* role, bool allow_i32) {
+  const Tensor& t = ctx.input(i);
+  if (t.dtype == DType::I64 || (allow_i32 && t.dtype == DType::I32)) return;
+  fail(ErrorCode::E_DTYPE, ctx.op, input_name(i, role) + " must be " + (allow_i32 ? "int32 or int64" : "int64") +
+                                       ", got " + dtype_name(t.dtype));
+}
+
+void require_1d(const OpContext& ctx, size_t i, const char* role) {
+  const Tensor& t = ctx.input(i);
+  if (t.rank() != 1) {
+    fail(ErrorCode::E_SHAPE, ctx.op, input_name(i, role) + " must be 1-D, got shape " + shape_str(t.shape));
+  }
+}
+
+void require_output_rank(const OpContext& ctx, size_t rank) {
+  if (rank > size_t(kMaxRank)) {
+    fail(ErrorCode::E_SHAPE, ctx.op, "output would have rank " + std::to_string(rank) + ", the engine supports at most " +
+                                         std::to_string(kMaxRank));
+  }
+}
+
+// ---- Transpose ---------------------------------------------------------------
+
+std::vector<int64_t> transpose_perm(const OpContext& ctx) {
+  int rank = ctx.input(0).rank();
+  std::vector<int64_t> rev(static_cast<size_t>(rank));
+  for (int i = 0; i < rank; ++i) rev[size_t(i)] = rank - 1 - i;
+  std::vector<int64_t> perm = ctx.attrs.get_ints(ctx.op, "perm", rev);
+  if (perm.size() != size_t(rank)) {
+    fail(ErrorCode::E_ATTR, ctx.op, "attribute 'perm' = " + vec_str(perm) + " must have one entry per input dimension (" +
+                                        std::to_string(rank) + "), got " + std::to_string(perm.size()));
+  }
+  std::vector<bool> seen(static_cast<size_t>(rank), false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= rank || seen[size_t(p)]) {
+      fail(ErrorCode::E_ATTR, ctx.op, "attribute 'perm' = " + vec_str(perm) + " must be a permutation of 0.." +
+                                          std::to_string(rank - 1));
+    }
+    seen[size_t(p)] = true;
+  }
+  return perm;
+}
+
+std::vector<OutputSpec> infer_transpose(const OpContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  std::vector<int64_t> perm = transpose_perm(ctx);
+  Shape out(perm.size());
+  for (size_t j = 0; j < perm.size(); ++j) out[j] = x.shape[size_t(perm[j])];
+  return {{x.dtype, out}};
+}
+
+// One axis of a strided copy: extent, input stride, output stride (elements).
+struct Axis {
+  int64_t n, is, os;
+};
+
+// Input and output offsets of linear index `idx` over `axes` (row-major).
+inline void decode(const std::vector<Axis>& axes, int64_t idx, int64_t* in_off, int64_t* out_off) {
+  int64_t io = 0, oo = 0;
+  for (size_t a = axes.size(); a-- > 0;) {
+    int64_t q = idx / axes[a].n;
+    int64_t r = idx - q * axes[a].n;
+    io += r * axes[a].is;
+    oo += r * axes[a].os;
+    idx = q;
+  }
+  *in_off = io;
+  *out_off = oo;
+}
+
+template <class T> void transpose_typed(const OpContext& ctx, const Tensor& x, Tensor& y, const std::vector<int64_t>& perm) {
+  const T* in = x.ptr<T>();
+  T* out = y.ptr<T>();
+  int64_t total = y.numel();
+  if (total == 0) return;
+  std::vector<int64_t> in_strides = strides_of(x.shape);
+  // Output axes in output order, size-1 axes dropped, and neighbours merged when
+  // they are also neighbours (in the same order) in the input.
+  std::vector<Axis> axes;
+  for (size_t j = 0; j < perm.size(); ++j) {
+    int64_t n = x.shape[size_t(perm[j])];
+    if (n == 1) continue;
+    int64_t is = in_strides[size_t(perm[j])];
+    if (!axes.empty() && axes.back().is == is * n) {
+      axes.back().n *= n;
+      axes.back().is = is;
+    } else {
+      axes.push_back({n, is, 0});
+    }
+  }
+  int64_t acc = 1;
+  for (size_t a = axes.size(); a-- > 0;) {
+    axes[a].os = acc;
+    acc *= axes[a].n;
+  }
+  if (axes.empty() || axes.back().is == 1) {
+    // The innermost output axis is contiguous in the input: copy runs.
+    int64_t run = axes.empty() ? 1 : axes.back().n;
+    if (axes.size() <= 1) {
+      parallel_copy(ctx, out, in, total, sizeof(T));
+      return;
+    }
+    std::vector<Axis> outer(axes.begin(), axes.end() - 1);
+    int64_t rows = total / run;
+    ctx.parallel_for(rows, rows_per_chunk(run), [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) {
+        int64_t io, oo;
+        decode(outer, r, &io, &oo);
+        std::memcpy(out + oo, in + io, size_t(run) * sizeof(T));
+      }
+    });
+    return;
+  }
+  // The innermost output axis L is strided in the input; the input's contiguous
+  // axis K sits somewhere else in the output. Copy K x L tiles so both the reads
+  // (along K) and the writes (along L) stay within a few cache lines.
+  constexpr int64_t kTile = 32;
+  size_t last = axes.size() - 1;
+  size_t k = 0;
+  while (axes[k].is != 1) ++k;
+  Axis ak = axes[k], al = axes[last];
+  std::vector<Axis> outer;
+  for (size_t a = 0; a < last; ++a) {
+    if (a != k) outer.push_back(axes[a]);
+  }
+  int64_t tk = (ak.n + kTile - 1) / kTile, tl = (al.n + kTile - 1) / kTile;
+  int64_t items = (total / (ak.n * al.n)) * tk * tl;
+  ctx.parallel_for(items, std::max<int64_t>(1, kMinChunkElements / (kTile * kTile)), [&](int64_t b, int64_t e) {
+    for (int64_t it = b; it < e; ++it) {
+      int64_t jl = it % tl, rest = it / tl;
+      int64_t ik = rest % tk, o = rest / tk;
+      int64_t io, oo;
+      decode(outer, o, &io, &oo);
+      int64_t i0 = ik * kTile, i1 = std::min(ak.n, i0 + kTile);
+      int64_t j0 = jl * kTile, j1 = std::min(al.n, j0 + kTile);
+      // Through a small buffer: each input line (fixed j, contiguous i) is read
+      // once and each output line (fixed i, contiguous j) written once. Walking
+      // the strided side directly would revisit 32 lines that, for power-of-two
+      // strides, all fall into the same cache set and evict each other.
+      T buf[kTile][kTile];
+      int64_t ni = i1 - i0, nj = j1 - j0;
+      for (int64_t j = 0; j < nj; ++j) {
+        const T* src = in + io + i0 + (j0 + j) * al.is;  // ak.is == 1
+        for (int64_t i = 0; i < ni; ++i) buf[i][j] = src[i];
+      }
+      for (int64_t i = 0; i < ni; ++i) {
+        T* dst = out + oo + (i0 + i) * ak.os + j0;  // al.os == 1
+        for (int64_t j = 0; j < nj; ++j) dst[j] = buf[i][j];
+      }
+    }
+  });
+}
+
+void compute_transpose(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& x = ctx.input(0);
+  std::vector<int64_t> perm = transpose_perm(ctx);
+  by_width(x.dtype, [&](auto tag) { transpose_typed<decltype(tag)>(ctx, x, out[0], perm); });
+}
+
+// ---- Reshape -----------------------------------------------------------------
+
+std::vector<OutputSpec> infer_reshape(const OpContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  require_int_dtype(ctx, 1, "shape", false);
+  require_1d(ctx, 1, "shape");
+  int64_t allowzero = ctx.attrs.get_int(ctx.op, "allowzero", 0);
+  if (allowzero != 0 && allowzero != 1) {
+    fail(ErrorCode::E_ATTR, ctx.op, "attribute 'allowzero' must be 0 or 1, got " + std::to_string(allowzero));
+  }
+  std::vector<int64_t> req = read_ints(ctx.input(1));
+  require_output_rank(ctx, req.size());
+  Shape out(req.size());
+  int infer_at = -1;
+  bool has_zero = false;
+  for (size_t i = 0; i < req.size(); ++i) {
+    int64_t d = req[i];
+    if (d < -1) {
+      fail(ErrorCode::E_VALUE, ctx.op, "input 1 (shape) = " + vec_str(req) + ": entry " + std::to_string(i) + " is " +
+                                           std::to_string(d) + ", expected -1 or a dimension >= 0");
+    }
+    if (d == -1) {
+      if (infer_at >= 0) {
+        fail(ErrorCode::E_VALUE, ctx.op, "input 1 (shape) = " + vec_str(req) + " has more than one -1");
+      }
+      infer_at = int(i);
+      out[i] = 1;
+    } else if (d == 0 && allowzero == 0) {
+      if (i >= x.shape.size()) {
+        fail(ErrorCode::E_SHAPE, ctx.op, "input 1 (shape) = " + vec_str(req) + ": entry " + std::to_string(i) +
+                                             " is 0 (copy the input dimension) but input 0 has shape " +
+                                             shape_str(x.shape));
+      }
+      out[i] = x.shape[i];
+    } else {
+      has_zero = has_zero || d == 0;
+      out[i] = d;
+    }
+  }
+  if (allowzero == 1 && has_zero && infer_at >= 0) {
+    fail(ErrorCode::E_VALUE, ctx.op, "input 1 (shape) = " + vec_str(req) + " holds both 0 and -1 with allowzero=1");
+  }
+  // Product of the known dims, saturated above kMaxElements (then it cannot match).
+  int64_t numel = x.numel();
+  bool zero = false;
+  int64_t known = 1;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (int(i) == infer_at) continue;
+    if (out[i] == 0) zero = true;
+    else known = known > kMaxElements / out[i] ? kMaxElements + 1 : known * out[i];
+  }
+  if (zero) known = 0;
+  if (infer_at >= 0) {
+    if (known == 0) {
+      fail(ErrorCode::E_SHAPE, ctx.op, "cannot infer the -1 in " + vec_str(req) + " for input shape " +
+                                           shape_str(x.shape) + ": the other dimensions multiply to 0");
+    }
+    if (numel % known != 0) {
+      fail(ErrorCode::E_SHAPE, ctx.op, "cannot reshape input of shape " + shape_str(x.shape) + " (" +
+                                           std::to_string(numel) + " elements) to " + vec_str(req) + ": " +
+                                           std::to_string(numel) + " is not a multiple of " + std::to_string(known));
+    }
+    out[size_t(infer_at)] = numel / known;
+  } else if (known != numel) {
+    fail(ErrorCode::E_SHAPE, ctx.op, "cannot reshape input of shape " + shape_str(x.shape) + " (" +
+                                         std::to_string(numel) + " elements) to " + shape_str(out) +
+                                         (known > kMaxElements ? std::string(" (too many elements)")
+                                                               : " (" + std::to_string(known) + " elements)"));
+  }
+  return {{x.dtype, out}};
+}
+
+void compute_reshape(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& x = ctx.input(0);
+  parallel_copy(ctx, out[0].data, x.data, x.numel(), dtype_size(x.dtype));
+}
+
+// ---- Concat and Split: runs of whole rows ------------------------------------
+
+// Copies between one big tensor viewed as [outer, big_row] and pieces viewed as
+// [outer, row_k], piece k occupying columns [col_k, col_k + row_k) of each big
+// row. to_big: Concat direction. Work is split over big-tensor elements, so the
+// threads balance however uneven the pieces are.
+void gather_rows(const OpContext& ctx, uint8_t* big, int64_t outer, int64_t big_row, const std::vector<int64_t>& col,
+                 const std::vector<int64_t>& row, const std::vector<uint8_t*>& piece, size_t es, bool to_big) {
+  int64_t total = outer * big_row;
+  if (total == 0) return;
+  ctx.parallel_for(total, kMinChunkElements, [&](int64_t b, int64_t e) {
+    int64_t o = b / big_row, c = b - o * big_row;
+    // Piece holding column c: the last one starting at or before c with a non-empty row.
+    size_t k = size_t(std::upper_bound(col.begin(), col.end(), c) - col.begin()) - 1;
+    int64_t pos = b;
+    while (pos < e) {
+      while (c >= col[k] + row[k]) ++k;  // skip empty pieces and finished ones
+      int64_t n = std::min(col[k] + row[k] - c, e - pos);
+      uint8_t* p = piece[k] + size_t(o * row[k] + (c - col[k])) * es;
+      uint8_t* q = big + size_t(pos) * es;
+      if (to_big) std::memcpy(q, p, size_t(n) * es);
+      else std::memcpy(p, q, size_t(n) * es);
+      pos += n;
+      c += n;
+      if (c == big_row) {
+        c = 0;
+        k = 0;
+        ++o;
+      }
+    }
+  });
+}
+
+std::vector<OutputSpec> infer_concat(const OpContext& ctx) {
+  const Tensor& x0 = ctx.input(0);
+  if (x0.rank() < 1) {
+    fail(ErrorCode::E_SHAPE, ctx.op, "input 0 must have rank >= 1, got a scalar (shape [])");
+  }
+  int axis = normalize_axis(ctx.op, "axis", ctx.attrs.require_int(ctx.op, "axis"), x0.rank());
+  Shape out = x0.shape;
+  for (size_t i = 1; i < ctx.num_inputs(); ++i) {
+    const Tensor& xi = ctx.input(i);
+    if (xi.dtype != x0.dtype) {
+      fail(ErrorCode::E_DTYPE, ctx.op, "input " + std::to_string(i) + " must have the dtype of input 0 (" +
+                                           dtype_name(x0.dtype) + "), got " + dtype_name(xi.dtype));
+    }
+    bool ok = xi.rank() == x0.rank();
+    for (int d = 0; ok && d < x0.rank(); ++d) ok = d == axis || xi.shape[size_t(d)] == x0.shape[size_t(d)];
+    if (!ok) {
+      fail(ErrorCode::E_SHAPE, ctx.op, "input " + std::to_string(i) + " has shape " + shape_str(xi.shape) +
+                                           ", which must match input 0 " + shape_str(x0.shape) +
+                                           " in every dimension except axis " + std::to_string(axis));
+    }
+    out[size_t(axis)] += xi.shape[size_t(axis)];
+  }
+  return {{x0.dtype, out}};
+}
+
+void compute_concat(const OpContext& ctx, std::vector<Tensor>& out) {
+  Tensor& y = out[0];
+  int axis = normalize_axis(ctx.op, "axis", ctx.attrs.require_int(ctx.op, "axis"), y.rank());
+  int64_t outer = dims_product(y.shape, 0, axis);
+  int64_t inner = dims_product(y.shape, axis + 1, y.rank());
+  std::vector<int64_t> col, row;
+  std::vector<uint8_t*> piece;
+  int64_t c = 0;
+  for (size_t i = 0; i < ctx.num_inputs(); ++i) {
+    const Tensor& xi = ctx.input(i);
+    col.push_back(c);
+    row.push_back(xi.shape[size_t(axis)] * inner);
+    piece.push_back(static_cast<uint8_t*>(const_cast<void*>(xi.data)));
+    c += row.back();
+  }
+  gather_rows(ctx, y.ptr<uint8_t>(), outer, c, col, row, piece, dtype_size(y.dtype), true);
+}
+
+// Sizes of Split's outputs along the axis.
+std::vector<int64_t> split_sizes(const OpContext& ctx, int* axis_out) {
+  const Tensor& x = ctx.input(0);
+  if (x.rank() < 1) fail(ErrorCode::E_SHAPE, ctx.op, "input 0 (input) must have rank >= 1, got a scalar (shape [])");
+  int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", 0), x.rank());
+  *axis_out = axis;
+  int64_t dim = x.shape[size_t(axis)];
+  const Tensor* split = ctx.optional(1);
+  bool has_num = ctx.attrs.has("num_outputs");
+  if (split) {
+    if (has_num) {
+      fail(ErrorCode::E_ATTR, ctx.op, "give either input 1 (split) or attribute 'num_outputs', not both");
+    }
+    require_int_dtype(ctx, 1, "split", false);
+    require_1d(ctx, 1, "split");
+    std::vector<int64_t> sizes = read_ints(*split);
+    if (sizes.empty()) fail(ErrorCode::E_VALUE, ctx.op, "input 1 (split) must have at least one entry, got none");
+    int64_t sum = 0;
+    for (int64_t s : sizes) {
+      if (s < 0) {
+        fail(ErrorCode::E_VALUE, ctx.op, "input 1 (split) = " + vec_str(sizes) + " has a negative size " +
+                                             std::to_string(s));
+      }
+      sum = s > kMaxElements || sum > kMaxElements ? kMaxElements + 1 : sum + s;
+    }
+    if (sum != dim) {
+      fail(ErrorCode::E_SHAPE, ctx.op, "input 1 (split) = " + vec_str(sizes) + " must add up to dimension " +
+                                           std::to_string(axis) + " of input 0 " + shape_str(x.shape) + " (" +
+                                           std::to_string(dim) + ")");
+    }
+    return sizes;
+  }
+  if (!has_num) {
+    fail(ErrorCode::E_ATTR, ctx.op, "attribute 'num_outputs' is required when input 1 (split) is omitted");
+  }
+  int64_t n = ctx.attrs.require_int(ctx.op, "num_outputs");
+  if (n < 1 || n > std::max<int64_t>(dim, 1)) {
+    fail(ErrorCode::E_ATTR, ctx.op, "attribute 'num_outputs' = " + std::to_string(n) + " must be in [1, " +
+                                        std::to_string(std::max<int64_t>(dim, 1)) + "] for dimension " +
+                                        std::to_string(axis) + " of size " + std::to_string(dim));
+  }
+  // ONNX 18: chunks of ceil(dim / n), the last one takes what is left.
+  int64_t chunk = (dim + n - 1) / n;
+  int64_t last = dim - chunk * (n - 1);
+  if (last < 0) {
+    fail(ErrorCode::E_ATTR, ctx.op, "attribute 'num_outputs' = " + std::to_string(n) + " cannot split dimension " +
+                                        std::to_string(axis) + " of size " + std::to_string(dim) + " into chunks of ceil(" +
+                                        std::to_string(dim) + "/" + std::to_string(n) + ") = " + std::to_string(chunk) +
+                                        " (the last chunk would be negative)");
+  }
+  std::vector<int64_t> sizes(size_t(n), chunk);
+  sizes.back() = last;
+  return sizes;
+}
+
+std::vector<OutputSpec> infer_split(const OpContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  int axis;
+  std::vector<int64_t> sizes = split_sizes(ctx, &axis);
+  std::vector<OutputSpec> out;
+  for (int64_t s : sizes) {
+    Shape shape = x.shape;
+    shape[size_t(axis)] = s;
+    out.push_back({x.dtype, shape});
+  }
+  return out;
+}
+
+void compute_split(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& x = ctx.input(0);
+  int axis;
+  std::vector<int64_t> sizes = split_sizes(ctx, &axis);
+  int64_t outer = dims_product(x.shape, 0, axis);
+  int64_t inner = dims_product(x.shape, axis + 1, x.rank());
+  std::vector<int64_t> col, row;
+  std::vector<uint8_t*> piece;
+  int64_t c = 0;
+  for (size_t k = 0; k < sizes.size(); ++k) {
+    col.push_back(c);
+    row.push_back(sizes[k] * inner);
+    piece.push_back(out[k].ptr<uint8_t>());
+    c += row.back();
+  }
+  gather_rows(ctx, static_cast<uint8_t*>(const_cast<void*>(x.data)), outer, c, col, row, piece,
+              dtype_size(x.dtype), false);
+}
+
+// ---- Slice -------------------------------------------------------------------
+
+struct SliceDim {
+  int64_t start, step, size;  // per input axis; identity axes have 0, 1, dim
+};
+
+std::vector<SliceDim> slice_plan(const OpContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  int rank = x.rank();
+  require_int_dtype(ctx, 1, "starts", true);
+  DType it = ctx.input(1).dtype;
+  const char* roles[] = {"data", "starts", "ends", "axes", "steps"};
+  for (size_t i = 1; i <= 4; ++i) {
+    const Tensor* t = i <= 2 ? &ctx.input(i) : ctx.optional(i);
+    if (!t) continue;
+    if (t->dtype != it) {
+      fail(ErrorCode::E_DTYPE, ctx.op, input_name(i, roles[i]) + " must have the dtype of input 1 (starts, " +
+                                           dtype_name(it) + "), got " + dtype_name(t->dtype));
+    }
+    require_1d(ctx, i, roles[i]);
+    if (t->numel() != ctx.input(1).numel()) {
+      fail(ErrorCode::E_SHAPE, ctx.op, input_name(i, roles[i]) + " has shape " + shape_str(t->shape) +
+                                           ", must have the length of input 1 (starts) " +
+                                           shape_str(ctx.input(1).shape));
+    }
+  }
+  std::vector<int64_t> starts = read_ints(ctx.input(1));
+  std::vector<int64_t> ends = read_ints(ctx.input(2));
+  size_t n = starts.size();
+  std::vector<int64_t> axes(n), steps(n, 1);
+  for (size_t i = 0; i < n; ++i) axes[i] = int64_t(i);
+  if (ctx.optional(3)) axes = read_ints(*ctx.optional(3));
+  if (ctx.optional(4)) steps = read_ints(*ctx.optional(4));
+  std::vector<SliceDim> plan(static_cast<size_t>(rank));
+  for (int d = 0; d < rank; ++d) plan[size_t(d)] = {0, 1, x.shape[size_t(d)]};
+  std::vector<bool> seen(static_cast<size_t>(rank), false);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t a = axes[i];
+    if (a < -int64_t(rank) || a >= rank) {
+      fail(ErrorCode::E_INDEX, ctx.op, "input 3 (axes) = " + vec_str(axes) + ": axis " + std::to_string(a) +
+                                           " is out of range for rank " + std::to_string(rank) + " (allowed [" +
+                                           std::to_string(-rank) + ", " + std::to_string(rank - 1) + "])");
+    }
+    if (a < 0) a += rank;
+    if (seen[size_t(a)]) {
+      fail(ErrorCode::E_VALUE, ctx.op, "input 3 (axes) = " + vec_str(axes) + " names axis " + std::to_string(a) +
+                                           " more than once");
+    }
+    seen[size_t(a)] = true;
+    int64_t step = steps[i];
+    if (step == 0) {
+      fail(ErrorCode::E_VALUE, ctx.op, "input 4 (steps) = " + vec_str(steps) + ": step for axis " + std::to_string(a) +
+                                           " is 0");
+    }
+    int64_t dim = x.shape[size_t(a)];
+    int64_t s = starts[i], e = ends[i];
+    // ONNX: negative values count from the end (once), then clamp to [0, dim]
+    // for positive steps and to [0, dim-1] / [-1, dim-1] for negative steps.
+    // s + dim cannot overflow: s < 0 and 0 <= dim <= 2^34.
+    if (s < 0) s += dim;
+    if (e < 0) e += dim;
+    int64_t size;
+    if (dim == 0) {
+      s = 0;
+      size = 0;
+    } else if (step > 0) {
+      s = std::min(std::max<int64_t>(s, 0), dim);
+      e = std::min(std::max<int64_t>(e, 0), dim);
+      size = e > s ? 1 + (e - s - 1) / step : 0;  // ceil((e - s) / step) without overflow
+    } else {
+      s = std::min(std::max<int64_t>(s, 0), dim - 1);
+      e = std::min(std::max<int64_t>(e, -1), dim - 1);
+      // ceil((s - e) / -step); -step taken as unsigned so INT64_MIN is fine.
+      uint64_t ustep = uint64_t(0) - uint64_t(step);
+      size = s > e ? int64_t(1 + uint64_t(s - e - 1) / ustep) : 0;
+    }
+    // With at most one element the step is never applied; 1 keeps the stride
+    // arithmetic in compute from overflowing for huge steps.
+    if (size <= 1) step = 1;
+    plan[size_t(a)] = {s, step, size};
+  }
+  return plan;
+}
+
+std::vector<OutputSpec> infer_slice(const OpContext& ctx) {
+  std::vector<SliceDim> plan = slice_plan(ctx);
+  Shape out(plan.size());
+  for (size_t d = 0; d < plan.size(); ++d) out[d] = plan[d].size;
+  return {{ctx.input(0).dtype, out}};
+}
+
+template <class T> void slice_typed(const OpContext& ctx, const Tensor& x, Tensor& y, const std::vector<SliceDim>& plan) {
+  int64_t total = y.numel();
+  if (total == 0) return;
+  std::vector<int64_t> in_strides = strides_of(x.shape);
+  // Axes as (extent, input stride, output stride), with the start offsets folded
+  // into `base`; trailing full axes are merged into one contiguous run.
+  int64_t base = 0;
+  std::vector<Axis> axes;
+  for (size_t d = 0; d < plan.size(); ++d) {
+    base += plan[d].start * in_strides[d];
+    axes.push_back({plan[d].size, plan[d].step * in_strides[d], 0});
+  }
+  // Merge axis d into the (already merged) inner axis when the inner one is a
+  // whole contiguous input row and d steps by 1.
+  while (axes.size() >= 2) {
+    Axis& in = axes.back();
+    Axis& pre = axes[axes.size() - 2];
+    if (in.is == 1 && pre.is == in.n) {
+      pre.n *= in.n;
+      pre.is = 1;
+      axes.pop_back();
+    } else {
+      break;
+    }
+  }
+  int64_t run = axes.empty() ? 1 : axes.back().n;
+  int64_t run_stride = axes.empty() ? 1 : axes.back().is;
+  std::vector<Axis> outer(axes.begin(), axes.empty() ? axes.end() : axes.end() - 1);
+  int64_t acc = run;
+  for (size_t a = outer.size(); a-- > 0;) {
+    outer[a].os = acc;
+    acc *= outer[a].n;
+  }
+  const T* in = x.ptr<T>() + base;
+  T* out = y.ptr<T>();
+  int64_t rows = total / run;
+  ctx.parallel_for(rows, rows_per_chunk(run), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      int64_t io, oo;
+      decode(outer, r, &io, &oo);
+      const T* src = in + io;
+      T* dst = out + oo;
+      if (run_stride == 1) {
+        std::memcpy(dst, src, size_t(run) * sizeof(T));
+      } else {
+        for (int64_t j = 0; j < run; ++j) dst[j] = src[j * run_stride];
+      }
+    }
+  });
+}
+
+void compute_slice(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& x = ctx.input(0);
+  std::vector<SliceDim> plan = slice_plan(ctx);
+  by_width(x.dtype, [&](auto tag) { slice_typed<decltype(tag)>(ctx, x, out[0], plan); });
+}
+
+// ---- Gather ------------------------------------------------------------------
+
+std::vector<OutputSpec> infer_gather(const OpContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  if (x.rank() < 1) fail(ErrorCode::E_SHAPE, ctx.op, "input 0 (data) must have rank >= 1, got a scalar (shape [])");
+  require_int_dtype(ctx, 1, "indices", true);
+  const Tensor& idx = ctx.input(1);
+  int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", 0), x.rank());
+  require_output_rank(ctx, size_t(x.rank() + idx.rank() - 1));
+  int64_t dim = x.shape[size_t(axis)];
+  std::vector<int64_t> v = read_ints(idx);
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] < -dim || v[i] >= dim) {
+      fail(ErrorCode::E_INDEX, ctx.op, "input 1 (indices) element " + std::to_string(i) + " = " + std::to_string(v[i]) +
+                                           " is out of range for axis " + std::to_string(axis) + " of size " +
+                                           std::to_string(dim) + " (allowed [" + std::to_string(-dim) + ", " +
+                                           std::to_string(dim - 1) + "])");
+    }
+  }
+  Shape out(x.shape.begin(), x.shape.begin() + axis);
+  out.insert(out.end(), idx.shape.begin(), idx.shape.end());
+  out.insert(out.end(), x.shape.begin() + axis + 1, x.shape.end());
+  return {{x.dtype, out}};
+}
+
+template <class T> void gather_typed(const OpContext& ctx, const Tensor& x, Tensor& y, int axis,
+                                     const std::vector<int64_t>& idx) {
+  int64_t outer = dims_product(x.shape, 0, axis);
+  int64_t dim = x.shape[size_t(axis)];
+  int64_t inner = dims_product(x.shape, axis + 1, x.rank());
+  int64_t n = int64_t(idx.size());
+  if (outer == 0 || n == 0 || inner == 0) return;
+  const T* in = x.ptr<T>();
+  T* out = y.ptr<T>();
+  const int64_t* ip = idx.data();
+  ctx.parallel_for(outer * n, rows_per_chunk(inner), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      int64_t o = r / n, j = r - o * n;
+      int64_t k = ip[j] < 0 ? ip[j] + dim : ip[j];
+      const T* src = in + (o * dim + k) * inner;
+      T* dst = out + r * inner;
+      if (inner == 1) dst[0] = src[0];
+      else std::memcpy(dst, src, size_t(inner) * sizeof(T));
+    }
+  });
+}
+
+void compute_gather(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& x = ctx.input(0);
+  int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", 0), x.rank());
+  std::vector<int64_t> idx = read_ints(ctx.input(1));
+  by_width(x.dtype, [&](auto tag) { gather_typed<decltype(tag)>(ctx, x, out[0], axis, idx); });
+}
+
+}  // namespace
+
+void register_shape_ops(OpTable& t) {
+  t.add({"Transpose", 1, 1, {"perm"}, infer_transpose, compute_transpose});
+  t.add({"Reshape", 2, 2, {"allowzero"}, infer_reshape, compute_reshape});
+  t.add({"Concat", 1, 1024, {"axis"}, infer_concat, compute_concat});
+  t.add({"Split", 1, 2, {"axis", "num_outputs"}, infer_split, compute_split});
+  t.add({"Slice", 3, 5, {}, infer_slice, compute_slice});
+  t.add({"Gather", 2, 2, {"axis"}, infer_gather, compute_gather});
+}
+
+}  // namespace aivm::cpu::AIVM_ISA_NS

@@ -1,0 +1,289 @@
+// Elementwise unary ops: Neg, Abs, Sqrt, Reciprocal, Relu, LeakyRelu, Sigmoid,
+// Tanh, Exp, Log, Erf, Gelu, Softplus and Clip. Each output element is a pure
+// function of one input element (and, for Clip, two scalars), computed by one
+// fixed sequence of IEEE binary32 operations or one math:: function, so neither
+// SIMD width nor thread split can change a bit. Exact definitions:
+// docs/numerics/unary.md.
+//
+// Every float32 output that is NaN is written as the canonical quiet NaN
+// 0x7FC00000: NaN payloads and signs differ between CPUs (x86 makes invalid
+// operations return 0xFFC00000, AArch64 0x7FC00000), so no op lets them through.
+// The ops use plain comparisons and selects, never min/max instructions, whose
+// NaN and signed-zero rules differ between ISAs (x86 maxps returns its second
+// operand when either is NaN; AArch64 fmax returns NaN).
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <type_traits>
+
+#include "cpu/op_common.h"
+#include "cpu/op_families.h"
+#include "math/transcendental.h"
+
+namespace aivm::cpu::AIVM_ISA_NS {
+namespace {
+
+// Chunk sizes for parallel_for: the math:: functions cost tens of ns per
+// element (binary64 evaluation), so smaller chunks already pay for a thread.
+constexpr int64_t kMinChunkCheap = kMinChunkElements;
+constexpr int64_t kMinChunkTranscendental = 2048;
+
+constexpr uint32_t kCanonicalNanBits = 0x7FC00000u;
+
+inline float nan_canonical() { return math::f32_from_bits(kCanonicalNanBits); }
+
+// NaN -> canonical NaN; anything else unchanged. A compare and a select: the
+// compiler vectorizes it (cmpunordps + blend) with the same result per lane.
+inline float canon(float r) { return r != r ? nan_canonical() : r; }
+
+// out[i] = f(in[i]) over contiguous data, split into independent chunks.
+template <class Ti, class To, class F>
+void map_unary(const OpContext& ctx, const Tensor& in, Tensor& out, int64_t min_chunk, F f) {
+  const Ti* pi = in.ptr<Ti>();
+  To* po = out.ptr<To>();
+  ctx.parallel_for(in.numel(), min_chunk, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) po[i] = f(pi[i]);
+  });
+}
+
+// ---- Inference helpers -------------------------------------------------------
+
+std::vector<OutputSpec> infer_float_only(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::F32, "X");
+  const Tensor& x = ctx.input(0);
+  return {{x.dtype, x.shape}};
+}
+
+// Neg and Abs: float32, int32 or int64.
+std::vector<OutputSpec> infer_signed_numeric(const OpContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  if (x.dtype != DType::F32 && x.dtype != DType::I32 && x.dtype != DType::I64) {
+    fail(ErrorCode::E_DTYPE, ctx.op,
+         std::string("input 0 (X) must be float32, int32 or int64, got ") + dtype_name(x.dtype));
+  }
+  return {{x.dtype, x.shape}};
+}
+
+// ---- Neg, Abs ------------------------------------------------------------------
+
+// Integer negation wraps modulo 2^bits (-INT_MIN == INT_MIN), computed unsigned
+// so it is defined behaviour.
+template <class T> T wrap_neg(T x) {
+  using U = std::make_unsigned_t<T>;
+  return T(U(0) - U(x));
+}
+
+void compute_neg(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& x = ctx.input(0);
+  switch (x.dtype) {
+    case DType::F32:
+      // IEEE negation flips the sign bit only (exact, -(+0) = -0).
+      map_unary<float, float>(ctx, x, out[0], kMinChunkCheap, [](float v) { return canon(-v); });
+      break;
+    case DType::I32: map_unary<int32_t, int32_t>(ctx, x, out[0], kMinChunkCheap, [](int32_t v) { return wrap_neg(v); }); break;
+    case DType::I64: map_unary<int64_t, int64_t>(ctx, x, out[0], kMinChunkCheap, [](int64_t v) { return wrap_neg(v); }); break;
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
+template <class T> T wrap_abs(T x) { return x < 0 ? wrap_neg(x) : x; }
+
+void compute_abs(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& x = ctx.input(0);
+  switch (x.dtype) {
+    case DType::F32:
+      // Clears the sign bit: abs(-0) = +0, abs(-inf) = inf.
+      map_unary<float, float>(ctx, x, out[0], kMinChunkCheap,
+                              [](float v) { return canon(math::abs_f32(v)); });
+      break;
+    case DType::I32: map_unary<int32_t, int32_t>(ctx, x, out[0], kMinChunkCheap, [](int32_t v) { return wrap_abs(v); }); break;
+    case DType::I64: map_unary<int64_t, int64_t>(ctx, x, out[0], kMinChunkCheap, [](int64_t v) { return wrap_abs(v); }); break;
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
+// ---- Float-only elementwise functions --------------------------------------------
+
+// Each is one definition of y = f(x); compute_float<K> maps it with canon().
+enum class Fn { SQRT, RECIPROCAL, RELU, SIGMOID, TANH, EXP, LOG, ERF, SOFTPLUS };
+
+template <Fn K> float apply_fn(float x) {
+  if constexpr (K == Fn::SQRT) return std::sqrt(x);  // correctly rounded IEEE sqrt, sqrt(-0) = -0
+  if constexpr (K == Fn::RECIPROCAL) return 1.0f / x;
+  if constexpr (K == Fn::RELU) return x > 0.0f ? x : 0.0f;  // -0 and negatives -> +0; NaN -> 0, fixed by canon below
+  if constexpr (K == Fn::SIGMOID) return math::sigmoid_f32(x);
+  if constexpr (K == Fn::TANH) return math::tanh_f32(x);
+  if constexpr (K == Fn::EXP) return math::exp_f32(x);
+  if constexpr (K == Fn::LOG) return math::log_f32(x);
+  if constexpr (K == Fn::ERF) return math::erf_f32(x);
+  if constexpr (K == Fn::SOFTPLUS) return math::softplus_f32(x);
+}
+
+template <Fn K> constexpr bool is_cheap() { return K == Fn::SQRT || K == Fn::RECIPROCAL || K == Fn::RELU; }
+
+template <Fn K> void compute_float(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& x = ctx.input(0);
+  // The NaN test is on the result and, for Relu, on the input too (Relu maps
+  // NaN to 0 before the select; the rule is NaN in -> NaN out).
+  map_unary<float, float>(ctx, x, out[0], is_cheap<K>() ? kMinChunkCheap : kMinChunkTranscendental,
+                          [](float v) {
+                            float r = apply_fn<K>(v);
+                            return (v != v || r != r) ? nan_canonical() : r;
+                          });
+}
+
+// ---- LeakyRelu ------------------------------------------------------------------
+
+std::vector<OutputSpec> infer_leaky_relu(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::F32, "X");
+  ctx.attrs.get_float(ctx.op, "alpha", 0.01f);  // type check (a float, or an int)
+  const Tensor& x = ctx.input(0);
+  return {{x.dtype, x.shape}};
+}
+
+void compute_leaky_relu(const OpContext& ctx, std::vector<Tensor>& out) {
+  const float alpha = ctx.attrs.get_float(ctx.op, "alpha", 0.01f);
+  // y = (x < 0 ? alpha : 1) * x, which equals x < 0 ? alpha * x : x bit for bit
+  // (1 * x is exact for every x). The factor is chosen by a bit mask so the
+  // loop has no branch and vectorizes (a conditional multiply may trap under
+  // -ftrapping-math, so the compiler would not if-convert it).
+  // -0 is not < 0, so it stays -0; NaN fails the compare and is canonicalized.
+  const uint32_t alpha_bits = math::f32_to_bits(alpha);
+  const uint32_t one_bits = 0x3F800000u;
+  map_unary<float, float>(ctx, ctx.input(0), out[0], kMinChunkCheap, [alpha_bits, one_bits](float v) {
+    const uint32_t mask = 0u - uint32_t(v < 0.0f);
+    const float factor = math::f32_from_bits((alpha_bits & mask) | (one_bits & ~mask));
+    return canon(factor * v);
+  });
+}
+
+// ---- Gelu (opset 20) ------------------------------------------------------------
+
+bool gelu_tanh_mode(const OpContext& ctx) {
+  std::string mode = ctx.attrs.get_string(ctx.op, "approximate", "none");
+  if (mode == "none") return false;
+  if (mode == "tanh") return true;
+  fail(ErrorCode::E_ATTR, ctx.op, "attribute 'approximate' must be \"none\" or \"tanh\", got \"" + mode + "\"");
+}
+
+std::vector<OutputSpec> infer_gelu(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::F32, "X");
+  gelu_tanh_mode(ctx);
+  const Tensor& x = ctx.input(0);
+  return {{x.dtype, x.shape}};
+}
+
+void compute_gelu(const OpContext& ctx, std::vector<Tensor>& out) {
+  if (gelu_tanh_mode(ctx)) {
+    map_unary<float, float>(ctx, ctx.input(0), out[0], kMinChunkTranscendental,
+                            [](float v) { return canon(math::gelu_tanh_f32(v)); });
+  } else {
+    map_unary<float, float>(ctx, ctx.input(0), out[0], kMinChunkTranscendental,
+                            [](float v) { return canon(math::gelu_erf_f32(v)); });
+  }
+}
+
+// ---- Clip (opset 13) ---------------------------------------------------------------
+
+// Input 1 (min) or 2 (max), when present, must be a scalar of X's dtype: rank 0,
+// or rank 1 with exactly one element (what exporters commonly emit).
+void check_clip_bound(const OpContext& ctx, size_t i, const char* role) {
+  const Tensor* b = ctx.optional(i);
+  if (!b) return;
+  const Tensor& x = ctx.input(0);
+  if (b->dtype != x.dtype) {
+    fail(ErrorCode::E_DTYPE, ctx.op, "input " + std::to_string(i) + " (" + role + ") must have the dtype of input 0 (" +
+                                         dtype_name(x.dtype) + "), got " + dtype_name(b->dtype));
+  }
+  if (b->rank() > 1 || b->numel() != 1) {
+    fail(ErrorCode::E_SHAPE, ctx.op, "input " + std::to_string(i) + " (" + role +
+                                         ") must be a scalar (rank 0, or rank 1 with one element), got shape " +
+                                         shape_str(b->shape));
+  }
+}
+
+std::vector<OutputSpec> infer_clip(const OpContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  if (x.dtype != DType::F32 && x.dtype != DType::I32 && x.dtype != DType::I64) {
+    fail(ErrorCode::E_DTYPE, ctx.op,
+         std::string("input 0 (input) must be float32, int32 or int64, got ") + dtype_name(x.dtype));
+  }
+  check_clip_bound(ctx, 1, "min");
+  check_clip_bound(ctx, 2, "max");
+  return {{x.dtype, x.shape}};
+}
+
+template <class T> T clip_bound(const OpContext& ctx, size_t i, T fallback) {
+  const Tensor* b = ctx.optional(i);
+  return b ? b->ptr<T>()[0] : fallback;
+}
+
+// Float clip: y = min_f32(max_f32(x, lo), hi) with op_common's rules (NaN wins,
+// +0 > -0); an absent bound is -inf / +inf, which changes no non-NaN x. Written
+// as compares and selects on the sign-ordered values so it is one branch-free
+// expression per element.
+inline float clip_f32(float x, float lo, float hi) {
+  // max(x, lo) with +0 > -0: take lo when lo > x, or when they are equal and x is -0.
+  float m = (lo > x || (lo == x && math::sign_bit_f32(x))) ? lo : x;
+  // min(m, hi) with -0 < +0: take hi when hi < m, or when equal and m is +0.
+  float r = (hi < m || (hi == m && !math::sign_bit_f32(m))) ? hi : m;
+  return x != x ? nan_canonical() : r;
+}
+
+void compute_clip(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& x = ctx.input(0);
+  switch (x.dtype) {
+    case DType::F32: {
+      const float lo = clip_bound<float>(ctx, 1, -std::numeric_limits<float>::infinity());
+      const float hi = clip_bound<float>(ctx, 2, std::numeric_limits<float>::infinity());
+      if (lo != lo || hi != hi) {
+        // A NaN bound makes every element NaN (NaN wins, as in max_f32/min_f32).
+        map_unary<float, float>(ctx, x, out[0], kMinChunkCheap, [](float) { return nan_canonical(); });
+      } else {
+        map_unary<float, float>(ctx, x, out[0], kMinChunkCheap, [lo, hi](float v) { return clip_f32(v, lo, hi); });
+      }
+      break;
+    }
+    case DType::I32: {
+      const int32_t lo = clip_bound<int32_t>(ctx, 1, std::numeric_limits<int32_t>::min());
+      const int32_t hi = clip_bound<int32_t>(ctx, 2, std::numeric_limits<int32_t>::max());
+      map_unary<int32_t, int32_t>(ctx, x, out[0], kMinChunkCheap, [lo, hi](int32_t v) {
+        int32_t m = v < lo ? lo : v;
+        return m > hi ? hi : m;
+      });
+      break;
+    }
+    case DType::I64: {
+      const int64_t lo = clip_bound<int64_t>(ctx, 1, std::numeric_limits<int64_t>::min());
+      const int64_t hi = clip_bound<int64_t>(ctx, 2, std::numeric_limits<int64_t>::max());
+      map_unary<int64_t, int64_t>(ctx, x, out[0], kMinChunkCheap, [lo, hi](int64_t v) {
+        int64_t m = v < lo ? lo : v;
+        return m > hi ? hi : m;
+      });
+      break;
+    }
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
+}  // namespace
+
+void register_unary(OpTable& t) {
+  t.add({"Neg", 1, 1, {}, infer_signed_numeric, compute_neg});
+  t.add({"Abs", 1, 1, {}, infer_signed_numeric, compute_abs});
+  t.add({"Sqrt", 1, 1, {}, infer_float_only, compute_float<Fn::SQRT>});
+  t.add({"Reciprocal", 1, 1, {}, infer_float_only, compute_float<Fn::RECIPROCAL>});
+  t.add({"Relu", 1, 1, {}, infer_float_only, compute_float<Fn::RELU>});
+  t.add({"LeakyRelu", 1, 1, {"alpha"}, infer_leaky_relu, compute_leaky_relu});
+  t.add({"Sigmoid", 1, 1, {}, infer_float_only, compute_float<Fn::SIGMOID>});
+  t.add({"Tanh", 1, 1, {}, infer_float_only, compute_float<Fn::TANH>});
+  t.add({"Exp", 1, 1, {}, infer_float_only, compute_float<Fn::EXP>});
+  t.add({"Log", 1, 1, {}, infer_float_only, compute_float<Fn::LOG>});
+  t.add({"Erf", 1, 1, {}, infer_float_only, compute_float<Fn::ERF>});
+  t.add({"Gelu", 1, 1, {"approximate"}, infer_gelu, compute_gelu});
+  t.add({"Softplus", 1, 1, {}, infer_float_only, compute_float<Fn::SOFTPLUS>});
+  t.add({"Clip", 1, 3, {}, infer_clip, compute_clip});
+}
+
+}  // namespace aivm::cpu::AIVM_ISA_NS

@@ -1,0 +1,52 @@
+// The engine's public C++ interface: instruction-set selection, the op list and
+// running one op. No N-API types here: native/napi adapts this for Node, and the
+// standalone self-test (issue 4) uses it directly.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "aivm/attrs.h"
+#include "aivm/error.h"
+#include "aivm/tensor.h"
+
+namespace aivm {
+
+constexpr const char* kEngineVersion = "0.1.0";
+constexpr const char* kNumericsVersion = "aivm-fp32-v1";
+constexpr int kMaxThreads = 256;
+
+enum class Isa { SCALAR, AVX2, AVX512, NEON };
+
+const char* isa_name(Isa isa);
+// All ISAs compiled into this binary that this CPU (and OS) can run, scalar first.
+std::vector<Isa> available_isas();
+// The best available ISA, unless the environment variable AIVM_ISA names one.
+Isa default_isa();
+// Parses a name ("scalar", "avx2", "avx512", "neon"); throws E_ISA_UNAVAILABLE when
+// the name is unknown or this CPU cannot run it.
+Isa resolve_isa(const std::string& name);
+
+class ThreadPool;
+
+class Engine {
+ public:
+  Engine();
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Runs one op. inputs may hold nullptr for omitted optional inputs.
+  std::vector<Tensor> run_op(const std::string& op, const std::vector<const Tensor*>& inputs,
+                             const Attrs& attrs, Isa isa, int threads);
+
+  int hardware_threads() const;
+
+ private:
+  std::unique_ptr<ThreadPool> pool_;
+};
+
+// Names of every op, sorted; the same list for every ISA.
+std::vector<std::string> op_names();
+
+}  // namespace aivm

@@ -1,0 +1,27 @@
+// Per-environment addon state (one per main thread or worker_thread): its own
+// engine and thread pool and the JS error class. No mutable statics anywhere,
+// so piscina workers each get an independent, safe copy.
+#pragma once
+#include <napi.h>
+
+#include "aivm/engine.h"
+
+namespace aivm::napi {
+
+struct Addon {
+  Engine engine;
+  Napi::FunctionReference error_class;
+};
+
+// Exported functions, one file each (see addon.cc for the table).
+Napi::Value engine_info(const Napi::CallbackInfo& info);
+Napi::Value set_error_class(const Napi::CallbackInfo& info);
+Napi::Value run_op(const Napi::CallbackInfo& info);
+Napi::Value hash_tensors(const Napi::CallbackInfo& info);
+Napi::Value selftest(const Napi::CallbackInfo& info);
+
+// Resolves an optional JS isa name (undefined -> default, honouring AIVM_ISA).
+Isa isa_from_js(const Napi::Value& value);
+int threads_from_js(const Napi::Value& value);
+
+}  // namespace aivm::napi

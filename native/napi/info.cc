@@ -1,0 +1,71 @@
+// Synchronous entry points: engine facts, the error class, hashing.
+#include <cmath>
+
+#include "aivm/hash.h"
+#include "napi/addon.h"
+#include "napi/errors.h"
+#include "napi/tensor_convert.h"
+
+namespace aivm::napi {
+
+Isa isa_from_js(const Napi::Value& value) {
+  if (value.IsUndefined() || value.IsNull()) return default_isa();
+  if (!value.IsString()) throw Error(ErrorCode::E_ISA_UNAVAILABLE, "isa must be a string such as 'avx2'");
+  return resolve_isa(value.As<Napi::String>().Utf8Value());
+}
+
+int threads_from_js(const Napi::Value& value) {
+  if (value.IsUndefined() || value.IsNull()) return 1;
+  double d = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : NAN;
+  if (!(d >= 1 && d <= kMaxThreads) || d != std::floor(d)) {
+    throw Error(ErrorCode::E_THREADS, "threads must be an integer in [1, " + std::to_string(kMaxThreads) + "]");
+  }
+  return int(d);
+}
+
+Napi::Value engine_info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Addon* addon = env.GetInstanceData<Addon>();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("version", kEngineVersion);
+  out.Set("numerics", kNumericsVersion);
+  Napi::Array isas = Napi::Array::New(env);
+  for (Isa i : available_isas()) isas.Set(isas.Length(), isa_name(i));
+  out.Set("isas", isas);
+  try {
+    out.Set("defaultIsa", isa_name(default_isa()));
+  } catch (const Error& e) {
+    throw make_error(env, error_code_name(e.code()), std::string("AIVM_ISA: ") + e.what());
+  }
+  out.Set("threads", Napi::Number::New(env, addon->engine.hardware_threads()));
+  Napi::Array ops = Napi::Array::New(env);
+  for (const std::string& name : op_names()) ops.Set(ops.Length(), name);
+  out.Set("ops", ops);
+  return out;
+}
+
+Napi::Value set_error_class(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "setErrorClass expects a constructor");
+  env.GetInstanceData<Addon>()->error_class = Napi::Persistent(info[0].As<Napi::Function>());
+  return env.Undefined();
+}
+
+Napi::Value hash_tensors(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    if (!info[0].IsArray()) throw Error(ErrorCode::E_DTYPE, "hashTensors: expected an array of tensors");
+    Napi::Array arr = info[0].As<Napi::Array>();
+    std::vector<Tensor> tensors;
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      tensors.push_back(tensor_from_js(arr.Get(i), "hashTensors: tensor " + std::to_string(i)));
+    }
+    std::vector<const Tensor*> ptrs;
+    for (const Tensor& t : tensors) ptrs.push_back(&t);
+    return Napi::String::New(env, hex(hash_tensors(ptrs)));
+  } catch (const Error& e) {
+    throw make_error(env, error_code_name(e.code()), e.what());
+  }
+}
+
+}  // namespace aivm::napi

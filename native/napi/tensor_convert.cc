@@ -1,0 +1,174 @@
+#include "napi/tensor_convert.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "aivm/error.h"
+
+namespace aivm::napi {
+
+namespace {
+
+[[noreturn]] void bad(ErrorCode code, const std::string& what, const std::string& detail) {
+  throw Error(code, what + ": " + detail);
+}
+
+bool dtype_from_name(const std::string& name, DType* out) {
+  if (name == "float32") *out = DType::F32;
+  else if (name == "int32") *out = DType::I32;
+  else if (name == "int64") *out = DType::I64;
+  else if (name == "bool") *out = DType::BOOL;
+  else return false;
+  return true;
+}
+
+napi_typedarray_type typed_array_for(DType t) {
+  switch (t) {
+    case DType::F32: return napi_float32_array;
+    case DType::I32: return napi_int32_array;
+    case DType::I64: return napi_bigint64_array;
+    case DType::BOOL: return napi_uint8_array;
+  }
+  return napi_uint8_array;
+}
+
+const char* typed_array_name(DType t) {
+  switch (t) {
+    case DType::F32: return "Float32Array";
+    case DType::I32: return "Int32Array";
+    case DType::I64: return "BigInt64Array";
+    case DType::BOOL: return "Uint8Array";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Tensor tensor_from_js(const Napi::Value& value, const std::string& what) {
+  if (!value.IsObject()) bad(ErrorCode::E_DTYPE, what, "expected a tensor object");
+  Napi::Object obj = value.As<Napi::Object>();
+  Napi::Value dtype_v = obj.Get("dtype");
+  DType dtype;
+  if (!dtype_v.IsString() || !dtype_from_name(dtype_v.As<Napi::String>().Utf8Value(), &dtype)) {
+    bad(ErrorCode::E_DTYPE, what, "dtype must be one of float32, int32, int64, bool");
+  }
+  Napi::Value shape_v = obj.Get("shape");
+  if (!shape_v.IsArray()) bad(ErrorCode::E_SHAPE, what, "shape must be an array of integers");
+  Napi::Array shape_a = shape_v.As<Napi::Array>();
+  if (shape_a.Length() > uint32_t(kMaxRank)) bad(ErrorCode::E_SHAPE, what, "rank exceeds " + std::to_string(kMaxRank));
+  Shape shape;
+  for (uint32_t i = 0; i < shape_a.Length(); ++i) {
+    Napi::Value d = shape_a.Get(i);
+    double v = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : -1.0;
+    if (!d.IsNumber() || !(v >= 0) || v != std::floor(v) || v > double(kMaxElements)) {
+      bad(ErrorCode::E_SHAPE, what, "shape[" + std::to_string(i) + "] must be a non-negative integer");
+    }
+    shape.push_back(int64_t(v));
+  }
+  int64_t numel = checked_numel(shape, what, "tensor");
+  Napi::Value data_v = obj.Get("data");
+  if (!data_v.IsTypedArray()) bad(ErrorCode::E_DTYPE, what, std::string("data must be a ") + typed_array_name(dtype));
+  Napi::TypedArray ta = data_v.As<Napi::TypedArray>();
+  if (ta.TypedArrayType() != typed_array_for(dtype)) {
+    bad(ErrorCode::E_DTYPE, what, std::string("dtype ") + dtype_name(dtype) + " needs a " + typed_array_name(dtype));
+  }
+  if (int64_t(ta.ElementLength()) != numel) {
+    bad(ErrorCode::E_SHAPE, what, "shape " + shape_str(shape) + " has " + std::to_string(numel) +
+                                      " elements but data has " + std::to_string(ta.ElementLength()));
+  }
+  Tensor t;
+  t.dtype = dtype;
+  t.shape = shape;
+  uint8_t* base = static_cast<uint8_t*>(ta.ArrayBuffer().Data());
+  t.data = base ? base + ta.ByteOffset() : nullptr;
+  if (!t.data) {
+    // Zero-length buffers may have no backing store; point at a valid dummy.
+    static const uint64_t kEmpty = 0;
+    t.data = const_cast<uint64_t*>(&kEmpty);
+  }
+  return t;
+}
+
+Napi::Object tensor_to_js(Napi::Env env, const Tensor& t) {
+  size_t bytes = t.nbytes();
+  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, bytes);
+  if (bytes) std::memcpy(buf.Data(), t.data, bytes);
+  size_t n = size_t(t.numel());
+  Napi::Value data;
+  switch (t.dtype) {
+    case DType::F32: data = Napi::Float32Array::New(env, n, buf, 0); break;
+    case DType::I32: data = Napi::Int32Array::New(env, n, buf, 0); break;
+    case DType::I64: data = Napi::BigInt64Array::New(env, n, buf, 0); break;
+    case DType::BOOL: data = Napi::Uint8Array::New(env, n, buf, 0); break;
+  }
+  Napi::Array shape = Napi::Array::New(env, t.shape.size());
+  for (size_t i = 0; i < t.shape.size(); ++i) shape.Set(uint32_t(i), Napi::Number::New(env, double(t.shape[i])));
+  Napi::Object obj = Napi::Object::New(env);
+  obj.Set("dtype", Napi::String::New(env, dtype_name(t.dtype)));
+  obj.Set("shape", shape);
+  obj.Set("data", data);
+  return obj;
+}
+
+Attrs attrs_from_js(const Napi::Value& value, const std::string& op) {
+  Attrs attrs;
+  if (value.IsUndefined() || value.IsNull()) return attrs;
+  if (!value.IsObject() || value.IsArray()) throw Error(ErrorCode::E_ATTR, op + ": attributes must be an object");
+  Napi::Object obj = value.As<Napi::Object>();
+  Napi::Array names = obj.GetPropertyNames();
+  for (uint32_t i = 0; i < names.Length(); ++i) {
+    std::string name = names.Get(i).As<Napi::String>().Utf8Value();
+    Napi::Value v = obj.Get(name);
+    AttrValue a;
+    auto where = op + ": attribute '" + name + "'";
+    auto number_is_int = [](double d) { return std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.007199254740992e15; };
+    if (v.IsNumber()) {
+      double d = v.As<Napi::Number>().DoubleValue();
+      if (number_is_int(d)) {
+        a.kind = AttrValue::Kind::INT;
+        a.i = int64_t(d);
+      } else {
+        a.kind = AttrValue::Kind::FLOAT;
+        a.f = float(d);
+      }
+    } else if (v.IsBigInt()) {
+      bool lossless = false;
+      a.kind = AttrValue::Kind::INT;
+      a.i = v.As<Napi::BigInt>().Int64Value(&lossless);
+      if (!lossless) throw Error(ErrorCode::E_ATTR, where + " does not fit in int64");
+    } else if (v.IsString()) {
+      a.kind = AttrValue::Kind::STRING;
+      a.s = v.As<Napi::String>().Utf8Value();
+    } else if (v.IsArray()) {
+      Napi::Array arr = v.As<Napi::Array>();
+      bool all_int = true;
+      std::vector<double> ds;
+      for (uint32_t j = 0; j < arr.Length(); ++j) {
+        Napi::Value e = arr.Get(j);
+        if (e.IsBigInt()) {
+          bool lossless = false;
+          ds.push_back(double(e.As<Napi::BigInt>().Int64Value(&lossless)));
+        } else if (e.IsNumber()) {
+          double d = e.As<Napi::Number>().DoubleValue();
+          all_int = all_int && number_is_int(d);
+          ds.push_back(d);
+        } else {
+          throw Error(ErrorCode::E_ATTR, where + " must be a list of numbers");
+        }
+      }
+      if (all_int) {
+        a.kind = AttrValue::Kind::INTS;
+        for (double d : ds) a.ints.push_back(int64_t(d));
+      } else {
+        a.kind = AttrValue::Kind::FLOATS;
+        for (double d : ds) a.floats.push_back(float(d));
+      }
+    } else {
+      throw Error(ErrorCode::E_ATTR, where + " must be a number, bigint, string or array of numbers");
+    }
+    attrs.set(name, std::move(a));
+  }
+  return attrs;
+}
+
+}  // namespace aivm::napi

@@ -1,0 +1,219 @@
+// Engine-level tests: hashing, ISA selection, the floating-point environment,
+// the thread pool, argument checking, and the binary op family.
+#include <atomic>
+#include <cfloat>
+#include <cstdlib>
+
+#include "core/fpenv.h"
+#include "core/selftest.h"
+#include "core/thread_pool.h"
+#include "test_util.h"
+
+using namespace aivm;
+using namespace aivm_test;
+
+TEST(keccak256_known_vectors) {
+  // Published Keccak-256 digests (Ethereum's keccak256), not this code's output.
+  CHECK(hex(keccak256(nullptr, 0)) == "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+  const char* abc = "abc";
+  CHECK(hex(keccak256(reinterpret_cast<const uint8_t*>(abc), 3)) ==
+        "0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
+  // Longer than one 136-byte block: 200 bytes of 'a' hashed whole and the
+  // streaming hasher over a tensor must agree.
+  std::vector<uint8_t> a(200, 'a');
+  Tensor t = make_tensor(DType::BOOL, {200});
+  for (int i = 0; i < 200; ++i) t.ptr<uint8_t>()[i] = 1;
+  std::vector<uint8_t> enc = encode_tensors({&t});
+  CHECK(hex(keccak256(enc.data(), enc.size())) == hex(hash_tensors({&t})));
+}
+
+TEST(hash_canonicalizes_nan) {
+  Tensor a = tensor_f32({2}, {1.0f, 0.0f});
+  Tensor b = tensor_f32({2}, {1.0f, 0.0f});
+  uint32_t nan1 = 0x7FC00000u, nan2 = 0xFFC12345u;
+  std::memcpy(&a.ptr<float>()[1], &nan1, 4);
+  std::memcpy(&b.ptr<float>()[1], &nan2, 4);
+  CHECK(hex(hash_tensors({&a})) == hex(hash_tensors({&b})));
+  Tensor c = tensor_f32({2}, {1.0f, -0.0f});
+  Tensor d = tensor_f32({2}, {1.0f, 0.0f});
+  CHECK(hex(hash_tensors({&c})) != hex(hash_tensors({&d})));  // signed zeros are distinct
+  Tensor e = tensor_f32({1, 2}, {1.0f, 0.0f});
+  CHECK(hex(hash_tensors({&d})) != hex(hash_tensors({&e})));  // shape is part of the hash
+}
+
+TEST(isa_selection) {
+  std::vector<Isa> isas = available_isas();
+  CHECK(!isas.empty() && isas[0] == Isa::SCALAR);
+  CHECK(resolve_isa("scalar") == Isa::SCALAR);
+  CHECK_THROWS_CODE(E_ISA_UNAVAILABLE, resolve_isa("sse9"));
+#if defined(__x86_64__)
+  CHECK_THROWS_CODE(E_ISA_UNAVAILABLE, resolve_isa("neon"));
+#endif
+  setenv("AIVM_ISA", "scalar", 1);
+  CHECK(default_isa() == Isa::SCALAR);
+  setenv("AIVM_ISA", "bogus", 1);
+  CHECK_THROWS_CODE(E_ISA_UNAVAILABLE, default_isa());
+  unsetenv("AIVM_ISA");
+  CHECK(default_isa() == isas.back());
+}
+
+TEST(strict_fpenv_on_every_engine_thread) {
+  enter_strict_fpenv();
+  CHECK(strict_fpenv_active());
+  // Subnormals survive arithmetic (FTZ/DAZ off): FLT_MIN / 2 is not zero.
+  volatile float tiny = FLT_MIN;
+  volatile float half = tiny / 2.0f;
+  CHECK(half != 0.0f);
+  ThreadPool pool;
+  std::atomic<int> strict{0}, chunks{0};
+  pool.parallel_for(4, 1, 4, [&](int64_t, int64_t) {
+    chunks++;
+    if (strict_fpenv_active()) strict++;
+  });
+  CHECK(chunks == 4 && strict == 4);
+}
+
+TEST(thread_pool_covers_range_once) {
+  ThreadPool pool;
+  for (int threads : {1, 2, 3, 4, 7}) {
+    for (int64_t n : {1, 2, 5, 100, 1001}) {
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+      pool.parallel_for(n, 1, threads, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) hits[size_t(i)]++;
+      });
+      bool once = true;
+      for (auto& h : hits) once = once && h == 1;
+      CHECK_MSG(once, "n=" + std::to_string(n) + " threads=" + std::to_string(threads));
+    }
+  }
+  // An exception in a worker chunk reaches the caller and the pool stays usable.
+  bool caught = false;
+  try {
+    pool.parallel_for(4, 1, 4, [&](int64_t b, int64_t) {
+      if (b >= 2) throw Error(ErrorCode::E_VALUE, "boom");
+    });
+  } catch (const Error& e) {
+    caught = e.code() == ErrorCode::E_VALUE;
+  }
+  CHECK(caught);
+  std::atomic<int> after{0};
+  pool.parallel_for(4, 1, 4, [&](int64_t b, int64_t e) { after += int(e - b); });
+  CHECK(after == 4);
+}
+
+TEST(engine_argument_checks) {
+  Tensor a = tensor_f32({2}, {1, 2});
+  CHECK_THROWS_CODE(E_UNSUPPORTED_OP, run("NoSuchOp", {&a}));
+  CHECK_THROWS_CODE(E_ARITY, run("Add", {&a}));
+  CHECK_THROWS_CODE(E_THREADS, run("Add", {&a, &a}, {}, Isa::SCALAR, 0));
+  CHECK_THROWS_CODE(E_THREADS, run("Add", {&a, &a}, {}, Isa::SCALAR, 100000));
+  Attrs bad;
+  bad.set("alpha", attr_float(1.0f));
+  CHECK_THROWS_CODE(E_ATTR, run("Add", {&a, &a}, bad));
+  Tensor negative;
+  negative.shape = {-1};
+  negative.data = a.data;
+  CHECK_THROWS_CODE(E_SHAPE, run("Add", {&negative, &a}));
+  Tensor huge;
+  huge.shape = {int64_t(1) << 40, int64_t(1) << 40};
+  huge.data = a.data;
+  CHECK_THROWS_CODE(E_TOO_LARGE, run("Add", {&huge, &a}));
+}
+
+// ---- Binary family -------------------------------------------------------------
+
+static std::vector<double> reference_binary(const Tensor& a, const Tensor& b, const Shape& out,
+                                            double (*f)(double, double)) {
+  // Independent broadcasting: index arithmetic from the numpy rules.
+  int64_t n = 1;
+  for (auto d : out) n *= d;
+  std::vector<double> r(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t rem = i, ia = 0, ib = 0, sa = 1, sb = 1;
+    for (int d = int(out.size()) - 1; d >= 0; --d) {
+      int64_t coord = rem % out[size_t(d)];
+      rem /= out[size_t(d)];
+      int da = d - int(out.size() - a.shape.size()), db = d - int(out.size() - b.shape.size());
+      if (da >= 0) {
+        int64_t dim = a.shape[size_t(da)];
+        ia += (dim == 1 ? 0 : coord) * sa;
+        sa *= dim;
+      }
+      if (db >= 0) {
+        int64_t dim = b.shape[size_t(db)];
+        ib += (dim == 1 ? 0 : coord) * sb;
+        sb *= dim;
+      }
+    }
+    r[size_t(i)] = f(a.ptr<float>()[ia], b.ptr<float>()[ib]);
+  }
+  return r;
+}
+
+TEST(binary_arith_matches_float64_reference) {
+  // One correctly rounded operation per element: the float64 result rounded once
+  // is the exact answer, so the tolerance is half an ulp.
+  const std::vector<std::pair<Shape, Shape>> shapes = {
+      {{1023}, {1023}}, {{3, 1, 31}, {7, 1}}, {{17, 1}, {1, 33}}, {{1000}, {}}, {{2, 3, 4, 5}, {4, 1}}};
+  struct Op { const char* name; double (*f)(double, double); };
+  const Op ops[] = {{"Add", [](double x, double y) { return x + y; }},
+                    {"Sub", [](double x, double y) { return x - y; }},
+                    {"Mul", [](double x, double y) { return x * y; }},
+                    {"Div", [](double x, double y) { return x / y; }}};
+  uint64_t stream = 1;
+  for (const Op& op : ops) {
+    for (const auto& s : shapes) {
+      Tensor a = random_f32(s.first, stream++, 10.0f), b = random_f32(s.second, stream++, 10.0f);
+      std::vector<Tensor> out = run_everywhere(op.name, {&a, &b});
+      check_close(out[0], reference_binary(a, b, out[0].shape, op.f), 0.5, 0.0, op.name);
+    }
+  }
+}
+
+TEST(binary_special_values_and_ints) {
+  Tensor a = tensor_f32({4}, {INFINITY, -0.0f, 1.0f, NAN});
+  Tensor b = tensor_f32({4}, {INFINITY, 0.0f, 0.0f, 1.0f});
+  std::vector<Tensor> sub = run_everywhere("Sub", {&a, &b});
+  CHECK(std::isnan(sub[0].ptr<float>()[0]));         // inf - inf
+  CHECK(!std::signbit(sub[0].ptr<float>()[1]) == false);  // -0 - +0 = -0
+  std::vector<Tensor> div = run_everywhere("Div", {&a, &b});
+  CHECK(div[0].ptr<float>()[2] == INFINITY);         // 1 / +0
+  std::vector<Tensor> eq = run_everywhere("Equal", {&a, &a});
+  CHECK(eq[0].dtype == DType::BOOL && eq[0].ptr<uint8_t>()[3] == 0);  // NaN != NaN
+  CHECK(eq[0].ptr<uint8_t>()[1] == 1);
+  Tensor i = tensor_i64({3}, {INT64_MAX, -7, 7});
+  Tensor j = tensor_i64({3}, {1, 2, -2});
+  std::vector<Tensor> add = run_everywhere("Add", {&i, &j});
+  CHECK(add[0].ptr<int64_t>()[0] == INT64_MIN);  // wraps
+  std::vector<Tensor> q = run_everywhere("Div", {&i, &j});
+  CHECK(q[0].ptr<int64_t>()[1] == -3 && q[0].ptr<int64_t>()[2] == -3);  // truncation
+  Tensor zero = tensor_i64({3}, {1, 0, 1});
+  CHECK_THROWS_CODE(E_VALUE, run("Div", {&i, &zero}));
+}
+
+TEST(binary_errors) {
+  Tensor f = tensor_f32({3}, {1, 2, 3});
+  Tensor g = tensor_f32({4}, {1, 2, 3, 4});
+  Tensor i = tensor_i64({3}, {1, 2, 3});
+  CHECK_THROWS_CODE(E_SHAPE, run("Add", {&f, &g}));
+  CHECK_THROWS_CODE(E_DTYPE, run("Mul", {&f, &i}));
+  CHECK_THROWS_CODE(E_DTYPE, run("Where", {&f, &f, &f}));
+  Tensor c = make_tensor(DType::BOOL, {3});
+  CHECK_THROWS_CODE(E_DTYPE, run("Where", {&c, &f, &i}));
+  CHECK_THROWS_CODE(E_DTYPE, run("Pow", {&i, &f}));
+}
+
+TEST(where_and_compare_broadcast) {
+  Tensor c = make_tensor(DType::BOOL, {2, 1});
+  c.ptr<uint8_t>()[0] = 1;
+  Tensor x = tensor_f32({3}, {1, 2, 3});
+  Tensor y = tensor_f32({1}, {-1});
+  std::vector<Tensor> w = run_everywhere("Where", {&c, &x, &y});
+  CHECK(w[0].shape == Shape({2, 3}));
+  const float expect[6] = {1, 2, 3, -1, -1, -1};
+  CHECK(std::memcmp(w[0].data, expect, sizeof(expect)) == 0);
+  std::vector<Tensor> lt = run_everywhere("Less", {&x, &y});
+  CHECK(lt[0].ptr<uint8_t>()[0] == 0);
+}
+
+int main(int argc, char** argv) { return aivm_test::run_all(argc, argv); }

@@ -1,0 +1,685 @@
+// Pool family: MaxPool, AveragePool, GlobalAveragePool.
+// (1) bit equality across ISAs and threads, (2) accuracy against a float64
+// reference written straight from the ONNX spec, (3) every error path,
+// (4) NaN / inf / -0 / all-padding windows, (5) ONNX conformance data when present.
+#include <cfloat>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <sstream>
+
+#include "test_util.h"
+
+using aivm::Attrs;
+using aivm::Shape;
+using aivm::Tensor;
+using namespace aivm_test;
+
+namespace {
+
+aivm::AttrValue ints(const std::vector<int64_t>& v) {
+  aivm::AttrValue a;
+  a.kind = aivm::AttrValue::Kind::INTS;
+  a.ints = v;
+  return a;
+}
+aivm::AttrValue int1(int64_t v) {
+  aivm::AttrValue a;
+  a.kind = aivm::AttrValue::Kind::INT;
+  a.i = v;
+  return a;
+}
+aivm::AttrValue str(const std::string& v) {
+  aivm::AttrValue a;
+  a.kind = aivm::AttrValue::Kind::STRING;
+  a.s = v;
+  return a;
+}
+
+uint32_t bits(float f) {
+  uint32_t b;
+  std::memcpy(&b, &f, 4);
+  return b;
+}
+
+// Random values with about 1 in 8 replaced by a special value.
+Tensor special_f32(const Shape& shape, uint64_t stream) {
+  Tensor t = random_f32(shape, stream, 4.0f);
+  const float specials[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1e-40f, -1e-40f, FLT_MAX, -FLT_MAX, FLT_MIN, 3e30f};
+  float* p = t.ptr<float>();
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    uint64_t r = aivm::rng_u64(7, stream, uint64_t(i));
+    if ((r & 7) == 0) p[i] = specials[(r >> 8) % (sizeof(specials) / sizeof(float))];
+  }
+  return t;
+}
+
+// ---- The float64 reference, from the ONNX spec (and onnxruntime's limits) ----
+
+struct RefDim {
+  int64_t in, k, s, d, pb, pe, out;
+};
+
+struct PoolParams {
+  std::vector<int64_t> kernel{2, 2};
+  std::vector<int64_t> strides{1, 1};
+  std::vector<int64_t> dilations{1, 1};
+  std::vector<int64_t> pads{0, 0, 0, 0};
+  std::string auto_pad = "NOTSET";
+  int ceil_mode = 0;
+  int count_include_pad = 0;
+
+  Attrs attrs(bool avg) const {
+    Attrs a;
+    a.set("kernel_shape", ints(kernel));
+    a.set("strides", ints(strides));
+    a.set("dilations", ints(dilations));
+    if (auto_pad == "NOTSET") a.set("pads", ints(pads));
+    a.set("auto_pad", str(auto_pad));
+    a.set("ceil_mode", int1(ceil_mode));
+    if (avg) a.set("count_include_pad", int1(count_include_pad));
+    return a;
+  }
+  std::string str_() const {
+    std::ostringstream o;
+    o << "k=" << kernel[0] << "x" << kernel[1] << " s=" << strides[0] << "," << strides[1] << " d=" << dilations[0]
+      << "," << dilations[1] << " pads=" << pads[0] << "," << pads[1] << "," << pads[2] << "," << pads[3] << " "
+      << auto_pad << " ceil=" << ceil_mode << " cip=" << count_include_pad;
+    return o.str();
+  }
+};
+
+RefDim ref_dim(const PoolParams& p, int axis, int64_t in) {
+  RefDim r{in, p.kernel[axis], p.strides[axis], p.dilations[axis], 0, 0, 0};
+  double ek = double((r.k - 1) * r.d + 1);
+  if (p.auto_pad == "SAME_UPPER" || p.auto_pad == "SAME_LOWER") {
+    r.out = int64_t(std::ceil(double(in) / double(r.s)));
+    int64_t total = std::max<int64_t>(0, (r.out - 1) * r.s + int64_t(ek) - in);
+    r.pb = p.auto_pad == "SAME_UPPER" ? total / 2 : (total + 1) / 2;
+    r.pe = total - r.pb;
+    return r;
+  }
+  if (p.auto_pad == "NOTSET") {
+    r.pb = p.pads[axis];
+    r.pe = p.pads[axis + 2];
+  }
+  double v = (double(in + r.pb + r.pe) - ek) / double(r.s) + 1.0;
+  if (p.ceil_mode) {
+    r.out = int64_t(std::ceil(v));
+    if ((r.out - 1) * r.s >= in + r.pb) r.out -= 1;
+  } else {
+    r.out = int64_t(std::floor(v));
+  }
+  return r;
+}
+
+// Y in float64 (max: exact; average: sum of real taps / count).
+std::vector<double> ref_pool(const Tensor& x, const PoolParams& p, bool avg, Shape& out_shape,
+                             std::vector<double>* bound = nullptr) {
+  int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+  RefDim h = ref_dim(p, 0, H), w = ref_dim(p, 1, W);
+  out_shape = {N, C, h.out, w.out};
+  std::vector<double> y;
+  const float* px = x.ptr<float>();
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t oh = 0; oh < h.out; ++oh)
+        for (int64_t ow = 0; ow < w.out; ++ow) {
+          double mx = -INFINITY, sum = 0, abs_sum = 0;
+          bool nan = false;
+          int64_t real = 0, padded = 0;
+          for (int64_t i = 0; i < h.k; ++i)
+            for (int64_t j = 0; j < w.k; ++j) {
+              int64_t ih = oh * h.s - h.pb + i * h.d, iw = ow * w.s - w.pb + j * w.d;
+              bool in_pad_h = ih >= -h.pb && ih < H + h.pe, in_pad_w = iw >= -w.pb && iw < W + w.pe;
+              if (in_pad_h && in_pad_w) ++padded;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+              double v = px[((n * C + c) * H + ih) * W + iw];
+              ++real;
+              if (std::isnan(v)) nan = true;
+              mx = std::max(mx, v);
+              sum += v;
+              if (std::isfinite(v)) abs_sum += std::fabs(v);
+            }
+          if (!avg) {
+            y.push_back(nan ? NAN : mx);
+          } else {
+            int64_t cnt = p.count_include_pad ? padded : real;
+            y.push_back(cnt == 0 || nan ? NAN : sum / double(cnt));
+            // A chain of `real` float additions then one division: each step
+            // rounds by at most 2^-24 relative, on partial sums bounded by abs_sum
+            // (plus 2^-149 absolute: a subnormal quotient rounds on the subnormal grid).
+            // Finite taps near FLT_MAX can overflow the float chain where float64
+            // does not: such elements are only checked for bit equality (INFINITY).
+            double b = cnt == 0 ? 0.0 : double(real + 1) * std::ldexp(abs_sum / double(cnt), -24) + std::ldexp(1.0, -149);
+            if (bound) bound->push_back(abs_sum > 1e38 ? INFINITY : b);
+          }
+        }
+  return y;
+}
+
+// Compares to the reference: max must be exact (a max of floats is a float),
+// average within the per-element bound of ref_pool. inf/NaN must match exactly.
+void check_pool(const Tensor& got, const std::vector<double>& ref, const std::vector<double>* bound,
+                const std::string& what) {
+  CHECK_MSG(size_t(got.numel()) == ref.size(), what + ": size");
+  if (size_t(got.numel()) != ref.size()) return;
+  int bad = 0;
+  for (size_t i = 0; i < ref.size() && bad < 3; ++i) {
+    float g = got.ptr<float>()[i];
+    if (bound && std::isinf((*bound)[i])) continue;
+    bool ok;
+    if (std::isnan(ref[i])) ok = bits(g) == 0x7FC00000u;  // canonical NaN
+    else if (std::isinf(ref[i]) || !bound) ok = double(g) == ref[i];
+    else ok = std::fabs(double(g) - ref[i]) <= (*bound)[i];
+    if (!ok) {
+      ++bad;
+      char buf[128];
+      std::snprintf(buf, sizeof buf, ": element %zu got %.9g want %.17g", i, double(g), ref[i]);
+      CHECK_MSG(false, what + buf);
+    }
+  }
+}
+
+void check_case(const Shape& shape, const PoolParams& p, uint64_t stream, bool special = false) {
+  Tensor x = special ? special_f32(shape, stream) : random_f32(shape, stream);
+  for (bool avg : {false, true}) {
+    std::string op = avg ? "AveragePool" : "MaxPool";
+    std::string what = op + " " + aivm::shape_str(shape) + " " + p.str_();
+    auto y = run_everywhere(op, {&x}, p.attrs(avg));
+    Shape ref_shape;
+    std::vector<double> bound;
+    std::vector<double> ref = ref_pool(x, p, avg, ref_shape, &bound);
+    CHECK_MSG(y[0].shape == ref_shape, what + ": shape " + aivm::shape_str(y[0].shape) + " vs " +
+                                           aivm::shape_str(ref_shape));
+    if (y[0].shape == ref_shape) check_pool(y[0], ref, avg ? &bound : nullptr, what);
+  }
+}
+
+}  // namespace
+
+TEST(pool_default_shapes) {
+  PoolParams p;
+  for (Shape s : std::vector<Shape>{{1, 1, 1, 1}, {1, 1, 2, 2}, {2, 3, 7, 5}, {1, 2, 17, 33}, {3, 1, 31, 3}}) {
+    p.kernel = {1, 1};
+    check_case(s, p, 11);
+    if (s[2] >= 2 && s[3] >= 2) {
+      p.kernel = {2, 2};
+      check_case(s, p, 12);
+    }
+    if (s[2] >= 3 && s[3] >= 3) {
+      p.kernel = {3, 3};
+      check_case(s, p, 13);
+    }
+  }
+}
+
+TEST(pool_attribute_combinations) {
+  // Every combination of stride, dilation, pads, ceil_mode, count_include_pad
+  // on odd shapes (kept small: the reference is naive).
+  uint64_t stream = 100;
+  for (Shape s : std::vector<Shape>{{1, 2, 7, 9}, {2, 1, 11, 6}}) {
+    for (auto k : std::vector<std::vector<int64_t>>{{3, 3}, {2, 3}, {1, 4}}) {
+      for (auto st : std::vector<std::vector<int64_t>>{{1, 1}, {2, 2}, {3, 1}}) {
+        for (auto d : std::vector<std::vector<int64_t>>{{1, 1}, {2, 1}}) {
+          for (auto pads : std::vector<std::vector<int64_t>>{{0, 0, 0, 0}, {1, 0, 0, 1}, {1, 1, 1, 1}}) {
+            for (int ceil : {0, 1}) {
+              for (int cip : {0, 1}) {
+                PoolParams p;
+                p.kernel = k;
+                p.strides = st;
+                p.dilations = d;
+                p.pads = pads;
+                p.ceil_mode = ceil;
+                p.count_include_pad = cip;
+                bool pads_ok = pads[0] < k[0] && pads[2] < k[0] && pads[1] < k[1] && pads[3] < k[1];
+                if (!pads_ok) continue;
+                RefDim rh = ref_dim(p, 0, s[2]), rw = ref_dim(p, 1, s[3]);
+                if (rh.out < 1 || rw.out < 1) continue;
+                ++stream;
+                check_case(s, p, stream, stream % 3 == 0);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(pool_auto_pad) {
+  uint64_t stream = 300;
+  for (Shape s : std::vector<Shape>{{1, 2, 7, 9}, {1, 1, 1, 5}, {2, 2, 8, 8}, {1, 1, 5, 5}}) {
+    for (std::string ap : {"SAME_UPPER", "SAME_LOWER", "VALID"}) {
+      for (auto k : std::vector<std::vector<int64_t>>{{2, 2}, {3, 2}, {1, 1}}) {
+        for (auto st : std::vector<std::vector<int64_t>>{{1, 1}, {2, 3}}) {
+          for (auto d : std::vector<std::vector<int64_t>>{{1, 1}, {2, 2}}) {
+            for (int cip : {0, 1}) {
+              for (int ceil : {0, 1}) {
+                PoolParams p;
+                p.auto_pad = ap;
+                p.kernel = k;
+                p.strides = st;
+                p.dilations = d;
+                p.count_include_pad = cip;
+                p.ceil_mode = ceil;
+                RefDim rh = ref_dim(p, 0, s[2]), rw = ref_dim(p, 1, s[3]);
+                if (rh.out < 1 || rw.out < 1) continue;
+                ++stream;
+                check_case(s, p, stream, stream % 2 == 0);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(pool_large_threads) {
+  // Big enough that parallel_for really splits rows over threads.
+  PoolParams p;
+  p.kernel = {3, 3};
+  p.pads = {1, 1, 1, 1};
+  check_case({2, 3, 64, 67}, p, 400, true);
+  p.strides = {2, 2};
+  p.ceil_mode = 1;
+  p.count_include_pad = 1;
+  check_case({1, 5, 65, 101}, p, 401);
+  PoolParams q;
+  q.kernel = {7, 7};
+  q.strides = {1, 3};
+  q.dilations = {1, 2};
+  check_case({1, 4, 40, 80}, q, 402, true);
+}
+
+TEST(pool_empty_batch_and_channels) {
+  PoolParams p;
+  for (Shape s : std::vector<Shape>{{0, 3, 5, 5}, {2, 0, 5, 5}}) {
+    Tensor x = aivm::make_tensor(aivm::DType::F32, s);
+    for (bool avg : {false, true}) {
+      auto y = run_everywhere(avg ? "AveragePool" : "MaxPool", {&x}, p.attrs(avg));
+      CHECK(y[0].shape == (Shape{s[0], s[1], 4, 4}));
+      CHECK(y[0].numel() == 0);
+    }
+  }
+}
+
+TEST(maxpool_nan_and_signed_zero) {
+  Attrs a;
+  a.set("kernel_shape", ints({2, 2}));
+  a.set("strides", ints({2, 2}));
+  // Windows: {NaN,1,2,3} {-0,+0,-0,-0} {-0,-0,-0,-0} {-inf,-inf,-inf,-inf}
+  //          {inf,NaN,-inf,0} {-NaN(payload),1,1,1} {-1e-40,-2e-40,-3,-1} {5,6,7,8}
+  float neg_nan;
+  uint32_t nb = 0xFFC01234u;
+  std::memcpy(&neg_nan, &nb, 4);
+  Tensor x = tensor_f32({1, 1, 4, 8}, {NAN, 1, -0.0f, 0.0f, -0.0f, -0.0f, -INFINITY, -INFINITY,  //
+                                       2, 3, -0.0f, -0.0f, -0.0f, -0.0f, -INFINITY, -INFINITY,  //
+                                       INFINITY, NAN, neg_nan, 1, -1e-40f, -2e-40f, 5, 6,       //
+                                       -INFINITY, 0, 1, 1, -3, -1, 7, 8});
+  auto y = run_everywhere("MaxPool", {&x}, a);
+  const float* p = y[0].ptr<float>();
+  CHECK(bits(p[0]) == 0x7FC00000u);
+  CHECK(bits(p[1]) == 0x00000000u);  // +0 beats -0
+  CHECK(bits(p[2]) == 0x80000000u);  // all -0 stays -0
+  CHECK(p[3] == -INFINITY);
+  CHECK(bits(p[4]) == 0x7FC00000u);
+  CHECK(bits(p[5]) == 0x7FC00000u);  // any NaN -> canonical NaN
+  CHECK(p[6] == -1e-40f);            // subnormals compare exactly
+  CHECK(p[7] == 8.0f);
+}
+
+TEST(maxpool_all_padding_window_is_neg_inf) {
+  // k=2, d=3, pads 1: the window of output 0 taps positions -1 and 2 of a 2-wide input.
+  Attrs a;
+  a.set("kernel_shape", ints({1, 2}));
+  a.set("dilations", ints({1, 3}));
+  a.set("pads", ints({0, 1, 0, 1}));
+  Tensor x = tensor_f32({1, 1, 1, 2}, {3.0f, 4.0f});
+  auto y = run_everywhere("MaxPool", {&x}, a);
+  CHECK(y[0].shape == (Shape{1, 1, 1, 1}));
+  CHECK(y[0].ptr<float>()[0] == -INFINITY);
+  auto z = run_everywhere("AveragePool", {&x}, a);
+  CHECK(bits(z[0].ptr<float>()[0]) == 0x7FC00000u);  // 0 taps counted: canonical NaN
+  a.set("count_include_pad", int1(1));
+  z = run_everywhere("AveragePool", {&x}, a);
+  CHECK(bits(z[0].ptr<float>()[0]) == 0x80000000u);  // -0 (empty chain) / 2
+}
+
+TEST(averagepool_chain_order_and_zeros) {
+  // One 2x2 window summed as ((((-0 + a) + b) + c) + d): 1e8 + 1 rounds to 1e8,
+  // then -1e8 cancels, then + 1: exactly 1, / 4 = 0.25. Any other order differs.
+  Attrs a;
+  a.set("kernel_shape", ints({2, 2}));
+  Tensor x = tensor_f32({1, 1, 2, 2}, {1e8f, 1.0f, -1e8f, 1.0f});
+  auto y = run_everywhere("AveragePool", {&x}, a);
+  CHECK(y[0].ptr<float>()[0] == 0.25f);
+  Tensor x2 = tensor_f32({1, 1, 2, 2}, {1.0f, 1e8f, -1e8f, 1.0f});  // (1+1e8)=1e8, -1e8 -> 0, +1 -> 1
+  y = run_everywhere("AveragePool", {&x2}, a);
+  CHECK(y[0].ptr<float>()[0] == 0.25f);
+  Tensor x3 = tensor_f32({1, 1, 2, 2}, {1e8f, -1e8f, 1.0f, 1.0f});  // 0, 1, 2 -> 0.5
+  y = run_everywhere("AveragePool", {&x3}, a);
+  CHECK(y[0].ptr<float>()[0] == 0.5f);
+  // Signed zeros: all -0 -> -0; padding is skipped, so it cannot turn -0 into +0.
+  Tensor z = tensor_f32({1, 1, 2, 2}, {-0.0f, -0.0f, -0.0f, -0.0f});
+  y = run_everywhere("AveragePool", {&z}, a);
+  CHECK(bits(y[0].ptr<float>()[0]) == 0x80000000u);
+  a.set("pads", ints({1, 1, 1, 1}));
+  a.set("count_include_pad", int1(1));
+  y = run_everywhere("AveragePool", {&z}, a);
+  for (int64_t i = 0; i < y[0].numel(); ++i) CHECK(bits(y[0].ptr<float>()[i]) == 0x80000000u);
+  // inf + -inf -> NaN, returned canonical; overflow of the chain -> inf.
+  Attrs b;
+  b.set("kernel_shape", ints({1, 2}));
+  Tensor w = tensor_f32({1, 1, 1, 4}, {INFINITY, -INFINITY, FLT_MAX, FLT_MAX});
+  y = run_everywhere("AveragePool", {&w}, b);
+  CHECK(bits(y[0].ptr<float>()[0]) == 0x7FC00000u);
+  CHECK(y[0].ptr<float>()[1] == -INFINITY);
+  CHECK(y[0].ptr<float>()[2] == INFINITY);  // FLT_MAX + FLT_MAX overflows before the division
+}
+
+TEST(averagepool_counts) {
+  // 3x3 ones, k=3, pads 1, s=2, ceil: windows overhang; count_include_pad
+  // counts explicit padding but never the ceil_mode overhang.
+  Attrs a;
+  a.set("kernel_shape", ints({3, 3}));
+  a.set("pads", ints({1, 1, 1, 1}));
+  a.set("strides", ints({2, 2}));
+  Tensor x = tensor_f32({1, 1, 4, 4}, std::vector<float>(16, 1.0f));
+  a.set("ceil_mode", int1(1));
+  a.set("count_include_pad", int1(1));
+  auto y = run_everywhere("AveragePool", {&x}, a);
+  // in=4, pads 1+1, k=3, s=2: (4+2-3)/2+1 = 2.5 -> ceil 3; last start 4 < 4+1 keeps 3.
+  CHECK(y[0].shape == (Shape{1, 1, 3, 3}));
+  // Output row 2 taps rows 3, 4(pad), 5(overhang): 1 real + 1 pad counted.
+  // Output (0,0): rows -1..1 x cols -1..1: 4 real of 9 counted -> 4/9.
+  const float* p = y[0].ptr<float>();
+  CHECK(p[0] == 4.0f / 9.0f);
+  CHECK(p[1] == 6.0f / 9.0f);
+  CHECK(p[2] == 2.0f / 6.0f);  // cols 3,4(pad),5(overhang): 3 rows x 2 counted
+  CHECK(p[8] == 1.0f / 4.0f);
+  a.set("count_include_pad", int1(0));
+  y = run_everywhere("AveragePool", {&x}, a);
+  for (int64_t i = 0; i < 9; ++i) CHECK(y[0].ptr<float>()[i] == 1.0f);
+}
+
+TEST(global_averagepool) {
+  uint64_t stream = 500;
+  for (Shape s : std::vector<Shape>{{1, 1, 1, 1}, {2, 3, 7, 5}, {1, 4, 33, 31}, {1, 2, 1000},
+                                    {2, 2, 3, 4, 5}, {1, 1, 1023, 17}, {0, 3, 2, 2}, {3, 0, 4}}) {
+    for (bool special : {false, true}) {
+      Tensor x = special ? special_f32(s, ++stream) : random_f32(s, ++stream);
+      auto y = run_everywhere("GlobalAveragePool", {&x}, {});
+      Shape want = s;
+      for (size_t i = 2; i < want.size(); ++i) want[i] = 1;
+      CHECK(y[0].shape == want);
+      int64_t planes = s[0] * s[1], plane = x.numel() / std::max<int64_t>(planes, 1);
+      for (int64_t p = 0; p < planes; ++p) {
+        double sum = 0, abs_sum = 0;
+        bool nan = false, pinf = false, ninf = false;
+        for (int64_t i = 0; i < plane; ++i) {
+          double v = x.ptr<float>()[p * plane + i];
+          nan |= std::isnan(v);
+          pinf |= v == INFINITY;
+          ninf |= v == -INFINITY;
+          if (std::isfinite(v)) {
+            sum += v;
+            abs_sum += std::fabs(v);
+          }
+        }
+        float g = y[0].ptr<float>()[p];
+        if (abs_sum > 1e38) continue;  // the float sum may overflow where float64 does not
+        if (nan || (pinf && ninf)) {
+          CHECK(bits(g) == 0x7FC00000u);
+        } else if (pinf || ninf) {
+          CHECK(g == (pinf ? INFINITY : -INFINITY));
+        } else {
+          // 16 sequential lanes of plane/16 terms + a 4-level tree + one division,
+          // each rounding by at most 2^-24 of a partial sum bounded by abs_sum.
+          double bound = double(plane / 16 + 6) * std::ldexp(abs_sum, -24) / double(plane);
+          double ref = sum / double(plane);
+          bool ok = std::fabs(double(g) - ref) <= bound;
+          CHECK_MSG(ok, "GlobalAveragePool " + aivm::shape_str(s) + " plane " + std::to_string(p) + ": got " +
+                            std::to_string(g) + " want " + std::to_string(ref));
+        }
+      }
+    }
+  }
+}
+
+TEST(pool_errors) {
+  Tensor x = random_f32({1, 1, 5, 5}, 1);
+  Attrs ok;
+  ok.set("kernel_shape", ints({2, 2}));
+  for (const char* op : {"MaxPool", "AveragePool"}) {
+    Tensor xi = tensor_i64({1, 1, 2, 2}, {1, 2, 3, 4});
+    CHECK_THROWS_CODE(E_DTYPE, run(op, {&xi}, ok));
+    Tensor x3 = random_f32({1, 1, 5}, 2);
+    Attrs k1;
+    k1.set("kernel_shape", ints({2}));
+    CHECK_THROWS_CODE(E_SHAPE, run(op, {&x3}, k1));
+    Tensor x5 = random_f32({1, 1, 3, 3, 3}, 3);
+    Attrs k3;
+    k3.set("kernel_shape", ints({2, 2, 2}));
+    CHECK_THROWS_CODE(E_SHAPE, run(op, {&x5}, k3));
+    Tensor x0 = aivm::make_tensor(aivm::DType::F32, {1, 1, 0, 4});
+    CHECK_THROWS_CODE(E_SHAPE, run(op, {&x0}, ok));
+    CHECK_THROWS_CODE(E_ARITY, run(op, {}, ok));
+    CHECK_THROWS_CODE(E_ARITY, run(op, {&x, &x}, ok));
+    CHECK_THROWS_CODE(E_ATTR, run(op, {&x}, Attrs{}));  // kernel_shape missing
+    auto bad = [&](const char* name, aivm::AttrValue v) {
+      Attrs a = ok;
+      a.set(name, v);
+      CHECK_THROWS_CODE(E_ATTR, run(op, {&x}, a));
+    };
+    bad("kernel_shape", ints({2}));
+    bad("kernel_shape", ints({2, 0}));
+    bad("kernel_shape", ints({2, -1}));
+    bad("kernel_shape", int1(2));  // wrong attribute kind
+    bad("strides", ints({1, 0}));
+    bad("strides", ints({1}));
+    bad("dilations", ints({0, 1}));
+    bad("dilations", ints({1, 1, 1}));
+    bad("pads", ints({0, 0}));
+    bad("pads", ints({0, -1, 0, 0}));
+    bad("pads", ints({2, 0, 0, 0}));  // pads must be smaller than the kernel
+    bad("pads", ints({0, 0, 0, 2}));
+    bad("kernel_shape", ints({int64_t(1) << 40, 2}));
+    bad("auto_pad", str("SAME"));
+    bad("ceil_mode", int1(2));
+    bad("not_an_attribute", int1(0));
+    Attrs ap = ok;
+    ap.set("auto_pad", str("VALID"));
+    ap.set("pads", ints({1, 0, 0, 0}));
+    CHECK_THROWS_CODE(E_ATTR, run(op, {&x}, ap));
+    ap.set("pads", ints({0, 0, 0, 0}));  // all-zero pads are fine with auto_pad
+    CHECK(run(op, {&x}, ap)[0].shape == (Shape{1, 1, 4, 4}));
+    // Output would be empty.
+    Attrs big;
+    big.set("kernel_shape", ints({6, 2}));
+    CHECK_THROWS_CODE(E_SHAPE, run(op, {&x}, big));
+    big.set("kernel_shape", ints({3, 2}));
+    big.set("dilations", ints({3, 1}));  // extent 7 > 5
+    CHECK_THROWS_CODE(E_SHAPE, run(op, {&x}, big));
+    big.set("auto_pad", str("VALID"));
+    CHECK_THROWS_CODE(E_SHAPE, run(op, {&x}, big));
+  }
+  Attrs so = ok;
+  so.set("storage_order", int1(1));
+  CHECK_THROWS_CODE(E_ATTR, run("MaxPool", {&x}, so));
+  so.set("storage_order", int1(0));
+  CHECK(run("MaxPool", {&x}, so)[0].shape == (Shape{1, 1, 4, 4}));
+  Attrs cip = ok;
+  cip.set("count_include_pad", int1(1));
+  CHECK_THROWS_CODE(E_ATTR, run("MaxPool", {&x}, cip));  // not a MaxPool attribute
+  cip.set("count_include_pad", int1(3));
+  CHECK_THROWS_CODE(E_ATTR, run("AveragePool", {&x}, cip));
+  Attrs sto = ok;
+  sto.set("storage_order", int1(0));
+  CHECK_THROWS_CODE(E_ATTR, run("AveragePool", {&x}, sto));
+
+  Tensor xi = tensor_i64({1, 1, 2, 2}, {1, 2, 3, 4});
+  CHECK_THROWS_CODE(E_DTYPE, run("GlobalAveragePool", {&xi}));
+  Tensor x2 = random_f32({2, 3}, 4);
+  CHECK_THROWS_CODE(E_SHAPE, run("GlobalAveragePool", {&x2}));
+  Tensor xe = aivm::make_tensor(aivm::DType::F32, {1, 2, 3, 0});
+  CHECK_THROWS_CODE(E_SHAPE, run("GlobalAveragePool", {&xe}));
+  CHECK_THROWS_CODE(E_ATTR, run("GlobalAveragePool", {&x}, ok));
+  CHECK_THROWS_CODE(E_ARITY, run("GlobalAveragePool", {}));
+}
+
+// ---- ONNX conformance data (skipped when the folder is absent) -------------
+
+namespace {
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return false;
+  out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  return true;
+}
+
+uint64_t varint(const std::string& b, size_t& i) {
+  uint64_t r = 0;
+  for (int s = 0; i < b.size(); s += 7) {
+    uint8_t c = uint8_t(b[i++]);
+    r |= uint64_t(c & 0x7F) << s;
+    if (c < 0x80) break;
+  }
+  return r;
+}
+
+// A float TensorProto: field 1 dims (varint, plain or packed), 2 data_type
+// (must be 1 = FLOAT), 9 raw_data (little-endian floats) or 4 float_data.
+bool parse_tensor(const std::string& b, Tensor& t) {
+  Shape dims;
+  std::string raw;
+  std::vector<float> fdata;
+  uint64_t dtype = 0;
+  for (size_t i = 0; i < b.size();) {
+    uint64_t key = varint(b, i);
+    uint64_t field = key >> 3, wire = key & 7;
+    if (wire == 0) {
+      uint64_t v = varint(b, i);
+      if (field == 1) dims.push_back(int64_t(v));
+      if (field == 2) dtype = v;
+    } else if (wire == 2) {
+      size_t len = size_t(varint(b, i));
+      std::string v = b.substr(i, len);
+      i += len;
+      if (field == 1) {
+        for (size_t j = 0; j < v.size();) dims.push_back(int64_t(varint(v, j)));
+      } else if (field == 9) {
+        raw = v;
+      } else if (field == 4) {
+        fdata.resize(v.size() / 4);
+        std::memcpy(fdata.data(), v.data(), fdata.size() * 4);
+      }
+    } else if (wire == 5) {
+      if (field == 4) {
+        float f;
+        std::memcpy(&f, b.data() + i, 4);
+        fdata.push_back(f);
+      }
+      i += 4;
+    } else if (wire == 1) {
+      i += 8;
+    } else {
+      return false;
+    }
+  }
+  if (dtype != 1) return false;
+  t = aivm::make_tensor(aivm::DType::F32, dims);
+  size_t n = size_t(t.numel());
+  if (!raw.empty()) {
+    if (raw.size() != n * 4) return false;
+    std::memcpy(t.data, raw.data(), raw.size());
+  } else {
+    if (fdata.size() != n) return false;
+    std::memcpy(t.data, fdata.data(), n * 4);
+  }
+  return true;
+}
+
+struct Conformance {
+  const char* dir;
+  const char* op;
+  PoolParams p;
+  double tol;  // the stored outputs are float32 from numpy (or rounded to 4 digits)
+};
+
+}  // namespace
+
+TEST(pool_onnx_conformance) {
+  const char* env = std::getenv("AIVM_ONNX_NODE_TESTS");
+  std::string root = env ? env : "/work/shared/onnx-node-tests";
+  auto P = [](std::vector<int64_t> k, std::vector<int64_t> s, std::vector<int64_t> pads, int ceil, int cip,
+              std::vector<int64_t> d = {1, 1}, std::string ap = "NOTSET") {
+    PoolParams p;
+    p.kernel = k;
+    p.strides = s;
+    p.pads = pads;
+    p.ceil_mode = ceil;
+    p.count_include_pad = cip;
+    p.dilations = d;
+    p.auto_pad = ap;
+    return p;
+  };
+  std::vector<int64_t> z{0, 0, 0, 0}, one{1, 1};
+  std::vector<Conformance> cases = {
+      {"test_averagepool_2d_ceil", "AveragePool", P({3, 3}, {2, 2}, z, 1, 0), 1e-6},
+      {"test_averagepool_2d_ceil_last_window_starts_on_pad", "AveragePool", P({3, 3}, {3, 3}, {1, 1, 1, 1}, 1, 1), 1e-4},
+      {"test_averagepool_2d_default", "AveragePool", P({2, 2}, one, z, 0, 0), 1e-6},
+      {"test_averagepool_2d_dilations", "AveragePool", P({2, 2}, one, z, 1, 0, {2, 2}), 1e-6},
+      {"test_averagepool_2d_pads", "AveragePool", P({3, 3}, one, {2, 2, 2, 2}, 0, 0), 1e-6},
+      {"test_averagepool_2d_pads_count_include_pad", "AveragePool", P({3, 3}, one, {2, 2, 2, 2}, 0, 1), 1e-6},
+      {"test_averagepool_2d_precomputed_pads", "AveragePool", P({5, 5}, one, {2, 2, 2, 2}, 0, 0), 1e-5},
+      {"test_averagepool_2d_precomputed_pads_count_include_pad", "AveragePool", P({5, 5}, one, {2, 2, 2, 2}, 0, 1), 1e-5},
+      {"test_averagepool_2d_precomputed_same_upper", "AveragePool", P({3, 3}, {2, 2}, z, 0, 0, one, "SAME_UPPER"), 1e-5},
+      {"test_averagepool_2d_precomputed_strides", "AveragePool", P({2, 2}, {2, 2}, z, 0, 0), 1e-5},
+      {"test_averagepool_2d_same_lower", "AveragePool", P({2, 2}, one, z, 0, 0, one, "SAME_LOWER"), 1e-6},
+      {"test_averagepool_2d_same_upper", "AveragePool", P({2, 2}, one, z, 0, 0, one, "SAME_UPPER"), 1e-6},
+      {"test_averagepool_2d_strides", "AveragePool", P({5, 5}, {3, 3}, z, 0, 0), 1e-6},
+      {"test_maxpool_2d_ceil", "MaxPool", P({3, 3}, {2, 2}, z, 1, 0), 0},
+      {"test_maxpool_2d_ceil_output_size_reduce_by_one", "MaxPool", P({1, 1}, {2, 2}, z, 1, 0), 0},
+      {"test_maxpool_2d_default", "MaxPool", P({2, 2}, one, z, 0, 0), 0},
+      {"test_maxpool_2d_dilations", "MaxPool", P({2, 2}, one, z, 0, 0, {2, 2}), 0},
+      {"test_maxpool_2d_pads", "MaxPool", P({3, 3}, one, {2, 2, 2, 2}, 0, 0), 0},
+      {"test_maxpool_2d_precomputed_pads", "MaxPool", P({5, 5}, one, {2, 2, 2, 2}, 0, 0), 0},
+      {"test_maxpool_2d_precomputed_same_upper", "MaxPool", P({3, 3}, {2, 2}, z, 0, 0, one, "SAME_UPPER"), 0},
+      {"test_maxpool_2d_precomputed_strides", "MaxPool", P({2, 2}, {2, 2}, z, 0, 0), 0},
+      {"test_maxpool_2d_same_lower", "MaxPool", P({2, 2}, one, z, 0, 0, one, "SAME_LOWER"), 0},
+      {"test_maxpool_2d_same_upper", "MaxPool", P({2, 2}, one, z, 0, 0, one, "SAME_UPPER"), 0},
+      {"test_maxpool_2d_strides", "MaxPool", P({5, 5}, {3, 3}, z, 0, 0), 0},
+      {"test_globalaveragepool", "GlobalAveragePool", PoolParams(), 1e-6},
+      {"test_globalaveragepool_precomputed", "GlobalAveragePool", PoolParams(), 1e-6},
+  };
+  int checked = 0;
+  for (const auto& c : cases) {
+    std::string dir = root + "/" + c.dir + "/test_data_set_0/";
+    std::string in_bytes, out_bytes;
+    if (!read_file(dir + "input_0.pb", in_bytes) || !read_file(dir + "output_0.pb", out_bytes)) continue;
+    Tensor x, want;
+    CHECK_MSG(parse_tensor(in_bytes, x) && parse_tensor(out_bytes, want), std::string(c.dir) + ": parse");
+    bool global = std::string(c.op) == "GlobalAveragePool";
+    Attrs attrs = global ? Attrs{} : c.p.attrs(std::string(c.op) == "AveragePool");
+    auto y = run_everywhere(c.op, {&x}, attrs);
+    CHECK_MSG(y[0].shape == want.shape, std::string(c.dir) + ": shape " + aivm::shape_str(y[0].shape) + " vs " +
+                                            aivm::shape_str(want.shape));
+    if (y[0].shape != want.shape) continue;
+    double worst = 0;
+    for (int64_t i = 0; i < want.numel(); ++i) {
+      double w = want.ptr<float>()[i], g = y[0].ptr<float>()[i];
+      worst = std::max(worst, std::fabs(g - w) / std::max(1.0, std::fabs(w)));
+    }
+    CHECK_MSG(worst <= c.tol, std::string(c.dir) + ": max error " + std::to_string(worst));
+    ++checked;
+  }
+  if (checked == 0) std::printf("  (skipped: no ONNX node tests under %s)\n", root.c_str());
+  else std::printf("  (%d ONNX conformance cases checked)\n", checked);
+}
+
+int main(int argc, char** argv) { return aivm_test::run_all(argc, argv); }
