@@ -34,9 +34,13 @@ namespace gemm {
 
 // Register tile MR x NR and cache blocks. None of these affects a bit.
 #if defined(__AVX512F__)
-constexpr int MR = 14;  // 28 zmm accumulators + 2 for B; A comes as embedded broadcasts
-constexpr int NR = 32;
-constexpr int64_t KC = 256;
+#ifndef XMR
+#define XMR 7
+#define XNR 64
+#endif
+constexpr int MR = XMR;  // 28 zmm accumulators + 2 for B + 1 broadcast
+constexpr int NR = XNR;
+constexpr int64_t KC = 512;
 constexpr int64_t MC = MR * 12;
 #elif defined(__AVX2__) && defined(__FMA__)
 constexpr int MR = 6;  // 12 ymm accumulators + 2 for B + 1 broadcast
@@ -60,36 +64,38 @@ constexpr int64_t NC = 512;
 #if defined(__AVX512F__)
 inline void ukernel(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict c,
                     int64_t ldc, bool first) {
-  __m512 acc0[MR], acc1[MR];
+  constexpr int NV = NR / 16;
+  __m512 acc[MR][NV];
   if (first) {
     const __m512 z = _mm512_set1_ps(-0.0f);
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = z;
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v] = z;
   } else {
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) {
-      acc0[r] = _mm512_loadu_ps(c + r * ldc);
-      acc1[r] = _mm512_loadu_ps(c + r * ldc + 16);
-    }
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_loadu_ps(c + r * ldc + 16 * v);
   }
   for (int64_t k = 0; k < kc; ++k) {
-    const __m512 b0 = _mm512_load_ps(b);
-    const __m512 b1 = _mm512_load_ps(b + 16);
+    __m512 bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
     _mm_prefetch(reinterpret_cast<const char*>(a + 8 * MR), _MM_HINT_T0);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
       const __m512 av = _mm512_set1_ps(a[r]);
-      acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
-      acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
     }
     a += MR;
     b += NR;
   }
 #pragma GCC unroll 16
-  for (int r = 0; r < MR; ++r) {
-    _mm512_storeu_ps(c + r * ldc, acc0[r]);
-    _mm512_storeu_ps(c + r * ldc + 16, acc1[r]);
-  }
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) _mm512_storeu_ps(c + r * ldc + 16 * v, acc[r][v]);
 }
 #elif defined(__AVX2__) && defined(__FMA__)
 inline void ukernel(int64_t kc, const float* __restrict a, const float* __restrict b, float* __restrict c,

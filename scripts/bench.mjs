@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// npm run bench: engine speed against yardsticks measured in the same run
+// (this core's FMA peak, OpenBLAS sgemm through numpy), written to
+// docs/BENCHMARKS.md with the machine it ran on. Never part of the tests.
+//   node scripts/bench.mjs [--quick] [--no-write]
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const quick = process.argv.includes('--quick');
+const write = !process.argv.includes('--no-write');
+const buildDir = path.join(root, 'build-native');
+
+function run(cmd, args, opts = {}) {
+  process.stderr.write(`$ ${cmd} ${args.join(' ')}\n`);
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
+  if (r.status !== 0) {
+    process.stderr.write(r.stdout ?? '');
+    process.stderr.write(r.stderr ?? '');
+    throw new Error(`${cmd} failed (${r.status ?? r.error?.message})`);
+  }
+  return r.stdout;
+}
+
+function jsonLines(text) {
+  return text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+}
+
+// ---- build and run the native benchmarks -----------------------------------------
+run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release'], { stdio: ['ignore', 'pipe', 'inherit'] });
+run('cmake', ['--build', buildDir, '-j', String(os.cpus().length), '--target', 'bench_gemm', 'bench_norm'],
+  { stdio: ['ignore', 'pipe', 'inherit'] });
+const gemm = jsonLines(run(path.join(buildDir, 'bench_gemm'), quick ? ['--quick'] : []));
+const norm = jsonLines(run(path.join(buildDir, 'bench_norm'), quick ? ['--quick'] : []));
+
+// ---- OpenBLAS sgemm through numpy, single-threaded, AVX-512 kernel allowed --------
+const numpyScript = `
+import json, time, numpy as np
+out = {"numpy": np.__version__, "sgemm": {}}
+try:
+    from threadpoolctl import threadpool_info
+    out["blas"] = [{k: i.get(k) for k in ("internal_api", "version", "architecture", "num_threads")} for i in threadpool_info()]
+except Exception:
+    pass
+for n in (256, 512, 1024, 2048):
+    a = np.random.default_rng(1).standard_normal((n, n), dtype=np.float32)
+    b = np.random.default_rng(2).standard_normal((n, n), dtype=np.float32)
+    a @ b
+    best = 1e9
+    reps = 12 if n <= 512 else (5 if n == 1024 else 3)
+    for _ in range(reps):
+        t = time.perf_counter(); a @ b; best = min(best, time.perf_counter() - t)
+    out["sgemm"][n] = 2 * n ** 3 / best * 1e-9
+print(json.dumps(out))
+`;
+let blas = null;
+try {
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+  delete env.OPENBLAS_CORETYPE; // set on some machines here; it forces a slower kernel
+  delete env.OPENBLAS_L2_SIZE;
+  blas = JSON.parse(run('python3', ['-c', numpyScript], { env }));
+} catch (e) {
+  process.stderr.write(`bench: numpy yardstick unavailable: ${e.message}\n`);
+}
+
+// ---- report ----------------------------------------------------------------------
+const cpu = (() => {
+  try {
+    const m = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/);
+    return m ? m[1] : os.cpus()[0]?.model;
+  } catch {
+    return os.cpus()[0]?.model;
+  }
+})();
+const peak = Object.fromEntries(gemm.filter((r) => r.bench === 'fma_peak').map((r) => [r.isa, r.gflops]));
+const f1 = (x) => (x === undefined ? '—' : x.toFixed(1));
+const lines = [];
+lines.push('# Benchmarks', '');
+lines.push(`Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.`);
+lines.push(`Machine: ${cpu}, ${os.cpus().length} logical cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
+  `Node ${process.version}, ${os.platform()} ${os.arch()}.`);
+lines.push('All numbers are the best of several repetitions; yardsticks are measured in the same run.', '');
+lines.push('## Single-core FMA peak (measured: independent FMA chains, intrinsics)', '');
+lines.push('| ISA | GFLOP/s |', '|---|---|');
+for (const [isa, g] of Object.entries(peak)) lines.push(`| ${isa} | ${f1(g)} |`);
+lines.push('');
+lines.push('## MatMul (n x n x n, float32), GFLOP/s', '');
+lines.push('| n | ISA | threads | GFLOP/s | % of that ISA\'s 1-core peak | vs OpenBLAS 1 thread |', '|---|---|---|---|---|---|');
+for (const r of gemm.filter((x) => x.bench === 'matmul')) {
+  const ob = blas?.sgemm?.[r.n];
+  const pk = peak[r.isa];
+  lines.push(`| ${r.n} | ${r.isa} | ${r.threads} | ${f1(r.gflops)} | ${pk && r.threads === 1 ? f1((100 * r.gflops) / pk) + '%' : '—'} | ${ob ? (r.gflops / ob).toFixed(2) + 'x' : '—'} |`);
+}
+if (blas) {
+  lines.push('', `OpenBLAS sgemm via numpy ${blas.numpy}, 1 thread (OPENBLAS_CORETYPE unset): ` +
+    Object.entries(blas.sgemm).map(([n, g]) => `n=${n}: ${f1(g)} GFLOP/s`).join(', ') + '.');
+  if (blas.blas) lines.push(`BLAS: ${blas.blas.map((b) => `${b.internal_api} ${b.version} (${b.architecture})`).join('; ')}.`);
+}
+const scaling = gemm.filter((x) => x.bench === 'matmul' && x.n === 1024);
+for (const isa of Object.keys(peak)) {
+  const one = scaling.find((x) => x.isa === isa && x.threads === 1);
+  const two = scaling.find((x) => x.isa === isa && x.threads === 2);
+  if (one && two) lines.push(`${isa} MatMul 1024: 2 threads = ${(two.gflops / one.gflops).toFixed(2)}x one thread.`);
+}
+lines.push('');
+lines.push('## Conv 3x3 (1x64x56x56 -> 64 channels, pad 1), GFLOP/s', '');
+lines.push('| ISA | threads | GFLOP/s | % of 1-core peak |', '|---|---|---|---|');
+for (const r of gemm.filter((x) => x.bench === 'conv3x3' && x.gflops)) {
+  lines.push(`| ${r.isa} | ${r.threads} | ${f1(r.gflops)} | ${peak[r.isa] && r.threads === 1 ? f1((100 * r.gflops) / peak[r.isa]) + '%' : '—'} |`);
+}
+lines.push('');
+lines.push('## Softmax and LayerNormalization over 4096 x 1024 float32, GB/s (bytes read + written)', '');
+lines.push('| op | ISA | threads | ms | GB/s |', '|---|---|---|---|---|');
+for (const r of norm) lines.push(`| ${r.op} | ${r.isa} | ${r.threads} | ${r.ms?.toFixed(2)} | ${r.gbps?.toFixed(1)} |`);
+lines.push('');
+lines.push('Raw results:', '', '```json', ...gemm.map((r) => JSON.stringify(r)), ...norm.map((r) => JSON.stringify(r)),
+  JSON.stringify(blas), '```', '');
+const report = lines.join('\n');
+process.stdout.write(report);
+if (write) fs.writeFileSync(path.join(root, 'docs', 'BENCHMARKS.md'), report);
