@@ -9,7 +9,7 @@
     "cflags_cc": [
       "-std=c++17", "-fexceptions", "-O2",
       "-ffp-contract=off", "-fno-fast-math", "-fno-unsafe-math-optimizations",
-      "-fno-finite-math-only", "-fsigned-zeros", "-ftrapping-math"
+      "-fno-finite-math-only", "-fsigned-zeros", "-ftrapping-math", "-fno-math-errno"
     ],
     "include_dirs": ["native/include", "native"],
     "conditions": [
@@ -30,7 +30,7 @@
       "conditions": [["target_arch=='x64'", {
         "sources": ["<!@(node scripts/sources.js isa)"],
         "defines": ["AIVM_ISA_NS=avx2"],
-        "cflags_cc": ["-mavx2", "-mfma"]
+        "cflags_cc": ["-mavx2", "-mfma", "-fvect-cost-model=dynamic"]
       }]]
     },
     {
@@ -39,7 +39,7 @@
       "conditions": [["target_arch=='x64'", {
         "sources": ["<!@(node scripts/sources.js isa)"],
         "defines": ["AIVM_ISA_NS=avx512"],
-        "cflags_cc": ["-mavx512f", "-mavx2", "-mfma", "-mprefer-vector-width=512"]
+        "cflags_cc": ["-mavx512f", "-mavx2", "-mfma", "-mprefer-vector-width=512", "-fvect-cost-model=dynamic"]
       }]]
     },
     {
@@ -47,7 +47,8 @@
       "type": "static_library",
       "conditions": [["target_arch=='arm64'", {
         "sources": ["<!@(node scripts/sources.js isa)"],
-        "defines": ["AIVM_ISA_NS=neon"]
+        "defines": ["AIVM_ISA_NS=neon"],
+        "cflags_cc": ["-fvect-cost-model=dynamic"]
       }]]
     },
     {

@@ -32,6 +32,7 @@ run('cmake', ['--build', buildDir, '-j', jobs]);
 if (exhaustive) {
   run(path.join(buildDir, 'math_accuracy'), ['--exhaustive']);
 } else {
+  if (!sanitize) run('node', ['scripts/check-isa-leaks.mjs', path.join(buildDir, 'test_engine')]);
   // Leaks are errors too; ASan reports them at exit.
   run('ctest', ['--test-dir', buildDir, '--output-on-failure', '-j', jobs],
     sanitize ? { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=1', UBSAN_OPTIONS: 'print_stacktrace=1' } : {});

@@ -47,9 +47,10 @@ Tensor st_special(const Shape& shape, uint64_t stream) {
 
 Tensor st_ints(DType dtype, const Shape& shape, uint64_t stream, int64_t lo, int64_t hi) {
   Tensor t = make_tensor(dtype, shape, "selftest");
-  uint64_t span = uint64_t(hi - lo) + 1;
+  uint64_t span = uint64_t(hi) - uint64_t(lo) + 1;  // wraps to 0 for the full int64 range
   for (int64_t i = 0; i < t.numel(); ++i) {
-    int64_t v = lo + int64_t(rng_u64(kSelftestSeed, stream, uint64_t(i)) % span);
+    uint64_t r = rng_u64(kSelftestSeed, stream, uint64_t(i));
+    int64_t v = int64_t(uint64_t(lo) + (span ? r % span : r));
     if (dtype == DType::I64) t.ptr<int64_t>()[i] = v;
     else if (dtype == DType::I32) t.ptr<int32_t>()[i] = int32_t(v);
     else if (dtype == DType::BOOL) t.ptr<uint8_t>()[i] = uint8_t(v != 0);

@@ -133,7 +133,7 @@ TEST(every_pair_same_bits_everywhere) {
     for (int64_t n : kSizes) {
       Tensor f = aivm::st_special({n}, 100 + uint64_t(n));
       Tensor wide = aivm::st_uniform({n}, 200 + uint64_t(n), -3e19f, 3e19f);
-      Tensor i64 = aivm::st_ints(DType::I64, {n}, 300 + uint64_t(n), -(int64_t(1) << 62), int64_t(1) << 62);
+      Tensor i64 = aivm::st_ints(DType::I64, {n}, 300 + uint64_t(n), -((int64_t(1) << 62) - 1), (int64_t(1) << 62) - 1);
       Tensor i32 = aivm::st_ints(DType::I32, {n}, 400 + uint64_t(n), INT32_MIN, INT32_MAX);
       Tensor b = aivm::st_bools({n}, 500 + uint64_t(n));
       for (const Tensor* x : {&f, &wide, &i64, &i32, &b}) run_everywhere("Cast", {x}, a);

@@ -199,7 +199,7 @@ TEST(attribute_variants_same_bits_everywhere) {
 
 TEST(integer_forms_same_bits_everywhere) {
   for (int64_t n : kSizes) {
-    Tensor a = aivm::st_ints(DType::I64, {n}, 1000 + uint64_t(n), -(int64_t(1) << 62), int64_t(1) << 62);
+    Tensor a = aivm::st_ints(DType::I64, {n}, 1000 + uint64_t(n), -((int64_t(1) << 62) - 1), (int64_t(1) << 62) - 1);
     Tensor b = aivm::st_ints(DType::I32, {n}, 2000 + uint64_t(n), INT32_MIN, INT32_MAX);
     Tensor lo64 = tensor_i64({}, {-(int64_t(1) << 40)}), hi64 = tensor_i64({1}, {int64_t(1) << 41});
     Tensor lo32 = tensor_i32({}, {-1000000}), hi32 = tensor_i32({1}, {123456789});

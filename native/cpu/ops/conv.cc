@@ -7,6 +7,7 @@
 // acc) is part of it: it is exactly im2col + GEMM). Then Y = acc + bias[oc]
 // (one rounded add) when a bias is given (docs/numerics/conv.md).
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -154,19 +155,19 @@ struct Im2colB {
   const float* x;  // this image's first channel of the group
   const ConvDims* d;
   void operator()(int64_t j0, int64_t nc, int64_t k0, int64_t kc, float* dst) const {
-    const int64_t H = d->H, W = d->W, OW = d->OW, kHW = d->kH * d->kW, kW = d->kW;
+    const int64_t H = d->H, W = d->W, OW = d->OW, kH = d->kH, kW = d->kW, kHW = kH * kW;
     const int64_t sh = d->sh, sw = d->sw, dh = d->dh, dw = d->dw, pt = d->pt, pl = d->pl;
+    // (c, kh, kw) of row k0, advanced incrementally (no divisions per row).
+    const int64_t c0 = k0 / kHW, kh0 = (k0 % kHW) / kW, kw0 = k0 % kW;
     for (int64_t jp = 0; jp < nc; jp += gemm::NR) {
       const int64_t cols = std::min<int64_t>(gemm::NR, nc - jp);
       float* dpanel = dst + jp * kc;
-      const int64_t jstart = j0 + jp;
+      const int64_t oh0 = (j0 + jp) / OW, ow0 = (j0 + jp) % OW;
+      int64_t c = c0, kh = kh0, kw = kw0;
       for (int64_t kk = 0; kk < kc; ++kk) {
-        const int64_t k = k0 + kk;
-        const int64_t c = k / kHW, r = k % kHW, kh = r / kW, kw = r % kW;
         const float* plane = x + c * H * W;
         float* dk = dpanel + kk * gemm::NR;
-        int64_t j = jstart, t = 0;
-        int64_t oh = j / OW, ow = j % OW;
+        int64_t t = 0, oh = oh0, ow = ow0;
         while (t < cols) {
           const int64_t seg = std::min(cols - t, OW - ow);  // columns left in this output row
           const int64_t ih = oh * sh - pt + kh * dh;
@@ -177,10 +178,10 @@ struct Im2colB {
             const int64_t iw0 = ow * sw - pl + kw * dw;  // input column of the segment's first output
             if (sw == 1) {
               // Valid s: 0 <= iw0 + s < W.
-              int64_t lo = std::min(seg, std::max<int64_t>(0, -iw0));
-              int64_t hi = std::max(lo, std::min(seg, W - iw0));
+              const int64_t lo = std::min(seg, std::max<int64_t>(0, -iw0));
+              const int64_t hi = std::max(lo, std::min(seg, W - iw0));
               for (int64_t s = 0; s < lo; ++s) dk[t + s] = 0.0f;
-              for (int64_t s = lo; s < hi; ++s) dk[t + s] = row[iw0 + s];
+              if (hi > lo) std::memcpy(dk + t + lo, row + iw0 + lo, sizeof(float) * size_t(hi - lo));
               for (int64_t s = hi; s < seg; ++s) dk[t + s] = 0.0f;
             } else {
               for (int64_t s = 0; s < seg; ++s) {
@@ -194,6 +195,13 @@ struct Im2colB {
           ++oh;
         }
         for (int64_t s = cols; s < gemm::NR; ++s) dk[s] = 0.0f;
+        if (++kw == kW) {
+          kw = 0;
+          if (++kh == kH) {
+            kh = 0;
+            ++c;
+          }
+        }
       }
     }
   }
