@@ -205,6 +205,39 @@ TEST(conv_groups_and_depthwise) {
   run_case(dw, st += 3);
 }
 
+TEST(conv_depthwise_equals_gemm_path) {
+  // Depthwise convs take a direct path; channel c of it must equal a group=1
+  // conv (the GEMM path) of that channel alone, bit for bit.
+  for (int64_t mult : {1, 2}) {
+    const int64_t C = 5, H = 9, W = 11;
+    Tensor x = random_f32({2, C, H, W}, 1300 + mult), w = random_f32({C * mult, 1, 3, 3}, 1310 + mult);
+    Tensor b = random_f32({C * mult}, 1320 + mult);
+    for (int64_t i = 0; i < x.numel(); i += 11) x.ptr<float>()[i] = (i % 2) ? -0.0f : INFINITY;
+    w.ptr<float>()[4] = -INFINITY;
+    aivm::Attrs at;
+    at.set("group", ival(C));
+    at.set("pads", ivals({1, 2, 0, 1}));
+    at.set("strides", ivals({1, 2}));
+    aivm::Attrs at1;
+    at1.set("pads", ivals({1, 2, 0, 1}));
+    at1.set("strides", ivals({1, 2}));
+    for (aivm::Isa isa : aivm::available_isas()) {
+      Tensor y = run("Conv", {&x, &w, &b}, at, isa, 2)[0];
+      const int64_t plane = y.shape[2] * y.shape[3];
+      for (int64_t n = 0; n < 2; ++n)
+        for (int64_t oc = 0; oc < C * mult; ++oc) {
+          const int64_t c = oc / mult;
+          Tensor xc = tensor_f32({1, 1, H, W}, std::vector<float>(x.ptr<float>() + (n * C + c) * H * W,
+                                                                  x.ptr<float>() + (n * C + c + 1) * H * W));
+          Tensor wc = tensor_f32({1, 1, 3, 3}, std::vector<float>(w.ptr<float>() + oc * 9, w.ptr<float>() + oc * 9 + 9));
+          Tensor bc = tensor_f32({1}, {b.ptr<float>()[oc]});
+          Tensor yc = run("Conv", {&xc, &wc, &bc}, at1, isa, 1)[0];
+          CHECK(std::memcmp(yc.data, y.ptr<float>() + (n * C * mult + oc) * plane, size_t(plane) * 4) == 0);
+        }
+    }
+  }
+}
+
 TEST(conv_gemm_block_edges) {
   // Large K (> KC = 256, the chain continues through the output), many output
   // channels (> MC) and positions (> NC), pointwise and 3x3.

@@ -6,6 +6,7 @@
 // where x_or_0 is 0 for padded positions, which stay in the chain (fma(0, w,
 // acc) is part of it: it is exactly im2col + GEMM). Then Y = acc + bias[oc]
 // (one rounded add) when a bias is given (docs/numerics/conv.md).
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -14,6 +15,7 @@
 #include "cpu/gemm.h"
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
+#include "math/fma.h"
 
 namespace aivm::cpu::AIVM_ISA_NS {
 namespace {
@@ -207,6 +209,63 @@ struct Im2colB {
   }
 };
 
+// Depthwise (one input channel per group): a GEMM of one row would waste most
+// of each register tile, so each output plane is computed directly. Same chain:
+// for every output, k = (kh, kw) in row-major order from -0, padded positions
+// read +0 from a zero-bordered copy of the input plane; the terms of different
+// outputs are interleaved (vectorized over ow) but each output's own order is
+// unchanged, so the bits equal the GEMM path's.
+void conv_depthwise(const OpContext& ctx, const ConvDims& d, const float* px, const float* pw, const float* pbias,
+                    float* py) {
+  const int64_t Mg = d.M / d.group, kH = d.kH, kW = d.kW, OH = d.OH, OW = d.OW;
+  const int64_t Hp = d.H + d.pt + d.pb, Wp = d.W + d.pl + d.pr, sh = d.sh, sw = d.sw, dh = d.dh, dw = d.dw;
+  const int64_t planes = d.N * d.M;
+  const int64_t per_plane = OH * OW * kH * kW;
+  const int64_t min_planes = std::max<int64_t>(1, kMinChunkElements / std::max<int64_t>(1, per_plane));
+  ctx.parallel_for(planes, min_planes, [&](int64_t begin, int64_t end) {
+    std::vector<float> xp(static_cast<size_t>(Hp * Wp));
+    std::vector<float> acc(static_cast<size_t>(OW));
+    int64_t loaded = -1;  // input plane currently in xp
+    for (int64_t p = begin; p < end; ++p) {
+      const int64_t n = p / d.M, oc = p % d.M, c = oc / Mg;
+      const int64_t in_plane = n * d.C + c;
+      if (in_plane != loaded) {
+        std::fill(xp.begin(), xp.end(), 0.0f);
+        const float* src = px + in_plane * d.H * d.W;
+        for (int64_t h = 0; h < d.H; ++h) {
+          std::memcpy(xp.data() + (h + d.pt) * Wp + d.pl, src + h * d.W, sizeof(float) * size_t(d.W));
+        }
+        loaded = in_plane;
+      }
+      const float* w = pw + oc * kH * kW;
+      float* y = py + p * OH * OW;
+      float* a = acc.data();
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        for (int64_t j = 0; j < OW; ++j) a[j] = -0.0f;
+        for (int64_t kh = 0; kh < kH; ++kh) {
+          const float* row = xp.data() + (oh * sh + kh * dh) * Wp;
+          for (int64_t kw = 0; kw < kW; ++kw) {
+            const float wv = w[kh * kW + kw];
+            const float* r = row + kw * dw;
+            if (sw == 1) {
+              for (int64_t j = 0; j < OW; ++j) a[j] = math::fma_f32(r[j], wv, a[j]);
+            } else {
+              for (int64_t j = 0; j < OW; ++j) a[j] = math::fma_f32(r[j * sw], wv, a[j]);
+            }
+          }
+        }
+        float* yr = y + oh * OW;
+        if (pbias) {
+          const float bv = pbias[oc];
+          for (int64_t j = 0; j < OW; ++j) yr[j] = a[j] + bv;
+        } else {
+          for (int64_t j = 0; j < OW; ++j) yr[j] = a[j];
+        }
+      }
+    }
+  });
+}
+
 void compute_conv(const OpContext& ctx, std::vector<Tensor>& out) {
   const ConvDims d = conv_dims(ctx);
   const float* px = ctx.input(0).ptr<float>();
@@ -218,6 +277,10 @@ void compute_conv(const OpContext& ctx, std::vector<Tensor>& out) {
   // A 1x1 kernel with stride 1 and no padding reads X as a plain [Cg, H*W] matrix.
   const bool pointwise = d.kH == 1 && d.kW == 1 && d.sh == 1 && d.sw == 1 && d.pt == 0 && d.pl == 0 &&
                          d.pb == 0 && d.pr == 0;
+  if (Cg == 1 && d.group > 1 && Mg < gemm::MR) {
+    conv_depthwise(ctx, d, px, pw, pbias, py);
+    return;
+  }
   const int64_t group = d.group;
   gemm::run_batched(ctx, d.N * group, Mg, P, K, [&](int64_t b, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     const int64_t n = b / group, g = b % group;
