@@ -132,9 +132,39 @@ AIVM_MATH_FN double log1p_f64(double x) {
 
 // ---- float functions: binary64 evaluation, one final rounding ----
 
-// exp_f32: exp_f64 then round. Float-subnormal results (x in [-103.9, -87.3])
-// are normal doubles, so they are as accurate as any other result.
-AIVM_MATH_FN float exp_f32(float x) { return static_cast<float>(exp_f64(static_cast<double>(x))); }
+// exp_f32: the same reduction and polynomial as exp_f64, then one rounding;
+// it returns exactly the bits of (float)exp_f64(x), but has no early return,
+// so loops over it vectorize (Softmax is built on it). For float inputs the
+// result is inf above 88.73 and rounds to +0 below -103.98, so x is clamped to
+// [-104, 89] (exp(89) still overflows float, exp(-104) still rounds to +0),
+// which keeps k in [-151, 129]: 2^k is a normal double and er * 2^k is exact.
+// Float-subnormal results (x in [-103.9, -87.3]) are normal doubles, so they
+// are as accurate as any other result. NaN is selected back in at the end.
+AIVM_MATH_FN float exp_f32(float x) {
+  // Branch-free: the range tests and selects are integer masks on the bits.
+  // With ?: GCC threads the special cases into branches around the (trapping)
+  // float code and then refuses to vectorize the loop.
+  const uint32_t b = f32_to_bits(x);
+  const uint32_t mag = b & 0x7fffffffu;
+  const uint32_t nan = 0u - uint32_t(mag > 0x7f800000u);                           // all ones if NaN
+  const uint32_t above = 0u - uint32_t((b < 0x80000000u) & (b > 0x42b20000u));     // x > 89 (or +inf)
+  const uint32_t below = 0u - uint32_t((b >= 0x80000000u) & (mag > 0x42d00000u));  // x < -104 (or -inf)
+  const uint32_t keep = ~(nan | above | below);
+  // 0x42b20000 = 89.0f, 0xc2d00000 = -104.0f; NaN is replaced by 0 for the math.
+  const uint32_t xcb = (b & keep) | (0x42b20000u & above) | (0xc2d00000u & below);
+  const uint32_t quiet_nan = f32_to_bits(x + x);
+  const double xd = static_cast<double>(f32_from_bits(xcb));
+  const double ln2_hi = 0x1.62e42feep-1;
+  const double ln2_lo = 0x1.a39ef35793c76p-33;
+  const double inv_ln2 = 0x1.71547652b82fep+0;
+  const double shifter = 0x1.8p52;
+  const double kd = (xd * inv_ln2 + shifter) - shifter;
+  const int k = static_cast<int>(kd);
+  const double r = (xd - kd * ln2_hi) - kd * ln2_lo;
+  const double er = 1.0 + expm1_poly_f64(r);
+  const uint32_t y = f32_to_bits(static_cast<float>(er * pow2i_f64(k)));
+  return f32_from_bits((y & ~nan) | (quiet_nan & nan));
+}
 
 // log_f32: log_f64 then round (float subnormal inputs are normal doubles).
 // log(+-0) = -inf, log(x<0) = NaN, log(inf) = inf.
