@@ -116,6 +116,19 @@ lines.push('## Softmax and LayerNormalization over 4096 x 1024 float32, GB/s (by
 lines.push('| op | ISA | threads | ms | GB/s |', '|---|---|---|---|---|');
 for (const r of norm) lines.push(`| ${r.op} | ${r.isa} | ${r.threads} | ${r.ms?.toFixed(2)} | ${r.gbps?.toFixed(1)} |`);
 lines.push('');
+// ---- the issue's goals, checked against this run ---------------------------------
+const mm = (isa, n, threads) => gemm.find((x) => x.bench === 'matmul' && x.isa === isa && x.n === n && x.threads === threads);
+const goals = [];
+const goal = (text, ok, detail) => goals.push(`| ${text} | ${detail} | ${ok ? 'met' : '**not met**'} |`);
+const a1 = mm('avx512', 1024, 1), a2 = mm('avx512', 1024, 2), v1 = mm('avx2', 1024, 1);
+if (a1 && peak.avx512) goal('AVX-512 MatMul 1024 >= 85% of the measured 1-core peak', a1.gflops >= 0.85 * peak.avx512,
+  `${f1(a1.gflops)} / ${f1(peak.avx512)} = ${f1((100 * a1.gflops) / peak.avx512)}%`);
+if (a1 && blas?.sgemm?.[1024]) goal('AVX-512 MatMul 1024 >= 0.9x OpenBLAS', a1.gflops >= 0.9 * blas.sgemm[1024],
+  `${(a1.gflops / blas.sgemm[1024]).toFixed(2)}x`);
+if (v1 && peak.avx2) goal('AVX2 MatMul 1024 >= 80% of the AVX2 peak', v1.gflops >= 0.8 * peak.avx2,
+  `${f1((100 * v1.gflops) / peak.avx2)}%`);
+if (a1 && a2) goal('2 threads >= 1.8x one thread (AVX-512 MatMul 1024)', a2.gflops >= 1.8 * a1.gflops, `${(a2.gflops / a1.gflops).toFixed(2)}x`);
+if (goals.length) lines.push('## Goals of issue 2, checked on this run', '', '| goal | measured | |', '|---|---|---|', ...goals, '');
 lines.push('Raw results:', '', '```json', ...gemm.map((r) => JSON.stringify(r)), ...norm.map((r) => JSON.stringify(r)),
   JSON.stringify(blas), '```', '');
 const report = lines.join('\n');
