@@ -183,6 +183,70 @@ inline Scratch& scratch_b() {
 // [i0, i0+mc) and k in [k0, k0+kc); a B packer fills ceil(nc/NR) panels of
 // kc x NR (columns past nc are 0). The strided ones read a matrix element (i,k)
 // at p[i*rs + k*cs].
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+// Full 6-row panel from row-major rows (stride rs): d[k*6 + r] = s[r*rs + k],
+// PW k at a time by permutes (a pure copy, so no bit depends on it).
+#if defined(__AVX512F__)
+constexpr int PW = 16;
+#else
+constexpr int PW = 8;
+#endif
+struct APack6Tables {
+  alignas(64) int32_t idx[6][PW];
+  alignas(64) int32_t sel[6][6][PW];  // all-ones where lane comes from row r
+  uint16_t mask[6][6];
+};
+inline const APack6Tables& apack6_tables() {
+  static const APack6Tables t = [] {
+    APack6Tables t{};
+    for (int j = 0; j < 6; ++j)
+      for (int l = 0; l < PW; ++l) {
+        const int e = PW * j + l;
+        t.idx[j][l] = e / 6;
+        t.mask[j][e % 6] = uint16_t(t.mask[j][e % 6] | (1u << l));
+        t.sel[j][e % 6][l] = -1;
+      }
+    return t;
+  }();
+  return t;
+}
+inline void pack_a6(const float* s, int64_t rs, int64_t kc, float* d) {
+  const APack6Tables& t = apack6_tables();
+  int64_t k = 0;
+  for (; k + PW <= kc; k += PW) {
+#if defined(__AVX512F__)
+    __m512 row[6];
+    for (int r = 0; r < 6; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(s + r * rs + k + 128), _MM_HINT_T0);
+      row[r] = _mm512_loadu_ps(s + r * rs + k);
+    }
+    for (int j = 0; j < 6; ++j) {
+      const __m512i idx = _mm512_load_si512(t.idx[j]);
+      __m512 o = _mm512_maskz_permutexvar_ps(__mmask16(t.mask[j][0]), idx, row[0]);
+      for (int r = 1; r < 6; ++r) o = _mm512_mask_permutexvar_ps(o, __mmask16(t.mask[j][r]), idx, row[r]);
+      _mm512_storeu_ps(d + k * 6 + PW * j, o);
+    }
+#else
+    __m256 row[6];
+    for (int r = 0; r < 6; ++r) {
+      if ((k & 15) == 0) _mm_prefetch(reinterpret_cast<const char*>(s + r * rs + k + 128), _MM_HINT_T0);
+      row[r] = _mm256_loadu_ps(s + r * rs + k);
+    }
+    for (int j = 0; j < 6; ++j) {
+      const __m256i idx = _mm256_load_si256(reinterpret_cast<const __m256i*>(t.idx[j]));
+      __m256 o = _mm256_permutevar8x32_ps(row[0], idx);
+      for (int r = 1; r < 6; ++r)
+        o = _mm256_blendv_ps(o, _mm256_permutevar8x32_ps(row[r], idx),
+                             _mm256_load_ps(reinterpret_cast<const float*>(t.sel[j][r])));
+      _mm256_storeu_ps(d + k * 6 + PW * j, o);
+    }
+#endif
+  }
+  for (; k < kc; ++k)
+    for (int r = 0; r < 6; ++r) d[k * 6 + r] = s[r * rs + k];
+}
+#endif
+
 struct StridedA {
   const float* p;
   int64_t rs, cs;
@@ -190,6 +254,12 @@ struct StridedA {
     for (int64_t ip = 0; ip < mc; ip += MR) {
       int64_t rows = std::min<int64_t>(MR, mc - ip);
       float* d = dst + ip * kc;
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+      if (cs == 1 && rows == MR && MR == 6) {
+        pack_a6(p + (i0 + ip) * rs + k0, rs, kc, d);
+        continue;
+      }
+#endif
       for (int64_t r = 0; r < rows; ++r) {
         const float* s = p + (i0 + ip + r) * rs + k0 * cs;
         if (cs == 1) {
