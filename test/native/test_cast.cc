@@ -19,38 +19,10 @@ namespace {
 
 const int64_t kSizes[] = {1, 3, 7, 17, 31, 33, 1000, 1023, 4097, 40000};
 const int64_t kTags[] = {1, 6, 7, 9};
-constexpr uint32_t kCanonNan = 0x7FC00000u;
 
-uint32_t bits_of(float x) {
-  uint32_t u;
-  std::memcpy(&u, &x, 4);
-  return u;
-}
-float from_bits(uint32_t u) {
-  float x;
-  std::memcpy(&x, &u, 4);
-  return x;
-}
-
-Attrs to_attr(int64_t to) {
-  Attrs a;
-  a.set("to", aivm::attr_int(to));
-  return a;
-}
+Attrs to_attr(int64_t to) { return attrs1("to", attr_int(to)); }
 
 Tensor cast(const Tensor& x, int64_t to) { return run("Cast", {&x}, to_attr(to))[0]; }
-
-Tensor tensor_i32(const Shape& shape, const std::vector<int32_t>& values) {
-  Tensor t = aivm::make_tensor(DType::I32, shape);
-  if (!values.empty()) std::memcpy(t.data, values.data(), values.size() * 4);
-  return t;
-}
-
-Tensor tensor_u8(const Shape& shape, const std::vector<uint8_t>& values) {
-  Tensor t = aivm::make_tensor(DType::BOOL, shape);
-  if (!values.empty()) std::memcpy(t.data, values.data(), values.size());
-  return t;
-}
 
 // Floats whose bit patterns are k * 65521 mod 2^32 (every class and exponent),
 // plus the values on and around every integer range boundary.
@@ -248,7 +220,7 @@ TEST(int32_conversions) {
 
 TEST(bool_conversions) {
   // Bytes other than 0 and 1 should not occur, but count as true.
-  Tensor x = tensor_u8({5}, {0, 1, 1, 2, 255});
+  Tensor x = tensor_bool({5}, {0, 1, 1, 2, 255});
   Tensor f = run_everywhere("Cast", {&x}, to_attr(1))[0];
   Tensor a = run_everywhere("Cast", {&x}, to_attr(6))[0];
   Tensor b = run_everywhere("Cast", {&x}, to_attr(7))[0];
@@ -307,11 +279,7 @@ TEST(selftest_cases_run) {
   aivm::CaseList cases;
   aivm::selftest_cases_cast(cases);
   CHECK(cases.size() > 40);
-  for (const auto& c : cases) {
-    std::vector<const Tensor*> in;
-    for (size_t i = 0; i < c.inputs.size(); ++i) in.push_back(&c.inputs[i]);
-    run_everywhere(c.op, in, c.attrs);
-  }
+  for (const auto& c : cases) run_case_everywhere(c);
 }
 
 int main(int argc, char** argv) { return aivm_test::run_all(argc, argv); }

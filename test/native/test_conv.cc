@@ -14,25 +14,6 @@ using namespace aivm_test;
 
 namespace {
 
-aivm::AttrValue ival(int64_t v) {
-  aivm::AttrValue a;
-  a.kind = aivm::AttrValue::Kind::INT;
-  a.i = v;
-  return a;
-}
-aivm::AttrValue ivals(const std::vector<int64_t>& v) {
-  aivm::AttrValue a;
-  a.kind = aivm::AttrValue::Kind::INTS;
-  a.ints = v;
-  return a;
-}
-aivm::AttrValue sval(const std::string& v) {
-  aivm::AttrValue a;
-  a.kind = aivm::AttrValue::Kind::STRING;
-  a.s = v;
-  return a;
-}
-
 struct ConvCase {
   Shape x, w;
   int64_t group = 1;
@@ -59,12 +40,12 @@ std::vector<int64_t> spec_pads(const ConvCase& c) {
 
 aivm::Attrs attrs_of(const ConvCase& c) {
   aivm::Attrs at;
-  if (c.group != 1) at.set("group", ival(c.group));
-  if (c.strides != std::vector<int64_t>{1, 1}) at.set("strides", ivals(c.strides));
-  if (c.dilations != std::vector<int64_t>{1, 1}) at.set("dilations", ivals(c.dilations));
-  if (c.auto_pad != "NOTSET") at.set("auto_pad", sval(c.auto_pad));
-  else if (c.pads != std::vector<int64_t>{0, 0, 0, 0}) at.set("pads", ivals(c.pads));
-  at.set("kernel_shape", ivals({c.w[2], c.w[3]}));
+  if (c.group != 1) at.set("group", attr_int(c.group));
+  if (c.strides != std::vector<int64_t>{1, 1}) at.set("strides", attr_ints(c.strides));
+  if (c.dilations != std::vector<int64_t>{1, 1}) at.set("dilations", attr_ints(c.dilations));
+  if (c.auto_pad != "NOTSET") at.set("auto_pad", attr_string(c.auto_pad));
+  else if (c.pads != std::vector<int64_t>{0, 0, 0, 0}) at.set("pads", attr_ints(c.pads));
+  at.set("kernel_shape", attr_ints({c.w[2], c.w[3]}));
   return at;
 }
 
@@ -120,7 +101,7 @@ Tensor run_case(const ConvCase& c, uint64_t stream, bool check_accuracy = true) 
     // One fma chain of K = Cg*kH*kW terms (padded terms add exact zeros) plus the
     // bias add: |err| <= gamma_{K+1} * sum|terms| (Higham Thm 3.1, u = 2^-24).
     const int64_t K = (c.x[1] / c.group) * c.w[2] * c.w[3] + 1;
-    const double u = std::ldexp(1.0, -24), gamma = double(K) * u / (1 - double(K) * u);
+    const double gamma = fma_chain_gamma(K);
     int bad = 0;
     for (size_t i = 0; i < val.size(); ++i) bad += !(std::fabs(y.ptr<float>()[i] - val[i]) <= gamma * absum[i] * 1.0000001 + 1e-37);
     CHECK_MSG(bad == 0, "Conv accuracy: " + std::to_string(bad) + " elements outside the bound, x " +
@@ -215,12 +196,12 @@ TEST(conv_depthwise_equals_gemm_path) {
     for (int64_t i = 0; i < x.numel(); i += 11) x.ptr<float>()[i] = (i % 2) ? -0.0f : INFINITY;
     w.ptr<float>()[4] = -INFINITY;
     aivm::Attrs at;
-    at.set("group", ival(C));
-    at.set("pads", ivals({1, 2, 0, 1}));
-    at.set("strides", ivals({1, 2}));
+    at.set("group", attr_int(C));
+    at.set("pads", attr_ints({1, 2, 0, 1}));
+    at.set("strides", attr_ints({1, 2}));
     aivm::Attrs at1;
-    at1.set("pads", ivals({1, 2, 0, 1}));
-    at1.set("strides", ivals({1, 2}));
+    at1.set("pads", attr_ints({1, 2, 0, 1}));
+    at1.set("strides", attr_ints({1, 2}));
     for (aivm::Isa isa : aivm::available_isas()) {
       Tensor y = run("Conv", {&x, &w, &b}, at, isa, 2)[0];
       const int64_t plane = y.shape[2] * y.shape[3];
@@ -338,45 +319,45 @@ TEST(conv_errors) {
   Tensor wc = random_f32({6, 3, 3, 3}, 10);
   CHECK_THROWS_CODE(E_SHAPE, run("Conv", {&x, &wc}));  // channel mismatch
   aivm::Attrs g2;
-  g2.set("group", ival(2));
+  g2.set("group", attr_int(2));
   CHECK_THROWS_CODE(E_SHAPE, run("Conv", {&x, &w}, g2));  // W needs C/group = 2 channels
   Tensor wg = random_f32({5, 2, 3, 3}, 11);
   CHECK_THROWS_CODE(E_SHAPE, run("Conv", {&x, &wg}, g2));  // 5 not a multiple of 2
   aivm::Attrs g0;
-  g0.set("group", ival(0));
+  g0.set("group", attr_int(0));
   CHECK_THROWS_CODE(E_ATTR, run("Conv", {&x, &w}, g0));
   aivm::Attrs ks;
-  ks.set("kernel_shape", ivals({3, 2}));
+  ks.set("kernel_shape", attr_ints({3, 2}));
   CHECK_THROWS_CODE(E_ATTR, run("Conv", {&x, &w}, ks));
   aivm::Attrs s0;
-  s0.set("strides", ivals({1, 0}));
+  s0.set("strides", attr_ints({1, 0}));
   CHECK_THROWS_CODE(E_ATTR, run("Conv", {&x, &w}, s0));
   aivm::Attrs s3;
-  s3.set("strides", ivals({1, 1, 1}));
+  s3.set("strides", attr_ints({1, 1, 1}));
   CHECK_THROWS_CODE(E_ATTR, run("Conv", {&x, &w}, s3));
   aivm::Attrs d0;
-  d0.set("dilations", ivals({0, 1}));
+  d0.set("dilations", attr_ints({0, 1}));
   CHECK_THROWS_CODE(E_ATTR, run("Conv", {&x, &w}, d0));
   aivm::Attrs pn;
-  pn.set("pads", ivals({0, -1, 0, 0}));
+  pn.set("pads", attr_ints({0, -1, 0, 0}));
   CHECK_THROWS_CODE(E_ATTR, run("Conv", {&x, &w}, pn));
   aivm::Attrs p2;
-  p2.set("pads", ivals({1, 1}));
+  p2.set("pads", attr_ints({1, 1}));
   CHECK_THROWS_CODE(E_ATTR, run("Conv", {&x, &w}, p2));
   aivm::Attrs ap;
-  ap.set("auto_pad", sval("SAME"));
+  ap.set("auto_pad", attr_string("SAME"));
   CHECK_THROWS_CODE(E_ATTR, run("Conv", {&x, &w}, ap));
   aivm::Attrs apb;
-  apb.set("auto_pad", sval("VALID"));
-  apb.set("pads", ivals({1, 1, 1, 1}));
+  apb.set("auto_pad", attr_string("VALID"));
+  apb.set("pads", attr_ints({1, 1, 1, 1}));
   CHECK_THROWS_CODE(E_ATTR, run("Conv", {&x, &w}, apb));
   Tensor wbig = random_f32({6, 4, 9, 3}, 12);
   CHECK_THROWS_CODE(E_SHAPE, run("Conv", {&x, &wbig}));  // kernel taller than the input
   aivm::Attrs dbig;
-  dbig.set("dilations", ivals({4, 1}));
+  dbig.set("dilations", attr_ints({4, 1}));
   CHECK_THROWS_CODE(E_SHAPE, run("Conv", {&x, &w}, dbig));  // dilated extent 9 > 8
   aivm::Attrs unk;
-  unk.set("output_padding", ivals({0, 0}));
+  unk.set("output_padding", attr_ints({0, 0}));
   CHECK_THROWS_CODE(E_ATTR, run("Conv", {&x, &w}, unk));
   CHECK_THROWS_CODE(E_ARITY, run("Conv", {&x}));
 }

@@ -14,25 +14,6 @@ using namespace aivm_test;
 
 namespace {
 
-aivm::AttrValue ival(int64_t v) {
-  aivm::AttrValue a;
-  a.kind = aivm::AttrValue::Kind::INT;
-  a.i = v;
-  return a;
-}
-aivm::AttrValue fval(float v) {
-  aivm::AttrValue a;
-  a.kind = aivm::AttrValue::Kind::FLOAT;
-  a.f = v;
-  return a;
-}
-
-uint32_t bits_of(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
-}
-
 // Small integers in [-8, 8]: every product and partial sum is exact in float
 // while |sum| < 2^24, so the engine must match the double reference exactly.
 Tensor small_ints(const Shape& shape, uint64_t stream) {
@@ -99,8 +80,7 @@ RefOut ref_matmul(const Tensor& a, const Tensor& b) {
 void check_bound(const Tensor& got, const RefOut& ref, int64_t K, const std::string& what) {
   CHECK_MSG(got.shape == ref.shape, what + ": shape " + aivm::shape_str(got.shape) + " vs " + aivm::shape_str(ref.shape));
   if (got.shape != ref.shape) return;
-  const double u = std::ldexp(1.0, -24);
-  const double gamma = double(K) * u / (1.0 - double(K) * u);
+  const double gamma = fma_chain_gamma(K);
   int bad = 0;
   for (size_t i = 0; i < ref.val.size(); ++i) {
     double g = got.ptr<float>()[i];
@@ -287,7 +267,7 @@ TEST(matmul_errors) {
   CHECK_THROWS_CODE(E_SHAPE, run("MatMul", {&a3, &b3}));  // batch 2 vs 3
   CHECK_THROWS_CODE(E_ARITY, run("MatMul", {&a}));
   aivm::Attrs bad;
-  bad.set("transA", ival(1));
+  bad.set("transA", attr_int(1));
   CHECK_THROWS_CODE(E_ATTR, run("MatMul", {&a, &ok}, bad));
 }
 
@@ -308,11 +288,11 @@ TEST(gemm_bits_and_accuracy) {
           Shape cs[] = {{}, {M, N}, {N}, {M, 1}, {1, N}, {}};
           Tensor c = random_f32(cs[cform], stream++);
           aivm::Attrs at;
-          at.set("transA", ival(ta));
-          at.set("transB", ival(tb));
+          at.set("transA", attr_int(ta));
+          at.set("transB", attr_int(tb));
           float alpha = (cform % 2) ? 0.75f : 1.0f, beta = (cform % 3) ? -1.5f : 1.0f;
-          if (cform != 0 || ta) at.set("alpha", fval(alpha));
-          if (cform != 0 || tb) at.set("beta", fval(beta));
+          if (cform != 0 || ta) at.set("alpha", attr_float(alpha));
+          if (cform != 0 || tb) at.set("beta", attr_float(beta));
           std::vector<const Tensor*> in = {&a, &b};
           if (cform != 0) in.push_back(&c);
           Tensor y = run_everywhere("Gemm", in, at)[0];
@@ -320,7 +300,7 @@ TEST(gemm_bits_and_accuracy) {
           std::vector<double> ref = ref_gemm(a, b, cform ? &c : nullptr, ta, tb, alpha, beta, M, N, K, &absum);
           CHECK(y.shape == (Shape{M, N}));
           // Chain bound on alpha*acc, plus one rounding of alpha*acc and one of the fma.
-          const double u = std::ldexp(1.0, -24), g = double(K + 2) * u / (1 - double(K + 2) * u);
+          const double g = fma_chain_gamma(K + 2);
           int bad = 0;
           for (size_t i = 0; i < ref.size(); ++i) bad += !(std::fabs(y.ptr<float>()[i] - ref[i]) <= g * absum[i] * 1.0000001 + 1e-37);
           CHECK_MSG(bad == 0, "Gemm accuracy M=" + std::to_string(M) + " N=" + std::to_string(N) + " K=" +
@@ -335,8 +315,8 @@ TEST(gemm_epilogue_exact) {
   // two operations done here in double and rounded (exact inputs).
   Tensor a = small_ints({4, 5}, 3000), b = small_ints({5, 3}, 3001), c = random_f32({4, 3}, 3002);
   aivm::Attrs at;
-  at.set("alpha", fval(0.1f));
-  at.set("beta", fval(0.3f));
+  at.set("alpha", attr_float(0.1f));
+  at.set("beta", attr_float(0.3f));
   Tensor y = run_everywhere("Gemm", {&a, &b, &c}, at)[0];
   std::vector<double> absum;
   std::vector<double> acc = ref_gemm(a, b, nullptr, false, false, 1.0, 0.0, 4, 3, 5, &absum);
@@ -348,7 +328,7 @@ TEST(gemm_epilogue_exact) {
   // beta = 0 still applies C through the fma: 0 * inf = NaN.
   Tensor ci = tensor_f32({1}, {INFINITY});
   aivm::Attrs z;
-  z.set("beta", fval(0.0f));
+  z.set("beta", attr_float(0.0f));
   Tensor yz = run_everywhere("Gemm", {&a, &b, &ci}, z)[0];
   CHECK(std::isnan(yz.ptr<float>()[0]));
 }
@@ -357,10 +337,10 @@ TEST(gemm_batch_invariance) {
   Tensor a = random_f32({13, 70}, 3100), b = random_f32({70, 29}, 3101), c = random_f32({13, 29}, 3102);
   Tensor bt = random_f32({29, 70}, 3103);
   aivm::Attrs at;
-  at.set("alpha", fval(1.25f));
-  at.set("beta", fval(0.5f));
+  at.set("alpha", attr_float(1.25f));
+  at.set("beta", attr_float(0.5f));
   aivm::Attrs att = at;
-  att.set("transB", ival(1));
+  att.set("transB", attr_int(1));
   for (aivm::Isa isa : aivm::available_isas()) {
     Tensor y = run("Gemm", {&a, &b, &c}, at, isa, 4)[0];
     Tensor yt = run("Gemm", {&a, &bt, &c}, att, isa, 2)[0];
@@ -405,22 +385,22 @@ TEST(gemm_errors) {
   Tensor ci = aivm::make_tensor(aivm::DType::I64, {3, 5});
   CHECK_THROWS_CODE(E_DTYPE, run("Gemm", {&a, &b, &ci}));
   aivm::Attrs t2;
-  t2.set("transA", ival(2));
+  t2.set("transA", attr_int(2));
   CHECK_THROWS_CODE(E_ATTR, run("Gemm", {&a, &b}, t2));
   aivm::Attrs tf;
-  tf.set("transB", fval(1.0f));
+  tf.set("transB", attr_float(1.0f));
   CHECK_THROWS_CODE(E_ATTR, run("Gemm", {&a, &b}, tf));
   aivm::Attrs af;
-  af.set("alpha", fval(2.0f));
-  af.set("transA", fval(0.0f));
+  af.set("alpha", attr_float(2.0f));
+  af.set("transA", attr_float(0.0f));
   CHECK_THROWS_CODE(E_ATTR, run("Gemm", {&a, &b}, af));
   aivm::Attrs unk;
-  unk.set("broadcast", ival(1));
+  unk.set("broadcast", attr_int(1));
   CHECK_THROWS_CODE(E_ATTR, run("Gemm", {&a, &b}, unk));
   CHECK_THROWS_CODE(E_ARITY, run("Gemm", {&a}));
   // transA makes the shapes agree.
   aivm::Attrs ta;
-  ta.set("transA", ival(1));
+  ta.set("transA", attr_int(1));
   Tensor at = random_f32({4, 3}, 9);
   CHECK(run("Gemm", {&at, &b}, ta)[0].shape == (Shape{3, 5}));
   CHECK_THROWS_CODE(E_SHAPE, run("Gemm", {&a, &b}, ta));

@@ -14,57 +14,15 @@ using namespace aivm_test;
 
 namespace {
 
-const float kInf = std::numeric_limits<float>::infinity();
-const float kNaN = std::numeric_limits<float>::quiet_NaN();
-
-AttrValue int_attr(int64_t v) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::INT;
-  a.i = v;
-  return a;
-}
-AttrValue float_attr(float v) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::FLOAT;
-  a.f = v;
-  return a;
-}
-Attrs axis_attrs(int64_t axis) {
-  Attrs a;
-  a.set("axis", int_attr(axis));
-  return a;
-}
-
-uint32_t bits_of(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
-}
+Attrs axis_attrs(int64_t axis) { return attrs1("axis", attr_int(axis)); }
 
 // Random floats with about 1 in 8 replaced by a special value.
 Tensor special_f32(const Shape& shape, uint64_t stream) {
-  static const float specials[] = {0.0f, -0.0f, kInf, -kInf, kNaN, 1e-45f, -1e-40f, 3e38f, -3e38f, 100.0f, -100.0f};
-  Tensor t = random_f32(shape, stream, 4.0f);
-  float* p = t.ptr<float>();
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    uint64_t r = rng_u64(7, stream, uint64_t(i));
-    if ((r & 7) == 0) p[i] = specials[(r >> 3) % (sizeof(specials) / sizeof(float))];
-  }
-  return t;
+  return with_specials(shape, stream, {0.0f, -0.0f, kInf, -kInf, kNaN, 1e-45f, -1e-40f, 3e38f, -3e38f, 100.0f, -100.0f},
+                       7, 3);
 }
 
 // ---- The documented canonical order, written again from docs/numerics ----------
-
-// 16 partial sums starting at -0, element i -> partial i % 16, tree 8/4/2/1; empty = +0.
-float doc_canonical_sum(const std::vector<float>& v) {
-  if (v.empty()) return 0.0f;
-  float acc[16];
-  for (float& a : acc) a = -0.0f;
-  for (size_t i = 0; i < v.size(); ++i) acc[i % 16] += v[i];
-  for (int w = 8; w >= 1; w /= 2)
-    for (int j = 0; j < w; ++j) acc[j] += acc[j + w];
-  return acc[0];
-}
 
 float doc_max(const std::vector<float>& v) {
   bool nan = false;
@@ -73,11 +31,7 @@ float doc_max(const std::vector<float>& v) {
     if (std::isnan(f)) nan = true;
     else if (f > m || (f == m && !std::signbit(f))) m = f;
   }
-  if (nan) {
-    uint32_t b = 0x7FC00000u;
-    std::memcpy(&m, &b, 4);
-  }
-  return m;
+  return nan ? from_bits(kCanonNan) : m;
 }
 
 // Softmax / LogSoftmax of one slice in the documented order.
@@ -90,9 +44,6 @@ std::vector<float> doc_softmax(const std::vector<float>& x, bool log) {
   for (size_t i = 0; i < x.size(); ++i) y[i] = log ? (x[i] - m) - ls : e[i] / s;
   return y;
 }
-
-// NaN-insensitive bit comparison (NaN payloads are canonicalized by the hash).
-bool same_bits_nan(float a, float b) { return (std::isnan(a) && std::isnan(b)) || bits_of(a) == bits_of(b); }
 
 // Gathers slice (o, p) of x viewed as [outer, n, inner].
 std::vector<float> slice_of(const Tensor& x, int64_t o, int64_t n, int64_t inner, int64_t p) {
@@ -122,7 +73,7 @@ void check_softmax_order(const char* op, const Tensor& x, int axis) {
     for (int64_t p = 0; p < inner; ++p) {
       std::vector<float> want = doc_softmax(slice_of(x, o, n, inner, p), log);
       std::vector<float> got = slice_of(y[0], o, n, inner, p);
-      for (int64_t k = 0; k < n; ++k) bad += !same_bits_nan(got[size_t(k)], want[size_t(k)]);
+      for (int64_t k = 0; k < n; ++k) bad += !same_bits_or_nan(got[size_t(k)], want[size_t(k)]);
     }
   }
   CHECK_MSG(bad == 0, std::string(op) + " " + shape_str(x.shape) + " axis " + std::to_string(axis) + ": " +
@@ -306,10 +257,10 @@ TEST(softmax_errors) {
     CHECK_THROWS_CODE(E_ATTR, run(op, {&x}, axis_attrs(2)));
     CHECK_THROWS_CODE(E_ATTR, run(op, {&x}, axis_attrs(-3)));
     Attrs fa;
-    fa.set("axis", float_attr(1.5f));
+    fa.set("axis", attr_float(1.5f));
     CHECK_THROWS_CODE(E_ATTR, run(op, {&x}, fa));
     Attrs unknown;
-    unknown.set("axes", int_attr(1));
+    unknown.set("axes", attr_int(1));
     CHECK_THROWS_CODE(E_ATTR, run(op, {&x}, unknown));
     CHECK_THROWS_CODE(E_ARITY, run(op, {}));
     CHECK_THROWS_CODE(E_ARITY, run(op, {&x, &x}));
@@ -322,8 +273,8 @@ namespace {
 
 Attrs ln_attrs(int64_t axis, float eps) {
   Attrs a;
-  a.set("axis", int_attr(axis));
-  a.set("epsilon", float_attr(eps));
+  a.set("axis", attr_int(axis));
+  a.set("epsilon", attr_float(eps));
   return a;
 }
 
@@ -506,10 +457,10 @@ TEST(layer_norm_errors) {
   CHECK_THROWS_CODE(E_ATTR, run(op, {&x, &sc}, ln_attrs(-1, -1.0f)));
   CHECK_THROWS_CODE(E_ATTR, run(op, {&x, &sc}, ln_attrs(-1, kNaN)));
   Attrs st;
-  st.set("stash_type", int_attr(10));
+  st.set("stash_type", attr_int(10));
   CHECK_THROWS_CODE(E_ATTR, run(op, {&x, &sc}, st));
   Attrs unk;
-  unk.set("momentum", float_attr(0.5f));
+  unk.set("momentum", attr_float(0.5f));
   CHECK_THROWS_CODE(E_ATTR, run(op, {&x, &sc}, unk));
   CHECK_THROWS_CODE(E_ARITY, run(op, {&x}));
   CHECK_THROWS_CODE(E_ARITY, run(op, {&x, nullptr}));
@@ -529,8 +480,8 @@ TEST(batch_norm_bits_and_accuracy) {
     Tensor v = random_f32({c}, stream++, 1.0f);
     for (int64_t i = 0; i < c; ++i) v.ptr<float>()[i] = std::fabs(v.ptr<float>()[i]) + 0.1f;
     Attrs a;
-    a.set("epsilon", float_attr(1e-3f));
-    a.set("momentum", float_attr(0.9f));
+    a.set("epsilon", attr_float(1e-3f));
+    a.set("momentum", attr_float(0.9f));
     Tensor y = run_everywhere("BatchNormalization", {&x, &sc, &b, &m, &v}, a)[0];
     Tensor xs = special_f32(shape, stream++);
     run_everywhere("BatchNormalization", {&xs, &sc, &b, &m, &v}, {});
@@ -568,13 +519,13 @@ TEST(batch_norm_errors) {
   Tensor r1 = random_f32({3}, 1104);
   const char* op = "BatchNormalization";
   Attrs tm;
-  tm.set("training_mode", int_attr(1));
+  tm.set("training_mode", attr_int(1));
   CHECK_THROWS_CODE(E_ATTR, run(op, {&x, &c3, &c3, &c3, &c3}, tm));
   Attrs eps;
-  eps.set("epsilon", float_attr(-1.0f));
+  eps.set("epsilon", attr_float(-1.0f));
   CHECK_THROWS_CODE(E_ATTR, run(op, {&x, &c3, &c3, &c3, &c3}, eps));
   Attrs unk;
-  unk.set("spatial", int_attr(1));
+  unk.set("spatial", attr_int(1));
   CHECK_THROWS_CODE(E_ATTR, run(op, {&x, &c3, &c3, &c3, &c3}, unk));
   CHECK_THROWS_CODE(E_SHAPE, run(op, {&r1, &c3, &c3, &c3, &c3}));
   CHECK_THROWS_CODE(E_SHAPE, run(op, {&x, &c2, &c3, &c3, &c3}));

@@ -19,41 +19,10 @@ using namespace aivm_test;
 
 namespace {
 
-aivm::AttrValue ints(const std::vector<int64_t>& v) {
-  aivm::AttrValue a;
-  a.kind = aivm::AttrValue::Kind::INTS;
-  a.ints = v;
-  return a;
-}
-aivm::AttrValue int1(int64_t v) {
-  aivm::AttrValue a;
-  a.kind = aivm::AttrValue::Kind::INT;
-  a.i = v;
-  return a;
-}
-aivm::AttrValue str(const std::string& v) {
-  aivm::AttrValue a;
-  a.kind = aivm::AttrValue::Kind::STRING;
-  a.s = v;
-  return a;
-}
-
-uint32_t bits(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
-}
-
 // Random values with about 1 in 8 replaced by a special value.
 Tensor special_f32(const Shape& shape, uint64_t stream) {
-  Tensor t = random_f32(shape, stream, 4.0f);
-  const float specials[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1e-40f, -1e-40f, FLT_MAX, -FLT_MAX, FLT_MIN, 3e30f};
-  float* p = t.ptr<float>();
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    uint64_t r = aivm::rng_u64(7, stream, uint64_t(i));
-    if ((r & 7) == 0) p[i] = specials[(r >> 8) % (sizeof(specials) / sizeof(float))];
-  }
-  return t;
+  return with_specials(shape, stream,
+                       {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1e-40f, -1e-40f, FLT_MAX, -FLT_MAX, FLT_MIN, 3e30f}, 7, 8);
 }
 
 // ---- The float64 reference, from the ONNX spec (and onnxruntime's limits) ----
@@ -73,13 +42,13 @@ struct PoolParams {
 
   Attrs attrs(bool avg) const {
     Attrs a;
-    a.set("kernel_shape", ints(kernel));
-    a.set("strides", ints(strides));
-    a.set("dilations", ints(dilations));
-    if (auto_pad == "NOTSET") a.set("pads", ints(pads));
-    a.set("auto_pad", str(auto_pad));
-    a.set("ceil_mode", int1(ceil_mode));
-    if (avg) a.set("count_include_pad", int1(count_include_pad));
+    a.set("kernel_shape", attr_ints(kernel));
+    a.set("strides", attr_ints(strides));
+    a.set("dilations", attr_ints(dilations));
+    if (auto_pad == "NOTSET") a.set("pads", attr_ints(pads));
+    a.set("auto_pad", attr_string(auto_pad));
+    a.set("ceil_mode", attr_int(ceil_mode));
+    if (avg) a.set("count_include_pad", attr_int(count_include_pad));
     return a;
   }
   std::string str_() const {
@@ -171,7 +140,7 @@ void check_pool(const Tensor& got, const std::vector<double>& ref, const std::ve
     float g = got.ptr<float>()[i];
     if (bound && std::isinf((*bound)[i])) continue;
     bool ok;
-    if (std::isnan(ref[i])) ok = bits(g) == 0x7FC00000u;  // canonical NaN
+    if (std::isnan(ref[i])) ok = bits_of(g) == kCanonNan;  // canonical NaN
     else if (std::isinf(ref[i]) || !bound) ok = double(g) == ref[i];
     else ok = std::fabs(double(g) - ref[i]) <= (*bound)[i];
     if (!ok) {
@@ -309,25 +278,23 @@ TEST(pool_empty_batch_and_channels) {
 
 TEST(maxpool_nan_and_signed_zero) {
   Attrs a;
-  a.set("kernel_shape", ints({2, 2}));
-  a.set("strides", ints({2, 2}));
+  a.set("kernel_shape", attr_ints({2, 2}));
+  a.set("strides", attr_ints({2, 2}));
   // Windows: {NaN,1,2,3} {-0,+0,-0,-0} {-0,-0,-0,-0} {-inf,-inf,-inf,-inf}
   //          {inf,NaN,-inf,0} {-NaN(payload),1,1,1} {-1e-40,-2e-40,-3,-1} {5,6,7,8}
-  float neg_nan;
-  uint32_t nb = 0xFFC01234u;
-  std::memcpy(&neg_nan, &nb, 4);
+  float neg_nan = from_bits(0xFFC01234u);
   Tensor x = tensor_f32({1, 1, 4, 8}, {NAN, 1, -0.0f, 0.0f, -0.0f, -0.0f, -INFINITY, -INFINITY,  //
                                        2, 3, -0.0f, -0.0f, -0.0f, -0.0f, -INFINITY, -INFINITY,  //
                                        INFINITY, NAN, neg_nan, 1, -1e-40f, -2e-40f, 5, 6,       //
                                        -INFINITY, 0, 1, 1, -3, -1, 7, 8});
   auto y = run_everywhere("MaxPool", {&x}, a);
   const float* p = y[0].ptr<float>();
-  CHECK(bits(p[0]) == 0x7FC00000u);
-  CHECK(bits(p[1]) == 0x00000000u);  // +0 beats -0
-  CHECK(bits(p[2]) == 0x80000000u);  // all -0 stays -0
+  CHECK(bits_of(p[0]) == kCanonNan);
+  CHECK(bits_of(p[1]) == 0x00000000u);  // +0 beats -0
+  CHECK(bits_of(p[2]) == 0x80000000u);  // all -0 stays -0
   CHECK(p[3] == -INFINITY);
-  CHECK(bits(p[4]) == 0x7FC00000u);
-  CHECK(bits(p[5]) == 0x7FC00000u);  // any NaN -> canonical NaN
+  CHECK(bits_of(p[4]) == kCanonNan);
+  CHECK(bits_of(p[5]) == kCanonNan);  // any NaN -> canonical NaN
   CHECK(p[6] == -1e-40f);            // subnormals compare exactly
   CHECK(p[7] == 8.0f);
 }
@@ -335,25 +302,25 @@ TEST(maxpool_nan_and_signed_zero) {
 TEST(maxpool_all_padding_window_is_neg_inf) {
   // k=2, d=3, pads 1: the window of output 0 taps positions -1 and 2 of a 2-wide input.
   Attrs a;
-  a.set("kernel_shape", ints({1, 2}));
-  a.set("dilations", ints({1, 3}));
-  a.set("pads", ints({0, 1, 0, 1}));
+  a.set("kernel_shape", attr_ints({1, 2}));
+  a.set("dilations", attr_ints({1, 3}));
+  a.set("pads", attr_ints({0, 1, 0, 1}));
   Tensor x = tensor_f32({1, 1, 1, 2}, {3.0f, 4.0f});
   auto y = run_everywhere("MaxPool", {&x}, a);
   CHECK(y[0].shape == (Shape{1, 1, 1, 1}));
   CHECK(y[0].ptr<float>()[0] == -INFINITY);
   auto z = run_everywhere("AveragePool", {&x}, a);
-  CHECK(bits(z[0].ptr<float>()[0]) == 0x7FC00000u);  // 0 taps counted: canonical NaN
-  a.set("count_include_pad", int1(1));
+  CHECK(bits_of(z[0].ptr<float>()[0]) == kCanonNan);  // 0 taps counted: canonical NaN
+  a.set("count_include_pad", attr_int(1));
   z = run_everywhere("AveragePool", {&x}, a);
-  CHECK(bits(z[0].ptr<float>()[0]) == 0x80000000u);  // -0 (empty chain) / 2
+  CHECK(bits_of(z[0].ptr<float>()[0]) == 0x80000000u);  // -0 (empty chain) / 2
 }
 
 TEST(averagepool_chain_order_and_zeros) {
   // One 2x2 window summed as ((((-0 + a) + b) + c) + d): 1e8 + 1 rounds to 1e8,
   // then -1e8 cancels, then + 1: exactly 1, / 4 = 0.25. Any other order differs.
   Attrs a;
-  a.set("kernel_shape", ints({2, 2}));
+  a.set("kernel_shape", attr_ints({2, 2}));
   Tensor x = tensor_f32({1, 1, 2, 2}, {1e8f, 1.0f, -1e8f, 1.0f});
   auto y = run_everywhere("AveragePool", {&x}, a);
   CHECK(y[0].ptr<float>()[0] == 0.25f);
@@ -366,17 +333,17 @@ TEST(averagepool_chain_order_and_zeros) {
   // Signed zeros: all -0 -> -0; padding is skipped, so it cannot turn -0 into +0.
   Tensor z = tensor_f32({1, 1, 2, 2}, {-0.0f, -0.0f, -0.0f, -0.0f});
   y = run_everywhere("AveragePool", {&z}, a);
-  CHECK(bits(y[0].ptr<float>()[0]) == 0x80000000u);
-  a.set("pads", ints({1, 1, 1, 1}));
-  a.set("count_include_pad", int1(1));
+  CHECK(bits_of(y[0].ptr<float>()[0]) == 0x80000000u);
+  a.set("pads", attr_ints({1, 1, 1, 1}));
+  a.set("count_include_pad", attr_int(1));
   y = run_everywhere("AveragePool", {&z}, a);
-  for (int64_t i = 0; i < y[0].numel(); ++i) CHECK(bits(y[0].ptr<float>()[i]) == 0x80000000u);
+  for (int64_t i = 0; i < y[0].numel(); ++i) CHECK(bits_of(y[0].ptr<float>()[i]) == 0x80000000u);
   // inf + -inf -> NaN, returned canonical; overflow of the chain -> inf.
   Attrs b;
-  b.set("kernel_shape", ints({1, 2}));
+  b.set("kernel_shape", attr_ints({1, 2}));
   Tensor w = tensor_f32({1, 1, 1, 4}, {INFINITY, -INFINITY, FLT_MAX, FLT_MAX});
   y = run_everywhere("AveragePool", {&w}, b);
-  CHECK(bits(y[0].ptr<float>()[0]) == 0x7FC00000u);
+  CHECK(bits_of(y[0].ptr<float>()[0]) == kCanonNan);
   CHECK(y[0].ptr<float>()[1] == -INFINITY);
   CHECK(y[0].ptr<float>()[2] == INFINITY);  // FLT_MAX + FLT_MAX overflows before the division
 }
@@ -385,12 +352,12 @@ TEST(averagepool_counts) {
   // 3x3 ones, k=3, pads 1, s=2, ceil: windows overhang; count_include_pad
   // counts explicit padding but never the ceil_mode overhang.
   Attrs a;
-  a.set("kernel_shape", ints({3, 3}));
-  a.set("pads", ints({1, 1, 1, 1}));
-  a.set("strides", ints({2, 2}));
+  a.set("kernel_shape", attr_ints({3, 3}));
+  a.set("pads", attr_ints({1, 1, 1, 1}));
+  a.set("strides", attr_ints({2, 2}));
   Tensor x = tensor_f32({1, 1, 4, 4}, std::vector<float>(16, 1.0f));
-  a.set("ceil_mode", int1(1));
-  a.set("count_include_pad", int1(1));
+  a.set("ceil_mode", attr_int(1));
+  a.set("count_include_pad", attr_int(1));
   auto y = run_everywhere("AveragePool", {&x}, a);
   // in=4, pads 1+1, k=3, s=2: (4+2-3)/2+1 = 2.5 -> ceil 3; last start 4 < 4+1 keeps 3.
   CHECK(y[0].shape == (Shape{1, 1, 3, 3}));
@@ -401,7 +368,7 @@ TEST(averagepool_counts) {
   CHECK(p[1] == 6.0f / 9.0f);
   CHECK(p[2] == 2.0f / 6.0f);  // cols 3,4(pad),5(overhang): 3 rows x 2 counted
   CHECK(p[8] == 1.0f / 4.0f);
-  a.set("count_include_pad", int1(0));
+  a.set("count_include_pad", attr_int(0));
   y = run_everywhere("AveragePool", {&x}, a);
   for (int64_t i = 0; i < 9; ++i) CHECK(y[0].ptr<float>()[i] == 1.0f);
 }
@@ -433,7 +400,7 @@ TEST(global_averagepool) {
         float g = y[0].ptr<float>()[p];
         if (abs_sum > 1e38) continue;  // the float sum may overflow where float64 does not
         if (nan || (pinf && ninf)) {
-          CHECK(bits(g) == 0x7FC00000u);
+          CHECK(bits_of(g) == kCanonNan);
         } else if (pinf || ninf) {
           CHECK(g == (pinf ? INFINITY : -INFINITY));
         } else {
@@ -453,17 +420,17 @@ TEST(global_averagepool) {
 TEST(pool_errors) {
   Tensor x = random_f32({1, 1, 5, 5}, 1);
   Attrs ok;
-  ok.set("kernel_shape", ints({2, 2}));
+  ok.set("kernel_shape", attr_ints({2, 2}));
   for (const char* op : {"MaxPool", "AveragePool"}) {
     Tensor xi = tensor_i64({1, 1, 2, 2}, {1, 2, 3, 4});
     CHECK_THROWS_CODE(E_DTYPE, run(op, {&xi}, ok));
     Tensor x3 = random_f32({1, 1, 5}, 2);
     Attrs k1;
-    k1.set("kernel_shape", ints({2}));
+    k1.set("kernel_shape", attr_ints({2}));
     CHECK_THROWS_CODE(E_SHAPE, run(op, {&x3}, k1));
     Tensor x5 = random_f32({1, 1, 3, 3, 3}, 3);
     Attrs k3;
-    k3.set("kernel_shape", ints({2, 2, 2}));
+    k3.set("kernel_shape", attr_ints({2, 2, 2}));
     CHECK_THROWS_CODE(E_SHAPE, run(op, {&x5}, k3));
     Tensor x0 = aivm::make_tensor(aivm::DType::F32, {1, 1, 0, 4});
     CHECK_THROWS_CODE(E_SHAPE, run(op, {&x0}, ok));
@@ -475,50 +442,50 @@ TEST(pool_errors) {
       a.set(name, v);
       CHECK_THROWS_CODE(E_ATTR, run(op, {&x}, a));
     };
-    bad("kernel_shape", ints({2}));
-    bad("kernel_shape", ints({2, 0}));
-    bad("kernel_shape", ints({2, -1}));
-    bad("kernel_shape", int1(2));  // wrong attribute kind
-    bad("strides", ints({1, 0}));
-    bad("strides", ints({1}));
-    bad("dilations", ints({0, 1}));
-    bad("dilations", ints({1, 1, 1}));
-    bad("pads", ints({0, 0}));
-    bad("pads", ints({0, -1, 0, 0}));
-    bad("pads", ints({2, 0, 0, 0}));  // pads must be smaller than the kernel
-    bad("pads", ints({0, 0, 0, 2}));
-    bad("kernel_shape", ints({int64_t(1) << 40, 2}));
-    bad("auto_pad", str("SAME"));
-    bad("ceil_mode", int1(2));
-    bad("not_an_attribute", int1(0));
+    bad("kernel_shape", attr_ints({2}));
+    bad("kernel_shape", attr_ints({2, 0}));
+    bad("kernel_shape", attr_ints({2, -1}));
+    bad("kernel_shape", attr_int(2));  // wrong attribute kind
+    bad("strides", attr_ints({1, 0}));
+    bad("strides", attr_ints({1}));
+    bad("dilations", attr_ints({0, 1}));
+    bad("dilations", attr_ints({1, 1, 1}));
+    bad("pads", attr_ints({0, 0}));
+    bad("pads", attr_ints({0, -1, 0, 0}));
+    bad("pads", attr_ints({2, 0, 0, 0}));  // pads must be smaller than the kernel
+    bad("pads", attr_ints({0, 0, 0, 2}));
+    bad("kernel_shape", attr_ints({int64_t(1) << 40, 2}));
+    bad("auto_pad", attr_string("SAME"));
+    bad("ceil_mode", attr_int(2));
+    bad("not_an_attribute", attr_int(0));
     Attrs ap = ok;
-    ap.set("auto_pad", str("VALID"));
-    ap.set("pads", ints({1, 0, 0, 0}));
+    ap.set("auto_pad", attr_string("VALID"));
+    ap.set("pads", attr_ints({1, 0, 0, 0}));
     CHECK_THROWS_CODE(E_ATTR, run(op, {&x}, ap));
-    ap.set("pads", ints({0, 0, 0, 0}));  // all-zero pads are fine with auto_pad
+    ap.set("pads", attr_ints({0, 0, 0, 0}));  // all-zero pads are fine with auto_pad
     CHECK(run(op, {&x}, ap)[0].shape == (Shape{1, 1, 4, 4}));
     // Output would be empty.
     Attrs big;
-    big.set("kernel_shape", ints({6, 2}));
+    big.set("kernel_shape", attr_ints({6, 2}));
     CHECK_THROWS_CODE(E_SHAPE, run(op, {&x}, big));
-    big.set("kernel_shape", ints({3, 2}));
-    big.set("dilations", ints({3, 1}));  // extent 7 > 5
+    big.set("kernel_shape", attr_ints({3, 2}));
+    big.set("dilations", attr_ints({3, 1}));  // extent 7 > 5
     CHECK_THROWS_CODE(E_SHAPE, run(op, {&x}, big));
-    big.set("auto_pad", str("VALID"));
+    big.set("auto_pad", attr_string("VALID"));
     CHECK_THROWS_CODE(E_SHAPE, run(op, {&x}, big));
   }
   Attrs so = ok;
-  so.set("storage_order", int1(1));
+  so.set("storage_order", attr_int(1));
   CHECK_THROWS_CODE(E_ATTR, run("MaxPool", {&x}, so));
-  so.set("storage_order", int1(0));
+  so.set("storage_order", attr_int(0));
   CHECK(run("MaxPool", {&x}, so)[0].shape == (Shape{1, 1, 4, 4}));
   Attrs cip = ok;
-  cip.set("count_include_pad", int1(1));
+  cip.set("count_include_pad", attr_int(1));
   CHECK_THROWS_CODE(E_ATTR, run("MaxPool", {&x}, cip));  // not a MaxPool attribute
-  cip.set("count_include_pad", int1(3));
+  cip.set("count_include_pad", attr_int(3));
   CHECK_THROWS_CODE(E_ATTR, run("AveragePool", {&x}, cip));
   Attrs sto = ok;
-  sto.set("storage_order", int1(0));
+  sto.set("storage_order", attr_int(0));
   CHECK_THROWS_CODE(E_ATTR, run("AveragePool", {&x}, sto));
 
   Tensor xi = tensor_i64({1, 1, 2, 2}, {1, 2, 3, 4});

@@ -13,47 +13,10 @@ using namespace aivm_test;
 
 namespace {
 
-const float kInf = std::numeric_limits<float>::infinity();
-const float kNaN = std::numeric_limits<float>::quiet_NaN();
-
-AttrValue int_attr(int64_t v) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::INT;
-  a.i = v;
-  return a;
-}
-AttrValue ints_attr(const std::vector<int64_t>& v) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::INTS;
-  a.ints = v;
-  return a;
-}
-Attrs keep(int64_t k) {
-  Attrs a;
-  a.set("keepdims", int_attr(k));
-  return a;
-}
-// A 1-D int64 axes tensor (make_tensor for the empty one: memcpy from an empty
-// vector's null data() would be undefined behaviour).
-Tensor axes_tensor(const std::vector<int64_t>& axes) {
-  if (axes.empty()) return make_tensor(DType::I64, {0});
-  return tensor_i64({int64_t(axes.size())}, axes);
-}
-uint32_t bits_of(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
-}
+Attrs keep(int64_t k) { return attrs1("keepdims", attr_int(k)); }
 
 Tensor special_f32(const Shape& shape, uint64_t stream) {
-  static const float specials[] = {0.0f, -0.0f, kInf, -kInf, kNaN, 1e-45f, -1e-40f, 3e38f, -3e38f, 100.0f};
-  Tensor t = random_f32(shape, stream, 4.0f);
-  float* p = t.ptr<float>();
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    uint64_t r = rng_u64(9, stream, uint64_t(i));
-    if ((r & 7) == 0) p[i] = specials[(r >> 3) % (sizeof(specials) / sizeof(float))];
-  }
-  return t;
+  return with_specials(shape, stream, {0.0f, -0.0f, kInf, -kInf, kNaN, 1e-45f, -1e-40f, 3e38f, -3e38f, 100.0f}, 9, 3);
 }
 
 Tensor ints_tensor(DType dt, const Shape& shape, uint64_t stream, int64_t lo, int64_t hi) {
@@ -99,18 +62,6 @@ std::vector<std::vector<T>> groups(const Tensor& x, const std::vector<bool>& red
   return out;
 }
 
-float doc_sum(const std::vector<float>& v) {
-  if (v.empty()) return 0.0f;
-  float acc[16];
-  for (float& a : acc) a = -0.0f;
-  for (size_t i = 0; i < v.size(); ++i) acc[i % 16] += v[i];
-  for (int w = 8; w >= 1; w /= 2)
-    for (int j = 0; j < w; ++j) acc[j] += acc[j + w];
-  return acc[0];
-}
-
-bool same_or_nan(float a, float b) { return (std::isnan(a) && std::isnan(b)) || bits_of(a) == bits_of(b); }
-
 std::vector<bool> mask_of(int rank, const std::vector<int64_t>& axes) {
   std::vector<bool> m(size_t(rank), axes.empty());
   for (int64_t a : axes) m[size_t(a < 0 ? a + rank : a)] = true;
@@ -121,12 +72,12 @@ std::vector<bool> mask_of(int rank, const std::vector<int64_t>& axes) {
 void check_float_reduce(const std::string& op, const Tensor& x, const std::vector<int64_t>& axes, bool as_input,
                         int64_t keepdims) {
   Attrs a = keep(keepdims);
-  Tensor ax = axes_tensor(axes);
+  Tensor ax = vector_i64(axes);
   std::vector<Tensor> y;
   if (as_input) {
     y = run_everywhere(op, {&x, &ax}, a);
   } else {
-    if (!axes.empty()) a.set("axes", ints_attr(axes));
+    if (!axes.empty()) a.set("axes", attr_ints(axes));
     y = run_everywhere(op, {&x}, a);
   }
   std::vector<std::vector<float>> g = groups<float>(x, mask_of(x.rank(), axes));
@@ -135,8 +86,8 @@ void check_float_reduce(const std::string& op, const Tensor& x, const std::vecto
   int bad = 0;
   for (size_t o = 0; o < g.size(); ++o) {
     float want;
-    if (op == "ReduceSum") want = doc_sum(g[o]);
-    else if (op == "ReduceMean") want = g[o].empty() ? kNaN : doc_sum(g[o]) / float(g[o].size());
+    if (op == "ReduceSum") want = doc_canonical_sum(g[o]);
+    else if (op == "ReduceMean") want = g[o].empty() ? kNaN : doc_canonical_sum(g[o]) / float(g[o].size());
     else {
       bool mx = op == "ReduceMax";
       want = mx ? -kInf : kInf;
@@ -148,8 +99,8 @@ void check_float_reduce(const std::string& op, const Tensor& x, const std::vecto
       if (nan) want = kNaN;
     }
     float got = y[0].ptr<float>()[o];
-    bad += !same_or_nan(got, want);
-    if (std::isnan(got)) bad += bits_of(got) != 0x7FC00000u;  // canonical NaN
+    bad += !same_bits_or_nan(got, want);
+    if (std::isnan(got)) bad += bits_of(got) != kCanonNan;
   }
   std::string ax_s;
   for (int64_t v : axes) ax_s += std::to_string(v) + ",";
@@ -239,7 +190,7 @@ TEST(integer_reductions) {
         std::vector<int64_t> axes;
         for (int d = 0; d < rank; ++d)
           if (mask & (1 << d)) axes.push_back(d);
-        Tensor ax = axes_tensor(axes);
+        Tensor ax = vector_i64(axes);
         std::vector<bool> red = mask_of(rank, axes);
         for (const char* op : {"ReduceSum", "ReduceMax", "ReduceMin"}) {
           Tensor y = run_everywhere(op, {&x, &ax}, keep(mask & 1))[0];
@@ -288,17 +239,17 @@ TEST(shapes_keepdims_noop_rank0) {
   CHECK((run("ReduceSum", {&x})[0].shape == Shape{1, 1, 1}));
   CHECK((run("ReduceMax", {&x}, keep(0))[0].shape == Shape{}));
   // Empty axes input: reduce everything, or the identity with noop_with_empty_axes.
-  Tensor none = axes_tensor({});
+  Tensor none = vector_i64({});
   CHECK((run("ReduceMean", {&x, &none}, keep(0))[0].shape == Shape{}));
   Attrs noop;
-  noop.set("noop_with_empty_axes", int_attr(1));
+  noop.set("noop_with_empty_axes", attr_int(1));
   for (const char* op : {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin"}) {
     CHECK(same_bits(run_everywhere(op, {&x, &none}, noop)[0], x));
     CHECK(same_bits(run_everywhere(op, {&x}, noop)[0], x));
   }
   // Older form: axes attribute.
   Attrs aa;
-  aa.set("axes", ints_attr({1}));
+  aa.set("axes", attr_ints({1}));
   CHECK(same_bits(run("ReduceMin", {&x}, aa)[0], run("ReduceMin", {&x, &(ax = tensor_i64({1}, {1}))})[0]));
   // Rank 0: the only "reduction" is of one element.
   Tensor s = tensor_f32({}, {-0.0f});
@@ -360,23 +311,23 @@ TEST(errors) {
     CHECK_THROWS_CODE(E_INDEX, run(op, {&x, &neg_out}));
     CHECK_THROWS_CODE(E_INDEX, run(op, {&x, &repeated}));
     Attrs both;
-    both.set("axes", ints_attr({0}));
+    both.set("axes", attr_ints({0}));
     CHECK_THROWS_CODE(E_ATTR, run(op, {&x, &ax}, both));
     Attrs bad_attr;
-    bad_attr.set("axes", ints_attr({5}));
+    bad_attr.set("axes", attr_ints({5}));
     CHECK_THROWS_CODE(E_ATTR, run(op, {&x}, bad_attr));
     Attrs rep_attr;
-    rep_attr.set("axes", ints_attr({0, -2}));
+    rep_attr.set("axes", attr_ints({0, -2}));
     CHECK_THROWS_CODE(E_ATTR, run(op, {&x}, rep_attr));
     Attrs wrong_kind;
-    wrong_kind.set("axes", int_attr(0));
+    wrong_kind.set("axes", attr_int(0));
     CHECK_THROWS_CODE(E_ATTR, run(op, {&x}, wrong_kind));
     CHECK_THROWS_CODE(E_ATTR, run(op, {&x}, keep(2)));
     Attrs noop;
-    noop.set("noop_with_empty_axes", int_attr(-1));
+    noop.set("noop_with_empty_axes", attr_int(-1));
     CHECK_THROWS_CODE(E_ATTR, run(op, {&x}, noop));
     Attrs unknown;
-    unknown.set("axis", int_attr(0));
+    unknown.set("axis", attr_int(0));
     CHECK_THROWS_CODE(E_ATTR, run(op, {&x}, unknown));
     CHECK_THROWS_CODE(E_ARITY, run(op, {}));
     CHECK_THROWS_CODE(E_ARITY, run(op, {&x, &ax, &ax}));

@@ -56,24 +56,9 @@ Tensor ints_tensor(DType dt, const std::vector<int64_t>& v, Shape shape = {-1}) 
   }
   return t;
 }
-Tensor i64(const std::vector<int64_t>& v) { return ints_tensor(DType::I64, v); }
 
-Attrs attrs_int(const char* name, int64_t v) {
-  Attrs a;
-  aivm::AttrValue x;
-  x.kind = aivm::AttrValue::Kind::INT;
-  x.i = v;
-  a.set(name, x);
-  return a;
-}
-Attrs attrs_ints(const char* name, const std::vector<int64_t>& v) {
-  Attrs a;
-  aivm::AttrValue x;
-  x.kind = aivm::AttrValue::Kind::INTS;
-  x.ints = v;
-  a.set(name, x);
-  return a;
-}
+Attrs attrs_int(const char* name, int64_t v) { return attrs1(name, attr_int(v)); }
+Attrs attrs_ints(const char* name, const std::vector<int64_t>& v) { return attrs1(name, attr_ints(v)); }
 
 // Element i of t as raw bits.
 uint64_t bits_at(const Tensor& t, int64_t i) {
@@ -267,14 +252,9 @@ void check_concat(DType dt, const std::vector<Shape>& shapes, int64_t axis, uint
 void check_split(DType dt, const Shape& s, int64_t axis, const std::vector<int64_t>& sizes, bool by_input,
                  uint64_t stream) {
   Tensor x = pattern(dt, s, stream);
-  Tensor sp = i64(sizes);
+  Tensor sp = vector_i64(sizes);
   Attrs a = attrs_int("axis", axis);
-  if (!by_input) {
-    aivm::AttrValue v;
-    v.kind = aivm::AttrValue::Kind::INT;
-    v.i = int64_t(sizes.size());
-    a.set("num_outputs", v);
-  }
+  if (!by_input) a.set("num_outputs", attr_int(int64_t(sizes.size())));
   std::vector<const Tensor*> in{&x};
   if (by_input) in.push_back(&sp);
   auto y = run_everywhere("Split", in, a);
@@ -374,7 +354,7 @@ TEST(reshape_spec_cases) {
   for (const auto& c : cases) {
     for (DType dt : kAllTypes) {
       Tensor x = pattern(dt, c.in, st++);
-      Tensor s = i64(c.shape);
+      Tensor s = vector_i64(c.shape);
       Attrs a = c.allowzero ? attrs_int("allowzero", 1) : Attrs{};
       auto y = run_everywhere("Reshape", {&x, &s}, a);
       check_moved(y[0], x, c.out, [](int64_t i) { return i; },
@@ -385,7 +365,7 @@ TEST(reshape_spec_cases) {
 
 TEST(reshape_errors) {
   Tensor x = pattern(DType::F32, {2, 3, 4}, 450);
-  Tensor bad_count = i64({5, 5});
+  Tensor bad_count = vector_i64({5, 5});
   CHECK_THROWS_CODE(E_SHAPE, run("Reshape", {&x, &bad_count}));
   try {
     run("Reshape", {&x, &bad_count});
@@ -393,19 +373,19 @@ TEST(reshape_errors) {
     std::string m = e.what();
     CHECK_MSG(m.find("[2, 3, 4]") != std::string::npos && m.find("[5, 5]") != std::string::npos, m);
   }
-  Tensor two_neg = i64({-1, -1});
+  Tensor two_neg = vector_i64({-1, -1});
   CHECK_THROWS_CODE(E_VALUE, run("Reshape", {&x, &two_neg}));
-  Tensor minus2 = i64({-2, 12});
+  Tensor minus2 = vector_i64({-2, 12});
   CHECK_THROWS_CODE(E_VALUE, run("Reshape", {&x, &minus2}));
-  Tensor not_div = i64({5, -1});
+  Tensor not_div = vector_i64({5, -1});
   CHECK_THROWS_CODE(E_SHAPE, run("Reshape", {&x, &not_div}));
-  Tensor zero_past = i64({24, 1, 1, 0});  // 0 copies input dim 3, which does not exist
+  Tensor zero_past = vector_i64({24, 1, 1, 0});  // 0 copies input dim 3, which does not exist
   CHECK_THROWS_CODE(E_SHAPE, run("Reshape", {&x, &zero_past}));
-  Tensor zero_neg = i64({0, -1});
+  Tensor zero_neg = vector_i64({0, -1});
   CHECK_THROWS_CODE(E_VALUE, run("Reshape", {&x, &zero_neg}, attrs_int("allowzero", 1)));
-  Tensor zero_allow = i64({0, 24});  // with allowzero the 0 is a real 0: 0 elements != 24
+  Tensor zero_allow = vector_i64({0, 24});  // with allowzero the 0 is a real 0: 0 elements != 24
   CHECK_THROWS_CODE(E_SHAPE, run("Reshape", {&x, &zero_allow}, attrs_int("allowzero", 1)));
-  Tensor ok = i64({24});
+  Tensor ok = vector_i64({24});
   CHECK_THROWS_CODE(E_ATTR, run("Reshape", {&x, &ok}, attrs_int("allowzero", 2)));
   Tensor s32 = ints_tensor(DType::I32, {24});
   CHECK_THROWS_CODE(E_DTYPE, run("Reshape", {&x, &s32}));
@@ -413,12 +393,12 @@ TEST(reshape_errors) {
   CHECK_THROWS_CODE(E_DTYPE, run("Reshape", {&x, &sf}));
   Tensor s2d = ints_tensor(DType::I64, {24}, {1, 1});
   CHECK_THROWS_CODE(E_SHAPE, run("Reshape", {&x, &s2d}));
-  Tensor ambiguous = i64({0, -1});  // input has 0 elements and the known dims multiply to 0
+  Tensor ambiguous = vector_i64({0, -1});  // input has 0 elements and the known dims multiply to 0
   Tensor x0 = pattern(DType::F32, {0, 3}, 452);
   CHECK_THROWS_CODE(E_SHAPE, run("Reshape", {&x0, &ambiguous}));
-  Tensor huge = i64({int64_t(1) << 40, int64_t(1) << 40});
+  Tensor huge = vector_i64({int64_t(1) << 40, int64_t(1) << 40});
   CHECK_THROWS_CODE(E_SHAPE, run("Reshape", {&x, &huge}));
-  Tensor rank9 = i64({1, 1, 1, 1, 1, 1, 2, 3, 4});
+  Tensor rank9 = vector_i64({1, 1, 1, 1, 1, 1, 2, 3, 4});
   CHECK_THROWS_CODE(E_SHAPE, run("Reshape", {&x, &rank9}));
   CHECK_THROWS_CODE(E_ARITY, run("Reshape", {&x}));
   CHECK_THROWS_CODE(E_ARITY, run("Reshape", {&x, nullptr}));
@@ -484,18 +464,18 @@ TEST(split_cases) {
 
 TEST(split_errors) {
   Tensor x = pattern(DType::F32, {2, 6}, 900);
-  Tensor sum_bad = i64({2, 3});
+  Tensor sum_bad = vector_i64({2, 3});
   CHECK_THROWS_CODE(E_SHAPE, run("Split", {&x, &sum_bad}, attrs_int("axis", 1)));
-  Tensor neg = i64({7, -1});
+  Tensor neg = vector_i64({7, -1});
   CHECK_THROWS_CODE(E_VALUE, run("Split", {&x, &neg}, attrs_int("axis", 1)));
-  Tensor empty = i64({});
+  Tensor empty = vector_i64({});
   CHECK_THROWS_CODE(E_VALUE, run("Split", {&x, &empty}, attrs_int("axis", 1)));
   Tensor s32 = ints_tensor(DType::I32, {3, 3});
   CHECK_THROWS_CODE(E_DTYPE, run("Split", {&x, &s32}, attrs_int("axis", 1)));
   Tensor s2d = ints_tensor(DType::I64, {3, 3}, {1, 2});
   CHECK_THROWS_CODE(E_SHAPE, run("Split", {&x, &s2d}, attrs_int("axis", 1)));
   CHECK_THROWS_CODE(E_ATTR, run("Split", {&x}, attrs_int("axis", 1)));  // neither split nor num_outputs
-  Tensor ok = i64({3, 3});
+  Tensor ok = vector_i64({3, 3});
   Attrs both = attrs_int("axis", 1);
   both.set("num_outputs", attrs_int("num_outputs", 2).all().at("num_outputs"));
   CHECK_THROWS_CODE(E_ATTR, run("Split", {&x, &ok}, both));
@@ -565,12 +545,12 @@ TEST(slice_spec_cases) {
 
 TEST(slice_errors) {
   Tensor x = pattern(DType::F32, {4, 5}, 1950);
-  Tensor s = i64({0}), e = i64({2}), a = i64({1}), z = i64({0}), two = i64({0, 1});
+  Tensor s = vector_i64({0}), e = vector_i64({2}), a = vector_i64({1}), z = vector_i64({0}), two = vector_i64({0, 1});
   CHECK_THROWS_CODE(E_VALUE, run("Slice", {&x, &s, &e, &a, &z}));  // step 0
-  Tensor a2 = i64({2}), am3 = i64({-3});
+  Tensor a2 = vector_i64({2}), am3 = vector_i64({-3});
   CHECK_THROWS_CODE(E_INDEX, run("Slice", {&x, &s, &e, &a2}));
   CHECK_THROWS_CODE(E_INDEX, run("Slice", {&x, &s, &e, &am3}));
-  Tensor dup = i64({1, -1}), s2 = i64({0, 0}), e2 = i64({1, 1});
+  Tensor dup = vector_i64({1, -1}), s2 = vector_i64({0, 0}), e2 = vector_i64({1, 1});
   CHECK_THROWS_CODE(E_VALUE, run("Slice", {&x, &s2, &e2, &dup}));
   CHECK_THROWS_CODE(E_SHAPE, run("Slice", {&x, &two, &e}));  // length mismatch
   CHECK_THROWS_CODE(E_SHAPE, run("Slice", {&x, &s, &e, &two}));
@@ -613,7 +593,7 @@ TEST(gather_cases) {
 
 TEST(gather_errors) {
   Tensor x = pattern(DType::F32, {5, 4}, 2200);
-  Tensor hi = i64({0, 5}), lo = i64({-6});
+  Tensor hi = vector_i64({0, 5}), lo = vector_i64({-6});
   CHECK_THROWS_CODE(E_INDEX, run("Gather", {&x, &hi}));
   try {
     run("Gather", {&x, &hi});
@@ -622,7 +602,7 @@ TEST(gather_errors) {
     CHECK_MSG(m.find("= 5") != std::string::npos && m.find("[-5, 4]") != std::string::npos, m);
   }
   CHECK_THROWS_CODE(E_INDEX, run("Gather", {&x, &lo}));
-  Tensor four = i64({4});
+  Tensor four = vector_i64({4});
   CHECK_THROWS_CODE(E_INDEX, run("Gather", {&x, &four}, attrs_int("axis", 1)));
   Tensor i32hi = ints_tensor(DType::I32, {INT32_MAX});
   CHECK_THROWS_CODE(E_INDEX, run("Gather", {&x, &i32hi}));
@@ -630,13 +610,13 @@ TEST(gather_errors) {
   CHECK_THROWS_CODE(E_DTYPE, run("Gather", {&x, &fi}));
   Tensor bi = pattern(DType::BOOL, {2}, 2202);
   CHECK_THROWS_CODE(E_DTYPE, run("Gather", {&x, &bi}));
-  Tensor ok = i64({1});
+  Tensor ok = vector_i64({1});
   CHECK_THROWS_CODE(E_ATTR, run("Gather", {&x, &ok}, attrs_int("axis", 2)));
   CHECK_THROWS_CODE(E_ATTR, run("Gather", {&x, &ok}, attrs_int("axis", -3)));
   Tensor s = pattern(DType::F32, {}, 2203);
   CHECK_THROWS_CODE(E_SHAPE, run("Gather", {&s, &ok}));
   Tensor x0 = pattern(DType::F32, {0, 4}, 2204);  // any index into an empty axis is out of range
-  Tensor zero = i64({0});
+  Tensor zero = vector_i64({0});
   CHECK_THROWS_CODE(E_INDEX, run("Gather", {&x0, &zero}));
   Tensor big = pattern(DType::F32, {1, 1, 1, 1, 1, 1, 1, 2}, 2205);
   Tensor idx2 = ints_tensor(DType::I64, {0}, {1, 1});
@@ -649,11 +629,11 @@ TEST(negative_dims_refused) {
   Tensor x = pattern(DType::F32, {2, 3}, 2300);
   Tensor bad = x;
   bad.shape = {-2, -3};
-  Tensor s = i64({6});
+  Tensor s = vector_i64({6});
   CHECK_THROWS_CODE(E_SHAPE, run("Reshape", {&bad, &s}));
   CHECK_THROWS_CODE(E_SHAPE, run("Transpose", {&bad}));
   CHECK_THROWS_CODE(E_SHAPE, run("Concat", {&x, &bad}, attrs_int("axis", 0)));
-  Tensor badidx = i64({0});
+  Tensor badidx = vector_i64({0});
   badidx.shape = {-1};
   CHECK_THROWS_CODE(E_SHAPE, run("Gather", {&x, &badidx}));
 }

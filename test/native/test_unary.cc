@@ -19,36 +19,6 @@ using namespace aivm_test;
 namespace {
 
 const int64_t kSizes[] = {1, 3, 7, 17, 31, 33, 1000, 1023, 4097, 40000};  // 40000: several thread chunks
-constexpr uint32_t kCanonNan = 0x7FC00000u;
-
-uint32_t bits_of(float x) {
-  uint32_t u;
-  std::memcpy(&u, &x, 4);
-  return u;
-}
-float from_bits(uint32_t u) {
-  float x;
-  std::memcpy(&x, &u, 4);
-  return x;
-}
-
-Attrs attr1(const char* name, aivm::AttrValue v) {
-  Attrs a;
-  a.set(name, std::move(v));
-  return a;
-}
-
-Tensor tensor_i32(const Shape& shape, const std::vector<int32_t>& values) {
-  Tensor t = aivm::make_tensor(DType::I32, shape);
-  if (!values.empty()) std::memcpy(t.data, values.data(), values.size() * 4);
-  return t;
-}
-
-Tensor tensor_bool(const Shape& shape, const std::vector<uint8_t>& values) {
-  Tensor t = aivm::make_tensor(DType::BOOL, shape);
-  if (!values.empty()) std::memcpy(t.data, values.data(), values.size());
-  return t;
-}
 
 // Floats whose bit patterns are k * 65521 mod 2^32: every sign, exponent and
 // class (zeros, subnormals, normals, inf, NaNs with payloads) is represented.
@@ -179,10 +149,10 @@ TEST(every_op_same_bits_everywhere) {
 
 TEST(attribute_variants_same_bits_everywhere) {
   for (float alpha : {0.0f, 0.2f, -1.5f, 7.0f, INFINITY, NAN}) {
-    check_everywhere_sizes("LeakyRelu", attr1("alpha", aivm::attr_float(alpha)), 31);
+    check_everywhere_sizes("LeakyRelu", attrs1("alpha", aivm::attr_float(alpha)), 31);
   }
-  check_everywhere_sizes("Gelu", attr1("approximate", aivm::attr_string("tanh")), 32);
-  check_everywhere_sizes("Gelu", attr1("approximate", aivm::attr_string("none")), 33);
+  check_everywhere_sizes("Gelu", attrs1("approximate", aivm::attr_string("tanh")), 32);
+  check_everywhere_sizes("Gelu", attrs1("approximate", aivm::attr_string("none")), 33);
   Tensor lo = tensor_f32({}, {-0.5f}), hi = tensor_f32({1}, {0.75f});
   Tensor zp = tensor_f32({}, {0.0f}), zm = tensor_f32({}, {-0.0f}), nan = tensor_f32({}, {NAN});
   for (int64_t n : kSizes) {
@@ -238,9 +208,9 @@ TEST(activations_within_2_ulp) {
   check_accuracy("Softplus", accuracy_inputs(-110.0f, 100.0f, 9), ref_softplus, 2.0);
   check_accuracy("Gelu", accuracy_inputs(-15.0f, 10.0f, 10), ref_gelu_erf, 2.0);
   check_accuracy("Gelu", accuracy_inputs(-15.0f, 10.0f, 11), ref_gelu_erf, 2.0,
-                 attr1("approximate", aivm::attr_string("none")));
+                 attrs1("approximate", aivm::attr_string("none")));
   check_accuracy("Gelu", accuracy_inputs(-12.0f, 10.0f, 12), ref_gelu_tanh, 2.0,
-                 attr1("approximate", aivm::attr_string("tanh")));
+                 attrs1("approximate", aivm::attr_string("tanh")));
 }
 
 // ---- Exact ops: Neg, Abs, Relu, LeakyRelu ----------------------------------------
@@ -249,7 +219,7 @@ TEST(exact_ops_match_definition) {
   Tensor x = concat({bit_sweep(), aivm::st_special({4097}, 77)});
   Tensor neg = run("Neg", {&x})[0], abs = run("Abs", {&x})[0], relu = run("Relu", {&x})[0];
   const float alpha = 0.37f;
-  Tensor leaky = run("LeakyRelu", {&x}, attr1("alpha", aivm::attr_float(alpha)))[0];
+  Tensor leaky = run("LeakyRelu", {&x}, attrs1("alpha", aivm::attr_float(alpha)))[0];
   Tensor leaky_default = run("LeakyRelu", {&x})[0];
   int bad = 0;
   for (int64_t i = 0; i < x.numel(); ++i) {
@@ -306,7 +276,7 @@ TEST(nan_inputs_give_canonical_nan) {
       CHECK_MSG(bits_of(y[0].ptr<float>()[i]) == kCanonNan, std::string(op) + " element " + std::to_string(i));
     }
   }
-  Tensor g = run("Gelu", {&x}, attr1("approximate", aivm::attr_string("tanh")))[0];
+  Tensor g = run("Gelu", {&x}, attrs1("approximate", aivm::attr_string("tanh")))[0];
   for (int i = 0; i < 5; ++i) CHECK(bits_of(g.ptr<float>()[i]) == kCanonNan);
 }
 
@@ -341,7 +311,7 @@ TEST(signed_zero_and_infinity_rules) {
   t = y("Softplus");
   CHECK(is(t, 2, PINF) && is(t, 3, PZ));
   for (const char* mode : {"none", "tanh"}) {
-    t = y("Gelu", attr1("approximate", aivm::attr_string(mode)));
+    t = y("Gelu", attrs1("approximate", aivm::attr_string(mode)));
     CHECK(is(t, 0, PZ) && is(t, 1, NZ) && is(t, 2, PINF) && is(t, 3, NZ));
   }
 }
@@ -428,19 +398,19 @@ TEST(errors) {
     CHECK_THROWS_CODE(E_ARITY, run(op, {&f, &f}));
     CHECK_THROWS_CODE(E_ARITY, run(op, {}));
     CHECK_THROWS_CODE(E_ARITY, run(op, {nullptr}));
-    CHECK_THROWS_CODE(E_ATTR, run(op, {&f}, attr1("bogus", aivm::attr_int(1))));
+    CHECK_THROWS_CODE(E_ATTR, run(op, {&f}, attrs1("bogus", aivm::attr_int(1))));
   }
   CHECK_THROWS_CODE(E_DTYPE, run("Neg", {&bl}));
   CHECK_THROWS_CODE(E_DTYPE, run("Abs", {&bl}));
   CHECK_THROWS_CODE(E_DTYPE, run("Clip", {&bl}));
   // Gelu's approximate must be the string "none" or "tanh".
-  CHECK_THROWS_CODE(E_ATTR, run("Gelu", {&f}, attr1("approximate", aivm::attr_string("foo"))));
-  CHECK_THROWS_CODE(E_ATTR, run("Gelu", {&f}, attr1("approximate", aivm::attr_string(""))));
-  CHECK_THROWS_CODE(E_ATTR, run("Gelu", {&f}, attr1("approximate", aivm::attr_string("TANH"))));
-  CHECK_THROWS_CODE(E_ATTR, run("Gelu", {&f}, attr1("approximate", aivm::attr_int(1))));
+  CHECK_THROWS_CODE(E_ATTR, run("Gelu", {&f}, attrs1("approximate", aivm::attr_string("foo"))));
+  CHECK_THROWS_CODE(E_ATTR, run("Gelu", {&f}, attrs1("approximate", aivm::attr_string(""))));
+  CHECK_THROWS_CODE(E_ATTR, run("Gelu", {&f}, attrs1("approximate", aivm::attr_string("TANH"))));
+  CHECK_THROWS_CODE(E_ATTR, run("Gelu", {&f}, attrs1("approximate", aivm::attr_int(1))));
   // LeakyRelu's alpha is a float (an int is accepted as a float).
-  CHECK_THROWS_CODE(E_ATTR, run("LeakyRelu", {&f}, attr1("alpha", aivm::attr_string("0.1"))));
-  CHECK(run("LeakyRelu", {&f}, attr1("alpha", aivm::attr_int(2)))[0].ptr<float>()[0] == 1.0f);
+  CHECK_THROWS_CODE(E_ATTR, run("LeakyRelu", {&f}, attrs1("alpha", aivm::attr_string("0.1"))));
+  CHECK(run("LeakyRelu", {&f}, attrs1("alpha", aivm::attr_int(2)))[0].ptr<float>()[0] == 1.0f);
   // Clip bounds: the input's dtype, scalar shape.
   Tensor lo_i64 = tensor_i64({}, {0}), lo_2 = tensor_f32({2}, {0.0f, 1.0f}), lo_11 = tensor_f32({1, 1}, {0.0f});
   Tensor lo_0 = aivm::make_tensor(DType::F32, {0}), lo_f = tensor_f32({}, {0.0f});
@@ -455,7 +425,7 @@ TEST(errors) {
   CHECK_THROWS_CODE(E_ARITY, run("Clip", {&f, &lo_f, &lo_f, &lo_f}));
   CHECK_THROWS_CODE(E_ARITY, run("Clip", {nullptr, &lo_f}));
   // Opset-6 style min/max attributes are not supported: unknown attribute.
-  CHECK_THROWS_CODE(E_ATTR, run("Clip", {&f}, attr1("min", aivm::attr_float(0.0f))));
+  CHECK_THROWS_CODE(E_ATTR, run("Clip", {&f}, attrs1("min", aivm::attr_float(0.0f))));
   // Messages name the input and what was expected.
   try {
     run("Clip", {&f, &lo_2});
@@ -479,14 +449,7 @@ TEST(selftest_cases_run) {
   aivm::CaseList cases;
   aivm::selftest_cases_unary(cases);
   CHECK(cases.size() > 100);
-  for (const auto& c : cases) {
-    std::vector<const Tensor*> in;
-    for (size_t i = 0; i < c.inputs.size(); ++i) {
-      bool omitted = i < c.omitted.size() && c.omitted[i];
-      in.push_back(omitted ? nullptr : &c.inputs[i]);
-    }
-    run_everywhere(c.op, in, c.attrs);
-  }
+  for (const auto& c : cases) run_case_everywhere(c);
 }
 
 int main(int argc, char** argv) { return aivm_test::run_all(argc, argv); }

@@ -6,12 +6,14 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "aivm/engine.h"
 #include "aivm/hash.h"
 #include "core/rng.h"
+#include "core/selftest.h"
 
 namespace aivm_test {
 
@@ -87,18 +89,69 @@ inline int run_all(int argc, char** argv) {
   return failures() == 0 ? 0 : 1;
 }
 
-// ---- Tensors -----------------------------------------------------------------
+// ---- Float bits ------------------------------------------------------------------
 
-inline aivm::Tensor tensor_f32(const aivm::Shape& shape, const std::vector<float>& values) {
-  aivm::Tensor t = aivm::make_tensor(aivm::DType::F32, shape);
-  std::memcpy(t.data, values.data(), values.size() * 4);
-  return t;
+inline constexpr float kInf = std::numeric_limits<float>::infinity();
+inline constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+inline constexpr uint32_t kCanonNan = 0x7FC00000u;  // the one NaN every op returns
+
+// The bits of a float.
+inline uint32_t bits_of(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  return u;
 }
 
-inline aivm::Tensor tensor_i64(const aivm::Shape& shape, const std::vector<int64_t>& values) {
-  aivm::Tensor t = aivm::make_tensor(aivm::DType::I64, shape);
-  std::memcpy(t.data, values.data(), values.size() * 8);
+// The float with the given bits.
+inline float from_bits(uint32_t u) {
+  float x;
+  std::memcpy(&x, &u, 4);
+  return x;
+}
+
+// Same bits, or both NaN (NaN payloads are canonicalized by the hash).
+inline bool same_bits_or_nan(float a, float b) { return (std::isnan(a) && std::isnan(b)) || bits_of(a) == bits_of(b); }
+
+// ---- Attributes ----------------------------------------------------------------
+// AttrValue builders: the engine self-test's (core/selftest.h).
+using aivm::attr_float;
+using aivm::attr_int;
+using aivm::attr_ints;
+using aivm::attr_string;
+
+// Attrs holding the one attribute name = v.
+inline aivm::Attrs attrs1(const char* name, aivm::AttrValue v) {
+  aivm::Attrs a;
+  a.set(name, std::move(v));
+  return a;
+}
+
+// ---- Tensors -----------------------------------------------------------------
+
+// A tensor of the given dtype and shape from row-major values of its element type (may be empty).
+template <class T>
+inline aivm::Tensor tensor_of(aivm::DType dtype, const aivm::Shape& shape, const std::vector<T>& values) {
+  aivm::Tensor t = aivm::make_tensor(dtype, shape);
+  if (!values.empty()) std::memcpy(t.data, values.data(), values.size() * sizeof(T));
   return t;
+}
+// F32, I64, I32 and BOOL (0/1 bytes) tensors from values.
+inline aivm::Tensor tensor_f32(const aivm::Shape& shape, const std::vector<float>& values) {
+  return tensor_of(aivm::DType::F32, shape, values);
+}
+inline aivm::Tensor tensor_i64(const aivm::Shape& shape, const std::vector<int64_t>& values) {
+  return tensor_of(aivm::DType::I64, shape, values);
+}
+inline aivm::Tensor tensor_i32(const aivm::Shape& shape, const std::vector<int32_t>& values) {
+  return tensor_of(aivm::DType::I32, shape, values);
+}
+inline aivm::Tensor tensor_bool(const aivm::Shape& shape, const std::vector<uint8_t>& values) {
+  return tensor_of(aivm::DType::BOOL, shape, values);
+}
+
+// A 1-D int64 tensor of values (e.g. axes, split sizes).
+inline aivm::Tensor vector_i64(const std::vector<int64_t>& values) {
+  return tensor_i64({int64_t(values.size())}, values);
 }
 
 // Float tensor filled from the counter-based generator, scaled to [-scale, scale).
@@ -109,12 +162,27 @@ inline aivm::Tensor random_f32(const aivm::Shape& shape, uint64_t stream, float 
   return t;
 }
 
+// random_f32(shape, stream, 4) with about 1 element in 8 (rng key `key`) replaced
+// by specials[(r >> shift) % size].
+inline aivm::Tensor with_specials(const aivm::Shape& shape, uint64_t stream, const std::vector<float>& specials,
+                                  uint64_t key, int shift) {
+  aivm::Tensor t = random_f32(shape, stream, 4.0f);
+  float* p = t.ptr<float>();
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    uint64_t r = aivm::rng_u64(key, stream, uint64_t(i));
+    if ((r & 7) == 0) p[i] = specials[(r >> shift) % specials.size()];
+  }
+  return t;
+}
+
+// The elements of a float tensor as doubles.
 inline std::vector<double> to_double(const aivm::Tensor& t) {
   std::vector<double> v(static_cast<size_t>(t.numel()));
   for (size_t i = 0; i < v.size(); ++i) v[i] = t.ptr<float>()[i];
   return v;
 }
 
+// Same dtype, shape and bytes.
 inline bool same_bits(const aivm::Tensor& a, const aivm::Tensor& b) {
   return a.dtype == b.dtype && a.shape == b.shape && std::memcmp(a.data, b.data, a.nbytes()) == 0;
 }
@@ -151,7 +219,37 @@ inline std::vector<aivm::Tensor> run_everywhere(const std::string& op,
   return spec;
 }
 
+// Runs a self-test case (core/selftest.h) through run_everywhere; omitted
+// optional inputs are passed as null.
+inline std::vector<aivm::Tensor> run_case_everywhere(const aivm::SelftestCase& c) {
+  std::vector<const aivm::Tensor*> in;
+  for (size_t i = 0; i < c.inputs.size(); ++i) {
+    bool omitted = i < c.omitted.size() && c.omitted[i];
+    in.push_back(omitted ? nullptr : &c.inputs[i]);
+  }
+  return run_everywhere(c.op, in, c.attrs);
+}
+
 // ---- Accuracy against a float64 reference ----------------------------------------
+
+// The documented canonical float sum (docs/numerics): 16 partial sums starting
+// at -0, element i -> partial i % 16, tree 8/4/2/1; empty = +0.
+inline float doc_canonical_sum(const std::vector<float>& v) {
+  if (v.empty()) return 0.0f;
+  float acc[16];
+  for (float& a : acc) a = -0.0f;
+  for (size_t i = 0; i < v.size(); ++i) acc[i % 16] += v[i];
+  for (int w = 8; w >= 1; w /= 2)
+    for (int j = 0; j < w; ++j) acc[j] += acc[j + w];
+  return acc[0];
+}
+
+// Higham's gamma_K = K u / (1 - K u), u = 2^-24: a K-term float fma chain is off
+// by at most gamma_K * sum|terms| (Thm 3.1; an fma step rounds once).
+inline double fma_chain_gamma(int64_t K) {
+  const double u = std::ldexp(1.0, -24);
+  return double(K) * u / (1.0 - double(K) * u);
+}
 
 // Distance in float32 ulps between got and the float64 reference value.
 inline double ulp_error(float got, double ref) {
