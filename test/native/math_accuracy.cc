@@ -52,7 +52,30 @@ float from_bits(uint32_t u) { return m::f32_from_bits(u); }
 // |y - ref| / ulp(ref), ulp = spacing of binary32 at |ref| (2^-149 for the
 // subnormal range). ref beyond FLT_MAX: inf is correct when ref rounds to inf;
 // an infinite y is otherwise measured as +-2^128.
+double ulp_error_slow(float y, long double ref);
+
+// Fast path for a binary64 reference (the exhaustive mode): the same quantity
+// computed with double arithmetic and the exponent read from the bits; the
+// long double path below handles zeros, infinities and NaN.
 double ulp_error(float y, long double ref) {
+  const double rd = static_cast<double>(ref);
+  if (static_cast<long double>(rd) == ref && std::isfinite(rd) && rd != 0.0 && std::isfinite(y)) {
+    uint64_t bits;
+    std::memcpy(&bits, &rd, 8);
+    const int biased = int((bits >> 52) & 0x7ff);
+    if (biased != 0) {
+      int ue = biased - 1022 - 24;  // frexp exponent minus 24
+      if (ue < -149) ue = -149;
+      const uint64_t scale_bits = uint64_t(1023 - ue) << 52;  // 2^-ue, exact
+      double scale;
+      std::memcpy(&scale, &scale_bits, 8);
+      return std::fabs(double(y) - rd) * scale;
+    }
+  }
+  return ulp_error_slow(y, ref);
+}
+
+double ulp_error_slow(float y, long double ref) {
   if (std::isnan(ref)) return std::isnan(y) ? 0.0 : INFINITY;
   if (std::isnan(y)) return INFINITY;
   const float rf = static_cast<float>(ref);
