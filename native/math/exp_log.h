@@ -34,6 +34,21 @@ AIVM_MATH_FN double expm1_poly_f64(double r) {
   return q * r;
 }
 
+// The core of exp shared by exp_f64 and exp_f32: returns exp(r) = 1 + P(r) and
+// sets *k so that exp(x) = exp(r) * 2^k, for finite |x| <= ~745.
+// Cody–Waite reduction (see exp_f64): k = round(x / ln2) with the 1.5*2^52
+// trick (exact, round to nearest even, no libm), r = x - k*ln2_hi - k*ln2_lo.
+AIVM_MATH_FN double exp_reduced_f64(double x, int* k) {
+  const double ln2_hi = 0x1.62e42feep-1;          // 6.93147180369123816490e-01
+  const double ln2_lo = 0x1.a39ef35793c76p-33;    // 1.90821492927058770002e-10
+  const double inv_ln2 = 0x1.71547652b82fep+0;
+  const double shifter = 0x1.8p52;
+  const double kd = (x * inv_ln2 + shifter) - shifter;
+  *k = static_cast<int>(kd);
+  const double r = (x - kd * ln2_hi) - kd * ln2_lo;
+  return 1.0 + expm1_poly_f64(r);
+}
+
 // exp(x) in binary64.
 // Cody–Waite reduction: k = round(x / ln2), r = x - k*ln2_hi - k*ln2_lo with
 // |r| <= ln2/2. ln2_hi has 21 trailing zero bits, so k*ln2_hi is exact for
@@ -46,15 +61,8 @@ AIVM_MATH_FN double exp_f64(double x) {
   if (is_nan_f64(x)) return x + x;
   if (x > 709.782712893384) return inf_f64();     // > log(DBL_MAX)
   if (x < -745.1332191019412) return 0.0;         // < log(2^-1075): rounds to 0
-  const double ln2_hi = 0x1.62e42feep-1;          // 6.93147180369123816490e-01
-  const double ln2_lo = 0x1.a39ef35793c76p-33;    // 1.90821492927058770002e-10
-  const double inv_ln2 = 0x1.71547652b82fep+0;
-  // Round to nearest integer with the 1.5*2^52 trick (exact, RNE, no libm).
-  const double shifter = 0x1.8p52;
-  const double kd = (x * inv_ln2 + shifter) - shifter;
-  const int k = static_cast<int>(kd);
-  const double r = (x - kd * ln2_hi) - kd * ln2_lo;
-  const double er = 1.0 + expm1_poly_f64(r);
+  int k;
+  const double er = exp_reduced_f64(x, &k);
   const int k1 = k / 2;
   const int k2 = k - k1;
   return (er * pow2i_f64(k1)) * pow2i_f64(k2);
@@ -154,14 +162,8 @@ AIVM_MATH_FN float exp_f32(float x) {
   const uint32_t xcb = (b & keep) | (0x42b20000u & above) | (0xc2d00000u & below);
   const uint32_t quiet_nan = f32_to_bits(x + x);
   const double xd = static_cast<double>(f32_from_bits(xcb));
-  const double ln2_hi = 0x1.62e42feep-1;
-  const double ln2_lo = 0x1.a39ef35793c76p-33;
-  const double inv_ln2 = 0x1.71547652b82fep+0;
-  const double shifter = 0x1.8p52;
-  const double kd = (xd * inv_ln2 + shifter) - shifter;
-  const int k = static_cast<int>(kd);
-  const double r = (xd - kd * ln2_hi) - kd * ln2_lo;
-  const double er = 1.0 + expm1_poly_f64(r);
+  int k;
+  const double er = exp_reduced_f64(xd, &k);
   const uint32_t y = f32_to_bits(static_cast<float>(er * pow2i_f64(k)));
   return f32_from_bits((y & ~nan) | (quiet_nan & nan));
 }
