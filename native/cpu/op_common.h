@@ -10,6 +10,7 @@
 #include "core/op.h"
 #include "core/shape_util.h"
 #include "cpu/isa.h"
+#include "math/common.h"
 
 namespace aivm::cpu::AIVM_ISA_NS {
 
@@ -70,18 +71,18 @@ inline float canonical_sum(const float* x, int64_t n, int64_t stride) {
 // max and min with one definition on every CPU: NaN wins (returned as the
 // canonical quiet NaN), and +0 is greater than -0. With these rules both are
 // associative and commutative, so reduction order cannot matter.
-inline float canonical_nan() {
-  uint32_t bits = 0x7FC00000u;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
+inline float canonical_nan() { return math::f32_from_bits(0x7FC00000u); }
 
-inline bool sign_bit(float x) {
-  uint32_t bits;
-  std::memcpy(&bits, &x, 4);
-  return bits >> 31;
+inline bool sign_bit(float x) { return math::f32_to_bits(x) >> 31; }
+
+// Order-preserving integer key of a non-NaN float: the signed order of keys is
+// the float order with -0 < +0 (a negative float's magnitude bits are flipped).
+// Max/min over keys is branch-free and vectorizes; callers handle NaN apart.
+inline int32_t order_key(float x) {
+  int32_t b = int32_t(math::f32_to_bits(x));
+  return b ^ ((b >> 31) & 0x7FFFFFFF);
 }
+inline float from_order_key(int32_t k) { return math::f32_from_bits(uint32_t(k ^ ((k >> 31) & 0x7FFFFFFF))); }
 
 inline float max_f32(float a, float b) {
   if (a != a || b != b) return canonical_nan();

@@ -34,24 +34,9 @@ namespace {
 // max_f32 is associative and commutative (NaN wins, +0 > -0), so the order of
 // the comparisons cannot matter. Floats are mapped to int32 keys whose signed
 // order is the float order with -0 < +0 (a negative float's magnitude bits are
-// flipped); the maximum key maps back to the maximum float. NaNs are detected
-// separately and give the canonical NaN, exactly as max_f32 does.
-inline int32_t order_key(float x) {
-  int32_t b;
-  std::memcpy(&b, &x, 4);
-  return b ^ ((b >> 31) & 0x7FFFFFFF);
-}
-inline float from_order_key(int32_t k) {
-  int32_t b = k ^ ((k >> 31) & 0x7FFFFFFF);
-  float x;
-  std::memcpy(&x, &b, 4);
-  return x;
-}
-inline int32_t nan_flag(float x) {
-  uint32_t b;
-  std::memcpy(&b, &x, 4);
-  return (b & 0x7FFFFFFFu) > 0x7F800000u ? 1 : 0;
-}
+// flipped; order_key in op_common.h); the maximum key maps back to the maximum
+// float. NaNs are detected separately and give the canonical NaN, exactly as max_f32 does.
+inline int32_t nan_flag(float x) { return math::is_nan_f32(x) ? 1 : 0; }
 
 // Maximum of x[0..n), n >= 1, contiguous.
 float row_max(const float* x, int64_t n) {

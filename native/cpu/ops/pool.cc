@@ -234,21 +234,9 @@ int64_t tap_count(const Dim& d, int64_t o, bool include_pad) {
 constexpr int32_t kNanKey = INT32_MAX;
 constexpr uint32_t kInfBits = 0x7F800000u;
 
-inline int32_t float_key(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  int32_t k = int32_t(b);
-  k = k < 0 ? (k ^ INT32_MAX) : k;
-  return (b & 0x7FFFFFFFu) > kInfBits ? kNanKey : k;
-}
+inline int32_t float_key(float f) { return math::is_nan_f32(f) ? kNanKey : order_key(f); }
 
-inline float key_float(int32_t k) {
-  if (k > int32_t(kInfBits)) return canonical_nan();
-  int32_t b = k < 0 ? (k ^ INT32_MAX) : k;
-  float f;
-  std::memcpy(&f, &b, 4);
-  return f;
-}
+inline float key_float(int32_t k) { return k > int32_t(kInfBits) ? canonical_nan() : from_order_key(k); }
 
 constexpr int32_t kNegInfKey = int32_t(0xFF800000u ^ 0x7FFFFFFFu);  // float_key(-inf)
 
