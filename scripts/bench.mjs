@@ -34,7 +34,8 @@ run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release'], { stdio:
 run('cmake', ['--build', buildDir, '-j', String(os.cpus().length), '--target', 'bench_gemm', 'bench_norm'],
   { stdio: ['ignore', 'pipe', 'inherit'] });
 const gemm = jsonLines(run(path.join(buildDir, 'bench_gemm'), quick ? ['--quick'] : []));
-const norm = jsonLines(run(path.join(buildDir, 'bench_norm'), quick ? ['--quick'] : []));
+// bench_norm takes [rows cols runs]; --quick keeps the 4096 x 1024 shape, fewer runs.
+const norm = jsonLines(run(path.join(buildDir, 'bench_norm'), quick ? ['4096', '1024', '3'] : []));
 
 // ---- OpenBLAS sgemm through numpy, single-threaded, AVX-512 kernel allowed --------
 const numpyScript = `
