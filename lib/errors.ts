@@ -17,6 +17,19 @@ export const ErrorCodes = [
   'E_ARG', // a JS argument of the wrong kind (not an op-level problem)
   'E_NATIVE_MISSING', // the compiled addon could not be loaded
   'E_INTERNAL', // a bug in the engine
+  'E_ONNX_CORRUPT', // an ONNX file that does not decode (truncated, wrong wire types, bad lengths)
+  'E_ONNX_INVALID', // an ONNX graph that decodes but is wrong (dangling names, cycles, bad initializers)
+  'E_UNSUPPORTED_OPSET', // an ONNX opset (or domain) this engine does not implement
+  'E_KERNEL_MANIFEST', // aivm.json missing, not JSON, or failing its schema
+  'E_KERNEL_FILE', // a file the manifest names is missing or escapes the kernel directory
+  'E_KERNEL_TAMPERED', // a file whose digest differs from the one in the manifest
+  'E_KERNEL_NUMERICS', // the kernel asks for a numerics version or engine this build does not implement
+  'E_INPUT', // run inputs that do not match the kernel (missing, unknown, wrong dtype or shape)
+  'E_GAS_LIMIT', // a run whose gas is over the kernel's limit (refused before running)
+  'E_MEMORY_LIMIT', // a run whose planned memory is over the kernel's limit (refused before allocating)
+  'E_WORKER', // a worker thread died or could not start
+  'E_CLOSED', // the runtime was closed
+  'E_TRACE', // a trace file for `aivm diff` that is not one
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

@@ -103,3 +103,10 @@ function checkOptions(options: RunOptions): void {
     throw new AivmError('E_THREADS', `threads must be an integer in [1, 256], got ${describe(t)}`);
   }
 }
+
+// Kernels end to end (docs/KERNEL_FORMAT.md): load, run on a worker pool, receipts.
+export { loadKernel, type Kernel, type KernelVector } from './runtime/kernel';
+export { Runtime, type RuntimeOptions, type RunOptions as KernelRunOptions, type Receipt, type TraceNode } from './runtime/runtime';
+export { traceFileFromReceipt, readTraceFile, diffTraces, ulpDistance, type TraceFile, type TraceDiff } from './runtime/trace';
+export { merkleRoot } from './hash/merkle';
+export { GAS_VERSION } from './ir/gas';

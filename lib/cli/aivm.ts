@@ -1,106 +1,54 @@
 #!/usr/bin/env node
-// The `aivm` command line: engine facts and the cross-machine self-test.
-import { AivmError, engineInfo, selftest } from '../index';
+// The `aivm` command line. Each command lives in its own module; this file
+// parses, dispatches and turns errors into exit codes (1: AivmError, 2: usage).
+import { AivmError } from '../errors';
+import { parseArgs, UsageError } from './args';
+import { diffCommand } from './diff-command';
+import { infoCommand, selftestCommand } from './engine-commands';
+import { idCommand, inspectCommand, runCommand, sealCommand, verifyCommand } from './kernel-commands';
 
 const USAGE = `usage: aivm <command> [options]
 
-commands:
-  info [--json]                                  engine version, numerics, ISAs, threads
-  selftest [--isa X] [--threads N] [--json]      run every op on generator-made inputs and
-                                                 print one hash per op and a total hash;
-                                                 equal hashes = equal bits on any machine
-  help                                           this text`;
+kernels:
+  run <kernel> [--input FILE.json|FILE.npy | --vector NAME] [--workers N] [--threads N]
+      [--isa X] [--trace FILE] [--json]
+                        run a kernel (default input: its first golden vector); print the
+                        outputs, the output hash and the receipt; --trace writes every op's
+                        output hash and values for \`aivm diff\`
+  verify <kernel> [--isa X] [--json] [--update-golden]
+                        run the golden vectors on every ISA x threads (1, 2) x workers (1, 2)
+                        and print a pass/fail table; exit 1 on any mismatch
+  inspect <kernel> [--json]   id, inputs, outputs, ops, parameters, gas and memory per vector
+  id <kernel>                 the kernel id (after checking every file digest)
+  seal <kernel>               (authors) recompute every file digest in aivm.json, print the new id
+  diff <traceA> <traceB> [--json]
+                        the first op where two traces diverge, and by how many ulps
 
-interface Parsed {
-  command: string;
-  flags: Map<string, string | true>;
-}
-
-function parse(argv: string[]): Parsed {
-  const [command = 'help', ...rest] = argv;
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (!arg.startsWith('--')) throw usageError(`unexpected argument '${arg}'`);
-    const eq = arg.indexOf('=');
-    if (eq > 0) {
-      flags.set(arg.slice(2, eq), arg.slice(eq + 1));
-    } else if (arg === '--json') {
-      flags.set('json', true);
-    } else {
-      const value = rest[i + 1];
-      if (value === undefined || value.startsWith('--')) throw usageError(`${arg} needs a value`);
-      flags.set(arg.slice(2), value);
-      i++;
-    }
-  }
-  return { command, flags };
-}
-
-class UsageError extends Error {}
-function usageError(message: string): UsageError {
-  return new UsageError(message);
-}
-
-function allowOnly(flags: Map<string, string | true>, allowed: string[]): void {
-  for (const k of flags.keys()) {
-    if (!allowed.includes(k)) throw usageError(`unknown option --${k}`);
-  }
-}
-
-function threadsFlag(flags: Map<string, string | true>): number | undefined {
-  const v = flags.get('threads');
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < 1 || n > 256) {
-    throw new AivmError('E_THREADS', `--threads must be an integer in [1, 256], got '${String(v)}'`);
-  }
-  return n;
-}
+engine:
+  info [--json]               engine version, numerics, ISAs, threads
+  selftest [--isa X] [--threads N] [--json]
+                        every op on generator-made inputs, one hash per op and a total;
+                        equal hashes = equal bits on any machine
+  help                        this text`;
 
 async function main(argv: string[]): Promise<number> {
-  const { command, flags } = parse(argv);
-  const json = flags.get('json') === true;
-  switch (command) {
-    case 'info': {
-      allowOnly(flags, ['json']);
-      const info = engineInfo();
-      if (json) {
-        console.log(JSON.stringify(info, null, 2));
-      } else {
-        console.log(`@aivm/native ${info.version}`);
-        console.log(`numerics    ${info.numerics}`);
-        console.log(`isas        ${info.isas.join(', ')}`);
-        console.log(`defaultIsa  ${info.defaultIsa}`);
-        console.log(`threads     ${info.threads}`);
-        console.log(`ops         ${info.ops.length}: ${info.ops.join(' ')}`);
-      }
-      return 0;
-    }
-    case 'selftest': {
-      allowOnly(flags, ['json', 'isa', 'threads']);
-      const isa = flags.get('isa');
-      if (isa === true) throw usageError('--isa needs a value');
-      const started = Date.now();
-      const result = await selftest({ isa, threads: threadsFlag(flags) });
-      if (json) {
-        const { isa: i, threads, numerics, ops, total } = result;
-        console.log(JSON.stringify({ isa: i, threads, numerics, ops, total }, null, 2));
-      } else {
-        console.log(`selftest ${result.numerics} isa=${result.isa} threads=${result.threads} (${result.cases} cases, ${Date.now() - started} ms)`);
-        const width = Math.max(...Object.keys(result.ops).map((k) => k.length));
-        for (const [op, hash] of Object.entries(result.ops)) console.log(`  ${op.padEnd(width)}  ${hash}`);
-        console.log(`total  ${result.total}`);
-      }
-      return 0;
-    }
+  const p = parseArgs(argv);
+  switch (p.command) {
+    case 'run': return runCommand(p);
+    case 'verify': return verifyCommand(p);
+    case 'inspect': return inspectCommand(p);
+    case 'id': return idCommand(p);
+    case 'diff': return diffCommand(p);
+    case 'seal': return sealCommand(p);
+    case 'info': return infoCommand(p);
+    case 'selftest': return selftestCommand(p);
     case 'help':
     case '--help':
     case '-h':
       console.log(USAGE);
       return 0;
     default:
-      throw usageError(`unknown command '${command}'`);
+      throw new UsageError(`unknown command '${p.command}'`);
   }
 }
 

@@ -1,0 +1,142 @@
+// ONNX model -> IR: opset and op checks, constants from initializers and
+// Constant nodes, attributes converted to the engine's form. Nothing here looks
+// at input shapes; that is lower.ts's job, once per concrete input signature.
+import { AivmError } from '../errors';
+import { topoSort, type OnnxAttr, type OnnxModel, type OnnxTensor } from '../onnx';
+import { DTypes, type DType } from '../tensor';
+import type { IrAttr, IrConstant, IrGraph, IrNode, IrValueSpec, TypedArray } from './types';
+
+/** ai.onnx opsets whose semantics the loader implements (docs/ONNX.md). */
+export const MIN_OPSET = 13;
+export const MAX_OPSET = 21;
+
+/** Ops the loader folds or rewrites itself; everything else must be an engine op. */
+export const GRAPH_LEVEL_OPS = [
+  'Constant', 'Identity', 'Dropout', 'Shape', 'Size', 'Unsqueeze', 'Squeeze', 'Flatten',
+  'ConstantOfShape', 'Range',
+] as const;
+
+export function buildIr(model: OnnxModel, engineOps: readonly string[], extraInitializers: OnnxTensor[] = []): IrGraph {
+  const opset = defaultOpset(model);
+  const graph = { ...model.graph, initializers: [...model.graph.initializers] };
+  const known = new Set(graph.initializers.map((t) => t.name));
+  for (const t of extraInitializers) {
+    if (known.has(t.name)) {
+      throw new AivmError('E_ONNX_INVALID', `weight '${t.name}' is defined both in the model and in the weights file`);
+    }
+    known.add(t.name);
+    graph.initializers.push(t);
+  }
+  const ordered = topoSort(graph);
+
+  const constants = new Map<string, IrConstant>();
+  for (const t of graph.initializers) constants.set(t.name, constantFromOnnx(t, `initializer '${t.name}'`));
+
+  const supported = new Set<string>([...engineOps, ...GRAPH_LEVEL_OPS]);
+  const nodes: IrNode[] = [];
+  ordered.forEach((n, index) => {
+    const name = n.name || `${n.opType}#${index}`;
+    if (n.domain !== '' && n.domain !== 'ai.onnx') {
+      throw new AivmError('E_UNSUPPORTED_OP', `node '${name}': op ${n.domain}.${n.opType} is not supported (only the ai.onnx domain is)`);
+    }
+    if (!supported.has(n.opType)) {
+      throw new AivmError('E_UNSUPPORTED_OP', `node '${name}': op ${n.opType} is not supported by engine ${engineOps.length ? '' : '(no ops) '}` +
+        `(supported: ${[...supported].sort().join(', ')})`);
+    }
+    const attrs: Record<string, IrAttr> = {};
+    for (const [key, a] of n.attributes) attrs[key] = convertAttr(a, name, key, constants);
+    if (n.opType === 'Constant') {
+      if (n.outputs.length !== 1) throw new AivmError('E_ONNX_INVALID', `node '${name}': Constant must have one output`);
+      constants.set(n.outputs[0], constantFromAttrs(attrs, constants, name));
+      return;
+    }
+    nodes.push({ name, op: n.opType, inputs: [...n.inputs], outputs: [...n.outputs], attrs });
+  });
+
+  const inputs: IrValueSpec[] = [];
+  for (const vi of graph.inputs) {
+    if (constants.has(vi.name)) continue; // an initializer listed as input (older exporters): a constant
+    if (!vi.dtype || !DTypes.includes(vi.dtype as DType)) {
+      throw new AivmError('E_ONNX_INVALID', `graph input '${vi.name}' has element type ${vi.dtype ?? 'unknown'}; the engine takes ${DTypes.join(', ')}`);
+    }
+    if (!vi.shape) throw new AivmError('E_ONNX_INVALID', `graph input '${vi.name}' has no shape`);
+    const shape = vi.shape.map((d, i) => (d === null ? `${vi.name}_dim${i}` : d));
+    inputs.push({ name: vi.name, dtype: vi.dtype as DType, shape });
+  }
+  const outputs = graph.outputs.map((o) => o.name);
+  return { opset, inputs, outputs, nodes, constants };
+}
+
+function defaultOpset(model: OnnxModel): number {
+  let opset: number | undefined;
+  for (const imp of model.opsetImports) {
+    if (imp.domain === '' || imp.domain === 'ai.onnx') opset = imp.version;
+  }
+  if (opset === undefined) throw new AivmError('E_UNSUPPORTED_OPSET', 'the model imports no ai.onnx opset');
+  if (opset < MIN_OPSET || opset > MAX_OPSET) {
+    throw new AivmError('E_UNSUPPORTED_OPSET', `ai.onnx opset ${opset} is not supported (supported: ${MIN_OPSET} to ${MAX_OPSET}; re-export the model with one of these)`);
+  }
+  return opset;
+}
+
+function convertAttr(a: OnnxAttr, node: string, key: string, constants: Map<string, IrConstant>): IrAttr {
+  switch (a.kind) {
+    case 'int': return a.value;
+    case 'float': return a.value;
+    case 'string': return a.value;
+    case 'ints': return a.value;
+    case 'floats': return a.value;
+    case 'tensor': {
+      const name = `${node}::${key}`;
+      constants.set(name, constantFromOnnx(a.value, `node '${node}' attribute '${key}'`));
+      return { constant: name };
+    }
+    default:
+      throw new AivmError('E_ATTR', `node '${node}': attribute '${key}' is a ${a.kind}, which the loader does not support`);
+  }
+}
+
+/** Constant's value may be given as a tensor or as one of the value_* scalar/list attributes. */
+function constantFromAttrs(attrs: Record<string, IrAttr>, constants: Map<string, IrConstant>, node: string): IrConstant {
+  const keys = Object.keys(attrs);
+  if (keys.length !== 1) throw new AivmError('E_ONNX_INVALID', `node '${node}': Constant needs exactly one value attribute, got ${keys.length}`);
+  const key = keys[0];
+  const v = attrs[key];
+  switch (key) {
+    case 'value': return constants.get((v as { constant: string }).constant)!;
+    case 'value_float': return { dtype: 'float32', shape: [], data: Float32Array.of(Number(v)) };
+    case 'value_floats': return { dtype: 'float32', shape: [(v as number[]).length], data: Float32Array.from(v as number[]) };
+    case 'value_int': return { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(v as bigint)) };
+    case 'value_ints': return { dtype: 'int64', shape: [(v as bigint[]).length], data: BigInt64Array.from(v as bigint[]) };
+    default: throw new AivmError('E_UNSUPPORTED_OP', `node '${node}': Constant attribute '${key}' is not supported`);
+  }
+}
+
+export function constantFromOnnx(t: OnnxTensor, what: string): IrConstant {
+  if (!DTypes.includes(t.dtype as DType)) {
+    throw new AivmError('E_DTYPE', `${what} has element type ${t.dtype}; the engine takes ${DTypes.join(', ')}`);
+  }
+  const dtype = t.dtype as DType;
+  return { dtype, shape: [...t.dims], data: typedFromBytes(dtype, t.data) };
+}
+
+const SIZE: Record<DType, number> = { float32: 4, int32: 4, int64: 8, bool: 1 };
+export function dtypeSize(dtype: DType): number {
+  return SIZE[dtype];
+}
+
+/** Copies little-endian element bytes into a fresh, aligned typed array. */
+export function typedFromBytes(dtype: DType, bytes: Uint8Array): TypedArray {
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return typedView(dtype, copy.buffer, 0, bytes.byteLength / SIZE[dtype]);
+}
+
+export function typedView(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray {
+  switch (dtype) {
+    case 'float32': return new Float32Array(buffer, byteOffset, length);
+    case 'int32': return new Int32Array(buffer, byteOffset, length);
+    case 'int64': return new BigInt64Array(buffer, byteOffset, length);
+    case 'bool': return new Uint8Array(buffer, byteOffset, length);
+  }
+}

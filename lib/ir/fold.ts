@@ -1,0 +1,171 @@
+// The graph-level ops exporters put around the real compute: shape queries and
+// shape arithmetic. They are evaluated while lowering, with exact integer (BigInt)
+// arithmetic, or turned into an engine Reshape; none of them reaches the engine
+// as itself. Float Range is the one float computation here, done in float32
+// steps with Math.fround (exactly rounded, the same on every machine).
+import { AivmError } from '../errors';
+import type { DType } from '../tensor';
+import type { Entry } from './lower';
+import type { IrConstant, IrGraph, IrNode } from './types';
+
+export interface FoldHelpers {
+  reshape(e: Entry, shape: number[]): Entry;
+}
+
+export function foldGraphLevelOp(node: IrNode, inputs: (Entry | null)[], ir: IrGraph, h: FoldHelpers): Entry[] {
+  const x = inputs[0];
+  switch (node.op) {
+    case 'Identity':
+      return [need(x, node, 0)];
+    case 'Dropout': {
+      // Inference: the input passes through; the optional mask is all true.
+      const e = need(x, node, 0);
+      const shape = shapeOf(e);
+      const mask: Entry = { kind: 'const', c: { dtype: 'bool', shape, data: new Uint8Array(count(shape)).fill(1) } };
+      return [e, mask];
+    }
+    case 'Shape': {
+      const shape = shapeOf(need(x, node, 0));
+      const r = shape.length;
+      const clampAxis = (a: number) => Math.min(Math.max(a < 0 ? a + r : a, 0), r);
+      const start = clampAxis(intAttr(node, 'start', 0));
+      const end = clampAxis(intAttr(node, 'end', r));
+      return [ints(shape.slice(start, Math.max(start, end)), [Math.max(0, end - start)])];
+    }
+    case 'Size':
+      return [ints([count(shapeOf(need(x, node, 0)))], [])];
+    case 'Flatten': {
+      const shape = shapeOf(need(x, node, 0));
+      const axis = normAxis(intAttr(node, 'axis', 1), shape.length + 1, node);
+      return [h.reshape(x!, [count(shape.slice(0, axis)), count(shape.slice(axis))])];
+    }
+    case 'Unsqueeze': {
+      const shape = shapeOf(need(x, node, 0));
+      const axes = constInts(inputs[1], node, 1);
+      const rank = shape.length + axes.length;
+      const norm = axes.map((a) => normAxis(a, rank, node));
+      if (new Set(norm).size !== norm.length) throw new AivmError('E_ATTR', `node '${node.name}': Unsqueeze axes repeat`);
+      const out: number[] = [];
+      let k = 0;
+      for (let i = 0; i < rank; i++) out.push(norm.includes(i) ? 1 : shape[k++]);
+      return [h.reshape(x!, out)];
+    }
+    case 'Squeeze': {
+      const shape = shapeOf(need(x, node, 0));
+      const given = inputs[1] ? constInts(inputs[1], node, 1).map((a) => normAxis(a, shape.length, node)) : undefined;
+      for (const a of given ?? []) {
+        if (shape[a] !== 1) throw new AivmError('E_SHAPE', `node '${node.name}': Squeeze axis ${a} has size ${shape[a]}, not 1`);
+      }
+      const out = shape.filter((d, i) => (given ? !given.includes(i) : d !== 1));
+      return [h.reshape(x!, out)];
+    }
+    case 'ConstantOfShape': {
+      const shape = constInts(x, node, 0);
+      shape.forEach((d) => {
+        if (d < 0) throw new AivmError('E_SHAPE', `node '${node.name}': ConstantOfShape size ${d} is negative`);
+      });
+      const ref = node.attrs.value as { constant: string } | undefined;
+      const fill: IrConstant = ref ? ir.constants.get(ref.constant)! : { dtype: 'float32', shape: [1], data: new Float32Array(1) };
+      if (fill.data.length !== 1) throw new AivmError('E_ATTR', `node '${node.name}': ConstantOfShape value must hold one element`);
+      const n = count(shape);
+      if (n > 1 << 26) throw new AivmError('E_TOO_LARGE', `node '${node.name}': ConstantOfShape of ${n} elements is over the loader's limit`);
+      const data = newArray(fill.dtype, n);
+      (data as { fill(v: unknown): void }).fill(fill.data[0]);
+      return [{ kind: 'const', c: { dtype: fill.dtype, shape, data } }];
+    }
+    case 'Range':
+      return [range(node, inputs)];
+    default:
+      throw new AivmError('E_INTERNAL', `node '${node.name}': ${node.op} is not a graph-level op`);
+  }
+}
+
+function need(e: Entry | null | undefined, node: IrNode, i: number): Entry {
+  if (!e) throw new AivmError('E_ARITY', `node '${node.name}': ${node.op} input ${i} is required`);
+  return e;
+}
+
+function shapeOf(e: Entry): number[] {
+  return e.kind === 'const' ? e.c.shape : e.shape;
+}
+
+function count(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function ints(values: number[], shape: number[]): Entry {
+  return { kind: 'const', c: { dtype: 'int64', shape, data: BigInt64Array.from(values.map(BigInt)) } };
+}
+
+function intAttr(node: IrNode, name: string, fallback: number): number {
+  const v = node.attrs[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'bigint' && typeof v !== 'number') throw new AivmError('E_ATTR', `node '${node.name}': attribute '${name}' must be an int`);
+  return Number(v);
+}
+
+function normAxis(a: number, rank: number, node: IrNode): number {
+  if (a < -rank || a >= rank) throw new AivmError('E_INDEX', `node '${node.name}': axis ${a} is out of range for rank ${rank}`);
+  return a < 0 ? a + rank : a;
+}
+
+/** The integer values of a constant input (shape arithmetic must be known while lowering). */
+function constInts(e: Entry | null | undefined, node: IrNode, i: number): number[] {
+  const v = need(e, node, i);
+  if (v.kind !== 'const') {
+    throw new AivmError('E_UNSUPPORTED_OP', `node '${node.name}': input ${i} of ${node.op} ('${node.inputs[i]}') is computed at run time; ` +
+      'the loader needs it when the program is built');
+  }
+  if (v.c.dtype !== 'int64' && v.c.dtype !== 'int32') {
+    throw new AivmError('E_DTYPE', `node '${node.name}': input ${i} of ${node.op} must be int64, got ${v.c.dtype}`);
+  }
+  return Array.from(v.c.data as ArrayLike<number | bigint>, (d) => {
+    const n = Number(d);
+    if (!Number.isSafeInteger(n)) throw new AivmError('E_VALUE', `node '${node.name}': ${d} is out of range`);
+    return n;
+  });
+}
+
+function newArray(dtype: DType, n: number): IrConstant['data'] {
+  switch (dtype) {
+    case 'float32': return new Float32Array(n);
+    case 'int32': return new Int32Array(n);
+    case 'int64': return new BigInt64Array(n);
+    case 'bool': return new Uint8Array(n);
+  }
+}
+
+const RANGE_LIMIT = 1 << 24;
+
+function range(node: IrNode, inputs: (Entry | null)[]): Entry {
+  const cs = [0, 1, 2].map((i) => {
+    const e = need(inputs[i], node, i);
+    if (e.kind !== 'const') {
+      throw new AivmError('E_UNSUPPORTED_OP', `node '${node.name}': Range input ${i} is computed at run time; the loader needs it when the program is built`);
+    }
+    if (e.c.data.length !== 1) throw new AivmError('E_SHAPE', `node '${node.name}': Range input ${i} must be a scalar`);
+    return e.c;
+  });
+  const dtype = cs[0].dtype;
+  if (cs.some((c) => c.dtype !== dtype) || dtype === 'bool') throw new AivmError('E_DTYPE', `node '${node.name}': Range inputs must share one numeric dtype`);
+  if (dtype === 'float32') {
+    const [start, limit, delta] = cs.map((c) => c.data[0] as number);
+    if (delta === 0 || !Number.isFinite(start + limit + delta)) throw new AivmError('E_VALUE', `node '${node.name}': Range needs finite inputs and a non-zero delta`);
+    const n = Math.max(Math.ceil(Math.fround(Math.fround(limit - start) / delta)), 0);
+    if (n > RANGE_LIMIT) throw new AivmError('E_TOO_LARGE', `node '${node.name}': Range of ${n} elements is over the loader's limit`);
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = Math.fround(start + Math.fround(i * delta));
+    return { kind: 'const', c: { dtype, shape: [n], data } };
+  }
+  const [start, limit, delta] = cs.map((c) => BigInt(c.data[0] as number | bigint));
+  if (delta === 0n) throw new AivmError('E_VALUE', `node '${node.name}': Range delta is zero`);
+  const span = limit - start;
+  // ceil(span / delta) with BigInt (which truncates toward zero).
+  let n = span / delta + ((span % delta !== 0n && (span > 0n) === (delta > 0n)) ? 1n : 0n);
+  if (n < 0n) n = 0n;
+  if (n > BigInt(RANGE_LIMIT)) throw new AivmError('E_TOO_LARGE', `node '${node.name}': Range of ${n} elements is over the loader's limit`);
+  const values: bigint[] = [];
+  for (let i = 0n; i < n; i++) values.push(start + i * delta);
+  const data = dtype === 'int64' ? BigInt64Array.from(values) : Int32Array.from(values.map(Number));
+  return { kind: 'const', c: { dtype, shape: [Number(n)], data } };
+}

@@ -1,0 +1,195 @@
+// Lowering: the IR specialised to concrete input shapes, as a native ProgramSpec.
+// Shape arithmetic (Shape, Unsqueeze, ConstantOfShape, Range, ...) is folded
+// here, engine ops whose inputs are all small constants are evaluated once with
+// the engine itself (scalar, one thread: the same bits any ISA would give), and
+// what is left is a list of engine ops over value ids. Every step depends only
+// on the IR and the input shapes, so every node lowers a kernel identically.
+import type { AttrValue, NativeTensor, ProgramSpec } from '../binding';
+import { AivmError } from '../errors';
+import type { DType } from '../tensor';
+import { GRAPH_LEVEL_OPS } from './build';
+import { foldGraphLevelOp } from './fold';
+import { nodeGas, RUN_BASE_GAS } from './gas';
+import type { IrConstant, IrGraph, IrNode } from './types';
+
+export interface EngineAccess {
+  inferOp(op: string, inputs: ({ dtype: DType; shape: number[]; data?: NativeTensor['data'] } | null)[],
+    attrs?: Record<string, AttrValue>): { dtype: DType; shape: number[] }[];
+  runOp(op: string, inputs: (NativeTensor | null)[], attrs: Record<string, AttrValue>): Promise<NativeTensor[]>;
+  /** op -> the input indices whose data the op's shape inference reads. */
+  dataInputs: Record<string, number[]>;
+}
+
+export interface LoweredNode {
+  /** The IR (ONNX) node this engine op comes from. */
+  name: string;
+  op: string;
+  /** Output names as the model has them ('' for outputs the model does not name). */
+  outputs: string[];
+  gas: bigint;
+}
+
+export interface LoweredProgram {
+  spec: ProgramSpec;
+  /** Parallel to spec.nodes. */
+  nodes: LoweredNode[];
+  /** Graph output names, parallel to spec.outputs. */
+  outputs: string[];
+  /** Deterministic cost of one run with these input shapes (docs/GAS.md). */
+  gas: bigint;
+}
+
+/** A value during lowering: a constant known now, or a runtime value with its id. */
+export type ValueEntry = { kind: 'value'; id: number; dtype: DType; shape: number[] };
+export type Entry = { kind: 'const'; c: IrConstant } | ValueEntry;
+
+/** Constant inputs up to this many elements are folded through the engine at lowering time. */
+const FOLD_LIMIT = 1 << 16;
+
+export function inputSignature(shapes: number[][]): string {
+  return shapes.map((s) => s.join('x')).join(',');
+}
+
+export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: EngineAccess): Promise<LoweredProgram> {
+  const spec: ProgramSpec = { values: [], constants: [], inputs: [], outputs: [], nodes: [] };
+  const lowered: LoweredNode[] = [];
+  const env = new Map<string, Entry>();
+  const constIds = new Map<IrConstant, number>();
+  let gas = RUN_BASE_GAS;
+
+  const newValue = (dtype: DType, shape: number[]): ValueEntry => {
+    spec.values.push({ dtype, shape });
+    return { kind: 'value', id: spec.values.length - 1, dtype, shape };
+  };
+  const idOf = (e: Entry): number => {
+    if (e.kind === 'value') return e.id;
+    let id = constIds.get(e.c);
+    if (id === undefined) {
+      id = newValue(e.c.dtype, e.c.shape).id;
+      spec.constants.push({ value: id, data: e.c.data });
+      constIds.set(e.c, id);
+    }
+    return id;
+  };
+
+  ir.inputs.forEach((input, i) => {
+    const e = newValue(input.dtype, inputShapes[i]);
+    spec.inputs.push(e.id);
+    env.set(input.name, e);
+  });
+  for (const [name, c] of ir.constants) env.set(name, { kind: 'const', c });
+
+  for (const node of liveNodes(ir)) {
+    const inputs = node.inputs.map((name) => (name === '' ? null : lookup(env, name, node)));
+    let outputs: Entry[];
+    if ((GRAPH_LEVEL_OPS as readonly string[]).includes(node.op)) {
+      outputs = foldGraphLevelOp(node, inputs, ir, {
+        reshape: (e, shape) => reshapeEntry(e, shape, node, spec, lowered, newValue, idOf),
+      });
+    } else {
+      const attrs = engineAttrs(node, ir);
+      outputs = await lowerEngineOp(node, inputs, attrs, engine, spec, lowered, newValue, idOf);
+    }
+    node.outputs.forEach((name, i) => {
+      if (name === '') return;
+      if (i >= outputs.length) {
+        throw new AivmError('E_UNSUPPORTED_OP', `node '${node.name}': ${node.op} output ${i} ('${name}') is not produced by this engine`);
+      }
+      env.set(name, outputs[i]);
+    });
+  }
+
+  for (const name of ir.outputs) spec.outputs.push(idOf(lookup(env, name, undefined)));
+  for (const n of lowered) gas += n.gas;
+  for (const id of spec.outputs) gas += BigInt(Math.ceil(bytesOf(spec.values[id]) / 4));
+  return { spec, nodes: lowered, outputs: [...ir.outputs], gas };
+}
+
+function lookup(env: Map<string, Entry>, name: string, node: IrNode | undefined): Entry {
+  const e = env.get(name);
+  if (!e) {
+    const where = node ? `node '${node.name}' input` : 'graph output';
+    throw new AivmError('E_ONNX_INVALID', `${where} '${name}' is not defined before it is used`);
+  }
+  return e;
+}
+
+/** Nodes that contribute to a graph output, in IR order (dead code is never run nor charged). */
+function liveNodes(ir: IrGraph): IrNode[] {
+  const needed = new Set(ir.outputs);
+  const live: boolean[] = new Array(ir.nodes.length).fill(false);
+  for (let i = ir.nodes.length - 1; i >= 0; i--) {
+    const n = ir.nodes[i];
+    if (n.outputs.some((o) => o !== '' && needed.has(o))) {
+      live[i] = true;
+      for (const inp of n.inputs) if (inp !== '') needed.add(inp);
+    }
+  }
+  return ir.nodes.filter((_, i) => live[i]);
+}
+
+/** Opset adaptations, and a check that no tensor-valued attribute reaches an engine op. */
+function engineAttrs(node: IrNode, ir: IrGraph): Record<string, AttrValue> {
+  const attrs: Record<string, AttrValue> = {};
+  for (const [k, v] of Object.entries(node.attrs)) {
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      throw new AivmError('E_ATTR', `node '${node.name}': ${node.op} attribute '${k}' is a tensor, which the engine does not take`);
+    }
+    attrs[k] = v as AttrValue;
+  }
+  // Split before opset 18 has no num_outputs: the number of outputs says it.
+  if (node.op === 'Split' && ir.opset < 18 && (node.inputs[1] ?? '') === '' && attrs.num_outputs === undefined) {
+    attrs.num_outputs = BigInt(node.outputs.length);
+  }
+  return attrs;
+}
+
+type NewValue = (dtype: DType, shape: number[]) => ValueEntry;
+
+async function lowerEngineOp(node: IrNode, inputs: (Entry | null)[], attrs: Record<string, AttrValue>, engine: EngineAccess,
+  spec: ProgramSpec, lowered: LoweredNode[], newValue: NewValue, idOf: (e: Entry) => number): Promise<Entry[]> {
+  // Trailing omitted inputs are simply absent for the engine.
+  let last = inputs.length;
+  while (last > 0 && inputs[last - 1] === null) last--;
+  const ins = inputs.slice(0, last);
+
+  const allConst = ins.every((e) => e === null || e.kind === 'const');
+  const small = ins.every((e) => e === null || e.kind !== 'const' || e.c.data.length <= FOLD_LIMIT);
+  if (allConst && small && ins.length > 0) {
+    const outs = await engine.runOp(node.op, ins.map((e) => (e ? (e as { c: IrConstant }).c as NativeTensor : null)), attrs);
+    return outs.map((t) => ({ kind: 'const', c: t as IrConstant }));
+  }
+
+  for (const k of engine.dataInputs[node.op] ?? []) {
+    const e = ins[k];
+    if (e && e.kind !== 'const') {
+      throw new AivmError('E_UNSUPPORTED_OP', `node '${node.name}': input ${k} of ${node.op} ('${node.inputs[k]}') is computed at run time; ` +
+        'the engine needs it to be known when the program is built (a constant, or shape arithmetic the loader can fold)');
+    }
+  }
+  const specsIn = ins.map((e) => (e === null ? null : e.kind === 'const' ? { dtype: e.c.dtype, shape: e.c.shape, data: e.c.data } : { dtype: e.dtype, shape: e.shape }));
+  const outSpecs = engine.inferOp(node.op, specsIn, attrs);
+  const entries = outSpecs.map((s) => newValue(s.dtype, s.shape));
+  const g = nodeGas(node.op, specsIn.map((s) => s ?? null), outSpecs, attrs);
+  spec.nodes.push({ name: node.name, op: node.op, inputs: ins.map((e) => (e === null ? -1 : idOf(e))), outputs: entries.map(idOf), attrs });
+  lowered.push({ name: node.name, op: node.op, outputs: outSpecs.map((_, i) => node.outputs[i] ?? ''), gas: g });
+  return entries;
+}
+
+/** A reshape of a constant is a new view of the same data; of a runtime value, an engine Reshape. */
+function reshapeEntry(e: Entry, shape: number[], node: IrNode, spec: ProgramSpec, lowered: LoweredNode[], newValue: NewValue,
+  idOf: (e: Entry) => number): Entry {
+  if (e.kind === 'const') return { kind: 'const', c: { dtype: e.c.dtype, shape, data: e.c.data } };
+  const shapeConst: IrConstant = { dtype: 'int64', shape: [shape.length], data: BigInt64Array.from(shape.map(BigInt)) };
+  const out = newValue(e.dtype, shape);
+  const ins = [{ dtype: e.dtype, shape: e.shape }, { dtype: 'int64' as DType, shape: [shape.length] }];
+  const g = nodeGas('Reshape', ins, [{ dtype: e.dtype, shape }], {});
+  spec.nodes.push({ name: node.name, op: 'Reshape', inputs: [idOf(e), idOf({ kind: 'const', c: shapeConst })], outputs: [idOf(out)], attrs: {} });
+  lowered.push({ name: node.name, op: 'Reshape', outputs: [node.outputs[0]], gas: g });
+  return out;
+}
+
+function bytesOf(v: { dtype: DType; shape: number[] }): number {
+  const size = v.dtype === 'int64' ? 8 : v.dtype === 'bool' ? 1 : 4;
+  return v.shape.reduce((a, b) => a * b, 1) * size;
+}

@@ -1,0 +1,23 @@
+// Kernel directories: the aivm.json manifest, file digests, the kernel id,
+// input files. See docs/KERNEL_FORMAT.md.
+export { canonicalJson } from './canonical';
+export { computeKernelId, fileDigest, KERNEL_ID_PREFIX } from './id';
+export {
+  manifestSchema,
+  validateManifest,
+  parseManifest,
+  referencedFiles,
+  pathProblem,
+  KERNEL_FORMAT,
+  MANIFEST_FILE,
+  POLICIES,
+  type KernelManifest,
+  type KernelManifest as Manifest,
+  type IoSpec,
+  type ValidateOptions,
+} from './manifest';
+export { loadKernelFiles, checkEngine, compareVersions, MAX_FILE_BYTES, type LoadedKernelFiles, type GoldenVector, type LoadOptions, type EngineIdentity } from './load';
+export { parseSafetensors, type WeightTensor } from './safetensors';
+export { readInputsJson, checkInputs, readNpy, writeNpy } from './inputs';
+export { updateManifestDigests } from './authoring';
+export { parseJsonStrict, JsonSyntaxError } from './json';

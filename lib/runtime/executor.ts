@@ -1,0 +1,164 @@
+// Runs one task on the current thread: used by every pool worker and by the
+// in-process runtime (workers: 0). Per thread it caches the unpacked IR of each
+// kernel, the lowered program of each input signature, and the native Program
+// built from it, so a steady stream of runs only pays for the run itself.
+import { binding, type NativeProgram, type NativeTensor } from '../binding';
+import { AivmError, type ErrorCode } from '../errors';
+import { inputSignature, lowerIr, type EngineAccess, type LoweredProgram } from '../ir/lower';
+import { unpackIr, type IrPackage } from '../ir/pack';
+import type { IrGraph } from '../ir/types';
+
+export interface Task {
+  pkg: IrPackage;
+  /** In IR input order. */
+  inputs: NativeTensor[];
+  isa?: string;
+  threads: number;
+  /** true: per-node hashes; 'values': per-node hashes and output tensors. */
+  trace: boolean | 'values';
+  maxGas: bigint;
+  maxMemoryBytes: number;
+}
+
+export interface TaskResult {
+  /** In IR output order. */
+  outputs: NativeTensor[];
+  inputHash: string;
+  outputHash: string;
+  gas: bigint;
+  memoryBytes: number;
+  isa: string;
+  trace?: { name: string; op: string; outputs: string[]; hash: string; values?: NativeTensor[] }[];
+}
+
+export type TaskReply = { ok: true; result: TaskResult } | { ok: false; code: ErrorCode; message: string };
+
+interface KernelCache {
+  ir: IrGraph;
+  lowered: Map<string, Promise<LoweredProgram>>;
+  programs: Map<string, NativeProgram>;
+}
+
+const MAX_SIGNATURES = 16;
+const kernels = new Map<string, KernelCache>();
+let engine: EngineAccess | undefined;
+
+function engineAccess(): EngineAccess {
+  if (!engine) {
+    const b = binding();
+    engine = {
+      inferOp: (op, inputs, attrs) => b.inferOp(op, inputs, attrs),
+      runOp: (op, inputs, attrs) => b.runOp(op, inputs, attrs, 'scalar', 1),
+      dataInputs: b.engineInfo().dataInputs,
+    };
+  }
+  return engine;
+}
+
+function cacheFor(pkg: IrPackage): KernelCache {
+  let c = kernels.get(pkg.key);
+  if (!c) {
+    c = { ir: unpackIr(pkg), lowered: new Map(), programs: new Map() };
+    kernels.set(pkg.key, c);
+  }
+  return c;
+}
+
+/** Lowers (once per input signature) without running: gas and the op list. */
+export async function lowerFor(pkg: IrPackage, shapes: number[][]): Promise<LoweredProgram> {
+  const c = cacheFor(pkg);
+  const sig = inputSignature(shapes);
+  let p = c.lowered.get(sig);
+  if (!p) {
+    if (c.lowered.size >= MAX_SIGNATURES) {
+      const oldest = c.lowered.keys().next().value as string;
+      c.lowered.delete(oldest);
+      c.programs.delete(oldest);
+      c.programs.delete(`${oldest}|values`);
+    }
+    p = lowerIr(c.ir, shapes, engineAccess());
+    c.lowered.set(sig, p);
+    p.catch(() => c.lowered.delete(sig)); // a failed lowering is retried (and fails again) next time
+  }
+  return p;
+}
+
+function programFor(pkg: IrPackage, sig: string, lowered: LoweredProgram, allValues: boolean): NativeProgram {
+  const c = cacheFor(pkg);
+  const key = allValues ? `${sig}|values` : sig;
+  let program = c.programs.get(key);
+  if (!program) {
+    let spec = lowered.spec;
+    if (allValues) {
+      // To return every node's outputs, make them all graph outputs (the plan then keeps them all).
+      spec = { ...spec, outputs: allOutputIds(spec) };
+    }
+    program = binding().createProgram(spec);
+    c.programs.set(key, program);
+  }
+  return program;
+}
+
+/** The graph outputs, then every node output not already among them (each id once). */
+function allOutputIds(spec: LoweredProgram['spec']): number[] {
+  const ids = [...spec.outputs];
+  const seen = new Set(ids);
+  for (const n of spec.nodes) {
+    for (const id of n.outputs) {
+      if (!seen.has(id)) ids.push(id);
+      seen.add(id);
+    }
+  }
+  return ids;
+}
+
+export async function execute(task: Task): Promise<TaskResult> {
+  const shapes = task.inputs.map((t) => t.shape);
+  const lowered = await lowerFor(task.pkg, shapes);
+  if (lowered.gas > task.maxGas) {
+    throw new AivmError('E_GAS_LIMIT', `this run costs ${lowered.gas} gas, over the kernel's limit of ${task.maxGas} (limits.maxGas)`);
+  }
+  const withValues = task.trace === 'values';
+  const program = programFor(task.pkg, inputSignature(shapes), lowered, withValues);
+  const memoryBytes = program.arenaBytes + program.outputBytes;
+  if (memoryBytes > task.maxMemoryBytes) {
+    throw new AivmError('E_MEMORY_LIMIT', `this run needs ${memoryBytes} bytes of activations and outputs, over the kernel's limit of ` +
+      `${task.maxMemoryBytes} (limits.maxMemoryBytes)`);
+  }
+  const isa = task.isa ?? binding().engineInfo().defaultIsa;
+  const run = await program.run(task.inputs, { isa, threads: task.threads, trace: task.trace !== false });
+  const nOut = lowered.spec.outputs.length;
+  const outputs = run.outputs.slice(0, nOut);
+  const b = binding();
+  const result: TaskResult = {
+    outputs,
+    inputHash: b.hashTensors(task.inputs),
+    outputHash: b.hashTensors(outputs),
+    gas: lowered.gas,
+    memoryBytes,
+    isa,
+  };
+  if (task.trace !== false) {
+    const hashes = run.nodeHashes ?? [];
+    const position = new Map(allOutputIds(lowered.spec).map((id, i) => [id, i]));
+    result.trace = lowered.nodes.map((n, i) => {
+      const entry: NonNullable<TaskResult['trace']>[number] = { name: n.name, op: n.op, outputs: n.outputs, hash: hashes[i] };
+      if (withValues) {
+        entry.values = lowered.spec.nodes[i].outputs.map((id) => run.outputs[position.get(id)!]);
+      }
+      return entry;
+    });
+  }
+  return result;
+}
+
+/** execute() with every failure turned into a plain reply that survives postMessage. */
+export async function executeToReply(task: Task): Promise<TaskReply> {
+  try {
+    return { ok: true, result: await execute(task) };
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown };
+    const code = (typeof e.code === 'string' && e.code.startsWith('E_') ? e.code : 'E_INTERNAL') as ErrorCode;
+    return { ok: false, code, message: String(e.message ?? err) };
+  }
+}

@@ -1,0 +1,131 @@
+// loadKernel: a kernel directory, checked and ready to run. Reading, digests and
+// the kernel id are lib/kernel's; this adds the ONNX model (lib/onnx), the IR
+// (lib/ir) and the packed, shareable weights.
+import { binding } from '../binding';
+import { AivmError } from '../errors';
+import { buildIr } from '../ir/build';
+import { packIr, unpackIr, type IrPackage } from '../ir/pack';
+import type { IrGraph } from '../ir/types';
+import { loadKernelFiles, type Manifest } from '../kernel';
+import { parseOnnxModel, type OnnxTensor } from '../onnx';
+import { checkTensor, type DType, type Tensor } from '../tensor';
+
+export interface KernelVector {
+  name: string;
+  inputs: Record<string, Tensor>;
+  outputHash: string;
+}
+
+export interface Kernel {
+  /** keccak256 over the canonical manifest, which holds every file's digest (docs/KERNEL_FORMAT.md). */
+  id: string;
+  dir: string;
+  manifest: Manifest;
+  ir: IrGraph;
+  vectors: KernelVector[];
+  aggregateSource: string;
+  /** Shared with workers: IR metadata and weights in SharedArrayBuffers. */
+  readonly pkg: IrPackage;
+  /** Bytes of constant data (weights), held once however many workers run the kernel. */
+  weightBytes: number;
+}
+
+let loads = 0;
+
+export async function loadKernel(dir: string): Promise<Kernel> {
+  const files = await loadKernelFiles(dir);
+  const manifest = files.manifest;
+  const model = parseOnnxModel(files.modelBytes, {
+    readExternal: (location, offset, length) => {
+      const bytes = files.externalFiles(location);
+      const end = length === undefined ? bytes.byteLength : offset + length;
+      if (offset < 0 || end > bytes.byteLength) {
+        throw new AivmError('E_ONNX_INVALID', `external data ${location}: bytes ${offset}..${end} lie outside the ${bytes.byteLength}-byte file`);
+      }
+      return bytes.subarray(offset, end);
+    },
+  });
+  const extra: OnnxTensor[] = [];
+  for (const [name, w] of files.weights ?? new Map()) {
+    extra.push({ name, onnxType: 0, dtype: w.dtype, dims: w.shape, data: w.data });
+  }
+  const ir = buildIr(model, binding().engineInfo().ops, extra);
+  checkManifestMatchesModel(manifest, ir);
+  const pkg = packIr(ir, `${files.id}#${++loads}`);
+  let weightBytes = 0;
+  for (const c of ir.constants.values()) weightBytes += c.data.byteLength;
+  // The packed copies are what runs; drop the IR's own copies of the weights.
+  const shared = { ...ir, constants: unpackIr(pkg).constants };
+  return { id: files.id, dir: files.dir, manifest, ir: shared, vectors: files.vectors, aggregateSource: files.aggregateSource, pkg, weightBytes };
+}
+
+/** The manifest is the kernel's contract; the model must agree with it, name by name. */
+function checkManifestMatchesModel(manifest: Manifest, ir: IrGraph): void {
+  const fail = (msg: string) => {
+    throw new AivmError('E_KERNEL_MANIFEST', `aivm.json does not match ${manifest.model}: ${msg}`);
+  };
+  const declared = new Map(manifest.inputs.map((i) => [i.name, i]));
+  for (const input of ir.inputs) {
+    const m = declared.get(input.name);
+    if (!m) fail(`the model takes input '${input.name}', which inputs[] does not declare`);
+    else {
+      if (m.dtype !== input.dtype) fail(`input '${input.name}' is ${input.dtype} in the model, ${m.dtype} in inputs[]`);
+      if (m.shape.length !== input.shape.length) fail(`input '${input.name}' has rank ${input.shape.length} in the model, ${m.shape.length} in inputs[]`);
+      m.shape.forEach((d, i) => {
+        const md = input.shape[i];
+        if (typeof md === 'number' && typeof d === 'number' && md !== d) fail(`input '${input.name}' dimension ${i} is ${md} in the model, ${d} in inputs[]`);
+        if (typeof md === 'number' && typeof d === 'string') fail(`input '${input.name}' dimension ${i} is fixed (${md}) in the model but symbolic ('${d}') in inputs[]`);
+      });
+    }
+  }
+  if (declared.size !== ir.inputs.length) {
+    const extra = manifest.inputs.filter((i) => !ir.inputs.some((x) => x.name === i.name)).map((i) => i.name);
+    fail(`inputs[] declares ${extra.join(', ')}, which the model does not take`);
+  }
+  const outs = new Set(ir.outputs);
+  for (const o of manifest.outputs) if (!outs.has(o.name)) fail(`outputs[] declares '${o.name}', which the model does not produce`);
+}
+
+/** Binds symbolic dims and checks run inputs against the manifest; returns them in IR order. */
+export function checkRunInputs(kernel: Kernel, inputs: Record<string, Tensor>): Tensor[] {
+  if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) {
+    throw new AivmError('E_INPUT', `inputs must be an object mapping input names (${kernel.manifest.inputs.map((i) => i.name).join(', ')}) to tensors`);
+  }
+  const names = new Set(kernel.manifest.inputs.map((i) => i.name));
+  for (const key of Object.keys(inputs)) {
+    if (!names.has(key)) throw new AivmError('E_INPUT', `unknown input '${key}'; kernel ${kernel.manifest.name} takes ${[...names].join(', ')}`);
+  }
+  const bound = new Map<string, number>();
+  const maxDims = kernel.manifest.limits.maxDims ?? {};
+  for (const m of kernel.manifest.inputs) {
+    const t = inputs[m.name];
+    if (t === undefined) throw new AivmError('E_INPUT', `missing input '${m.name}' (${m.dtype} [${m.shape.join(', ')}])`);
+    try {
+      checkTensor(t, `input '${m.name}'`);
+    } catch (err) {
+      throw new AivmError('E_INPUT', (err as Error).message);
+    }
+    if (t.dtype !== (m.dtype as DType)) throw new AivmError('E_INPUT', `input '${m.name}' must be ${m.dtype}, got ${t.dtype}`);
+    if (t.shape.length !== m.shape.length) {
+      throw new AivmError('E_INPUT', `input '${m.name}' must have shape [${m.shape.join(', ')}] (rank ${m.shape.length}), got [${t.shape.join(', ')}]`);
+    }
+    m.shape.forEach((d, i) => {
+      const got = t.shape[i];
+      if (typeof d === 'number') {
+        if (got !== d) throw new AivmError('E_INPUT', `input '${m.name}' dimension ${i} must be ${d}, got ${got} (shape [${t.shape.join(', ')}])`);
+        return;
+      }
+      const prev = bound.get(d);
+      if (prev !== undefined && prev !== got) {
+        throw new AivmError('E_INPUT', `input '${m.name}' dimension ${i} ('${d}') is ${got}, but another input bound '${d}' to ${prev}`);
+      }
+      if (got < 1) throw new AivmError('E_INPUT', `input '${m.name}' dimension ${i} ('${d}') must be at least 1, got ${got}`);
+      const max = (maxDims as Record<string, number>)[d];
+      if (max !== undefined && got > max) {
+        throw new AivmError('E_INPUT', `input '${m.name}' dimension ${i} ('${d}') is ${got}, over the kernel's limit of ${max} (limits.maxDims.${d})`);
+      }
+      bound.set(d, got);
+    });
+  }
+  return kernel.ir.inputs.map((i) => inputs[i.name]);
+}

@@ -1,0 +1,165 @@
+// The Runtime: runs kernels on a piscina pool of worker threads (or in the
+// calling thread with workers: 0) and turns each result into a receipt. Every
+// worker loads the addon for itself; kernel weights reach workers as a
+// SharedArrayBuffer, so they are held once however many workers there are.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import Piscina from 'piscina';
+import { binding, type NativeTensor } from '../binding';
+import { AivmError, invalidArgument } from '../errors';
+import { merkleRoot } from '../hash/merkle';
+import { GAS_VERSION } from '../ir/gas';
+import type { Tensor } from '../tensor';
+import { executeToReply, type Task, type TaskReply, type TaskResult } from './executor';
+import { checkRunInputs, type Kernel } from './kernel';
+import type { WorkerMessage } from './worker';
+
+export interface RuntimeOptions {
+  /** Worker threads in the pool; 0 runs in the calling thread. Default: the machine's CPU count. */
+  workers?: number;
+  /** Engine threads per run (1-256). Default 1: parallelism comes from workers. */
+  threads?: number;
+  /** Force an instruction set ('scalar', 'avx2', 'avx512', 'neon'). Default: AIVM_ISA or the widest. */
+  isa?: string;
+}
+
+export interface RunOptions {
+  /** Record each op's output hash (and, with 'values', its outputs) and their Merkle root. */
+  trace?: boolean | 'values';
+}
+
+export interface TraceNode {
+  index: number;
+  /** The model's node this op comes from. */
+  name: string;
+  op: string;
+  outputs: string[];
+  hash: string;
+  values?: Tensor[];
+}
+
+export interface Receipt {
+  kernelId: string;
+  /** keccak256 over the inputs in manifest order (docs/HASHING.md). */
+  inputHash: string;
+  /** keccak256 over the outputs in manifest order: what nodes compare. */
+  outputHash: string;
+  outputs: Record<string, Tensor>;
+  gasUsed: bigint;
+  gasVersion: string;
+  /** Activation arena plus outputs, as planned before the run. */
+  memoryBytes: number;
+  numerics: string;
+  engineVersion: string;
+  /** How this run was executed; none of it may change a bit of the result. */
+  execution: { isa: string; threads: number; workers: number };
+  trace?: { nodes: TraceNode[]; root: string };
+}
+
+function workerFile(): string {
+  // Compiled output sits next to this file; under vitest (running lib/ as .ts) use dist/.
+  const here = path.join(__dirname, 'worker.js');
+  return fs.existsSync(here) ? here : path.join(__dirname, '..', '..', 'dist', 'runtime', 'worker.js');
+}
+
+export class Runtime {
+  readonly workers: number;
+  readonly threads: number;
+  readonly isa: string | undefined;
+  private pool: Piscina | undefined;
+  private closed = false;
+
+  constructor(options: RuntimeOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw invalidArgument('Runtime options', 'an object', options);
+    const workers = options.workers ?? os.availableParallelism();
+    if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw invalidArgument('workers', 'an integer in [0, 256]', workers);
+    const threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+      throw new AivmError('E_THREADS', `threads must be an integer in [1, 256], got ${String(threads)}`);
+    }
+    if (options.isa !== undefined) {
+      const info = binding().engineInfo();
+      if (!info.isas.includes(options.isa)) {
+        throw new AivmError('E_ISA_UNAVAILABLE', `isa '${options.isa}' is not available here; available: ${info.isas.join(', ')}`);
+      }
+    }
+    this.workers = workers;
+    this.threads = threads;
+    this.isa = options.isa;
+    if (workers > 0) {
+      this.pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 1, idleTimeout: 60_000 });
+    }
+  }
+
+  /** Runs a kernel on named inputs; resolves to a receipt, rejects with an AivmError. */
+  async run(kernel: Kernel, inputs: Record<string, Tensor>, options: RunOptions = {}): Promise<Receipt> {
+    if (this.closed) throw new AivmError('E_CLOSED', 'this runtime was closed');
+    const ordered = checkRunInputs(kernel, inputs);
+    const trace = options.trace ?? false;
+    if (trace !== false && trace !== true && trace !== 'values') throw invalidArgument('trace', "true, false or 'values'", trace);
+    const task: Task = {
+      pkg: kernel.pkg,
+      inputs: ordered as NativeTensor[],
+      isa: this.isa,
+      threads: this.threads,
+      trace,
+      maxGas: BigInt(kernel.manifest.limits.maxGas),
+      maxMemoryBytes: kernel.manifest.limits.maxMemoryBytes,
+    };
+    const reply = await this.dispatch(task);
+    if (!reply.ok) throw new AivmError(reply.code, `${kernel.manifest.name}: ${reply.message}`);
+    return this.receipt(kernel, reply.result);
+  }
+
+  private async dispatch(task: Task): Promise<TaskReply> {
+    if (!this.pool) return executeToReply(task);
+    try {
+      return (await this.pool.run({ kind: 'run', task } satisfies WorkerMessage)) as TaskReply;
+    } catch (err) {
+      if (this.closed) throw new AivmError('E_CLOSED', 'this runtime was closed while the run was pending');
+      throw new AivmError('E_WORKER', `the worker running this task stopped: ${(err as Error).message}`);
+    }
+  }
+
+  private receipt(kernel: Kernel, r: TaskResult): Receipt {
+    const byName = new Map(kernel.ir.outputs.map((name, i) => [name, r.outputs[i] as Tensor]));
+    const outputs: Record<string, Tensor> = {};
+    for (const o of kernel.manifest.outputs) outputs[o.name] = byName.get(o.name)!;
+    // Hash in manifest order (the worker hashed in IR order; they differ only if the manifest reorders).
+    const inOrder = kernel.manifest.outputs.map((o) => o.name).join('\0') === kernel.ir.outputs.join('\0');
+    const outputHash = inOrder ? r.outputHash : binding().hashTensors(Object.values(outputs) as NativeTensor[]);
+    const info = binding().engineInfo();
+    const receipt: Receipt = {
+      kernelId: kernel.id,
+      inputHash: r.inputHash,
+      outputHash,
+      outputs,
+      gasUsed: r.gas,
+      gasVersion: GAS_VERSION,
+      memoryBytes: r.memoryBytes,
+      numerics: info.numerics,
+      engineVersion: info.version,
+      execution: { isa: r.isa, threads: this.threads, workers: this.workers },
+    };
+    if (r.trace) {
+      const nodes = r.trace.map((n, index) => ({ index, ...n, values: n.values as Tensor[] | undefined }));
+      if (!r.trace.some((n) => n.values)) nodes.forEach((n) => delete n.values);
+      receipt.trace = { nodes, root: merkleRoot(nodes.map((n) => n.hash)) };
+    }
+    return receipt;
+  }
+
+  /** A hook for tests: makes one worker exit (honoured only with AIVM_TEST_HOOKS=1). */
+  async crashOneWorkerForTest(): Promise<void> {
+    if (!this.pool) return;
+    await this.pool.run({ kind: 'exit' } satisfies WorkerMessage).catch(() => undefined);
+  }
+
+  /** Waits for pending runs, then stops the workers. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool?.close();
+  }
+}

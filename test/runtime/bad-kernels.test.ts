@@ -1,0 +1,84 @@
+// Kernels that must be refused at load time, each with its stable code: tampered
+// files, broken ONNX (truncated, wrong wire types, cycles, dangling names),
+// unsupported ops, opsets, domains and dtypes.
+import * as fs from 'fs';
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
+import { loadKernel } from '../../lib/index';
+import { copyKernel } from '../helpers/kernels';
+import { sealKernel } from '../../lib/cli/authoring';
+
+const BAD = path.join(__dirname, '..', 'fixtures', 'bad-models');
+
+/** tiny-add with its model replaced by `bytes` and the manifest re-sealed. */
+async function withModel(bytes: Uint8Array): Promise<string> {
+  const dir = await copyKernel('tiny-add');
+  fs.writeFileSync(path.join(dir, 'model.onnx'), bytes);
+  await sealKernel(dir);
+  return dir;
+}
+
+describe('kernel loading refuses', () => {
+  it('a tampered model or vector file (E_KERNEL_TAMPERED naming the file)', async () => {
+    const dir = await copyKernel('tiny-add');
+    const model = path.join(dir, 'model.onnx');
+    const bytes = fs.readFileSync(model);
+    bytes[bytes.length - 3] ^= 0x01; // one bit of the weights
+    fs.writeFileSync(model, bytes);
+    await expect(loadKernel(dir)).rejects.toMatchObject({ code: 'E_KERNEL_TAMPERED', message: expect.stringContaining('model.onnx') });
+    const dir2 = await copyKernel('tiny-add');
+    fs.appendFileSync(path.join(dir2, 'vectors', 'one.json'), ' ');
+    await expect(loadKernel(dir2)).rejects.toMatchObject({ code: 'E_KERNEL_TAMPERED', message: expect.stringContaining('vectors/one.json') });
+  });
+
+  it('a truncated model at every cut point (E_ONNX_CORRUPT or E_ONNX_INVALID, never a crash)', async () => {
+    const good = fs.readFileSync(path.join(BAD, 'good.onnx'));
+    const dir = await copyKernel('tiny-add');
+    const codes = new Set<string>();
+    for (let cut = 0; cut < good.length; cut += Math.max(1, Math.floor(good.length / 40))) {
+      fs.writeFileSync(path.join(dir, 'model.onnx'), good.subarray(0, cut));
+      await sealKernel(dir);
+      const err = await loadKernel(dir).then(() => undefined, (e) => e);
+      expect(err, `cut at ${cut}`).toBeDefined();
+      expect(['E_ONNX_CORRUPT', 'E_ONNX_INVALID', 'E_UNSUPPORTED_OPSET', 'E_KERNEL_MANIFEST']).toContain(err.code);
+      codes.add(err.code);
+    }
+    expect(codes.has('E_ONNX_CORRUPT')).toBe(true);
+  });
+
+  it('a field with the wrong wire type (E_ONNX_CORRUPT)', async () => {
+    const good = new Uint8Array(fs.readFileSync(path.join(BAD, 'good.onnx')));
+    // ModelProto.graph is field 7, length-delimited (tag 0x3a); make it a varint (tag 0x38).
+    const i = good.indexOf(0x3a);
+    expect(i).toBeGreaterThanOrEqual(0);
+    const bad = good.slice();
+    bad[i] = 0x38;
+    await expect(loadKernel(await withModel(bad))).rejects.toMatchObject({ code: 'E_ONNX_CORRUPT' });
+  });
+
+  it.each([
+    ['cycle', 'E_ONNX_INVALID', /cycle/i],
+    ['dangling', 'E_ONNX_INVALID', /nowhere/],
+    ['unsupported-op', 'E_UNSUPPORTED_OP', /NonZero.*nz|nz.*NonZero/],
+    ['old-opset', 'E_UNSUPPORTED_OPSET', /opset 9/],
+    ['custom-domain', 'E_UNSUPPORTED_OP', /com\.example/],
+    ['float64-weight', 'E_DTYPE', /float64|double/],
+  ])('%s (%s)', async (name, code, message) => {
+    const dir = await withModel(fs.readFileSync(path.join(BAD, `${name}.onnx`)));
+    await expect(loadKernel(dir)).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
+  });
+
+  it('a manifest that does not match the model (E_KERNEL_MANIFEST)', async () => {
+    const wrongDtype = await copyKernel('tiny-add', (m) => (m.inputs[0].dtype = 'int32'));
+    await expect(loadKernel(wrongDtype)).rejects.toMatchObject({ code: 'E_KERNEL_MANIFEST', message: expect.stringMatching(/float32/) });
+    const wrongDim = await copyKernel('tiny-add', (m) => (m.inputs[0].shape = ['batch', 5]));
+    await expect(loadKernel(wrongDim)).rejects.toMatchObject({ code: 'E_KERNEL_MANIFEST' });
+    const wrongOutput = await copyKernel('tiny-add', (m) => (m.outputs[0].name = 'z'));
+    await expect(loadKernel(wrongOutput)).rejects.toMatchObject({ code: 'E_KERNEL_MANIFEST', message: expect.stringMatching(/'z'/) });
+  });
+
+  it('a numerics version this engine does not implement (E_KERNEL_NUMERICS)', async () => {
+    const dir = await copyKernel('tiny-add', (m) => (m.engine.numerics = 'aivm-fp32-v2'));
+    await expect(loadKernel(dir)).rejects.toMatchObject({ code: 'E_KERNEL_NUMERICS' });
+  });
+});
