@@ -2,7 +2,7 @@
 // Constant nodes, attributes converted to the engine's form. Nothing here looks
 // at input shapes; that is lower.ts's job, once per concrete input signature.
 import { AivmError } from '../errors';
-import { topoSort, type OnnxAttr, type OnnxModel, type OnnxTensor } from '../onnx';
+import { onnxTypeName, topoSort, type OnnxAttr, type OnnxModel, type OnnxTensor } from '../onnx';
 import { DTypes, type DType } from '../tensor';
 import type { IrAttr, IrConstant, IrGraph, IrNode, IrValueSpec, TypedArray } from './types';
 
@@ -114,7 +114,7 @@ function constantFromAttrs(attrs: Record<string, IrAttr>, constants: Map<string,
 
 export function constantFromOnnx(t: OnnxTensor, what: string): IrConstant {
   if (!DTypes.includes(t.dtype as DType)) {
-    throw new AivmError('E_DTYPE', `${what} has element type ${t.dtype}; the engine takes ${DTypes.join(', ')}`);
+    throw new AivmError('E_DTYPE', `${what} has element type ${onnxTypeName(t.onnxType)}; the engine takes ${DTypes.join(', ')}`);
   }
   const dtype = t.dtype as DType;
   return { dtype, shape: [...t.dims], data: typedFromBytes(dtype, t.data) };
