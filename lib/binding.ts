@@ -19,6 +19,41 @@ export interface NativeEngineInfo {
   defaultIsa: string;
   threads: number;
   ops: string[];
+  /** Per op, the input indices whose data its shape inference reads (they must be constants in a Program). */
+  dataInputs: Record<string, number[]>;
+}
+
+/** A tensor's dtype and shape; data only where an op's infer reads it (inferOp). */
+export interface NativeTensorSpec {
+  dtype: DType;
+  shape: number[];
+  data?: NativeTensor['data'];
+}
+
+/** A whole graph for createProgram: every value id 0..n-1 with its concrete dtype and shape. */
+export interface ProgramSpec {
+  values: { dtype: DType; shape: number[] }[];
+  /** Borrowed, not copied (may be backed by a SharedArrayBuffer); the program keeps them referenced. */
+  constants: { value: number; data: NativeTensor['data'] }[];
+  inputs: number[];
+  outputs: number[];
+  /** In topological order. inputs: -1 = omitted optional input; outputs: may list fewer than the op has, -1 = unused. */
+  nodes: { name: string; op: string; inputs: number[]; outputs: number[]; attrs?: Record<string, AttrValue> }[];
+}
+
+export interface NativeProgramRunOptions {
+  isa?: string;
+  threads?: number;
+  /** Also return nodeHashes[i] = hashTensors(all outputs of node i's op). */
+  trace?: boolean;
+}
+
+export interface NativeProgram {
+  /** Bytes of the activation arena each run allocates (from the plan). */
+  readonly arenaBytes: number;
+  /** Bytes of the graph outputs (allocated separately, handed to JS). */
+  readonly outputBytes: number;
+  run(inputs: NativeTensor[], opts?: NativeProgramRunOptions): Promise<{ outputs: NativeTensor[]; nodeHashes?: string[] }>;
 }
 
 export interface NativeSelftest {
@@ -42,6 +77,14 @@ export interface NativeBinding {
   ): Promise<NativeTensor[]>;
   hashTensors(tensors: NativeTensor[]): string;
   selftest(isa: string | undefined, threads: number | undefined): Promise<NativeSelftest>;
+  /** Runs only the op's shape inference; inputs listed in engineInfo().dataInputs[op] must carry data (E_ARG). */
+  inferOp(
+    op: string,
+    inputs: (NativeTensorSpec | null)[],
+    attrs?: Record<string, AttrValue>,
+  ): { dtype: DType; shape: number[] }[];
+  /** Validates, infers and plans a graph (synchronous; allocates no arena). */
+  createProgram(spec: ProgramSpec): NativeProgram;
 }
 
 let cached: NativeBinding | undefined;

@@ -76,6 +76,11 @@ static const OpTable& table_for(Isa isa) {
   }
 }
 
+void OpTable::add(OpKernel kernel) {
+  std::string name = kernel.name;
+  kernels_[name] = std::move(kernel);
+}
+
 std::vector<std::string> op_names() { return cpu::scalar::op_table().names(); }
 
 const Tensor& OpContext::input(size_t i) const {
@@ -98,13 +103,26 @@ int Engine::hardware_threads() const {
   return n == 0 ? 1 : int(n);
 }
 
-std::vector<Tensor> Engine::run_op(const std::string& name, const std::vector<const Tensor*>& inputs,
-                                   const Attrs& attrs, Isa isa, int threads) {
+void check_threads(int threads) {
   if (threads < 1 || threads > kMaxThreads) {
     throw Error(ErrorCode::E_THREADS, "threads must be an integer in [1, " + std::to_string(kMaxThreads) +
                                           "], got " + std::to_string(threads));
   }
-  const OpKernel* kernel = table_for(isa).find(name);
+}
+
+std::map<std::string, std::vector<int>> op_data_inputs() {
+  std::map<std::string, std::vector<int>> out;
+  for (const std::string& name : op_names()) out[name] = cpu::scalar::op_table().find(name)->data_inputs;
+  return out;
+}
+
+namespace {
+
+// The checks every entry point makes before infer: the op exists, the input
+// count, sane input shapes, known attributes.
+const OpKernel& checked_kernel(const OpTable& table, const std::string& name, const std::vector<const Tensor*>& inputs,
+                               const Attrs& attrs) {
+  const OpKernel* kernel = table.find(name);
   if (!kernel) fail(ErrorCode::E_UNSUPPORTED_OP, name, "no such op in engine " + std::string(kEngineVersion));
   const char* op = kernel->name.c_str();
   int n = int(inputs.size());
@@ -123,19 +141,54 @@ std::vector<Tensor> Engine::run_op(const std::string& name, const std::vector<co
     for (const auto& a : kernel->attrs) known = known || a == kv.first;
     if (!known) fail(ErrorCode::E_ATTR, op, "unknown attribute '" + kv.first + "'");
   }
+  return *kernel;
+}
+
+}  // namespace
+
+std::vector<TensorSpec> infer_op(const std::string& name, const std::vector<const Tensor*>& inputs,
+                                 const Attrs& attrs) {
+  // infer is the same source in every ISA library; the scalar copy answers.
+  const OpKernel& kernel = checked_kernel(cpu::scalar::op_table(), name, inputs, attrs);
+  for (int i : kernel.data_inputs) {
+    if (size_t(i) < inputs.size() && inputs[size_t(i)] && !inputs[size_t(i)]->data) {
+      fail(ErrorCode::E_ARG, kernel.name, "input " + std::to_string(i) +
+                                              " needs its data: the op reads it to infer output shapes");
+    }
+  }
+  // No thread pool: infer never runs parallel work.
+  OpContext ctx{kernel.name.c_str(), inputs, attrs, nullptr, 1};
+  return kernel.infer(ctx);
+}
+
+std::vector<Tensor> Engine::run_op(const std::string& name, const std::vector<const Tensor*>& inputs,
+                                   const Attrs& attrs, Isa isa, int threads) {
+  check_threads(threads);
+  const OpKernel& kernel = checked_kernel(table_for(isa), name, inputs, attrs);
+  const char* op = kernel.name.c_str();
   enter_strict_fpenv();
   OpContext ctx{op, inputs, attrs, pool_.get(), threads};
-  std::vector<OutputSpec> specs = kernel->infer(ctx);
+  std::vector<OutputSpec> specs = kernel.infer(ctx);
   std::vector<Tensor> outputs;
   outputs.reserve(specs.size());
   for (const auto& s : specs) outputs.push_back(make_tensor(s.dtype, s.shape, op));
-  kernel->compute(ctx, outputs);
+  kernel.compute(ctx, outputs);
   for (size_t i = 0; i < outputs.size(); ++i) {
     if (!guards_intact(outputs[i])) {
       fail(ErrorCode::E_INTERNAL, op, "kernel wrote outside output " + std::to_string(i) + " (guard bytes changed)");
     }
   }
   return outputs;
+}
+
+void Engine::compute_into(const std::string& name, const std::vector<const Tensor*>& inputs, const Attrs& attrs,
+                          Isa isa, int threads, std::vector<Tensor>& outputs) {
+  check_threads(threads);
+  const OpKernel* kernel = table_for(isa).find(name);
+  if (!kernel) fail(ErrorCode::E_UNSUPPORTED_OP, name, "no such op in engine " + std::string(kEngineVersion));
+  enter_strict_fpenv();
+  OpContext ctx{kernel->name.c_str(), inputs, attrs, pool_.get(), threads};
+  kernel->compute(ctx, outputs);
 }
 
 }  // namespace aivm

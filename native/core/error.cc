@@ -15,6 +15,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::E_THREADS: return "E_THREADS";
     case ErrorCode::E_TOO_LARGE: return "E_TOO_LARGE";
     case ErrorCode::E_FPENV: return "E_FPENV";
+    case ErrorCode::E_ARG: return "E_ARG";
     case ErrorCode::E_INTERNAL: return "E_INTERNAL";
   }
   return "E_INTERNAL";

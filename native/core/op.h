@@ -16,10 +16,7 @@ namespace aivm {
 
 class ThreadPool;
 
-struct OutputSpec {
-  DType dtype;
-  Shape shape;
-};
+using OutputSpec = TensorSpec;
 
 struct OpContext {
   const char* op;
@@ -50,12 +47,18 @@ struct OpKernel {
   std::vector<std::string> attrs;  // every attribute the op accepts
   InferFn infer;
   ComputeFn compute;
+  // Inputs whose DATA infer reads (Reshape's shape, Slice's starts, ...). Every
+  // other input matters to infer only through its dtype and shape, so a
+  // Program can infer and plan a whole graph before any activation exists.
+  std::vector<int> data_inputs = {};
 };
 
 // One table per ISA; every table holds the same op names (checked by tests).
 class OpTable {
  public:
-  void add(OpKernel kernel) { kernels_[kernel.name] = std::move(kernel); }
+  // Out of line (core/engine.cc, baseline flags): inlined into the ISA
+  // libraries, the map's insertion code would be compiled with AVX there.
+  void add(OpKernel kernel);
   const OpKernel* find(const std::string& name) const {
     auto it = kernels_.find(name);
     return it == kernels_.end() ? nullptr : &it->second;

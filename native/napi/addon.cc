@@ -4,12 +4,16 @@
 namespace aivm::napi {
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
-  env.SetInstanceData(new Addon());  // deleted by Node when this environment ends
+  auto* addon = new Addon();
+  env.SetInstanceData(addon);  // deleted by Node when this environment ends
+  addon->program_class = Napi::Persistent(define_program_class(env));
   exports.Set("engineInfo", Napi::Function::New(env, engine_info, "engineInfo"));
   exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));
   exports.Set("runOp", Napi::Function::New(env, run_op, "runOp"));
   exports.Set("hashTensors", Napi::Function::New(env, hash_tensors, "hashTensors"));
   exports.Set("selftest", Napi::Function::New(env, selftest, "selftest"));
+  exports.Set("inferOp", Napi::Function::New(env, infer_op, "inferOp"));
+  exports.Set("createProgram", Napi::Function::New(env, create_program, "createProgram"));
   return exports;
 }
 

@@ -11,6 +11,7 @@ namespace aivm::napi {
 struct Addon {
   Engine engine;
   Napi::FunctionReference error_class;
+  Napi::FunctionReference program_class;  // NativeProgram, built by createProgram
 };
 
 // Exported functions, one file each (see addon.cc for the table).
@@ -19,6 +20,9 @@ Napi::Value set_error_class(const Napi::CallbackInfo& info);
 Napi::Value run_op(const Napi::CallbackInfo& info);
 Napi::Value hash_tensors(const Napi::CallbackInfo& info);
 Napi::Value selftest(const Napi::CallbackInfo& info);
+Napi::Value infer_op(const Napi::CallbackInfo& info);
+Napi::Value create_program(const Napi::CallbackInfo& info);
+Napi::Function define_program_class(Napi::Env env);
 
 // Resolves an optional JS isa name (undefined -> default, honouring AIVM_ISA).
 Isa isa_from_js(const Napi::Value& value);

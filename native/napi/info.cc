@@ -41,6 +41,13 @@ Napi::Value engine_info(const Napi::CallbackInfo& info) {
   Napi::Array ops = Napi::Array::New(env);
   for (const std::string& name : op_names()) ops.Set(ops.Length(), name);
   out.Set("ops", ops);
+  Napi::Object data_inputs = Napi::Object::New(env);
+  for (const auto& kv : op_data_inputs()) {
+    Napi::Array list = Napi::Array::New(env, kv.second.size());
+    for (size_t i = 0; i < kv.second.size(); ++i) list.Set(uint32_t(i), Napi::Number::New(env, kv.second[i]));
+    data_inputs.Set(kv.first, list);
+  }
+  out.Set("dataInputs", data_inputs);
   return out;
 }
 

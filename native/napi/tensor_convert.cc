@@ -44,48 +44,63 @@ const char* typed_array_name(DType t) {
 
 }  // namespace
 
-Tensor tensor_from_js(const Napi::Value& value, const std::string& what) {
+TensorSpec spec_from_js(const Napi::Value& value, const std::string& what) {
   if (!value.IsObject()) bad(ErrorCode::E_DTYPE, what, "expected a tensor object");
   Napi::Object obj = value.As<Napi::Object>();
   Napi::Value dtype_v = obj.Get("dtype");
-  DType dtype;
-  if (!dtype_v.IsString() || !dtype_from_name(dtype_v.As<Napi::String>().Utf8Value(), &dtype)) {
+  TensorSpec spec;
+  if (!dtype_v.IsString() || !dtype_from_name(dtype_v.As<Napi::String>().Utf8Value(), &spec.dtype)) {
     bad(ErrorCode::E_DTYPE, what, "dtype must be one of float32, int32, int64, bool");
   }
   Napi::Value shape_v = obj.Get("shape");
   if (!shape_v.IsArray()) bad(ErrorCode::E_SHAPE, what, "shape must be an array of integers");
   Napi::Array shape_a = shape_v.As<Napi::Array>();
   if (shape_a.Length() > uint32_t(kMaxRank)) bad(ErrorCode::E_SHAPE, what, "rank exceeds " + std::to_string(kMaxRank));
-  Shape shape;
   for (uint32_t i = 0; i < shape_a.Length(); ++i) {
     Napi::Value d = shape_a.Get(i);
     double v = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : -1.0;
     if (!d.IsNumber() || !(v >= 0) || v != std::floor(v) || v > double(kMaxElements)) {
       bad(ErrorCode::E_SHAPE, what, "shape[" + std::to_string(i) + "] must be a non-negative integer");
     }
-    shape.push_back(int64_t(v));
+    spec.shape.push_back(int64_t(v));
   }
-  int64_t numel = checked_numel(shape, what, "tensor");
-  Napi::Value data_v = obj.Get("data");
-  if (!data_v.IsTypedArray()) bad(ErrorCode::E_DTYPE, what, std::string("data must be a ") + typed_array_name(dtype));
-  Napi::TypedArray ta = data_v.As<Napi::TypedArray>();
-  if (ta.TypedArrayType() != typed_array_for(dtype)) {
+  checked_numel(spec.shape, what, "tensor");
+  return spec;
+}
+
+void* typed_array_data(const Napi::Value& value, DType dtype, int64_t numel, const Shape& shape,
+                       const std::string& what) {
+  if (!value.IsTypedArray()) bad(ErrorCode::E_DTYPE, what, std::string("data must be a ") + typed_array_name(dtype));
+  // napi_get_typedarray_info, not TypedArray::ArrayBuffer().Data(): the latter
+  // refuses arrays over a SharedArrayBuffer, which constants may well be.
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_status st = napi_get_typedarray_info(value.Env(), value, &type, &length, &data, nullptr, nullptr);
+  if (st != napi_ok) bad(ErrorCode::E_DTYPE, what, "data could not be read as a typed array");
+  if (type != typed_array_for(dtype)) {
     bad(ErrorCode::E_DTYPE, what, std::string("dtype ") + dtype_name(dtype) + " needs a " + typed_array_name(dtype));
   }
-  if (int64_t(ta.ElementLength()) != numel) {
+  if (int64_t(length) != numel) {
     bad(ErrorCode::E_SHAPE, what, "shape " + shape_str(shape) + " has " + std::to_string(numel) +
-                                      " elements but data has " + std::to_string(ta.ElementLength()));
+                                      " elements but data has " + std::to_string(length));
   }
-  Tensor t;
-  t.dtype = dtype;
-  t.shape = shape;
-  uint8_t* base = static_cast<uint8_t*>(ta.ArrayBuffer().Data());
-  t.data = base ? base + ta.ByteOffset() : nullptr;
-  if (!t.data) {
+  if (!data) {
     // Zero-length buffers may have no backing store; point at a valid dummy.
     static const uint64_t kEmpty = 0;
-    t.data = const_cast<uint64_t*>(&kEmpty);
+    data = const_cast<uint64_t*>(&kEmpty);
   }
+  return data;
+}
+
+Tensor tensor_from_js(const Napi::Value& value, const std::string& what, bool data_optional) {
+  TensorSpec spec = spec_from_js(value, what);
+  Tensor t;
+  t.dtype = spec.dtype;
+  t.shape = spec.shape;
+  Napi::Value data_v = value.As<Napi::Object>().Get("data");
+  if (data_optional && (data_v.IsUndefined() || data_v.IsNull())) return t;
+  t.data = typed_array_data(data_v, t.dtype, t.numel(), t.shape, what);
   return t;
 }
 

@@ -1,4 +1,4 @@
-// Transpose, Reshape, Concat, Split, Slice, Gather: pure data movement, so the
+// Transpose, Reshape, Concat, Split, Slice, Gather, Expand: pure data movement, so the
 // check is exact — every output element must carry the bits of the input
 // element the ONNX spec says it comes from. The references below are naive
 // index arithmetic written straight from the spec (multi-index in, multi-index
@@ -622,6 +622,63 @@ TEST(gather_errors) {
   Tensor idx2 = ints_tensor(DType::I64, {0}, {1, 1});
   CHECK_THROWS_CODE(E_SHAPE, run("Gather", {&big, &idx2}));  // output rank 9
   CHECK_THROWS_CODE(E_ARITY, run("Gather", {&x}));
+}
+
+// ONNX Expand-13, numpy broadcasting: dimensions aligned from the right, a 1
+// on either side gives way. The expected output shape is written out by hand
+// in each case; element i reads input element (j_d if x_d > 1 else 0)_d.
+void check_expand(DType dt, const Shape& s, const std::vector<int64_t>& shape, const Shape& expected, uint64_t stream) {
+  Tensor x = pattern(dt, s, stream);
+  Tensor sh = vector_i64(shape);
+  std::vector<Tensor> out = run_everywhere("Expand", {&x, &sh});
+  size_t off = expected.size() - s.size();
+  auto src_of = [&](int64_t i) {
+    std::vector<int64_t> o = unravel(i, expected), idx(s.size());
+    for (size_t d = 0; d < s.size(); ++d) idx[d] = s[d] == 1 ? 0 : o[off + d];
+    return ravel(idx, s);
+  };
+  check_moved(out[0], x, expected, src_of,
+              "Expand " + tname(dt) + " " + aivm::shape_str(s) + " to " + aivm::shape_str(shape));
+}
+
+TEST(expand_cases) {
+  uint64_t st = 2400;
+  for (DType dt : kAllTypes) {
+    check_expand(dt, {3, 1}, {2, 1, 6}, {2, 3, 6}, st++);
+    check_expand(dt, {3, 1}, {3, 4}, {3, 4}, st++);        // innermost axis broadcast: a fill
+    check_expand(dt, {1, 4}, {3, 1}, {3, 4}, st++);        // the shape's 1 gives way to the input
+    check_expand(dt, {2, 3}, {1}, {2, 3}, st++);           // shorter shape: output = input
+    check_expand(dt, {}, {2, 3}, {2, 3}, st++);            // scalar input
+    check_expand(dt, {4}, {}, {4}, st++);                  // empty shape tensor
+    check_expand(dt, {2, 1, 3}, {2, 5, 3}, {2, 5, 3}, st++);  // middle axis broadcast
+    check_expand(dt, {1, 0}, {3, 1}, {3, 0}, st++);        // empty output
+    check_expand(dt, {1}, {0}, {0}, st++);                 // a 1 expands to 0 too
+    check_expand(dt, {1, 1}, {1, 1}, {1, 1}, st++);
+  }
+  // Big enough to split over threads, along contiguous, fill and strided paths.
+  check_expand(DType::F32, {1, 1000}, {300, 1000}, {300, 1000}, 2500);
+  check_expand(DType::I64, {257, 1}, {257, 300}, {257, 300}, 2501);
+  check_expand(DType::BOOL, {7, 1, 33}, {5, 7, 100, 33}, {5, 7, 100, 33}, 2502);
+  check_expand(DType::I32, {1, 9, 1, 1}, {2, 1, 11, 13}, {2, 9, 11, 13}, 2503);
+}
+
+TEST(expand_errors) {
+  Tensor x = pattern(DType::F32, {3, 1}, 2600);
+  Tensor i32 = ints_tensor(DType::I32, {3, 4});
+  CHECK_THROWS_CODE(E_DTYPE, run("Expand", {&x, &i32}));
+  Tensor two_d = ints_tensor(DType::I64, {3, 4}, {1, 2});
+  CHECK_THROWS_CODE(E_SHAPE, run("Expand", {&x, &two_d}));
+  Tensor neg = vector_i64({3, -1});
+  CHECK_THROWS_CODE(E_VALUE, run("Expand", {&x, &neg}));
+  Tensor clash = vector_i64({2, 4});  // 3 vs 2
+  CHECK_THROWS_CODE(E_SHAPE, run("Expand", {&x, &clash}));
+  Tensor deep = vector_i64({1, 1, 1, 1, 1, 1, 1, 1, 2});
+  CHECK_THROWS_CODE(E_SHAPE, run("Expand", {&x, &deep}));  // rank 9
+  Tensor huge = vector_i64({int64_t(1) << 20, int64_t(1) << 20, 3, 1});
+  CHECK_THROWS_CODE(E_TOO_LARGE, run("Expand", {&x, &huge}));
+  Tensor ok = vector_i64({3, 2});
+  CHECK_THROWS_CODE(E_ARITY, run("Expand", {&x}));
+  CHECK_THROWS_CODE(E_ATTR, run("Expand", {&x, &ok}, attrs_int("axis", 0)));
 }
 
 TEST(negative_dims_refused) {

@@ -329,10 +329,10 @@ template <Kind K> void compute_reduce(const OpContext& ctx, std::vector<Tensor>&
 
 void register_reduce(OpTable& t) {
   const std::vector<std::string> attrs = {"axes", "keepdims", "noop_with_empty_axes"};
-  t.add({"ReduceSum", 1, 2, attrs, infer_reduce<Kind::SUM>, compute_reduce<Kind::SUM>});
-  t.add({"ReduceMean", 1, 2, attrs, infer_reduce<Kind::MEAN>, compute_reduce<Kind::MEAN>});
-  t.add({"ReduceMax", 1, 2, attrs, infer_reduce<Kind::MAX>, compute_reduce<Kind::MAX>});
-  t.add({"ReduceMin", 1, 2, attrs, infer_reduce<Kind::MIN>, compute_reduce<Kind::MIN>});
+  t.add({"ReduceSum", 1, 2, attrs, infer_reduce<Kind::SUM>, compute_reduce<Kind::SUM>, {1}});
+  t.add({"ReduceMean", 1, 2, attrs, infer_reduce<Kind::MEAN>, compute_reduce<Kind::MEAN>, {1}});
+  t.add({"ReduceMax", 1, 2, attrs, infer_reduce<Kind::MAX>, compute_reduce<Kind::MAX>, {1}});
+  t.add({"ReduceMin", 1, 2, attrs, infer_reduce<Kind::MIN>, compute_reduce<Kind::MIN>, {1}});
 }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS

@@ -1,12 +1,14 @@
-// Data-movement ops: Transpose, Reshape, Concat, Split, Slice, Gather. They
-// copy element bits and never compute on them, so every ISA and thread count
-// gives the same bytes by construction (NaN payloads, -0 and non-0/1 bool bytes
-// survive untouched). Elements are moved as unsigned integers of the dtype's
-// width (never as float), and contiguous runs go through memcpy.
+// Data-movement ops: Transpose, Reshape, Concat, Split, Slice, Gather, Expand.
+// They copy element bits and never compute on them, so every ISA and thread
+// count gives the same bytes by construction (NaN payloads, -0 and non-0/1 bool
+// bytes survive untouched). Elements are moved as unsigned integers of the
+// dtype's width (never as float), and contiguous runs go through memcpy.
 //
 // Shape-carrying inputs (Reshape's shape, Split's split, Slice's starts/ends/
-// axes/steps, Gather's indices) are read and fully validated in infer, so
-// compute only ever sees in-range values.
+// axes/steps, Expand's shape) are read and fully validated in infer (they are
+// the ops' data_inputs), so compute only ever sees in-range values. Gather's
+// indices decide no shape: they are checked in compute, so a Program can infer
+// a Gather whose indices are only known at run time.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -677,16 +679,6 @@ std::vector<OutputSpec> infer_gather(const OpContext& ctx) {
   const Tensor& idx = ctx.input(1);
   int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", 0), x.rank());
   require_output_rank(ctx, size_t(x.rank() + idx.rank() - 1));
-  int64_t dim = x.shape[size_t(axis)];
-  std::vector<int64_t> v = read_ints(idx);
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (v[i] < -dim || v[i] >= dim) {
-      fail(ErrorCode::E_INDEX, ctx.op, "input 1 (indices) element " + std::to_string(i) + " = " + std::to_string(v[i]) +
-                                           " is out of range for axis " + std::to_string(axis) + " of size " +
-                                           std::to_string(dim) + " (allowed [" + std::to_string(-dim) + ", " +
-                                           std::to_string(dim - 1) + "])");
-    }
-  }
   Shape out(x.shape.begin(), x.shape.begin() + axis);
   out.insert(out.end(), idx.shape.begin(), idx.shape.end());
   out.insert(out.end(), x.shape.begin() + axis + 1, x.shape.end());
@@ -702,7 +694,7 @@ template <class T> void gather_typed(const OpContext& ctx, const Tensor& x, Tens
   if (outer == 0 || n == 0 || inner == 0) return;
   const T* in = x.ptr<T>();
   T* out = y.ptr<T>();
-  // Indices made non-negative once (infer has checked the range).
+  // Indices made non-negative once (compute_gather has checked the range).
   std::vector<int64_t> pos(idx.size());
   for (size_t j = 0; j < idx.size(); ++j) pos[j] = idx[j] < 0 ? idx[j] + dim : idx[j];
   const int64_t* ip = pos.data();
@@ -727,18 +719,101 @@ void compute_gather(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
   int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", 0), x.rank());
   std::vector<int64_t> idx = read_ints(ctx.input(1));
+  int64_t dim = x.shape[size_t(axis)];
+  for (size_t i = 0; i < idx.size(); ++i) {
+    if (idx[i] < -dim || idx[i] >= dim) {
+      fail(ErrorCode::E_INDEX, ctx.op, "input 1 (indices) element " + std::to_string(i) + " = " +
+                                           std::to_string(idx[i]) + " is out of range for axis " + std::to_string(axis) +
+                                           " of size " + std::to_string(dim) + " (allowed [" + std::to_string(-dim) +
+                                           ", " + std::to_string(dim - 1) + "])");
+    }
+  }
   by_width(x.dtype, [&](auto tag) { gather_typed<decltype(tag)>(ctx, x, out[0], axis, idx); });
+}
+
+// ---- Expand ------------------------------------------------------------------
+
+// ONNX Expand-13: the output shape is the numpy broadcast of input 0's shape
+// and the values of input 1 (so a 1 in either gives way to the other).
+std::vector<OutputSpec> infer_expand(const OpContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  require_int_dtype(ctx, 1, "shape", false);
+  require_1d(ctx, 1, "shape");
+  std::vector<int64_t> req = read_ints(ctx.input(1));
+  require_output_rank(ctx, std::max(req.size(), x.shape.size()));
+  for (size_t i = 0; i < req.size(); ++i) {
+    if (req[i] < 0) {
+      fail(ErrorCode::E_VALUE, ctx.op, "input 1 (shape) = " + vec_str(req) + ": entry " + std::to_string(i) + " is " +
+                                           std::to_string(req[i]) + ", expected a dimension >= 0");
+    }
+  }
+  Shape out = broadcast_shapes(ctx.op, x.shape, req);
+  checked_numel(out, ctx.op, "output");
+  return {{x.dtype, out}};
+}
+
+template <class T> void expand_typed(const OpContext& ctx, const Tensor& x, Tensor& y) {
+  int64_t total = y.numel();
+  if (total == 0) return;
+  // Output axes (size-1 ones dropped) with the input stride each reads at: 0
+  // on a broadcast axis. Neighbours merge when the outer one steps exactly over
+  // the inner one, which folds contiguous tails into one memcpy run and
+  // broadcast tails into one fill.
+  std::vector<int64_t> bs = broadcast_strides(x.shape, y.shape);
+  std::vector<Axis> axes;
+  for (size_t d = 0; d < y.shape.size(); ++d) {
+    if (y.shape[d] == 1) continue;
+    if (!axes.empty() && axes.back().is == bs[d] * y.shape[d]) {
+      axes.back().n *= y.shape[d];
+      axes.back().is = bs[d];
+    } else {
+      axes.push_back({y.shape[d], bs[d], 0});
+    }
+  }
+  int64_t run = axes.empty() ? 1 : axes.back().n;
+  int64_t run_stride = axes.empty() ? 1 : axes.back().is;
+  std::vector<Axis> outer(axes.begin(), axes.empty() ? axes.end() : axes.end() - 1);
+  int64_t acc = run;
+  for (size_t a = outer.size(); a-- > 0;) {
+    outer[a].os = acc;
+    acc *= outer[a].n;
+  }
+  const T* in = x.ptr<T>();
+  T* out = y.ptr<T>();
+  ctx.parallel_for(total / run, rows_per_chunk(run), [&](int64_t b, int64_t e) {
+    Odometer od(outer, b);
+    for (int64_t r = b; r < e; ++r, od.next()) {
+      const T* src = in + od.in;
+      T* dst = out + od.out;
+      if (run_stride == 1) {
+        std::memcpy(dst, src, size_t(run) * sizeof(T));
+      } else if (run_stride == 0) {
+        // A plain loop, not std::fill: template copies shared between ISA
+        // objects are what check-isa-leaks guards against.
+        const T v = *src;
+        for (int64_t j = 0; j < run; ++j) dst[j] = v;
+      } else {
+        strided_copy(dst, src, run, run_stride);
+      }
+    }
+  });
+}
+
+void compute_expand(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& x = ctx.input(0);
+  by_width(x.dtype, [&](auto tag) { expand_typed<decltype(tag)>(ctx, x, out[0]); });
 }
 
 }  // namespace
 
 void register_shape_ops(OpTable& t) {
   t.add({"Transpose", 1, 1, {"perm"}, infer_transpose, compute_transpose});
-  t.add({"Reshape", 2, 2, {"allowzero"}, infer_reshape, compute_reshape});
+  t.add({"Reshape", 2, 2, {"allowzero"}, infer_reshape, compute_reshape, {1}});
   t.add({"Concat", 1, 1024, {"axis"}, infer_concat, compute_concat});
-  t.add({"Split", 1, 2, {"axis", "num_outputs"}, infer_split, compute_split});
-  t.add({"Slice", 3, 5, {}, infer_slice, compute_slice});
+  t.add({"Split", 1, 2, {"axis", "num_outputs"}, infer_split, compute_split, {1}});
+  t.add({"Slice", 3, 5, {}, infer_slice, compute_slice, {1, 2, 3, 4}});
   t.add({"Gather", 2, 2, {"axis"}, infer_gather, compute_gather});
+  t.add({"Expand", 2, 2, {}, infer_expand, compute_expand, {1}});
 }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS

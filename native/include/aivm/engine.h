@@ -2,6 +2,7 @@
 // running one op. No N-API types here: native/napi adapts this for Node, and the
 // standalone self-test (issue 4) uses it directly.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +41,13 @@ class Engine {
   std::vector<Tensor> run_op(const std::string& op, const std::vector<const Tensor*>& inputs,
                              const Attrs& attrs, Isa isa, int threads);
 
+  // Runs op's compute into preallocated outputs of exactly the dtypes and
+  // shapes infer_op gives for these inputs (the Program executor's step: it
+  // validated and inferred the node when it was built). Same op table, strict
+  // fp environment and thread pool as run_op; checks no guard bytes.
+  void compute_into(const std::string& op, const std::vector<const Tensor*>& inputs, const Attrs& attrs, Isa isa,
+                    int threads, std::vector<Tensor>& outputs);
+
   int hardware_threads() const;
 
  private:
@@ -48,5 +56,18 @@ class Engine {
 
 // Names of every op, sorted; the same list for every ISA.
 std::vector<std::string> op_names();
+
+// For each op, the inputs whose data its shape inference reads (Reshape's
+// shape, Slice's starts/ends/axes/steps, ...); only dtype and shape matter for
+// all the others.
+std::map<std::string, std::vector<int>> op_data_inputs();
+
+// Runs only op's shape inference (with run_op's argument checks): the dtype and
+// shape of every output. Inputs outside op_data_inputs()[op] are never read and
+// may have data == nullptr; those inside it need their data (E_ARG otherwise).
+std::vector<TensorSpec> infer_op(const std::string& op, const std::vector<const Tensor*>& inputs, const Attrs& attrs);
+
+// Throws E_THREADS unless 1 <= threads <= kMaxThreads.
+void check_threads(int threads);
 
 }  // namespace aivm

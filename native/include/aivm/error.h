@@ -19,6 +19,7 @@ enum class ErrorCode {
   E_THREADS,           // bad thread count
   E_TOO_LARGE,         // a tensor would exceed the engine's size limits
   E_FPENV,             // the floating-point environment could not be set (FTZ/DAZ/rounding)
+  E_ARG,               // a malformed request (a Program spec with bad ids, missing data)
   E_INTERNAL,          // a bug: an engine invariant did not hold
 };
 

@@ -33,6 +33,12 @@ struct Tensor {
   template <class T> const T* ptr() const { return static_cast<const T*>(data); }
 };
 
+// What an op's shape inference gives for each output (no data).
+struct TensorSpec {
+  DType dtype = DType::F32;
+  Shape shape;
+};
+
 // Product of dims; throws E_SHAPE for a negative dim and E_TOO_LARGE past kMaxElements.
 int64_t checked_numel(const Shape& shape, const std::string& op, const std::string& what);
 
