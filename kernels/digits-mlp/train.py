@@ -1,0 +1,111 @@
+"""Train and export the digits-mlp kernel.
+
+Data: scikit-learn's bundled copy of the UCI "Optical Recognition of Handwritten Digits" test set
+(sklearn.datasets.load_digits: 1797 images, 8x8, pixel values 0..16). No download.
+Model: MLP 64 -> 64 -> 32 -> 10 with ReLU; graph outputs "logits" and "probs" (Softmax, axis 1).
+Run from the repository root:  /usr/bin/python3 kernels/digits-mlp/train.py
+Deterministic: fixed seeds, one thread, fixed split.
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'tools'))
+import common  # noqa: E402
+
+SEED = 0
+torch.manual_seed(SEED)
+np.random.seed(SEED)
+torch.set_num_threads(1)
+torch.use_deterministic_algorithms(True)
+
+
+class DigitsMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(64, 64)
+        self.fc2 = nn.Linear(64, 32)
+        self.fc3 = nn.Linear(32, 10)
+
+    def forward(self, pixels):
+        h = torch.relu(self.fc1(pixels))
+        h = torch.relu(self.fc2(h))
+        logits = self.fc3(h)
+        return logits, torch.softmax(logits, dim=1)
+
+
+def load_split():
+    d = load_digits()
+    x = (d.data / 16.0).astype(np.float32)          # pixels / 16, exact in float32
+    y = d.target.astype(np.int64)
+    return train_test_split(x, y, test_size=0.2, stratify=y, random_state=SEED)
+
+
+def main():
+    x_tr, x_te, y_tr, y_te = load_split()
+    model = DigitsMLP()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
+    xt, yt = torch.from_numpy(x_tr), torch.from_numpy(y_tr)
+    g = torch.Generator().manual_seed(SEED)
+    for epoch in range(150):
+        perm = torch.randperm(len(xt), generator=g)
+        for i in range(0, len(xt), 32):
+            idx = perm[i:i + 32]
+            loss = nn.functional.cross_entropy(model(xt[idx])[0], yt[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    model.eval()
+    with torch.no_grad():
+        tr_acc = (model(xt)[0].argmax(1) == yt).float().mean().item()
+        logits_te = model(torch.from_numpy(x_te))[0]
+        te_acc = (logits_te.argmax(1).numpy() == y_te).mean()
+        te_loss = nn.functional.cross_entropy(logits_te, torch.from_numpy(y_te)).item()
+    nparams = sum(p.numel() for p in model.parameters())
+    print(f'params {nparams}  train acc {tr_acc:.4f}  held-out acc {te_acc:.4f} ({int(round(te_acc * len(y_te)))}/{len(y_te)})  held-out loss {te_loss:.4f}')
+
+    path = os.path.join(HERE, 'model.onnx')
+    torch.onnx.export(model, torch.from_numpy(x_te[:1]), path, opset_version=17, do_constant_folding=True,
+                      input_names=['pixels'], output_names=['logits', 'probs'],
+                      dynamic_axes={'pixels': {0: 'batch'}, 'logits': {0: 'batch'}, 'probs': {0: 'batch'}})
+    m = onnx.load(path)
+    onnx.checker.check_model(m)
+    common.check_ops(m)
+
+    vectors = []
+    for name, rows in (('batch1', [0]), ('batch4', [1, 2, 3, 4])):
+        x = x_te[rows]
+        with torch.no_grad():
+            logits, probs = model(torch.from_numpy(x))
+        rel = common.write_vector(HERE, name, {'pixels': x}, {'logits': logits.numpy(), 'probs': probs.numpy()},
+                                  {'labels': [int(v) for v in logits.argmax(1)], 'targets': [int(v) for v in y_te[rows]],
+                                   'source': f'held-out split rows {rows}'})
+        vectors.append({'name': name, 'inputs': rel, 'outputHash': common.ZERO_HASH})
+
+    manifest = {
+        'format': 'aivm-kernel/1',
+        'name': 'digits-mlp',
+        'version': '1.0.0',
+        'description': f'MLP 64-64-32-10 classifying 8x8 handwritten digits (UCI optdigits via sklearn load_digits); '
+                       f'held-out accuracy {te_acc * 100:.2f}%. Input: pixel values / 16.',
+        'engine': common.COMMON_MANIFEST['engine'],
+        'model': 'model.onnx',
+        'inputs': [{'name': 'pixels', 'dtype': 'float32', 'shape': ['batch', 64]}],
+        'outputs': [{'name': 'logits', 'dtype': 'float32', 'shape': ['batch', 10]},
+                    {'name': 'probs', 'dtype': 'float32', 'shape': ['batch', 10]}],
+        'limits': common.COMMON_MANIFEST['limits'],
+        'aggregation': common.COMMON_MANIFEST['aggregation'],
+        'vectors': vectors,
+    }
+    common.write_manifest(HERE, manifest)
+
+
+if __name__ == '__main__':
+    main()

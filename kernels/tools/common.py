@@ -1,0 +1,87 @@
+"""Shared helpers for the kernel training / export scripts (run with Debian's /usr/bin/python3)."""
+import json
+import math
+import os
+import sys
+
+import numpy as np
+
+# Ops the engine implements, plus graph-level ops the loader folds (see the issue 3 plan).
+ENGINE_OPS = set('''Abs Add AveragePool BatchNormalization Cast Clip Concat Conv Div Equal Erf Exp Expand Gather Gelu
+Gemm GlobalAveragePool Greater LayerNormalization LeakyRelu Less Log LogSoftmax MatMul MaxPool Mul Neg Pow Reciprocal
+ReduceMax ReduceMean ReduceMin ReduceSum Relu Reshape Sigmoid Slice Softmax Softplus Split Sqrt Sub Tanh Transpose
+Where'''.split())
+FOLDED_OPS = set('Shape Constant Identity Unsqueeze Squeeze Flatten ConstantOfShape Range Dropout'.split())
+
+
+def check_ops(model):
+    """Print the op types of the graph and fail if one is outside the engine's list."""
+    ops = sorted({n.op_type for n in model.graph.node})
+    domains = sorted({n.domain for n in model.graph.node})
+    counts = {}
+    for n in model.graph.node:
+        counts[n.op_type] = counts.get(n.op_type, 0) + 1
+    print('op types:', ', '.join(f'{o} x{counts[o]}' for o in ops))
+    bad = [o for o in ops if o not in ENGINE_OPS and o not in FOLDED_OPS]
+    if bad or domains not in ([''], ['ai.onnx']):
+        raise SystemExit(f'unsupported ops {bad} / domains {domains}')
+    return ops
+
+
+def f32_list(a):
+    """float32 array -> list of python floats, each the shortest decimal that round-trips to that float32."""
+    a = np.asarray(a, dtype=np.float32).reshape(-1)
+    if not np.all(np.isfinite(a)):
+        raise ValueError('non-finite value in vector')
+    out = [float(np.format_float_positional(v, unique=True, trim='-')) if v != 0 else 0.0 for v in a]
+    back = np.array(out, dtype=np.float64).astype(np.float32)
+    assert np.array_equal(back.view(np.uint32), a.view(np.uint32)) or np.array_equal(back, a)
+    # -0.0 is kept as -0.0 by python floats; json writes "-0.0"
+    return out
+
+
+def tensor_json(a):
+    a = np.asarray(a)
+    if a.dtype == np.float32:
+        return {'dtype': 'float32', 'shape': list(a.shape), 'data': f32_list(a)}
+    if a.dtype == np.int64:
+        return {'dtype': 'int64', 'shape': list(a.shape), 'data': [int(v) for v in a.reshape(-1)]}
+    raise TypeError(a.dtype)
+
+
+def write_json(path, obj):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(obj, f, separators=(',', ':'))
+        f.write('\n')
+
+
+def write_vector(kdir, name, inputs, outputs, extra=None):
+    """vectors/<name>.json (inputs) and vectors/<name>.torch.json (torch's outputs + extra info)."""
+    write_json(os.path.join(kdir, 'vectors', name + '.json'),
+               {'inputs': {k: tensor_json(v) for k, v in inputs.items()}})
+    ref = {'outputs': {k: tensor_json(v) for k, v in outputs.items()}}
+    if extra:
+        ref.update(extra)
+    write_json(os.path.join(kdir, 'vectors', name + '.torch.json'), ref)
+    return 'vectors/' + name + '.json'
+
+
+def write_manifest(kdir, manifest):
+    manifest.setdefault('files', {})
+    with open(os.path.join(kdir, 'aivm.json'), 'w') as f:
+        json.dump(manifest, f, indent=2)
+        f.write('\n')
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import digests
+    digests.update_dir(kdir)
+
+
+ZERO_HASH = '0x' + '0' * 64
+
+COMMON_MANIFEST = {
+    'format': 'aivm-kernel/1',
+    'engine': {'numerics': 'aivm-fp32-v1', 'minVersion': '0.1.0'},
+    'limits': {'maxGas': 10000000000, 'maxMemoryBytes': 268435456, 'maxDims': {'batch': 1024}},
+    'aggregation': {'script': 'aggregate.js', 'policy': 'majority', 'quorum': 0.5},
+}
