@@ -48,6 +48,8 @@ export function buildIr(model: OnnxModel, engineOps: readonly string[], extraIni
     if (n.opType === 'Constant') {
       if (n.outputs.length !== 1) throw new AivmError('E_ONNX_INVALID', `node '${name}': Constant must have one output`);
       constants.set(n.outputs[0], constantFromAttrs(attrs, constants, name));
+      // The tensor attribute was stored under '<node>::value'; keep only the output's name.
+      for (const a of Object.values(attrs)) if (typeof a === 'object' && a !== null && !Array.isArray(a)) constants.delete(a.constant);
       return;
     }
     nodes.push({ name, op: n.opType, inputs: [...n.inputs], outputs: [...n.outputs], attrs });

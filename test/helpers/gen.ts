@@ -33,3 +33,12 @@ export function sameBits(a: Tensor, b: Tensor): boolean {
   const y = new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength);
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
+
+/**
+ * Ops added to the engine after the self-test's golden hashes were pinned for
+ * aivm-fp32-v1 (issue 3). Adding a case to the self-test would change the pinned
+ * total, which may only change with a numerics bump; these ops are covered by
+ * their own native tests (every ISA x threads vs scalar bits) and by kernel goldens.
+ */
+export const OPS_NOT_IN_SELFTEST = ['Expand'];
+export const selftestOps = (ops: string[]) => ops.filter((op) => !OPS_NOT_IN_SELFTEST.includes(op)).sort();
