@@ -46,6 +46,15 @@ export interface NativeProgramRunOptions {
   threads?: number;
   /** Also return nodeHashes[i] = hashTensors(all outputs of node i's op). */
   trace?: boolean;
+  /** Also return inputHash = hashTensors(inputs) and outputHash = hashTensors(outputs). */
+  hash?: boolean;
+}
+
+export interface NativeProgramResult {
+  outputs: NativeTensor[];
+  nodeHashes?: string[];
+  inputHash?: string;
+  outputHash?: string;
 }
 
 export interface NativeProgram {
@@ -53,7 +62,9 @@ export interface NativeProgram {
   readonly arenaBytes: number;
   /** Bytes of the graph outputs (allocated separately, handed to JS). */
   readonly outputBytes: number;
-  run(inputs: NativeTensor[], opts?: NativeProgramRunOptions): Promise<{ outputs: NativeTensor[]; nodeHashes?: string[] }>;
+  run(inputs: NativeTensor[], opts?: NativeProgramRunOptions): Promise<NativeProgramResult>;
+  /** The same run on the calling thread, which it blocks (worker threads, tiny programs). */
+  runSync(inputs: NativeTensor[], opts?: NativeProgramRunOptions): NativeProgramResult;
 }
 
 export interface NativeSelftest {
@@ -105,6 +116,10 @@ export function binding(): NativeBinding {
     );
   }
   native.setErrorClass(AivmError as unknown as new (code: string, message: string) => Error);
+  // engineInfo() builds op lists and maps (tens of microseconds); its answer never
+  // changes within a process, so the runtime's per-run path reads a cached copy.
+  const info = native.engineInfo();
+  native.engineInfo = () => info;
   cached = native;
   return native;
 }

@@ -32,7 +32,8 @@ export interface RunOptions {
 export type Attributes = Record<string, AttrValue>;
 
 export function engineInfo(): EngineInfo {
-  return binding().engineInfo() as EngineInfo;
+  // A copy: the binding caches one object for the runtime's hot path.
+  return structuredClone(binding().engineInfo()) as EngineInfo;
 }
 
 /**

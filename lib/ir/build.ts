@@ -127,11 +127,20 @@ export function dtypeSize(dtype: DType): number {
   return SIZE[dtype];
 }
 
-/** Copies little-endian element bytes into a fresh, aligned typed array. */
+/**
+ * Little-endian element bytes as a typed array: a view when the bytes are aligned
+ * for the element type (the ONNX decoder hands out fresh buffers), else a copy
+ * (safetensors data may sit at any offset). Large weights are then held twice at
+ * most while loading: these bytes and the packed SharedArrayBuffer.
+ */
 export function typedFromBytes(dtype: DType, bytes: Uint8Array): TypedArray {
+  const size = SIZE[dtype];
+  if (bytes.byteOffset % size === 0 && bytes.byteLength % size === 0) {
+    return typedView(dtype, bytes.buffer, bytes.byteOffset, bytes.byteLength / size);
+  }
   const copy = new Uint8Array(bytes.byteLength);
   copy.set(bytes);
-  return typedView(dtype, copy.buffer, 0, bytes.byteLength / SIZE[dtype]);
+  return typedView(dtype, copy.buffer, 0, bytes.byteLength / size);
 }
 
 export function typedView(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray {

@@ -16,6 +16,11 @@ export interface Task {
   threads: number;
   /** true: per-node hashes; 'values': per-node hashes and output tensors. */
   trace: boolean | 'values';
+  /**
+   * Run on this thread, blocking it (pool workers: the thread has nothing else to do,
+   * and the hop to a libuv thread costs more than a small kernel's compute).
+   */
+  sync: boolean;
   maxGas: bigint;
   maxMemoryBytes: number;
 }
@@ -55,9 +60,16 @@ function engineAccess(): EngineAccess {
   return engine;
 }
 
+/** Kernels a thread keeps compiled; the least recently used is dropped past this. */
+const MAX_KERNELS = 32;
+
 function cacheFor(pkg: IrPackage): KernelCache {
   let c = kernels.get(pkg.key);
-  if (!c) {
+  if (c) {
+    kernels.delete(pkg.key); // re-insert: Map order is recency order
+    kernels.set(pkg.key, c);
+  } else {
+    if (kernels.size >= MAX_KERNELS) kernels.delete(kernels.keys().next().value as string);
     c = { ir: unpackIr(pkg), lowered: new Map(), programs: new Map() };
     kernels.set(pkg.key, c);
   }
@@ -126,14 +138,15 @@ export async function execute(task: Task): Promise<TaskResult> {
       `${task.maxMemoryBytes} (limits.maxMemoryBytes)`);
   }
   const isa = task.isa ?? binding().engineInfo().defaultIsa;
-  const run = await program.run(task.inputs, { isa, threads: task.threads, trace: task.trace !== false });
+  const opts = { isa, threads: task.threads, trace: task.trace !== false, hash: true };
+  const run = task.sync ? program.runSync(task.inputs, opts) : await program.run(task.inputs, opts);
   const nOut = lowered.spec.outputs.length;
-  const outputs = run.outputs.slice(0, nOut);
-  const b = binding();
+  const outputs = withValues ? run.outputs.slice(0, nOut) : run.outputs;
   const result: TaskResult = {
     outputs,
-    inputHash: b.hashTensors(task.inputs),
-    outputHash: b.hashTensors(outputs),
+    inputHash: run.inputHash!,
+    // With values, the program's outputs include every node's: hash only the graph outputs.
+    outputHash: withValues ? binding().hashTensors(outputs) : run.outputHash!,
     gas: lowered.gas,
     memoryBytes,
     isa,

@@ -16,7 +16,11 @@ import { checkRunInputs, type Kernel } from './kernel';
 import type { WorkerMessage } from './worker';
 
 export interface RuntimeOptions {
-  /** Worker threads in the pool; 0 runs in the calling thread. Default: the machine's CPU count. */
+  /**
+   * Worker threads in the pool. Default: the machine's CPU count. 0 runs each kernel
+   * synchronously in the calling thread (blocking it while the engine computes): the
+   * lowest latency for tiny kernels, and no worker threads at all.
+   */
   workers?: number;
   /** Engine threads per run (1-256). Default 1: parallelism comes from workers. */
   threads?: number;
@@ -104,6 +108,7 @@ export class Runtime {
       isa: this.isa,
       threads: this.threads,
       trace,
+      sync: true,
       maxGas: BigInt(kernel.manifest.limits.maxGas),
       maxMemoryBytes: kernel.manifest.limits.maxMemoryBytes,
     };
@@ -129,7 +134,7 @@ export class Runtime {
     // Hash in manifest order (the worker hashed in IR order; they differ only if the manifest reorders).
     const inOrder = kernel.manifest.outputs.map((o) => o.name).join('\0') === kernel.ir.outputs.join('\0');
     const outputHash = inOrder ? r.outputHash : binding().hashTensors(Object.values(outputs) as NativeTensor[]);
-    const info = binding().engineInfo();
+    const info = binding().engineInfo(); // cached by binding()
     const receipt: Receipt = {
       kernelId: kernel.id,
       inputHash: r.inputHash,

@@ -1,4 +1,4 @@
-// createProgram(spec) -> NativeProgram { arenaBytes, outputBytes, run(inputs, opts) }.
+// createProgram(spec) -> NativeProgram { arenaBytes, outputBytes, run(inputs, opts), runSync(inputs, opts) }.
 // The spec is parsed and the Program built synchronously on the calling thread;
 // run() is the runOp baton: convert and check on the main thread, execute on a
 // libuv thread with no N-API calls, settle the promise back on the main thread.
@@ -45,18 +45,68 @@ std::vector<int> ids_from_js(const Napi::Array& arr, const std::string& what, bo
   return out;
 }
 
+// One run's arguments, parsed on the main thread, and what it produced.
+struct RunJob {
+  std::shared_ptr<const Program> program;
+  std::vector<Tensor> inputs;
+  Isa isa = Isa::SCALAR;
+  int threads = 1;
+  bool trace = false;
+  bool hash = false;  // also hash inputs and outputs (saves two calls back into native)
+  std::vector<Tensor> outputs;
+  std::vector<Hash32> node_hashes;
+  Hash32 input_hash{}, output_hash{};
+  std::string code, message;
+
+  // No N-API here: runs on a libuv thread (run) or the calling thread (runSync).
+  void execute(Engine& engine) {
+    try {
+      std::vector<const Tensor*> ptrs;
+      for (const Tensor& t : inputs) ptrs.push_back(&t);
+      outputs = program->run(engine, ptrs, isa, threads, trace ? &node_hashes : nullptr);
+      if (hash) {
+        input_hash = hash_tensors(ptrs);
+        std::vector<const Tensor*> outs;
+        for (const Tensor& t : outputs) outs.push_back(&t);
+        output_hash = hash_tensors(outs);
+      }
+    } catch (const Error& e) {
+      code = error_code_name(e.code());
+      message = e.what();
+    } catch (const std::bad_alloc&) {
+      code = "E_TOO_LARGE";
+      message = "program: out of memory";
+    } catch (const std::exception& e) {
+      code = "E_INTERNAL";
+      message = std::string("program: ") + e.what();
+    }
+  }
+
+  Napi::Object result(Napi::Env env) const {
+    Napi::Object result = Napi::Object::New(env);
+    Napi::Array outs = Napi::Array::New(env, outputs.size());
+    for (size_t i = 0; i < outputs.size(); ++i) outs.Set(uint32_t(i), tensor_to_js(env, outputs[i]));
+    result.Set("outputs", outs);
+    if (trace) {
+      Napi::Array hashes = Napi::Array::New(env, node_hashes.size());
+      for (size_t i = 0; i < node_hashes.size(); ++i) hashes.Set(uint32_t(i), hex(node_hashes[i]));
+      result.Set("nodeHashes", hashes);
+    }
+    if (hash) {
+      result.Set("inputHash", hex(input_hash));
+      result.Set("outputHash", hex(output_hash));
+    }
+    return result;
+  }
+};
+
 class ProgramRunWorker : public Napi::AsyncWorker {
  public:
-  ProgramRunWorker(Napi::Env env, Addon* addon, std::shared_ptr<const Program> program, std::vector<Tensor> inputs,
-                   Isa isa, int threads, bool trace)
+  ProgramRunWorker(Napi::Env env, Addon* addon, RunJob job)
       : Napi::AsyncWorker(env, "aivm.program.run"),
         deferred_(Napi::Promise::Deferred::New(env)),
         addon_(addon),
-        program_(std::move(program)),
-        inputs_(std::move(inputs)),
-        isa_(isa),
-        threads_(threads),
-        trace_(trace) {}
+        job_(std::move(job)) {}
 
   Napi::Promise promise() { return deferred_.Promise(); }
   // The inputs array keeps every input buffer alive; the program object keeps
@@ -66,55 +116,24 @@ class ProgramRunWorker : public Napi::AsyncWorker {
     keep_program_ = Napi::Persistent(program);
   }
 
-  void Execute() override {
-    try {
-      std::vector<const Tensor*> ptrs;
-      for (const Tensor& t : inputs_) ptrs.push_back(&t);
-      outputs_ = program_->run(addon_->engine, ptrs, isa_, threads_, trace_ ? &hashes_ : nullptr);
-    } catch (const Error& e) {
-      code_ = error_code_name(e.code());
-      message_ = e.what();
-    } catch (const std::bad_alloc&) {
-      code_ = "E_TOO_LARGE";
-      message_ = "program: out of memory";
-    } catch (const std::exception& e) {
-      code_ = "E_INTERNAL";
-      message_ = std::string("program: ") + e.what();
-    }
-  }
+  void Execute() override { job_.execute(addon_->engine); }
 
   void OnOK() override {
     Napi::Env env = Env();
     keep_inputs_.Reset();
     keep_program_.Reset();
-    if (!code_.empty()) {
-      deferred_.Reject(make_error(env, code_, message_).Value());
+    if (!job_.code.empty()) {
+      deferred_.Reject(make_error(env, job_.code, job_.message).Value());
       return;
     }
-    Napi::Object result = Napi::Object::New(env);
-    Napi::Array outs = Napi::Array::New(env, outputs_.size());
-    for (size_t i = 0; i < outputs_.size(); ++i) outs.Set(uint32_t(i), tensor_to_js(env, outputs_[i]));
-    result.Set("outputs", outs);
-    if (trace_) {
-      Napi::Array hashes = Napi::Array::New(env, hashes_.size());
-      for (size_t i = 0; i < hashes_.size(); ++i) hashes.Set(uint32_t(i), hex(hashes_[i]));
-      result.Set("nodeHashes", hashes);
-    }
-    deferred_.Resolve(result);
+    deferred_.Resolve(job_.result(env));
   }
 
  private:
   Napi::Promise::Deferred deferred_;
   Addon* addon_;
-  std::shared_ptr<const Program> program_;
-  std::vector<Tensor> inputs_;
-  Isa isa_;
-  int threads_;
-  bool trace_;
+  RunJob job_;
   Napi::ObjectReference keep_inputs_, keep_program_;
-  std::vector<Tensor> outputs_;
-  std::vector<Hash32> hashes_;
-  std::string code_, message_;
 };
 
 class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
@@ -135,32 +154,13 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
     return Napi::Number::New(info.Env(), double(program_->output_bytes()));
   }
 
-  // run(inputs: Tensor[], opts?: {isa?, threads?, trace?}) -> Promise<{outputs, nodeHashes?}>
+  // run(inputs: Tensor[], opts?: {isa?, threads?, trace?, hash?}) -> Promise<{outputs, nodeHashes?, inputHash?, outputHash?}>
   Napi::Value run(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     try {
-      if (!info[0].IsArray()) throw Error(ErrorCode::E_ARG, "program.run: inputs must be an array of tensors");
-      Napi::Array arr = info[0].As<Napi::Array>();
-      std::vector<Tensor> inputs;
-      for (uint32_t i = 0; i < arr.Length(); ++i) {
-        inputs.push_back(tensor_from_js(arr.Get(i), "program.run: input " + std::to_string(i)));
-      }
-      Napi::Value opts = info[1];
-      bool has_opts = !(opts.IsUndefined() || opts.IsNull());
-      if (has_opts && (!opts.IsObject() || opts.IsArray())) {
-        throw Error(ErrorCode::E_ARG, "program.run: opts must be an object {isa?, threads?, trace?}");
-      }
-      Napi::Object o = has_opts ? opts.As<Napi::Object>() : Napi::Object::New(env);
-      Isa isa = isa_from_js(o.Get("isa"));
-      int threads = threads_from_js(o.Get("threads"));
-      Napi::Value trace_v = o.Get("trace");
-      if (!(trace_v.IsUndefined() || trace_v.IsBoolean())) {
-        throw Error(ErrorCode::E_ARG, "program.run: opts.trace must be a boolean");
-      }
-      bool trace = trace_v.IsBoolean() && trace_v.As<Napi::Boolean>().Value();
-      auto* worker = new ProgramRunWorker(env, env.GetInstanceData<Addon>(), program_, std::move(inputs), isa, threads,
-                                          trace);
-      worker->keep_alive(arr, Value());
+      RunJob job = parse_run(info, "program.run");
+      auto* worker = new ProgramRunWorker(env, env.GetInstanceData<Addon>(), std::move(job));
+      worker->keep_alive(info[0].As<Napi::Object>(), Value());
       Napi::Promise p = worker->promise();
       worker->Queue();
       return p;
@@ -169,7 +169,48 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
     }
   }
 
+  // runSync: the same run on the calling thread, which it blocks. For worker
+  // threads (which have nothing else to do) and tiny programs, it saves the hop
+  // to a libuv thread and back, which costs more than a small program's compute.
+  Napi::Value run_sync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    try {
+      RunJob job = parse_run(info, "program.runSync");
+      job.execute(env.GetInstanceData<Addon>()->engine);
+      if (!job.code.empty()) throw make_error(env, job.code, job.message);
+      return job.result(env);
+    } catch (const Error& e) {
+      throw make_error(env, error_code_name(e.code()), e.what());
+    }
+  }
+
  private:
+  RunJob parse_run(const Napi::CallbackInfo& info, const std::string& where) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsArray()) throw Error(ErrorCode::E_ARG, where + ": inputs must be an array of tensors");
+    Napi::Array arr = info[0].As<Napi::Array>();
+    RunJob job;
+    job.program = program_;
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      job.inputs.push_back(tensor_from_js(arr.Get(i), where + ": input " + std::to_string(i)));
+    }
+    Napi::Value opts = info[1];
+    bool has_opts = !(opts.IsUndefined() || opts.IsNull());
+    if (has_opts && (!opts.IsObject() || opts.IsArray())) {
+      throw Error(ErrorCode::E_ARG, where + ": opts must be an object {isa?, threads?, trace?, hash?}");
+    }
+    Napi::Object o = has_opts ? opts.As<Napi::Object>() : Napi::Object::New(env);
+    job.isa = isa_from_js(o.Get("isa"));
+    job.threads = threads_from_js(o.Get("threads"));
+    for (const char* flag : {"trace", "hash"}) {
+      Napi::Value v = o.Get(flag);
+      if (!(v.IsUndefined() || v.IsBoolean())) throw Error(ErrorCode::E_ARG, where + ": opts." + flag + " must be a boolean");
+      bool on = v.IsBoolean() && v.As<Napi::Boolean>().Value();
+      (std::string(flag) == "trace" ? job.trace : job.hash) = on;
+    }
+    return job;
+  }
+
   ProgramSpec parse(const Napi::Value& value) {
     if (!value.IsObject() || value.IsArray()) bad_arg("spec", "must be an object");
     Napi::Object obj = value.As<Napi::Object>();
@@ -232,7 +273,8 @@ Napi::Function define_program_class(Napi::Env env) {
   return ProgramWrap::DefineClass(env, "NativeProgram",
                                   {ProgramWrap::InstanceAccessor<&ProgramWrap::arena_bytes>("arenaBytes"),
                                    ProgramWrap::InstanceAccessor<&ProgramWrap::output_bytes>("outputBytes"),
-                                   ProgramWrap::InstanceMethod<&ProgramWrap::run>("run")});
+                                   ProgramWrap::InstanceMethod<&ProgramWrap::run>("run"),
+                                   ProgramWrap::InstanceMethod<&ProgramWrap::run_sync>("runSync")});
 }
 
 // createProgram(spec: ProgramSpec) -> NativeProgram (synchronous)

@@ -203,6 +203,22 @@ describe('createProgram / run', () => {
     expect(sameBits((await native.createProgram(spec).run([x])).outputs[0], mine.outputs[0])).toBe(true);
   });
 
+  it('runSync gives the bits of run, and hash: true adds the input and output hashes', async () => {
+    const { spec, x } = chainSpec(floats(96, 11));
+    const program = native.createProgram(spec);
+    for (const isa of info.isas) {
+      const a = await program.run([x], { isa, threads: 2, trace: true });
+      const b = program.runSync([x], { isa, threads: 2, trace: true, hash: true });
+      b.outputs.forEach((t, i) => expect(sameBits(t, a.outputs[i]), `${isa} output ${i}`).toBe(true));
+      expect(b.nodeHashes).toEqual(a.nodeHashes);
+      expect(b.inputHash).toBe(native.hashTensors([x]));
+      expect(b.outputHash).toBe(native.hashTensors(a.outputs));
+      expect(a.inputHash).toBeUndefined();
+    }
+    expect(await codeOf(() => program.runSync([]))).toBe('E_ARITY');
+    expect(await codeOf(() => program.runSync([x], { hash: 1 as unknown as boolean }))).toBe('E_ARG');
+  });
+
   it('runs concurrently with equal bits', async () => {
     const { spec, x } = chainSpec(floats(96, 5));
     const program = native.createProgram(spec);
