@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Kernel-level benchmarks (called by scripts/bench.mjs; prints one JSON object):
-//  - runs/s of each shipped kernel with 1 and 2 workers (steady stream, 2 runs in flight per worker);
+//  - runs/s of each shipped kernel and golden vector with 1 and 2 workers (steady stream, 2 runs in flight per worker);
 //  - per-run overhead of the JS + N-API + hashing path on the tiny-add fixture, in-process
 //    (workers: 0) and through the pool (workers: 1), one run at a time;
 //  - peak RSS of a process running a kernel with 1 and 2 workers (each in a fresh child process),
@@ -37,9 +37,8 @@ const { loadKernel, Runtime } = require(path.join(root, 'dist', 'index.js'));
 const shippedDir = path.join(root, 'kernels');
 const shipped = fs.readdirSync(shippedDir).filter((d) => fs.existsSync(path.join(shippedDir, d, 'aivm.json')));
 
-async function throughput(kernel, workers, seconds) {
+async function throughput(kernel, v, workers, seconds) {
   const rt = new Runtime({ workers, threads: 1 });
-  const v = kernel.vectors[0];
   const inflight = Math.max(1, workers) * 2;
   for (let i = 0; i < 3; i++) await Promise.all(Array.from({ length: inflight }, () => rt.run(kernel, v.inputs)));
   let runs = 0;
@@ -112,12 +111,14 @@ for (const name of shipped) {
   const dir = path.join(shippedDir, name);
   const kernel = await loadKernel(dir);
   process.stderr.write(`bench: ${name}\n`);
-  const one = await throughput(kernel, 1, seconds);
-  const two = await throughput(kernel, 2, seconds);
   const r1 = rss(dir, 1, 40);
   const r2 = rss(dir, 2, 40);
-  kernels.push({ name, vector: kernel.vectors[0].name, shape: Object.values(kernel.vectors[0].inputs)[0].shape, runsPerSec1: one, runsPerSec2: two,
-    scaling: two / one, rss1: r1.maxRssBytes, rss2: r2.maxRssBytes, weightBytes: kernel.weightBytes });
+  for (const v of kernel.vectors) {
+    const one = await throughput(kernel, v, 1, seconds);
+    const two = await throughput(kernel, v, 2, seconds);
+    kernels.push({ name, vector: v.name, shape: Object.values(v.inputs)[0].shape, runsPerSec1: one, runsPerSec2: two,
+      scaling: two / one, rss1: r1.maxRssBytes, rss2: r2.maxRssBytes, weightBytes: kernel.weightBytes });
+  }
 }
 const tiny = await loadKernel(path.join(root, 'test', 'fixtures', 'kernels', 'tiny-add'));
 const overhead = { inProcess: await latency(tiny, 0, quick ? 2000 : 20000), pool: await latency(tiny, 1, quick ? 1000 : 5000) };

@@ -92,7 +92,7 @@ export class Runtime {
     this.threads = threads;
     this.isa = options.isa;
     if (workers > 0) {
-      this.pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 1, idleTimeout: 60_000 });
+      this.pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 2, idleTimeout: 60_000 });
     }
   }
 
