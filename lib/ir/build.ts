@@ -104,13 +104,28 @@ function constantFromAttrs(attrs: Record<string, IrAttr>, constants: Map<string,
   if (keys.length !== 1) throw new AivmError('E_ONNX_INVALID', `node '${node}': Constant needs exactly one value attribute, got ${keys.length}`);
   const key = keys[0];
   const v = attrs[key];
+  const bad = (kind: string): never => {
+    throw new AivmError('E_ATTR', `node '${node}': Constant attribute '${key}' must be ${kind}`);
+  };
+  const isRef = (x: IrAttr): x is { constant: string } => typeof x === 'object' && x !== null && !Array.isArray(x);
   switch (key) {
-    case 'value': return constants.get((v as { constant: string }).constant)!;
-    case 'value_float': return { dtype: 'float32', shape: [], data: Float32Array.of(Number(v)) };
-    case 'value_floats': return { dtype: 'float32', shape: [(v as number[]).length], data: Float32Array.from(v as number[]) };
-    case 'value_int': return { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(v as bigint)) };
-    case 'value_ints': return { dtype: 'int64', shape: [(v as bigint[]).length], data: BigInt64Array.from(v as bigint[]) };
-    default: throw new AivmError('E_UNSUPPORTED_OP', `node '${node}': Constant attribute '${key}' is not supported`);
+    case 'value':
+      if (!isRef(v) || !constants.has(v.constant)) return bad('a tensor');
+      return constants.get(v.constant)!;
+    case 'value_float':
+      if (typeof v !== 'number') return bad('a float');
+      return { dtype: 'float32', shape: [], data: Float32Array.of(v) };
+    case 'value_floats':
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) return bad('a list of floats');
+      return { dtype: 'float32', shape: [v.length], data: Float32Array.from(v as number[]) };
+    case 'value_int':
+      if (typeof v !== 'bigint') return bad('an int');
+      return { dtype: 'int64', shape: [], data: BigInt64Array.of(v) };
+    case 'value_ints':
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'bigint')) return bad('a list of ints');
+      return { dtype: 'int64', shape: [v.length], data: BigInt64Array.from(v as bigint[]) };
+    default:
+      throw new AivmError('E_UNSUPPORTED_OP', `node '${node}': Constant attribute '${key}' is not supported`);
   }
 }
 

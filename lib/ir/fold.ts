@@ -18,8 +18,12 @@ export function foldGraphLevelOp(node: IrNode, inputs: (Entry | null)[], ir: IrG
     case 'Identity':
       return [need(x, node, 0)];
     case 'Dropout': {
-      // Inference: the input passes through; the optional mask is all true.
+      // Inference: the input passes through; the optional mask is all true. That is also
+      // Dropout's result in training mode with ratio 0; any other training-mode Dropout is random.
       const e = need(x, node, 0);
+      if (inputs[2] && truthy(inputs[2], node, 2) && !(inputs[1] && isZero(inputs[1], node, 1))) {
+        throw new AivmError('E_VALUE', `node '${node.name}': Dropout in training mode (training_mode true, ratio not 0) is random; only inference is supported`);
+      }
       const shape = shapeOf(e);
       const mask: Entry = { kind: 'const', c: { dtype: 'bool', shape, data: new Uint8Array(count(shape)).fill(1) } };
       return [e, mask];
@@ -36,7 +40,11 @@ export function foldGraphLevelOp(node: IrNode, inputs: (Entry | null)[], ir: IrG
       return [ints([count(shapeOf(need(x, node, 0)))], [])];
     case 'Flatten': {
       const shape = shapeOf(need(x, node, 0));
-      const axis = normAxis(intAttr(node, 'axis', 1), shape.length + 1, node);
+      // Flatten's axis lies in [-r, r] (r = input rank); a negative axis counts from r.
+      const r = shape.length;
+      const a = intAttr(node, 'axis', 1);
+      if (a < -r || a > r) throw new AivmError('E_INDEX', `node '${node.name}': Flatten axis ${a} is out of range for rank ${r}`);
+      const axis = a < 0 ? a + r : a;
       return [h.reshape(x!, [count(shape.slice(0, axis)), count(shape.slice(axis))])];
     }
     case 'Unsqueeze': {
@@ -64,8 +72,12 @@ export function foldGraphLevelOp(node: IrNode, inputs: (Entry | null)[], ir: IrG
       shape.forEach((d) => {
         if (d < 0) throw new AivmError('E_SHAPE', `node '${node.name}': ConstantOfShape size ${d} is negative`);
       });
-      const ref = node.attrs.value as { constant: string } | undefined;
-      const fill: IrConstant = ref ? ir.constants.get(ref.constant)! : { dtype: 'float32', shape: [1], data: new Float32Array(1) };
+      const ref = node.attrs.value;
+      const refName = typeof ref === 'object' && ref !== null && !Array.isArray(ref) ? ref.constant : undefined;
+      if (ref !== undefined && (refName === undefined || !ir.constants.has(refName))) {
+        throw new AivmError('E_ATTR', `node '${node.name}': ConstantOfShape attribute 'value' must be a tensor`);
+      }
+      const fill: IrConstant = refName ? ir.constants.get(refName)! : { dtype: 'float32', shape: [1], data: new Float32Array(1) };
       if (fill.data.length !== 1) throw new AivmError('E_ATTR', `node '${node.name}': ConstantOfShape value must hold one element`);
       const n = count(shape);
       if (n > 1 << 26) throw new AivmError('E_TOO_LARGE', `node '${node.name}': ConstantOfShape of ${n} elements is over the loader's limit`);
@@ -78,6 +90,20 @@ export function foldGraphLevelOp(node: IrNode, inputs: (Entry | null)[], ir: IrG
     default:
       throw new AivmError('E_INTERNAL', `node '${node.name}': ${node.op} is not a graph-level op`);
   }
+}
+
+/** A scalar constant input's value is non-zero (a run-time value cannot be decided here). */
+function truthy(e: Entry, node: IrNode, i: number): boolean {
+  if (e.kind !== 'const') {
+    throw new AivmError('E_UNSUPPORTED_OP', `node '${node.name}': input ${i} of ${node.op} ('${node.inputs[i]}') is computed at run time; ` +
+      'the loader needs it when the program is built');
+  }
+  if (e.c.data.length !== 1) throw new AivmError('E_SHAPE', `node '${node.name}': input ${i} of ${node.op} must be a scalar`);
+  return Number(e.c.data[0]) !== 0;
+}
+
+function isZero(e: Entry, node: IrNode, i: number): boolean {
+  return e.kind === 'const' && !truthy(e, node, i);
 }
 
 function need(e: Entry | null | undefined, node: IrNode, i: number): Entry {
