@@ -131,12 +131,15 @@ export async function execute(task: Task): Promise<TaskResult> {
     throw new AivmError('E_GAS_LIMIT', `this run costs ${lowered.gas} gas, over the kernel's limit of ${task.maxGas} (limits.maxGas)`);
   }
   const withValues = task.trace === 'values';
-  const program = programFor(task.pkg, inputSignature(shapes), lowered, withValues);
-  const memoryBytes = program.arenaBytes + program.outputBytes;
+  // The limit applies to the run's own plan. A trace with values keeps every op's outputs
+  // (a debugging aid, `aivm run --trace`): it needs more memory and is not limited by it.
+  const plain = programFor(task.pkg, inputSignature(shapes), lowered, false);
+  const memoryBytes = plain.arenaBytes + plain.outputBytes;
   if (memoryBytes > task.maxMemoryBytes) {
     throw new AivmError('E_MEMORY_LIMIT', `this run needs ${memoryBytes} bytes of activations and outputs, over the kernel's limit of ` +
       `${task.maxMemoryBytes} (limits.maxMemoryBytes)`);
   }
+  const program = withValues ? programFor(task.pkg, inputSignature(shapes), lowered, true) : plain;
   const isa = task.isa ?? binding().engineInfo().defaultIsa;
   const opts = { isa, threads: task.threads, trace: task.trace !== false, hash: true };
   const run = task.sync ? program.runSync(task.inputs, opts) : await program.run(task.inputs, opts);

@@ -42,3 +42,21 @@ describe.each(names)('%s', (name) => {
     }
   });
 });
+
+describe('gas of digits-mlp at batch 1, worked out by hand from docs/GAS.md', () => {
+  it('is 30 998', async () => {
+    const kernel = await loadKernel(path.join(SHIPPED, 'digits-mlp'));
+    const pixels = kernel.vectors.find((v) => v.inputs.pixels.shape[0] === 1)!.inputs;
+    // node = 100 + flops + (bytes in + bytes out) / 4
+    const gemm1 = 100 + (2 * 64 * 64 + 64) + (256 + 64 * 64 * 4 + 256 + 256) / 4; // x[1,64] W[64,64] b[64] -> [1,64]
+    const relu1 = 100 + 64 + (256 + 256) / 4;
+    const gemm2 = 100 + (2 * 64 * 32 + 32) + (256 + 64 * 32 * 4 + 128 + 128) / 4;
+    const relu2 = 100 + 32 + (128 + 128) / 4;
+    const gemm3 = 100 + (2 * 32 * 10 + 10) + (128 + 32 * 10 * 4 + 40 + 40) / 4;
+    const softmax = 100 + 20 * 10 + (40 + 40) / 4;
+    const outputs = (40 + 40) / 4; // logits and probs handed back
+    const want = 10_000 + gemm1 + relu1 + gemm2 + relu2 + gemm3 + softmax + outputs;
+    expect(want).toBe(30_998);
+    expect((await rt.run(kernel, pixels)).gasUsed).toBe(BigInt(want));
+  });
+});
