@@ -16,7 +16,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binding } from '../../lib/binding';
 import { MAX_OPSET } from '../../lib/ir/build';
-import { runCase, type CaseResult } from './run-model';
+import { onnxTypeName } from '../../lib/onnx';
+import { compareTensor, runCase, type CaseResult } from './run-model';
 
 const SUITE = path.resolve(__dirname, '../../../shared/onnx-node-tests');
 const HAVE_SUITE = fs.existsSync(SUITE);
@@ -45,14 +46,37 @@ function refusalReason(r: CaseResult): string {
   if (r.code === 'E_UNSUPPORTED_OPSET') return (g = m.match(/opset (\d+)/)) ? `opset ${g[1]}` : 'no ai.onnx opset';
   if ((g = m.match(/op (\S+) is not supported/))) return `op ${g[1]}`;
   if ((g = m.match(/input (\d+) of (\S+) .*computed at run time/))) return `${g[2]} input ${g[1]} known only at run time`;
-  if ((g = m.match(/element type (\S+)/))) return `dtype ${g[1].replace(/;$/, '')}`;
-  if ((g = m.match(/unsupported target dtype (\d+)/))) return `Cast to dtype ${g[1]}`;
+  if ((g = m.match(/element type unsupported:(\d+)/))) return `dtype ${onnxTypeName(Number(g[1]))}`;
+  if ((g = m.match(/element type (\w+)/))) return `dtype ${g[1]}`;
+  if ((g = m.match(/unsupported target dtype (\d+)/))) return `Cast to ${onnxTypeName(Number(g[1]))}`;
   if ((g = m.match(/^(\w+): (input \d+ \(\w+\) must be [^,]+(?:, [^,]+)*?), got (\w+)/))) return `${g[1]} on ${g[3]}`;
   if ((g = m.match(/^(\w+): only (\d)-D/))) return `${g[1]}: only ${g[2]}-D`;
   if ((g = m.match(/^(\w+): (training mode|attribute '\w+')/))) return `${g[1]}: ${g[2]}`;
   if ((g = m.match(/(\w+) in training mode/))) return `${g[1]}: training mode`;
   return m.slice(0, 60);
 }
+
+describe('the comparison itself', () => {
+  const f = (values: number[], shape = [values.length]) => ({ dtype: 'float32' as const, shape, data: Float32Array.from(values) });
+  it('accepts equal values, both-NaN, 4 ulps, and 1e-5 relative (absolute below 1)', () => {
+    expect(compareTensor(f([1, NaN, -0, Infinity]), f([1, NaN, 0, Infinity]), 'y').diff).toBe('');
+    const ulps4 = new Float32Array(new Uint32Array([0x3f800004]).buffer)[0];
+    expect(compareTensor(f([ulps4]), f([1]), 'y').maxUlp).toBe(4);
+    expect(compareTensor(f([1000.01]), f([1000]), 'y').diff).toBe('');
+    expect(compareTensor(f([5e-6]), f([0]), 'y').diff).toBe('');
+  });
+  it('refuses a wrong value, NaN for a number, a wrong infinity, shape or dtype, any integer difference', () => {
+    expect(compareTensor(f([1.0001]), f([1]), 'y').diff).toMatch(/y\[0\]: 1.0001/);
+    expect(compareTensor(f([NaN]), f([1]), 'y').diff).not.toBe('');
+    expect(compareTensor(f([1]), f([NaN]), 'y').diff).not.toBe('');
+    expect(compareTensor(f([-Infinity]), f([Infinity]), 'y').diff).not.toBe('');
+    expect(compareTensor(f([3.4e38]), f([Infinity]), 'y').diff).not.toBe('');
+    expect(compareTensor(f([1, 2], [1, 2]), f([1, 2], [2, 1]), 'y').diff).toMatch(/shape/);
+    const i64 = (v: bigint[]) => ({ dtype: 'int64' as const, shape: [v.length], data: BigInt64Array.from(v) });
+    expect(compareTensor(i64([1n, 2n]), i64([1n, 3n]), 'y').diff).toMatch(/y\[1\]/);
+    expect(compareTensor(i64([1n]), { dtype: 'int32', shape: [1], data: Int32Array.of(1) }, 'y').diff).toMatch(/dtype/);
+  });
+});
 
 describe.skipIf(!HAVE_SUITE)('ONNX backend node tests', () => {
   beforeAll(async () => {
