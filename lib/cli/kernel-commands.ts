@@ -157,10 +157,10 @@ export async function inspectCommand(p: Parsed): Promise<number> {
   const costs = [];
   for (const v of kernel.vectors) {
     const shapes = kernel.ir.inputs.map((i) => v.inputs[i.name].shape);
-    const lowered = await lowerFor(kernel.pkg, shapes);
+    const lowered = await lowerFor(kernel.pkg, shapes, kernel.manifest.limits.maxMemoryBytes);
     const program = binding().createProgram(lowered.spec);
     costs.push({ vector: v.name, shapes: Object.fromEntries(kernel.ir.inputs.map((i, k) => [i.name, shapes[k]])), gas: lowered.gas.toString(),
-      memoryBytes: program.arenaBytes + program.outputBytes, engineOps: lowered.spec.nodes.length });
+      memoryBytes: program.arenaBytes + program.outputBytes + lowered.foldedBytes, engineOps: lowered.spec.nodes.length });
   }
   const info = {
     id: kernel.id, name: m.name, version: m.version, description: m.description, numerics: m.engine.numerics, model: m.model, opset: kernel.ir.opset,

@@ -32,6 +32,16 @@ export function buildIr(model: OnnxModel, engineOps: readonly string[], extraIni
   const constants = new Map<string, IrConstant>();
   for (const t of graph.initializers) constants.set(t.name, constantFromOnnx(t, `initializer '${t.name}'`));
 
+  // Tensor-valued attributes become constants under names no graph value uses (node
+  // names need not be unique in ONNX, so '<node>::<attr>' alone could collide).
+  const taken = new Set<string>([...graph.inputs.map((v) => v.name), ...known]);
+  for (const n of ordered) for (const v of [...n.inputs, ...n.outputs]) taken.add(v);
+  const freshName = (base: string): string => {
+    let name = base;
+    for (let k = 1; taken.has(name) || constants.has(name); k++) name = `${base}#${k}`;
+    return name;
+  };
+
   const supported = new Set<string>([...engineOps, ...GRAPH_LEVEL_OPS]);
   const nodes: IrNode[] = [];
   ordered.forEach((n, index) => {
@@ -44,11 +54,11 @@ export function buildIr(model: OnnxModel, engineOps: readonly string[], extraIni
         `(supported: ${[...supported].sort().join(', ')})`);
     }
     const attrs: Record<string, IrAttr> = {};
-    for (const [key, a] of n.attributes) attrs[key] = convertAttr(a, name, key, constants);
+    for (const [key, a] of n.attributes) attrs[key] = convertAttr(a, name, key, constants, freshName);
     if (n.opType === 'Constant') {
       if (n.outputs.length !== 1) throw new AivmError('E_ONNX_INVALID', `node '${name}': Constant must have one output`);
       constants.set(n.outputs[0], constantFromAttrs(attrs, constants, name));
-      // The tensor attribute was stored under '<node>::value'; keep only the output's name.
+      // The tensor attribute was stored under a fresh name; keep only the output's name.
       for (const a of Object.values(attrs)) if (typeof a === 'object' && a !== null && !Array.isArray(a)) constants.delete(a.constant);
       return;
     }
@@ -81,7 +91,8 @@ function defaultOpset(model: OnnxModel): number {
   return opset;
 }
 
-function convertAttr(a: OnnxAttr, node: string, key: string, constants: Map<string, IrConstant>): IrAttr {
+function convertAttr(a: OnnxAttr, node: string, key: string, constants: Map<string, IrConstant>,
+  freshName: (base: string) => string): IrAttr {
   switch (a.kind) {
     case 'int': return a.value;
     case 'float': return a.value;
@@ -89,7 +100,7 @@ function convertAttr(a: OnnxAttr, node: string, key: string, constants: Map<stri
     case 'ints': return a.value;
     case 'floats': return a.value;
     case 'tensor': {
-      const name = `${node}::${key}`;
+      const name = freshName(`${node}::${key}`);
       constants.set(name, constantFromOnnx(a.value, `node '${node}' attribute '${key}'`));
       return { constant: name };
     }

@@ -10,6 +10,8 @@ import type { IrConstant, IrGraph, IrNode } from './types';
 
 export interface FoldHelpers {
   reshape(e: Entry, shape: number[]): Entry;
+  /** Counts bytes of a constant about to be created; throws E_MEMORY_LIMIT past the budget. */
+  charge(bytes: number, what: string): void;
 }
 
 export function foldGraphLevelOp(node: IrNode, inputs: (Entry | null)[], ir: IrGraph, h: FoldHelpers): Entry[] {
@@ -24,7 +26,9 @@ export function foldGraphLevelOp(node: IrNode, inputs: (Entry | null)[], ir: IrG
       if (inputs[2] && truthy(inputs[2], node, 2) && !(inputs[1] && isZero(inputs[1], node, 1))) {
         throw new AivmError('E_VALUE', `node '${node.name}': Dropout in training mode (training_mode true, ratio not 0) is random; only inference is supported`);
       }
+      if (!node.outputs[1]) return [e];
       const shape = shapeOf(e);
+      h.charge(count(shape), 'Dropout mask');
       const mask: Entry = { kind: 'const', c: { dtype: 'bool', shape, data: new Uint8Array(count(shape)).fill(1) } };
       return [e, mask];
     }
@@ -81,12 +85,13 @@ export function foldGraphLevelOp(node: IrNode, inputs: (Entry | null)[], ir: IrG
       if (fill.data.length !== 1) throw new AivmError('E_ATTR', `node '${node.name}': ConstantOfShape value must hold one element`);
       const n = count(shape);
       if (n > 1 << 26) throw new AivmError('E_TOO_LARGE', `node '${node.name}': ConstantOfShape of ${n} elements is over the loader's limit`);
+      h.charge(n * (fill.dtype === 'int64' ? 8 : fill.dtype === 'bool' ? 1 : 4), 'ConstantOfShape');
       const data = newArray(fill.dtype, n);
       (data as { fill(v: unknown): void }).fill(fill.data[0]);
       return [{ kind: 'const', c: { dtype: fill.dtype, shape, data } }];
     }
     case 'Range':
-      return [range(node, inputs)];
+      return [range(node, inputs, h)];
     default:
       throw new AivmError('E_INTERNAL', `node '${node.name}': ${node.op} is not a graph-level op`);
   }
@@ -163,7 +168,7 @@ function newArray(dtype: DType, n: number): IrConstant['data'] {
 
 const RANGE_LIMIT = 1 << 24;
 
-function range(node: IrNode, inputs: (Entry | null)[]): Entry {
+function range(node: IrNode, inputs: (Entry | null)[], h: FoldHelpers): Entry {
   const cs = [0, 1, 2].map((i) => {
     const e = need(inputs[i], node, i);
     if (e.kind !== 'const') {
@@ -179,6 +184,7 @@ function range(node: IrNode, inputs: (Entry | null)[]): Entry {
     if (delta === 0 || !Number.isFinite(start + limit + delta)) throw new AivmError('E_VALUE', `node '${node.name}': Range needs finite inputs and a non-zero delta`);
     const n = Math.max(Math.ceil(Math.fround(Math.fround(limit - start) / delta)), 0);
     if (n > RANGE_LIMIT) throw new AivmError('E_TOO_LARGE', `node '${node.name}': Range of ${n} elements is over the loader's limit`);
+    h.charge(4 * n, 'Range');
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = Math.fround(start + Math.fround(i * delta));
     return { kind: 'const', c: { dtype, shape: [n], data } };
@@ -190,6 +196,7 @@ function range(node: IrNode, inputs: (Entry | null)[]): Entry {
   let n = span / delta + ((span % delta !== 0n && (span > 0n) === (delta > 0n)) ? 1n : 0n);
   if (n < 0n) n = 0n;
   if (n > BigInt(RANGE_LIMIT)) throw new AivmError('E_TOO_LARGE', `node '${node.name}': Range of ${n} elements is over the loader's limit`);
+  h.charge(Number(n) * (dtype === 'int64' ? 8 : 4), 'Range');
   const values: bigint[] = [];
   for (let i = 0n; i < n; i++) values.push(start + i * delta);
   const data = dtype === 'int64' ? BigInt64Array.from(values) : Int32Array.from(values.map(Number));

@@ -37,25 +37,40 @@ export interface LoweredProgram {
   outputs: string[];
   /** Deterministic cost of one run with these input shapes (docs/GAS.md). */
   gas: bigint;
+  /** Bytes of the constants lowering created (folded results): memory a run needs besides its plan. */
+  foldedBytes: number;
 }
 
 /** A value during lowering: a constant known now, or a runtime value with its id. */
 export type ValueEntry = { kind: 'value'; id: number; dtype: DType; shape: number[] };
 export type Entry = { kind: 'const'; c: IrConstant } | ValueEntry;
 
-/** Constant inputs up to this many elements are folded through the engine at lowering time. */
+/** Ops on constants with inputs and outputs up to this many elements are folded through the engine at lowering time. */
 const FOLD_LIMIT = 1 << 16;
 
 export function inputSignature(shapes: number[][]): string {
   return shapes.map((s) => s.join('x')).join(',');
 }
 
-export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: EngineAccess): Promise<LoweredProgram> {
+/**
+ * memoryBudget: bytes the constants created while lowering may take (the kernel's
+ * maxMemoryBytes); past it, E_MEMORY_LIMIT before the constant is allocated.
+ */
+export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: EngineAccess,
+  memoryBudget = Number.POSITIVE_INFINITY): Promise<LoweredProgram> {
   const spec: ProgramSpec = { values: [], constants: [], inputs: [], outputs: [], nodes: [] };
   const lowered: LoweredNode[] = [];
   const env = new Map<string, Entry>();
   const constIds = new Map<IrConstant, number>();
   let gas = RUN_BASE_GAS;
+  let foldedBytes = 0;
+  const charge = (bytes: number, what: string) => {
+    foldedBytes += bytes;
+    if (foldedBytes > memoryBudget) {
+      throw new AivmError('E_MEMORY_LIMIT', `lowering this kernel for these input shapes creates ${foldedBytes} bytes of constants ` +
+        `(${what}), over the kernel's limit of ${memoryBudget} (limits.maxMemoryBytes)`);
+    }
+  };
 
   const newValue = (dtype: DType, shape: number[]): ValueEntry => {
     spec.values.push({ dtype, shape });
@@ -85,10 +100,11 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
     if ((GRAPH_LEVEL_OPS as readonly string[]).includes(node.op)) {
       outputs = foldGraphLevelOp(node, inputs, ir, {
         reshape: (e, shape) => reshapeEntry(e, shape, node, spec, lowered, newValue, idOf),
+        charge,
       });
     } else {
       const attrs = engineAttrs(node, ir);
-      outputs = await lowerEngineOp(node, inputs, attrs, engine, spec, lowered, newValue, idOf);
+      outputs = await lowerEngineOp(node, inputs, attrs, engine, spec, lowered, newValue, idOf, charge);
     }
     node.outputs.forEach((name, i) => {
       if (name === '') return;
@@ -102,7 +118,7 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
   for (const name of ir.outputs) spec.outputs.push(idOf(lookup(env, name, undefined)));
   for (const n of lowered) gas += n.gas;
   for (const id of spec.outputs) gas += BigInt(Math.ceil(bytesOf(spec.values[id]) / 4));
-  return { spec, nodes: lowered, outputs: [...ir.outputs], gas };
+  return { spec, nodes: lowered, outputs: [...ir.outputs], gas, foldedBytes };
 }
 
 function lookup(env: Map<string, Entry>, name: string, node: IrNode | undefined): Entry {
@@ -147,18 +163,12 @@ function engineAttrs(node: IrNode, ir: IrGraph): Record<string, AttrValue> {
 type NewValue = (dtype: DType, shape: number[]) => ValueEntry;
 
 async function lowerEngineOp(node: IrNode, inputs: (Entry | null)[], attrs: Record<string, AttrValue>, engine: EngineAccess,
-  spec: ProgramSpec, lowered: LoweredNode[], newValue: NewValue, idOf: (e: Entry) => number): Promise<Entry[]> {
+  spec: ProgramSpec, lowered: LoweredNode[], newValue: NewValue, idOf: (e: Entry) => number,
+  charge: (bytes: number, what: string) => void): Promise<Entry[]> {
   // Trailing omitted inputs are simply absent for the engine.
   let last = inputs.length;
   while (last > 0 && inputs[last - 1] === null) last--;
   const ins = inputs.slice(0, last);
-
-  const allConst = ins.every((e) => e === null || e.kind === 'const');
-  const small = ins.every((e) => e === null || e.kind !== 'const' || e.c.data.length <= FOLD_LIMIT);
-  if (allConst && small && ins.length > 0) {
-    const outs = await engine.runOp(node.op, ins.map((e) => (e ? (e as { c: IrConstant }).c as NativeTensor : null)), attrs);
-    return outs.map((t) => ({ kind: 'const', c: t as IrConstant }));
-  }
 
   for (const k of engine.dataInputs[node.op] ?? []) {
     const e = ins[k];
@@ -169,6 +179,18 @@ async function lowerEngineOp(node: IrNode, inputs: (Entry | null)[], attrs: Reco
   }
   const specsIn = ins.map((e) => (e === null ? null : e.kind === 'const' ? { dtype: e.c.dtype, shape: e.c.shape, data: e.c.data } : { dtype: e.dtype, shape: e.shape }));
   const outSpecs = engine.inferOp(node.op, specsIn, attrs);
+
+  // Fold only small work: constant inputs AND outputs within FOLD_LIMIT elements, so a
+  // kernel cannot make lowering allocate a large uncharged constant (a folded output is
+  // held per worker and counted by neither gas nor the memory plan).
+  const allConst = ins.length > 0 && ins.every((e) => e === null || e.kind === 'const');
+  const small = (shape: number[]) => shape.reduce((a, b) => a * b, 1) <= FOLD_LIMIT;
+  if (allConst && specsIn.every((s) => s === null || small(s.shape)) && outSpecs.every((s) => small(s.shape))) {
+    for (const o of outSpecs) charge(bytesOf(o), `folded ${node.op}`);
+    const outs = await engine.runOp(node.op, ins.map((e) => (e ? (e as { c: IrConstant }).c as NativeTensor : null)), attrs);
+    return outs.map((t) => ({ kind: 'const', c: t as IrConstant }));
+  }
+
   const entries = outSpecs.map((s) => newValue(s.dtype, s.shape));
   const g = nodeGas(node.op, specsIn.map((s) => s ?? null), outSpecs, attrs);
   spec.nodes.push({ name: node.name, op: node.op, inputs: ins.map((e) => (e === null ? -1 : idOf(e))), outputs: entries.map(idOf), attrs });

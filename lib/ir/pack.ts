@@ -34,8 +34,9 @@ export function packIr(ir: IrGraph, key: string): IrPackage {
   }
   const weights = new SharedArrayBuffer(Math.max(offset, 1));
   const bytes = new Uint8Array(weights);
+  const values = [...ir.constants.values()];
   refs.forEach((r, i) => {
-    const c = [...ir.constants.values()][i];
+    const c = values[i];
     bytes.set(new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength), r.offset);
   });
   const json = JSON.stringify({ opset: ir.opset, inputs: ir.inputs, outputs: ir.outputs, nodes: ir.nodes, constants: refs }, replacer);
@@ -59,10 +60,11 @@ export function unpackIr(pkg: IrPackage): IrGraph {
   return { opset: parsed.opset, inputs: parsed.inputs, outputs: parsed.outputs, nodes: parsed.nodes, constants };
 }
 
-// JSON has no bigint and no NaN/Infinity: tag them.
+// JSON has no bigint, no NaN/Infinity and writes -0 as 0: tag them.
 function replacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return { $bigint: value.toString() };
   if (typeof value === 'number' && !Number.isFinite(value)) return { $number: String(value) };
+  if (Object.is(value, -0)) return { $number: '-0' };
   return value;
 }
 

@@ -77,7 +77,7 @@ function cacheFor(pkg: IrPackage): KernelCache {
 }
 
 /** Lowers (once per input signature) without running: gas and the op list. */
-export async function lowerFor(pkg: IrPackage, shapes: number[][]): Promise<LoweredProgram> {
+export async function lowerFor(pkg: IrPackage, shapes: number[][], memoryBudget?: number): Promise<LoweredProgram> {
   const c = cacheFor(pkg);
   const sig = inputSignature(shapes);
   let p = c.lowered.get(sig);
@@ -88,7 +88,7 @@ export async function lowerFor(pkg: IrPackage, shapes: number[][]): Promise<Lowe
       c.programs.delete(oldest);
       c.programs.delete(`${oldest}|values`);
     }
-    p = lowerIr(c.ir, shapes, engineAccess());
+    p = lowerIr(c.ir, shapes, engineAccess(), memoryBudget);
     c.lowered.set(sig, p);
     p.catch(() => c.lowered.delete(sig)); // a failed lowering is retried (and fails again) next time
   }
@@ -126,7 +126,7 @@ function allOutputIds(spec: LoweredProgram['spec']): number[] {
 
 export async function execute(task: Task): Promise<TaskResult> {
   const shapes = task.inputs.map((t) => t.shape);
-  const lowered = await lowerFor(task.pkg, shapes);
+  const lowered = await lowerFor(task.pkg, shapes, task.maxMemoryBytes);
   if (lowered.gas > task.maxGas) {
     throw new AivmError('E_GAS_LIMIT', `this run costs ${lowered.gas} gas, over the kernel's limit of ${task.maxGas} (limits.maxGas)`);
   }
@@ -134,9 +134,9 @@ export async function execute(task: Task): Promise<TaskResult> {
   // The limit applies to the run's own plan. A trace with values keeps every op's outputs
   // (a debugging aid, `aivm run --trace`): it needs more memory and is not limited by it.
   const plain = programFor(task.pkg, inputSignature(shapes), lowered, false);
-  const memoryBytes = plain.arenaBytes + plain.outputBytes;
+  const memoryBytes = plain.arenaBytes + plain.outputBytes + lowered.foldedBytes;
   if (memoryBytes > task.maxMemoryBytes) {
-    throw new AivmError('E_MEMORY_LIMIT', `this run needs ${memoryBytes} bytes of activations and outputs, over the kernel's limit of ` +
+    throw new AivmError('E_MEMORY_LIMIT', `this run needs ${memoryBytes} bytes of activations, outputs and folded constants, over the kernel's limit of ` +
       `${task.maxMemoryBytes} (limits.maxMemoryBytes)`);
   }
   const program = withValues ? programFor(task.pkg, inputSignature(shapes), lowered, true) : plain;

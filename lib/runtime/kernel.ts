@@ -28,6 +28,8 @@ export interface Kernel {
   readonly pkg: IrPackage;
   /** Bytes of constant data (weights), held once however many workers run the kernel. */
   weightBytes: number;
+  /** Whether the manifest lists inputs / outputs in the model's order (receipts hash in manifest order). */
+  order: { inputsAsModel: boolean; outputsAsModel: boolean };
 }
 
 let loads = 0;
@@ -56,7 +58,12 @@ export async function loadKernel(dir: string): Promise<Kernel> {
   for (const c of ir.constants.values()) weightBytes += c.data.byteLength;
   // The packed copies are what runs; drop the IR's own copies of the weights.
   const shared = { ...ir, constants: unpackIr(pkg).constants };
-  return { id: files.id, dir: files.dir, manifest, ir: shared, vectors: files.vectors, aggregateSource: files.aggregateSource, pkg, weightBytes };
+  const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const order = {
+    inputsAsModel: same(manifest.inputs.map((i) => i.name), ir.inputs.map((i) => i.name)),
+    outputsAsModel: same(manifest.outputs.map((o) => o.name), ir.outputs),
+  };
+  return { id: files.id, dir: files.dir, manifest, ir: shared, vectors: files.vectors, aggregateSource: files.aggregateSource, pkg, weightBytes, order };
 }
 
 /** The manifest is the kernel's contract; the model must agree with it, name by name. */

@@ -114,7 +114,7 @@ export class Runtime {
     };
     const reply = await this.dispatch(task);
     if (!reply.ok) throw new AivmError(reply.code, `${kernel.manifest.name}: ${reply.message}`);
-    return this.receipt(kernel, reply.result);
+    return this.receipt(kernel, inputs, reply.result);
   }
 
   private async dispatch(task: Task): Promise<TaskReply> {
@@ -127,17 +127,21 @@ export class Runtime {
     }
   }
 
-  private receipt(kernel: Kernel, r: TaskResult): Receipt {
+  private receipt(kernel: Kernel, inputs: Record<string, Tensor>, r: TaskResult): Receipt {
+    // The worker hashed in the model's (IR) order; receipts hash in manifest order. They
+    // differ only when the manifest lists inputs or outputs in another order.
     const byName = new Map(kernel.ir.outputs.map((name, i) => [name, r.outputs[i] as Tensor]));
-    const outputs: Record<string, Tensor> = {};
-    for (const o of kernel.manifest.outputs) outputs[o.name] = byName.get(o.name)!;
-    // Hash in manifest order (the worker hashed in IR order; they differ only if the manifest reorders).
-    const inOrder = kernel.manifest.outputs.map((o) => o.name).join('\0') === kernel.ir.outputs.join('\0');
-    const outputHash = inOrder ? r.outputHash : binding().hashTensors(Object.values(outputs) as NativeTensor[]);
+    const ordered = kernel.manifest.outputs.map((o) => byName.get(o.name)!);
+    // fromEntries defines own properties, so any output name ('__proto__', '1') stays an output.
+    const outputs: Record<string, Tensor> = Object.fromEntries(kernel.manifest.outputs.map((o, i) => [o.name, ordered[i]]));
+    const outputHash = kernel.order.outputsAsModel ? r.outputHash : binding().hashTensors(ordered as NativeTensor[]);
+    const inputHash = kernel.order.inputsAsModel
+      ? r.inputHash
+      : binding().hashTensors(kernel.manifest.inputs.map((i) => inputs[i.name]) as NativeTensor[]);
     const info = binding().engineInfo(); // cached by binding()
     const receipt: Receipt = {
       kernelId: kernel.id,
-      inputHash: r.inputHash,
+      inputHash,
       outputHash,
       outputs,
       gasUsed: r.gas,

@@ -10,7 +10,7 @@ import { bits, fixture, SHIPPED } from '../helpers/kernels';
 const shipped = fs.existsSync(SHIPPED)
   ? fs.readdirSync(SHIPPED).filter((d) => fs.existsSync(path.join(SHIPPED, d, 'aivm.json'))).map((d) => path.join(SHIPPED, d))
   : [];
-const kernels = [...shipped, fixture('tiny-add'), fixture('shape-ops'), fixture('gather')];
+const kernels = [...shipped, fixture('tiny-add'), fixture('shape-ops'), fixture('gather'), fixture('two-inputs')];
 
 const pools = new Map<string, Runtime>();
 function pool(isa: string, threads: number, workers: number): Runtime {

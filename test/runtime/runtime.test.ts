@@ -162,3 +162,32 @@ describe('failures stay inside one run', () => {
     }
   });
 });
+
+describe('two-inputs kernel (manifest order differs from the model; duplicate node names)', () => {
+  it('computes (a - b + 1) * 3 and -a, and hashes inputs and outputs in manifest order', async () => {
+    const kernel = await loadKernel(fixture('two-inputs'));
+    const a = tensor('float32', [1, 3], [1.5, -2, 0.1]);
+    const b = tensor('float32', [1, 3], [0.5, 1, 0.2]);
+    for (const workers of [0, 1]) {
+      const r = await runtime({ workers }).run(kernel, { a, b });
+      const f = Math.fround;
+      // Two ConstantOfShape nodes both named 'c' hold 1 and 3: neither may replace the other.
+      expect(Array.from(r.outputs.y.data)).toEqual(Array.from(a.data, (x, i) => f(f(f(x - b.data[i]) + 1) * 3)));
+      expect(Array.from(r.outputs.z.data)).toEqual(Array.from(a.data, (x) => -x));
+      expect(Object.keys(r.outputs)).toEqual(['z', 'y']);
+      expect(r.inputHash).toBe(hashTensors([b, a]));
+      expect(r.outputHash).toBe(hashTensors([r.outputs.z, r.outputs.y]));
+    }
+  });
+});
+
+describe('lowering cannot allocate past the memory limit', () => {
+  it('a ConstantOfShape bigger than maxMemoryBytes is refused before it is built', async () => {
+    // two-inputs folds two [1, 3] float32 constants (24 bytes) while lowering.
+    const tight = await loadKernel(await copyKernel('two-inputs', (m) => (m.limits.maxMemoryBytes = 20)));
+    const x = tensor('float32', [1, 3]);
+    await expect(runtime({ workers: 0 }).run(tight, { a: x, b: x })).rejects.toMatchObject({
+      code: 'E_MEMORY_LIMIT', message: expect.stringMatching(/ConstantOfShape/),
+    });
+  });
+});
