@@ -24,6 +24,7 @@ export function parseArgs(argv: string[]): Parsed {
     }
     const eq = arg.indexOf('=');
     if (eq > 0) {
+      if (eq === arg.length - 1) throw new UsageError(`${arg.slice(0, eq)} needs a value`);
       flags.set(arg.slice(2, eq), arg.slice(eq + 1));
     } else if (SWITCHES.has(arg.slice(2))) {
       flags.set(arg.slice(2), true);

@@ -34,6 +34,8 @@ function formatFloat(v: number): string {
 export function tensorToJson(t: Tensor): { dtype: string; shape: number[]; data: (number | string)[] } {
   const data = Array.from(t.data as ArrayLike<number | bigint>, (v) => {
     if (typeof v === 'bigint') return v.toString();
+    // JSON has no NaN, Infinity or -0: write those as strings (the input JSON format reads them back).
+    if (Object.is(v, -0)) return '-0';
     return Number.isFinite(v) ? v : String(v);
   });
   return { dtype: t.dtype, shape: t.shape, data };

@@ -34,7 +34,7 @@ async function inputsFor(p: Parsed, kernel: Kernel): Promise<{ inputs: Record<st
       }
       return { inputs: { [kernel.manifest.inputs[0].name]: readNpy(new Uint8Array(bytes)) }, source: file };
     }
-    return { inputs: readInputsJson(bytes.toString('utf8')), source: file };
+    return { inputs: readInputsJson(bytes.toString('utf8'), kernel.manifest.inputs, file), source: file };
   }
   if (kernel.vectors.length === 0) throw new UsageError(`kernel ${kernel.manifest.name} has no golden vectors: give --input FILE`);
   const v = vector ? kernel.vectors.find((x) => x.name === vector) : kernel.vectors[0];

@@ -16,7 +16,7 @@ export {
   type IoSpec,
   type ValidateOptions,
 } from './manifest';
-export { loadKernelFiles, checkEngine, compareVersions, MAX_FILE_BYTES, type LoadedKernelFiles, type GoldenVector, type LoadOptions, type EngineIdentity } from './load';
+export { loadKernelFiles, checkAggregationScript, checkEngine, compareVersions, MAX_FILE_BYTES, type LoadedKernelFiles, type GoldenVector, type LoadOptions, type EngineIdentity } from './load';
 export { parseSafetensors, type WeightTensor } from './safetensors';
 export { readInputsJson, checkInputs, readNpy, writeNpy } from './inputs';
 export { updateManifestDigests } from './authoring';

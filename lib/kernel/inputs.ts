@@ -104,10 +104,11 @@ const CONVERT: Record<DType, Convert> = {
       if (!Number.isFinite(f)) throw inputError(`${where()}: ${v} overflows float32`);
       return f;
     }
+    if (v === '-0') return -0;
     if (v === 'NaN') return NaN;
     if (v === 'Infinity') return Infinity;
     if (v === '-Infinity') return -Infinity;
-    throw inputError(`${where()}: expected a number or one of "NaN", "Infinity", "-Infinity", got ${describe(v)}`);
+    throw inputError(`${where()}: expected a number or one of "NaN", "Infinity", "-Infinity", "-0", got ${describe(v)}`);
   },
   int32: (v, where) => {
     if (typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647) return v;

@@ -3,8 +3,9 @@
 // safetensors weights, aggregation source, golden vectors). Everything is
 // verified before anything is returned, so a caller never sees a half-checked
 // kernel.
-import { promises as fs } from 'fs';
+import { constants as fsConstants, promises as fs } from 'fs';
 import * as path from 'path';
+import * as vm from 'vm';
 import { AivmError } from '../errors';
 // binding().engineInfo() is what lib/index.ts engineInfo() returns; importing
 // the binding directly avoids an import cycle once index.ts re-exports lib/kernel.
@@ -186,10 +187,19 @@ export async function readKernelFile(root: string, rel: string): Promise<Uint8Ar
   if (!real.startsWith(root + path.sep)) {
     throw new AivmError('E_KERNEL_FILE', `${rel}: resolves to ${real}, outside the kernel directory ${root} (symlinks must stay inside it)`);
   }
-  // Open the resolved path and check the opened file, not a name that could change in between.
+  // A FIFO or device would block open() itself: refuse anything but a regular file first.
+  try {
+    const pre = await fs.stat(real);
+    if (!pre.isFile()) throw new AivmError('E_KERNEL_FILE', `${rel}: is not a regular file`);
+  } catch (err) {
+    if (err instanceof AivmError) throw err;
+    throw new AivmError('E_KERNEL_FILE', `${rel}: cannot be read (${(err as Error).message})`);
+  }
+  // Open the resolved path and check the opened file, not a name that could change in between
+  // (non-blocking, so a file swapped for a FIFO after the check still cannot hang the open).
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(real, 'r');
+    handle = await fs.open(real, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (err) {
     throw new AivmError('E_KERNEL_FILE', `${rel}: cannot be opened (${(err as Error).message})`);
   }
@@ -209,5 +219,22 @@ function decodeUtf8(bytes: Uint8Array, rel: string): string {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new AivmError('E_KERNEL_FILE', `${rel}: not valid UTF-8 text`);
+  }
+}
+
+/**
+ * The aggregation script runs in a sandbox in the network layer; loadKernel only
+ * compiles it (never runs it) so a kernel whose script cannot even parse, or that
+ * defines no aggregate function, is refused when it is loaded. (loadKernelFiles
+ * itself stays format-only: it also serves authoring tools.)
+ */
+export function checkAggregationScript(source: string, rel: string): void {
+  try {
+    new vm.Script(source, { filename: rel });
+  } catch (err) {
+    throw new AivmError('E_KERNEL_FILE', `${rel}: the aggregation script does not compile: ${(err as Error).message}`);
+  }
+  if (!/\bfunction\s+aggregate\s*\(/.test(source)) {
+    throw new AivmError('E_KERNEL_FILE', `${rel}: the aggregation script must define \`function aggregate(results, policy)\``);
   }
 }

@@ -6,7 +6,7 @@ import { AivmError } from '../errors';
 import { buildIr } from '../ir/build';
 import { packIr, unpackIr, type IrPackage } from '../ir/pack';
 import type { IrGraph } from '../ir/types';
-import { loadKernelFiles, type Manifest } from '../kernel';
+import { checkAggregationScript, loadKernelFiles, type Manifest } from '../kernel';
 import { parseOnnxModel, type OnnxTensor } from '../onnx';
 import { checkTensor, type DType, type Tensor } from '../tensor';
 
@@ -37,6 +37,7 @@ let loads = 0;
 export async function loadKernel(dir: string): Promise<Kernel> {
   const files = await loadKernelFiles(dir);
   const manifest = files.manifest;
+  checkAggregationScript(files.aggregateSource, manifest.aggregation.script);
   const model = parseOnnxModel(files.modelBytes, {
     readExternal: (location, offset, length) => {
       const bytes = files.externalFiles(location);

@@ -81,6 +81,8 @@ export function readTraceFile(text: string, what: string): TraceFile {
     if (typeof node !== 'object' || node === null) fail(`nodes[${i}]`, 'expected an object');
     if (typeof node.hash !== 'string' || !HASH.test(node.hash)) fail(`nodes[${i}].hash`, 'expected a 0x-prefixed 32-byte hex hash');
     if (typeof node.name !== 'string' || typeof node.op !== 'string') fail(`nodes[${i}]`, 'needs string name and op');
+    if (!Array.isArray(node.outputs) || !node.outputs.every((o) => typeof o === 'string')) fail(`nodes[${i}].outputs`, 'expected an array of strings');
+    if (node.index !== i) fail(`nodes[${i}].index`, `expected ${i}`);
     if (node.values !== undefined) {
       if (!Array.isArray(node.values)) fail(`nodes[${i}].values`, 'expected an array');
       (node.values as unknown[]).forEach((tv, j) => {
@@ -88,6 +90,10 @@ export function readTraceFile(text: string, what: string): TraceFile {
         if (!DTypes.includes(x?.dtype as DType)) fail(`nodes[${i}].values[${j}].dtype`, `expected one of ${DTypes.join(', ')}`);
         if (!Array.isArray(x.shape) || !x.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) fail(`nodes[${i}].values[${j}].shape`, 'expected non-negative integers');
         if (typeof x.base64 !== 'string') fail(`nodes[${i}].values[${j}].base64`, 'expected a string');
+        const size = x.dtype === 'int64' ? 8 : x.dtype === 'bool' ? 1 : 4;
+        const want = (x.shape as number[]).reduce((a, b) => a * b, 1) * size;
+        const got = Buffer.from(x.base64 as string, 'base64').byteLength;
+        if (got !== want) fail(`nodes[${i}].values[${j}].base64`, `holds ${got} bytes, but ${x.dtype} [${(x.shape as number[]).join(', ')}] needs ${want}`);
       });
     }
   });

@@ -109,10 +109,11 @@ class ProgramRunWorker : public Napi::AsyncWorker {
         job_(std::move(job)) {}
 
   Napi::Promise promise() { return deferred_.Promise(); }
-  // The inputs array keeps every input buffer alive; the program object keeps
-  // the constants' buffers alive.
-  void keep_alive(const Napi::Object& inputs, const Napi::Object& program) {
-    keep_inputs_ = Napi::Persistent(inputs);
+  // A reference to each input's typed array (not just the array holding the tensors,
+  // which the caller could empty while the run is pending) and to the program object,
+  // which keeps the constants' buffers alive.
+  void keep_alive(std::vector<Napi::ObjectReference> input_data, const Napi::Object& program) {
+    keep_inputs_ = std::move(input_data);
     keep_program_ = Napi::Persistent(program);
   }
 
@@ -120,7 +121,7 @@ class ProgramRunWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
-    keep_inputs_.Reset();
+    keep_inputs_.clear();
     keep_program_.Reset();
     if (!job_.code.empty()) {
       deferred_.Reject(make_error(env, job_.code, job_.message).Value());
@@ -133,7 +134,8 @@ class ProgramRunWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   Addon* addon_;
   RunJob job_;
-  Napi::ObjectReference keep_inputs_, keep_program_;
+  std::vector<Napi::ObjectReference> keep_inputs_;
+  Napi::ObjectReference keep_program_;
 };
 
 class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
@@ -159,8 +161,9 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
     Napi::Env env = info.Env();
     try {
       RunJob job = parse_run(info, "program.run");
+      std::vector<Napi::ObjectReference> input_data = hold_input_data(info[0].As<Napi::Array>(), job);
       auto* worker = new ProgramRunWorker(env, env.GetInstanceData<Addon>(), std::move(job));
-      worker->keep_alive(info[0].As<Napi::Object>(), Value());
+      worker->keep_alive(std::move(input_data), Value());
       Napi::Promise p = worker->promise();
       worker->Queue();
       return p;
@@ -185,6 +188,27 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   }
 
  private:
+  // References to the typed arrays the parsed inputs point into. Each is read again
+  // and must still be the array whose memory was parsed (a getter could hand out
+  // another one): otherwise the run is refused rather than reading unowned memory.
+  static std::vector<Napi::ObjectReference> hold_input_data(const Napi::Array& arr, const RunJob& job) {
+    std::vector<Napi::ObjectReference> refs;
+    for (uint32_t i = 0; i < arr.Length() && i < job.inputs.size(); ++i) {
+      Napi::Value v = arr.Get(i);
+      Napi::Value data = v.IsObject() ? v.As<Napi::Object>().Get("data") : v;
+      bool same = data.IsTypedArray();
+      if (same) {
+        // napi_get_typedarray_info also works over a SharedArrayBuffer (ArrayBuffer().Data() does not).
+        void* base = nullptr;
+        napi_status st = napi_get_typedarray_info(data.Env(), data, nullptr, nullptr, &base, nullptr, nullptr);
+        same = st == napi_ok && (job.inputs[i].numel() == 0 || base == job.inputs[i].data);
+      }
+      if (!same) throw Error(ErrorCode::E_ARG, "program.run: input " + std::to_string(i) + " changed while it was read");
+      refs.push_back(Napi::Persistent(data.As<Napi::Object>()));
+    }
+    return refs;
+  }
+
   RunJob parse_run(const Napi::CallbackInfo& info, const std::string& where) {
     Napi::Env env = info.Env();
     if (!info[0].IsArray()) throw Error(ErrorCode::E_ARG, where + ": inputs must be an array of tensors");

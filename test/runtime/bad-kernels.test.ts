@@ -89,3 +89,23 @@ describe('kernel loading refuses', () => {
     await expect(loadKernel(dir)).rejects.toMatchObject({ code: 'E_KERNEL_NUMERICS' });
   });
 });
+
+describe('the aggregation script', () => {
+  it('must compile and define aggregate() (E_KERNEL_FILE); it is never run here', async () => {
+    const syntax = await copyKernel('tiny-add');
+    fs.writeFileSync(path.join(syntax, 'aggregate.js'), 'function aggregate(results) { return }{ ;\n');
+    await sealKernel(syntax);
+    await expect(loadKernel(syntax)).rejects.toMatchObject({ code: 'E_KERNEL_FILE', message: expect.stringMatching(/does not compile/) });
+    const none = await copyKernel('tiny-add');
+    fs.writeFileSync(path.join(none, 'aggregate.js'), 'const x = 1;\n');
+    await sealKernel(none);
+    await expect(loadKernel(none)).rejects.toMatchObject({ code: 'E_KERNEL_FILE', message: expect.stringMatching(/function aggregate/) });
+  });
+
+  it('a FIFO in place of a file is refused, not waited on', async () => {
+    const dir = await copyKernel('tiny-add');
+    fs.rmSync(path.join(dir, 'aggregate.js'));
+    require('child_process').execFileSync('mkfifo', [path.join(dir, 'aggregate.js')]);
+    await expect(loadKernel(dir)).rejects.toMatchObject({ code: 'E_KERNEL_FILE', message: expect.stringMatching(/not a regular file/) });
+  });
+});

@@ -69,6 +69,11 @@ describe('trace', () => {
     const h = '0x' + '1'.repeat(64);
     const file = { format: 'aivm-trace/1', kernelId: h, inputHash: h, outputHash: h, root: h, nodes: [{ index: 0, name: 'n', op: 'Add', outputs: [], hash: h }] };
     expect(() => readTraceFile(JSON.stringify(file), 'x.json')).toThrow(/Merkle root/);
+    const root = merkleRoot([h]);
+    const noOutputs = { ...file, root, nodes: [{ index: 0, name: 'n', op: 'Add', hash: h }] };
+    expect(() => readTraceFile(JSON.stringify(noOutputs), 'x.json')).toThrow(/outputs/);
+    const shortValues = { ...file, root, nodes: [{ ...file.nodes[0], values: [{ dtype: 'float32', shape: [2], base64: Buffer.from([1, 2, 3]).toString('base64') }] }] };
+    expect(() => readTraceFile(JSON.stringify(shortValues), 'x.json')).toThrow(expect.objectContaining({ code: 'E_TRACE', message: expect.stringMatching(/3 bytes/) }));
   });
 
   it('ulpDistance counts representable floats between two values', () => {

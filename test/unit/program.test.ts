@@ -303,3 +303,19 @@ describe('createProgram / run', () => {
     expect(await codeOf(() => native.createProgram(null as unknown as ProgramSpec))).toBe('E_ARG');
   });
 });
+
+describe('program.run keeps its inputs alive', () => {
+  it('runs on SharedArrayBuffer-backed inputs, and an emptied inputs array does not free them', async () => {
+    const { spec } = chainSpec(floats(96, 13));
+    const program = native.createProgram(spec);
+    const sab = new SharedArrayBuffer(32 * 4);
+    const x = f32(spec.values[spec.inputs[0]].shape, floats(32, 14, sab));
+    const want = program.runSync([x]);
+    const inputs = [x];
+    const pending = program.run(inputs);
+    inputs.length = 0; // the run holds the typed array itself
+    (globalThis as { gc?: () => void }).gc?.();
+    const got = await pending;
+    got.outputs.forEach((t, i) => expect(sameBits(t, want.outputs[i])).toBe(true));
+  });
+});
