@@ -148,7 +148,10 @@ if (kb) {
   }
   lines.push('', 'A run costs the main thread about 35-40 µs (input checks, piscina dispatch, the receipt) whatever the ' +
     'kernel; with two workers on two cores the main thread competes with them, so kernels whose run is only a few ' +
-    'hundred microseconds (the digit classifiers at batch 1) scale less than ones with more compute per run.');
+    'hundred microseconds (the digit classifiers) scale less than ones with more compute per run (the transformer). ' +
+    'Tried and not kept: piscina with `atomics: \'disabled\'` raises one worker\'s rate on the digit classifiers by about ' +
+    '1.7x but leaves two workers where they are (the main thread is the limit, about 13-14 thousand runs/s) and adds ' +
+    'about 45 µs to a single run\'s latency.');
   lines.push('', 'Per-run overhead on the tiny-add fixture (y = x + c over 4 floats: the compute is negligible, so this is the ' +
     'JS validation + N-API + program run + input and output hashing path), one run at a time:', '');
   lines.push('| path | median | p90 |', '|---|---|---|');
