@@ -27,6 +27,13 @@ const ARRAY_FOR: Record<DType, string> = {
 
 const MAX_RANK = 8;
 
+const DTYPE_SIZE: Record<DType, number> = { float32: 4, int32: 4, int64: 8, bool: 1 };
+
+/** Bytes per element. */
+export function dtypeSize(dtype: DType): number {
+  return DTYPE_SIZE[dtype];
+}
+
 export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
@@ -55,7 +62,8 @@ export function tensor<D extends DType>(dtype: D, shape: number[], data?: DataOf
   return t;
 }
 
-function allocate<D extends DType>(dtype: D, n: number): DataOf[D] {
+/** A zeroed typed array of n elements for dtype. */
+export function allocate<D extends DType>(dtype: D, n: number): DataOf[D] {
   switch (dtype) {
     case 'float32': return new Float32Array(n) as DataOf[D];
     case 'int32': return new Int32Array(n) as DataOf[D];

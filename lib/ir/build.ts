@@ -3,7 +3,7 @@
 // at input shapes; that is lower.ts's job, once per concrete input signature.
 import { AivmError } from '../errors';
 import { onnxTypeName, topoSort, type OnnxAttr, type OnnxModel, type OnnxTensor } from '../onnx';
-import { DTypes, type DType } from '../tensor';
+import { DTypes, dtypeSize, type DType } from '../tensor';
 import type { IrAttr, IrConstant, IrGraph, IrNode, IrValueSpec, TypedArray } from './types';
 
 /** ai.onnx opsets whose semantics the loader implements (docs/ONNX.md). */
@@ -148,11 +148,6 @@ export function constantFromOnnx(t: OnnxTensor, what: string): IrConstant {
   return { dtype, shape: [...t.dims], data: typedFromBytes(dtype, t.data) };
 }
 
-const SIZE: Record<DType, number> = { float32: 4, int32: 4, int64: 8, bool: 1 };
-export function dtypeSize(dtype: DType): number {
-  return SIZE[dtype];
-}
-
 /**
  * Little-endian element bytes as a typed array: a view when the bytes are aligned
  * for the element type (the ONNX decoder hands out fresh buffers), else a copy
@@ -160,7 +155,7 @@ export function dtypeSize(dtype: DType): number {
  * most while loading: these bytes and the packed SharedArrayBuffer.
  */
 export function typedFromBytes(dtype: DType, bytes: Uint8Array): TypedArray {
-  const size = SIZE[dtype];
+  const size = dtypeSize(dtype);
   if (bytes.byteOffset % size === 0 && bytes.byteLength % size === 0) {
     return typedView(dtype, bytes.buffer, bytes.byteOffset, bytes.byteLength / size);
   }

@@ -4,7 +4,7 @@
 // as itself. Float Range is the one float computation here, done in float32
 // steps with Math.fround (exactly rounded, the same on every machine).
 import { AivmError } from '../errors';
-import type { DType } from '../tensor';
+import { allocate, dtypeSize, numel } from '../tensor';
 import type { Entry } from './lower';
 import type { IrConstant, IrGraph, IrNode } from './types';
 
@@ -28,8 +28,8 @@ export function foldGraphLevelOp(node: IrNode, inputs: (Entry | null)[], ir: IrG
       }
       if (!node.outputs[1]) return [e];
       const shape = shapeOf(e);
-      h.charge(count(shape), 'Dropout mask');
-      const mask: Entry = { kind: 'const', c: { dtype: 'bool', shape, data: new Uint8Array(count(shape)).fill(1) } };
+      h.charge(numel(shape), 'Dropout mask');
+      const mask: Entry = { kind: 'const', c: { dtype: 'bool', shape, data: new Uint8Array(numel(shape)).fill(1) } };
       return [e, mask];
     }
     case 'Shape': {
@@ -41,7 +41,7 @@ export function foldGraphLevelOp(node: IrNode, inputs: (Entry | null)[], ir: IrG
       return [ints(shape.slice(start, Math.max(start, end)), [Math.max(0, end - start)])];
     }
     case 'Size':
-      return [ints([count(shapeOf(need(x, node, 0)))], [])];
+      return [ints([numel(shapeOf(need(x, node, 0)))], [])];
     case 'Flatten': {
       const shape = shapeOf(need(x, node, 0));
       // Flatten's axis lies in [-r, r] (r = input rank); a negative axis counts from r.
@@ -49,7 +49,7 @@ export function foldGraphLevelOp(node: IrNode, inputs: (Entry | null)[], ir: IrG
       const a = intAttr(node, 'axis', 1);
       if (a < -r || a > r) throw new AivmError('E_INDEX', `node '${node.name}': Flatten axis ${a} is out of range for rank ${r}`);
       const axis = a < 0 ? a + r : a;
-      return [h.reshape(x!, [count(shape.slice(0, axis)), count(shape.slice(axis))])];
+      return [h.reshape(x!, [numel(shape.slice(0, axis)), numel(shape.slice(axis))])];
     }
     case 'Unsqueeze': {
       const shape = shapeOf(need(x, node, 0));
@@ -83,10 +83,10 @@ export function foldGraphLevelOp(node: IrNode, inputs: (Entry | null)[], ir: IrG
       }
       const fill: IrConstant = refName ? ir.constants.get(refName)! : { dtype: 'float32', shape: [1], data: new Float32Array(1) };
       if (fill.data.length !== 1) throw new AivmError('E_ATTR', `node '${node.name}': ConstantOfShape value must hold one element`);
-      const n = count(shape);
+      const n = numel(shape);
       if (n > 1 << 26) throw new AivmError('E_TOO_LARGE', `node '${node.name}': ConstantOfShape of ${n} elements is over the loader's limit`);
-      h.charge(n * (fill.dtype === 'int64' ? 8 : fill.dtype === 'bool' ? 1 : 4), 'ConstantOfShape');
-      const data = newArray(fill.dtype, n);
+      h.charge(n * dtypeSize(fill.dtype), 'ConstantOfShape');
+      const data = allocate(fill.dtype, n);
       (data as { fill(v: unknown): void }).fill(fill.data[0]);
       return [{ kind: 'const', c: { dtype: fill.dtype, shape, data } }];
     }
@@ -120,9 +120,6 @@ function shapeOf(e: Entry): number[] {
   return e.kind === 'const' ? e.c.shape : e.shape;
 }
 
-function count(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
 
 function ints(values: number[], shape: number[]): Entry {
   return { kind: 'const', c: { dtype: 'int64', shape, data: BigInt64Array.from(values.map(BigInt)) } };
@@ -157,14 +154,6 @@ function constInts(e: Entry | null | undefined, node: IrNode, i: number): number
   });
 }
 
-function newArray(dtype: DType, n: number): IrConstant['data'] {
-  switch (dtype) {
-    case 'float32': return new Float32Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'int64': return new BigInt64Array(n);
-    case 'bool': return new Uint8Array(n);
-  }
-}
 
 const RANGE_LIMIT = 1 << 24;
 
@@ -196,7 +185,7 @@ function range(node: IrNode, inputs: (Entry | null)[], h: FoldHelpers): Entry {
   let n = span / delta + ((span % delta !== 0n && (span > 0n) === (delta > 0n)) ? 1n : 0n);
   if (n < 0n) n = 0n;
   if (n > BigInt(RANGE_LIMIT)) throw new AivmError('E_TOO_LARGE', `node '${node.name}': Range of ${n} elements is over the loader's limit`);
-  h.charge(Number(n) * (dtype === 'int64' ? 8 : 4), 'Range');
+  h.charge(Number(n) * dtypeSize(dtype), 'Range');
   const values: bigint[] = [];
   for (let i = 0n; i < n; i++) values.push(start + i * delta);
   const data = dtype === 'int64' ? BigInt64Array.from(values) : Int32Array.from(values.map(Number));

@@ -3,7 +3,7 @@
 // a change to it changes which runs a limit admits, so it is versioned with the
 // numerics ("aivm-gas-v1").
 import type { AttrValue } from '../binding';
-import type { DType } from '../tensor';
+import { dtypeSize, type DType } from '../tensor';
 
 export const GAS_VERSION = 'aivm-gas-v1';
 /** Fixed cost of any run (dispatch, hashing inputs and outputs). */
@@ -26,7 +26,7 @@ function n(shape: number[]): bigint {
 
 function bytes(s: Spec): bigint {
   if (!s) return 0n;
-  return n(s.shape) * BigInt(s.dtype === 'int64' ? 8 : s.dtype === 'bool' ? 1 : 4);
+  return n(s.shape) * BigInt(dtypeSize(s.dtype));
 }
 
 /** Arithmetic operations an op performs (multiply-add = 2), from its shapes alone. */

@@ -6,7 +6,7 @@
 // on the IR and the input shapes, so every node lowers a kernel identically.
 import type { AttrValue, NativeTensor, ProgramSpec } from '../binding';
 import { AivmError } from '../errors';
-import type { DType } from '../tensor';
+import { dtypeSize, numel, type DType } from '../tensor';
 import { GRAPH_LEVEL_OPS } from './build';
 import { foldGraphLevelOp } from './fold';
 import { nodeGas, RUN_BASE_GAS } from './gas';
@@ -184,7 +184,7 @@ async function lowerEngineOp(node: IrNode, inputs: (Entry | null)[], attrs: Reco
   // kernel cannot make lowering allocate a large uncharged constant (a folded output is
   // held per worker and counted by neither gas nor the memory plan).
   const allConst = ins.length > 0 && ins.every((e) => e === null || e.kind === 'const');
-  const small = (shape: number[]) => shape.reduce((a, b) => a * b, 1) <= FOLD_LIMIT;
+  const small = (shape: number[]) => numel(shape) <= FOLD_LIMIT;
   if (allConst && specsIn.every((s) => s === null || small(s.shape)) && outSpecs.every((s) => small(s.shape))) {
     for (const o of outSpecs) charge(bytesOf(o), `folded ${node.op}`);
     const outs = await engine.runOp(node.op, ins.map((e) => (e ? (e as { c: IrConstant }).c as NativeTensor : null)), attrs);
@@ -212,6 +212,5 @@ function reshapeEntry(e: Entry, shape: number[], node: IrNode, spec: ProgramSpec
 }
 
 function bytesOf(v: { dtype: DType; shape: number[] }): number {
-  const size = v.dtype === 'int64' ? 8 : v.dtype === 'bool' ? 1 : 4;
-  return v.shape.reduce((a, b) => a * b, 1) * size;
+  return numel(v.shape) * dtypeSize(v.dtype);
 }

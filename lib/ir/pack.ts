@@ -4,7 +4,8 @@
 // worker clones two handles, not the bytes, so memory does not grow with workers.
 import { AivmError } from '../errors';
 import type { DType } from '../tensor';
-import { dtypeSize, typedView } from './build';
+import { dtypeSize } from '../tensor';
+import { typedView } from './build';
 import type { IrConstant, IrGraph } from './types';
 
 export interface IrPackage {

@@ -3,7 +3,7 @@
 // show the first op whose outputs differ, and the stored values say by how much.
 import { AivmError } from '../errors';
 import { merkleRoot } from '../hash/merkle';
-import { DTypes, type DType } from '../tensor';
+import { DTypes, dtypeSize, type DType } from '../tensor';
 import type { Receipt } from './runtime';
 
 export const TRACE_FORMAT = 'aivm-trace/1';
@@ -90,7 +90,7 @@ export function readTraceFile(text: string, what: string): TraceFile {
         if (!DTypes.includes(x?.dtype as DType)) fail(`nodes[${i}].values[${j}].dtype`, `expected one of ${DTypes.join(', ')}`);
         if (!Array.isArray(x.shape) || !x.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) fail(`nodes[${i}].values[${j}].shape`, 'expected non-negative integers');
         if (typeof x.base64 !== 'string') fail(`nodes[${i}].values[${j}].base64`, 'expected a string');
-        const size = x.dtype === 'int64' ? 8 : x.dtype === 'bool' ? 1 : 4;
+        const size = dtypeSize(x.dtype as DType);
         const want = (x.shape as number[]).reduce((a, b) => a * b, 1) * size;
         const got = Buffer.from(x.base64 as string, 'base64').byteLength;
         if (got !== want) fail(`nodes[${i}].values[${j}].base64`, `holds ${got} bytes, but ${x.dtype} [${(x.shape as number[]).join(', ')}] needs ${want}`);
