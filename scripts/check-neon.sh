@@ -19,7 +19,7 @@ compile() {  # src obj extra-flags...
   fi
   objs+=("$obj")
 }
-for src in $(node scripts/sources.js core) native/tools/selftest_main.cc; do
+for src in $(node scripts/sources.js core) native/tools/selftest_main.cc native/tools/program_file.cc; do
   compile "$src" "$out/core_$(basename "${src%.cc}").o" -DAIVM_HAVE_SCALAR -DAIVM_HAVE_NEON &
 done
 wait

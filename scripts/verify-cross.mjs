@@ -91,6 +91,12 @@ const rows = [
 ];
 
 const nativeIsas = JSON.parse(sh(process.execPath, [cli, 'info', '--json'])).isas;
+
+// Every shipped kernel's golden vectors as program files, for the standalone builds
+// (aivm_selftest --program): whole models on targets and compilers without Node.
+const programDir = path.join(root, 'build-cross', 'programs');
+fs.rmSync(programDir, { recursive: true, force: true });
+const programs = withKernels ? kernels.flatMap((k) => sh(process.execPath, [cli, 'export', path.join('kernels', k), '--out', programDir]).trim().split('\n')) : [];
 const reference = JSON.parse(rows[0].run('scalar', 1));
 const results = [];
 let failed = false;
@@ -109,7 +115,23 @@ for (const row of rows) {
     let isas = row.isas ?? nativeIsas;
     if (row.build) {
       const bin = row.build();
-      run = (isa, t) => (row.qemu ? sh(row.qemu[0], [bin, '--isa', isa, '--threads', String(t), '--json']) : sh(bin, ['--isa', isa, '--threads', String(t), '--json']));
+      const exec = (argv) => (row.qemu ? sh(row.qemu[0], [bin, ...argv]) : sh(bin, argv));
+      run = (isa, t) => exec(['--isa', isa, '--threads', String(t), '--json']);
+      for (const file of programs) {
+        for (const isa of isas) {
+          // Exit status 1 means "not equal": read the JSON either way.
+          const r = spawnSync(row.qemu ? row.qemu[0] : bin, [...(row.qemu ? [bin] : []), '--program', file, '--isa', isa, '--threads', '2'], { encoding: 'utf8' });
+          let status;
+          try {
+            const got = JSON.parse(r.stdout);
+            status = got.equal ? 'equal' : `MISMATCH (${got.outputHash})`;
+          } catch {
+            status = `ERROR: ${(r.stderr || r.stdout).trim().split('\n').pop()}`;
+          }
+          results.push({ row: row.name, isa, threads: 2, what: `program ${path.basename(file, '.aivmprog')}`, status });
+          failed ||= status !== 'equal';
+        }
+      }
     }
     if (row.cpu || row.arm64Package) {
       const q = row.arm64Package ? buildArm64Package() : (argv) => sh('qemu-x86_64-static', ['-cpu', row.cpu, process.execPath, cli, ...argv]);

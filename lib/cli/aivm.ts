@@ -5,7 +5,7 @@ import { AivmError } from '../errors';
 import { parseArgs, UsageError } from './args';
 import { diffCommand } from './diff-command';
 import { infoCommand, selftestCommand } from './engine-commands';
-import { idCommand, inspectCommand, runCommand, sealCommand, verifyCommand } from './kernel-commands';
+import { exportCommand, idCommand, inspectCommand, runCommand, sealCommand, verifyCommand } from './kernel-commands';
 
 const USAGE = `usage: aivm <command> [options]
 
@@ -21,6 +21,8 @@ kernels:
   inspect <kernel> [--json]   id, inputs, outputs, ops, parameters, gas and memory per vector
   id <kernel>                 the kernel id (after checking every file digest)
   seal <kernel>               (authors) recompute every file digest in aivm.json, print the new id
+  export <kernel> --out DIR   each golden vector as a program file for \`aivm_selftest --program\`
+                        (whole kernels on targets without Node)
   diff <traceA> <traceB> [--json]
                         the first op where two traces diverge, and by how many ulps
 
@@ -40,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
     case 'id': return idCommand(p);
     case 'diff': return diffCommand(p);
     case 'seal': return sealCommand(p);
+    case 'export': return exportCommand(p);
     case 'info': return infoCommand(p);
     case 'selftest': return selftestCommand(p);
     case 'help':

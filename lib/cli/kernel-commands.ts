@@ -7,6 +7,7 @@ import { lowerFor } from '../runtime/executor';
 import { loadKernel, type Kernel } from '../runtime/kernel';
 import { Runtime, type Receipt } from '../runtime/runtime';
 import { traceFileFromReceipt } from '../runtime/trace';
+import { writeProgramFile } from '../runtime/program-file';
 import { readInputsJson, readNpy } from '../kernel';
 import { sealKernel, setVectorHashes } from './authoring';
 import type { Tensor } from '../tensor';
@@ -195,5 +196,24 @@ export async function sealCommand(p: Parsed): Promise<number> {
   allowOnly(p, [], [1, 1]);
   const id = await sealKernel(p.positionals[0]);
   console.log(id);
+  return 0;
+}
+
+/** aivm export <kernel> --out DIR: one program file per golden vector, for `aivm_selftest --program`. */
+export async function exportCommand(p: Parsed): Promise<number> {
+  allowOnly(p, ['out'], [1, 1]);
+  const out = stringFlag(p, 'out');
+  if (!out) throw new UsageError('export needs --out DIR');
+  const kernel = await loadKernel(p.positionals[0]);
+  fs.mkdirSync(out, { recursive: true });
+  for (const v of kernel.vectors) {
+    const inputs = kernel.ir.inputs.map((i) => v.inputs[i.name]);
+    const lowered = await lowerFor(kernel.pkg, inputs.map((t) => t.shape), kernel.manifest.limits.maxMemoryBytes);
+    // Receipts hash outputs in manifest order; the standalone program hashes the program's (model) order.
+    if (!kernel.order.outputsAsModel) throw new AivmError('E_KERNEL_MANIFEST', 'export needs the manifest to list outputs in the model\'s order');
+    const file = path.join(out, `${kernel.manifest.name}.${v.name}.aivmprog`);
+    fs.writeFileSync(file, writeProgramFile(lowered.spec, inputs as never, v.outputHash, kernel.manifest.name, v.name));
+    console.log(file);
+  }
   return 0;
 }
