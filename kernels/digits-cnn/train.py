@@ -19,8 +19,6 @@ import onnx
 import onnx.numpy_helper
 import torch
 import torch.nn as nn
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'tools'))
@@ -45,13 +43,6 @@ class DigitsCNN(nn.Module):
         h = nn.functional.max_pool2d(torch.relu(self.conv2(h)), 2)       # [b, 16, 2, 2]
         logits = self.fc(torch.flatten(h, 1))
         return logits, torch.softmax(logits, dim=1)
-
-
-def load_split():
-    d = load_digits()
-    x = (d.data / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)
-    y = d.target.astype(np.int64)
-    return train_test_split(x, y, test_size=0.2, stratify=y, random_state=SEED)
 
 
 def write_safetensors(path, tensors):
@@ -87,30 +78,13 @@ def read_safetensors(path):
 
 
 def main():
-    x_tr, x_te, y_tr, y_te = load_split()
+    x_tr, x_te, y_tr, y_te = common.load_digits_split(SEED, image=True)
     model = DigitsCNN()
     opt = torch.optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-4)
-    xt, yt = torch.from_numpy(x_tr), torch.from_numpy(y_tr)
-    g = torch.Generator().manual_seed(SEED)
     epochs = 60
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
-    for epoch in range(epochs):
-        perm = torch.randperm(len(xt), generator=g)
-        for i in range(0, len(xt), 32):
-            idx = perm[i:i + 32]
-            loss = nn.functional.cross_entropy(model(xt[idx])[0], yt[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        sched.step()
-    model.eval()
-    with torch.no_grad():
-        tr_acc = (model(xt)[0].argmax(1) == yt).float().mean().item()
-        logits_te = model(torch.from_numpy(x_te))[0]
-        te_acc = (logits_te.argmax(1).numpy() == y_te).mean()
-        te_loss = nn.functional.cross_entropy(logits_te, torch.from_numpy(y_te)).item()
-    nparams = sum(p.numel() for p in model.parameters())
-    print(f'params {nparams}  train acc {tr_acc:.4f}  held-out acc {te_acc:.4f} ({int(round(te_acc * len(y_te)))}/{len(y_te)})  held-out loss {te_loss:.4f}')
+    common.train_classifier(model, opt, x_tr, y_tr, SEED, epochs, sched)
+    te_acc = common.evaluate_classifier(model, x_tr, y_tr, x_te, y_te)
 
     path = os.path.join(HERE, 'model.onnx')
     torch.onnx.export(model, torch.from_numpy(x_te[:1]), path, opset_version=17, do_constant_folding=True,

@@ -85,3 +85,48 @@ COMMON_MANIFEST = {
     'limits': {'maxGas': 10000000000, 'maxMemoryBytes': 268435456, 'maxDims': {'batch': 1024}},
     'aggregation': {'script': 'aggregate.js', 'policy': 'majority', 'quorum': 0.5},
 }
+
+
+def load_digits_split(seed, image=False):
+    """sklearn's bundled digits, pixels / 16 (exact in float32), stratified 80/20 split."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    d = load_digits()
+    x = (d.data / 16.0).astype(np.float32)
+    if image:
+        x = x.reshape(-1, 1, 8, 8)
+    y = d.target.astype(np.int64)
+    return train_test_split(x, y, test_size=0.2, stratify=y, random_state=seed)
+
+
+def train_classifier(model, opt, x_tr, y_tr, seed, epochs, sched=None, batch=32):
+    """Mini-batch cross-entropy training on the model's first output, shuffled by a seeded generator."""
+    import torch
+    import torch.nn as nn
+    xt, yt = torch.from_numpy(x_tr), torch.from_numpy(y_tr)
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        perm = torch.randperm(len(xt), generator=g)
+        for i in range(0, len(xt), batch):
+            idx = perm[i:i + batch]
+            loss = nn.functional.cross_entropy(model(xt[idx])[0], yt[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        if sched is not None:
+            sched.step()
+
+
+def evaluate_classifier(model, x_tr, y_tr, x_te, y_te):
+    """Prints and returns the held-out accuracy (model in eval mode afterwards)."""
+    import torch
+    import torch.nn as nn
+    model.eval()
+    with torch.no_grad():
+        tr_acc = (model(torch.from_numpy(x_tr))[0].argmax(1) == torch.from_numpy(y_tr)).float().mean().item()
+        logits_te = model(torch.from_numpy(x_te))[0]
+        te_acc = (logits_te.argmax(1).numpy() == y_te).mean()
+        te_loss = nn.functional.cross_entropy(logits_te, torch.from_numpy(y_te)).item()
+    nparams = sum(p.numel() for p in model.parameters())
+    print(f'params {nparams}  train acc {tr_acc:.4f}  held-out acc {te_acc:.4f} ({int(round(te_acc * len(y_te)))}/{len(y_te)})  held-out loss {te_loss:.4f}')
+    return te_acc
