@@ -614,6 +614,39 @@ std::vector<OutputSpec> infer_slice(const OpContext& ctx) {
   return {{ctx.input(0).dtype, out}};
 }
 
+// Copies `total` output elements laid out by `axes` (extent and input stride per
+// output axis, row-major; the last axis is the inner run): each row of the run is
+// one memcpy (input stride 1), one fill (stride 0, a broadcast) or a strided copy.
+// Rows are independent, so they are split across threads. Slice and Expand share it.
+template <class T> void copy_by_axes(const OpContext& ctx, const T* in, T* out, const std::vector<Axis>& axes,
+                                     int64_t total) {
+  int64_t run = axes.empty() ? 1 : axes.back().n;
+  int64_t run_stride = axes.empty() ? 1 : axes.back().is;
+  std::vector<Axis> outer(axes.begin(), axes.empty() ? axes.end() : axes.end() - 1);
+  int64_t acc = run;
+  for (size_t a = outer.size(); a-- > 0;) {
+    outer[a].os = acc;
+    acc *= outer[a].n;
+  }
+  ctx.parallel_for(total / run, rows_per_chunk(run), [&](int64_t b, int64_t e) {
+    Odometer od(outer, b);
+    for (int64_t r = b; r < e; ++r, od.next()) {
+      const T* src = in + od.in;
+      T* dst = out + od.out;
+      if (run_stride == 1) {
+        std::memcpy(dst, src, size_t(run) * sizeof(T));
+      } else if (run_stride == 0) {
+        // A plain loop, not std::fill: template copies shared between ISA
+        // objects are what check-isa-leaks guards against.
+        const T v = *src;
+        for (int64_t j = 0; j < run; ++j) dst[j] = v;
+      } else {
+        strided_copy(dst, src, run, run_stride);
+      }
+    }
+  });
+}
+
 template <class T> void slice_typed(const OpContext& ctx, const Tensor& x, Tensor& y, const std::vector<SliceDim>& plan) {
   int64_t total = y.numel();
   if (total == 0) return;
@@ -639,29 +672,7 @@ template <class T> void slice_typed(const OpContext& ctx, const Tensor& x, Tenso
       break;
     }
   }
-  int64_t run = axes.empty() ? 1 : axes.back().n;
-  int64_t run_stride = axes.empty() ? 1 : axes.back().is;
-  std::vector<Axis> outer(axes.begin(), axes.empty() ? axes.end() : axes.end() - 1);
-  int64_t acc = run;
-  for (size_t a = outer.size(); a-- > 0;) {
-    outer[a].os = acc;
-    acc *= outer[a].n;
-  }
-  const T* in = x.ptr<T>() + base;
-  T* out = y.ptr<T>();
-  int64_t rows = total / run;
-  ctx.parallel_for(rows, rows_per_chunk(run), [&](int64_t b, int64_t e) {
-    Odometer od(outer, b);
-    for (int64_t r = b; r < e; ++r, od.next()) {
-      const T* src = in + od.in;
-      T* dst = out + od.out;
-      if (run_stride == 1) {
-        std::memcpy(dst, src, size_t(run) * sizeof(T));
-      } else {
-        strided_copy(dst, src, run, run_stride);
-      }
-    }
-  });
+  copy_by_axes(ctx, x.ptr<T>() + base, y.ptr<T>(), axes, total);
 }
 
 void compute_slice(const OpContext& ctx, std::vector<Tensor>& out) {
@@ -770,33 +781,7 @@ template <class T> void expand_typed(const OpContext& ctx, const Tensor& x, Tens
       axes.push_back({y.shape[d], bs[d], 0});
     }
   }
-  int64_t run = axes.empty() ? 1 : axes.back().n;
-  int64_t run_stride = axes.empty() ? 1 : axes.back().is;
-  std::vector<Axis> outer(axes.begin(), axes.empty() ? axes.end() : axes.end() - 1);
-  int64_t acc = run;
-  for (size_t a = outer.size(); a-- > 0;) {
-    outer[a].os = acc;
-    acc *= outer[a].n;
-  }
-  const T* in = x.ptr<T>();
-  T* out = y.ptr<T>();
-  ctx.parallel_for(total / run, rows_per_chunk(run), [&](int64_t b, int64_t e) {
-    Odometer od(outer, b);
-    for (int64_t r = b; r < e; ++r, od.next()) {
-      const T* src = in + od.in;
-      T* dst = out + od.out;
-      if (run_stride == 1) {
-        std::memcpy(dst, src, size_t(run) * sizeof(T));
-      } else if (run_stride == 0) {
-        // A plain loop, not std::fill: template copies shared between ISA
-        // objects are what check-isa-leaks guards against.
-        const T v = *src;
-        for (int64_t j = 0; j < run; ++j) dst[j] = v;
-      } else {
-        strided_copy(dst, src, run, run_stride);
-      }
-    }
-  });
+  copy_by_axes(ctx, x.ptr<T>(), y.ptr<T>(), axes, total);
 }
 
 void compute_expand(const OpContext& ctx, std::vector<Tensor>& out) {
