@@ -60,7 +60,7 @@ struct RunJob {
 
   // No N-API here: runs on a libuv thread (run) or the calling thread (runSync).
   void execute(Engine& engine) {
-    try {
+    capture_error("program", code, message, [&] {
       std::vector<const Tensor*> ptrs;
       for (const Tensor& t : inputs) ptrs.push_back(&t);
       outputs = program->run(engine, ptrs, isa, threads, trace ? &node_hashes : nullptr);
@@ -70,16 +70,7 @@ struct RunJob {
         for (const Tensor& t : outputs) outs.push_back(&t);
         output_hash = hash_tensors(outs);
       }
-    } catch (const Error& e) {
-      code = error_code_name(e.code());
-      message = e.what();
-    } catch (const std::bad_alloc&) {
-      code = "E_TOO_LARGE";
-      message = "program: out of memory";
-    } catch (const std::exception& e) {
-      code = "E_INTERNAL";
-      message = std::string("program: ") + e.what();
-    }
+    });
   }
 
   Napi::Object result(Napi::Env env) const {

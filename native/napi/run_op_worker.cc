@@ -30,20 +30,11 @@ class RunOpWorker : public Napi::AsyncWorker {
   void keep_alive(const Napi::Value& v) { keep_ = Napi::Persistent(v.As<Napi::Object>()); }
 
   void Execute() override {
-    try {
+    capture_error(op_, code_, message_, [&] {
       std::vector<const Tensor*> ptrs;
       for (size_t i = 0; i < inputs_.size(); ++i) ptrs.push_back(present_[i] ? &inputs_[i] : nullptr);
       outputs_ = addon_->engine.run_op(op_, ptrs, attrs_, isa_, threads_);
-    } catch (const Error& e) {
-      code_ = error_code_name(e.code());
-      message_ = e.what();
-    } catch (const std::bad_alloc&) {
-      code_ = "E_TOO_LARGE";
-      message_ = op_ + ": out of memory";
-    } catch (const std::exception& e) {
-      code_ = "E_INTERNAL";
-      message_ = op_ + ": " + e.what();
-    }
+    });
   }
 
   void OnOK() override {
