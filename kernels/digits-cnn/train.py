@@ -121,34 +121,17 @@ def main():
         m2.graph.initializer.append(onnx.numpy_helper.from_array(np.array(a), name))
     onnx.checker.check_model(m2)
 
-    vectors = []
-    for name, rows in (('batch1', [0]), ('batch4', [1, 2, 3, 4])):
-        x = x_te[rows]
-        with torch.no_grad():
-            logits, probs = model(torch.from_numpy(x))
-        rel = common.write_vector(HERE, name, {'image': x}, {'logits': logits.numpy(), 'probs': probs.numpy()},
-                                  {'labels': [int(v) for v in logits.argmax(1)], 'targets': [int(v) for v in y_te[rows]],
-                                   'source': f'held-out split rows {rows}'})
-        vectors.append({'name': name, 'inputs': rel, 'outputHash': common.ZERO_HASH})
+    vectors = common.write_classifier_vectors(HERE, model, x_te, y_te, 'image')
 
-    manifest = {
-        'format': 'aivm-kernel/1',
-        'name': 'digits-cnn',
-        'version': '1.0.0',
-        'description': f'Small CNN (2 conv + maxpool, linear head) classifying 8x8 handwritten digits (UCI optdigits via '
-                       f'sklearn load_digits); held-out accuracy {te_acc * 100:.2f}%. Input: image [batch,1,8,8] = pixels / 16. '
-                       f'Weights in weights.safetensors.',
-        'engine': common.COMMON_MANIFEST['engine'],
-        'model': 'model.onnx',
-        'weights': 'weights.safetensors',
-        'inputs': [{'name': 'image', 'dtype': 'float32', 'shape': ['batch', 1, 8, 8]}],
-        'outputs': [{'name': 'logits', 'dtype': 'float32', 'shape': ['batch', 10]},
-                    {'name': 'probs', 'dtype': 'float32', 'shape': ['batch', 10]}],
-        'limits': common.COMMON_MANIFEST['limits'],
-        'aggregation': common.COMMON_MANIFEST['aggregation'],
-        'vectors': vectors,
-    }
-    common.write_manifest(HERE, manifest)
+    common.write_kernel_manifest(
+        HERE, 'digits-cnn',
+        f'Small CNN (2 conv + maxpool, linear head) classifying 8x8 handwritten digits (UCI optdigits via '
+        f'sklearn load_digits); held-out accuracy {te_acc * 100:.2f}%. Input: image [batch,1,8,8] = pixels / 16. '
+        f'Weights in weights.safetensors.',
+        [{'name': 'image', 'dtype': 'float32', 'shape': ['batch', 1, 8, 8]}],
+        [{'name': 'logits', 'dtype': 'float32', 'shape': ['batch', 10]},
+         {'name': 'probs', 'dtype': 'float32', 'shape': ['batch', 10]}],
+        vectors, weights='weights.safetensors')
 
 
 if __name__ == '__main__':

@@ -54,32 +54,16 @@ def main():
     onnx.checker.check_model(m)
     common.check_ops(m)
 
-    vectors = []
-    for name, rows in (('batch1', [0]), ('batch4', [1, 2, 3, 4])):
-        x = x_te[rows]
-        with torch.no_grad():
-            logits, probs = model(torch.from_numpy(x))
-        rel = common.write_vector(HERE, name, {'pixels': x}, {'logits': logits.numpy(), 'probs': probs.numpy()},
-                                  {'labels': [int(v) for v in logits.argmax(1)], 'targets': [int(v) for v in y_te[rows]],
-                                   'source': f'held-out split rows {rows}'})
-        vectors.append({'name': name, 'inputs': rel, 'outputHash': common.ZERO_HASH})
+    vectors = common.write_classifier_vectors(HERE, model, x_te, y_te, 'pixels')
 
-    manifest = {
-        'format': 'aivm-kernel/1',
-        'name': 'digits-mlp',
-        'version': '1.0.0',
-        'description': f'MLP 64-64-32-10 classifying 8x8 handwritten digits (UCI optdigits via sklearn load_digits); '
-                       f'held-out accuracy {te_acc * 100:.2f}%. Input: pixel values / 16.',
-        'engine': common.COMMON_MANIFEST['engine'],
-        'model': 'model.onnx',
-        'inputs': [{'name': 'pixels', 'dtype': 'float32', 'shape': ['batch', 64]}],
-        'outputs': [{'name': 'logits', 'dtype': 'float32', 'shape': ['batch', 10]},
-                    {'name': 'probs', 'dtype': 'float32', 'shape': ['batch', 10]}],
-        'limits': common.COMMON_MANIFEST['limits'],
-        'aggregation': common.COMMON_MANIFEST['aggregation'],
-        'vectors': vectors,
-    }
-    common.write_manifest(HERE, manifest)
+    common.write_kernel_manifest(
+        HERE, 'digits-mlp',
+        f'MLP 64-64-32-10 classifying 8x8 handwritten digits (UCI optdigits via sklearn load_digits); '
+        f'held-out accuracy {te_acc * 100:.2f}%. Input: pixel values / 16.',
+        [{'name': 'pixels', 'dtype': 'float32', 'shape': ['batch', 64]}],
+        [{'name': 'logits', 'dtype': 'float32', 'shape': ['batch', 10]},
+         {'name': 'probs', 'dtype': 'float32', 'shape': ['batch', 10]}],
+        vectors)
 
 
 if __name__ == '__main__':

@@ -196,22 +196,14 @@ def main():
             'source': f'held-out windows {rows} (non-overlapping 32-char windows of the held-out 10% of each document)'})
         vectors.append({'name': name, 'inputs': rel, 'outputHash': common.ZERO_HASH})
 
-    manifest = {
-        'format': 'aivm-kernel/1',
-        'name': 'tiny-transformer',
-        'version': '1.0.0',
-        'description': f'Character-level causal transformer (2 pre-LN blocks, 4 heads x 16, d=64, context 32, ASCII) '
-                       f'trained on scikit-learn\'s bundled data-set descriptions; held-out next-char accuracy '
-                       f'{va * 100:.1f}%, loss {vl:.3f} nats/char. Weights in weights.bin (ONNX external data).',
-        'engine': common.COMMON_MANIFEST['engine'],
-        'model': 'model.onnx',
-        'inputs': [{'name': 'tokens', 'dtype': 'int64', 'shape': ['batch', CTX]}],
-        'outputs': [{'name': 'logits', 'dtype': 'float32', 'shape': ['batch', CTX, VOCAB]}],
-        'limits': common.COMMON_MANIFEST['limits'],
-        'aggregation': common.COMMON_MANIFEST['aggregation'],
-        'vectors': vectors,
-    }
-    common.write_manifest(HERE, manifest)
+    common.write_kernel_manifest(
+        HERE, 'tiny-transformer',
+        f'Character-level causal transformer (2 pre-LN blocks, 4 heads x 16, d=64, context 32, ASCII) '
+        f'trained on scikit-learn\'s bundled data-set descriptions; held-out next-char accuracy '
+        f'{va * 100:.1f}%, loss {vl:.3f} nats/char. Weights in weights.bin (ONNX external data).',
+        [{'name': 'tokens', 'dtype': 'int64', 'shape': ['batch', CTX]}],
+        [{'name': 'logits', 'dtype': 'float32', 'shape': ['batch', CTX, VOCAB]}],
+        vectors)
 
 
 if __name__ == '__main__':

@@ -130,3 +130,29 @@ def evaluate_classifier(model, x_tr, y_tr, x_te, y_te):
     nparams = sum(p.numel() for p in model.parameters())
     print(f'params {nparams}  train acc {tr_acc:.4f}  held-out acc {te_acc:.4f} ({int(round(te_acc * len(y_te)))}/{len(y_te)})  held-out loss {te_loss:.4f}')
     return te_acc
+
+
+def write_classifier_vectors(kdir, model, x_te, y_te, input_name):
+    """Golden vectors batch1 and batch4 from held-out rows, with torch's outputs, labels and targets."""
+    import torch
+    vectors = []
+    for name, rows in (('batch1', [0]), ('batch4', [1, 2, 3, 4])):
+        x = x_te[rows]
+        with torch.no_grad():
+            logits, probs = model(torch.from_numpy(x))
+        rel = write_vector(kdir, name, {input_name: x}, {'logits': logits.numpy(), 'probs': probs.numpy()},
+                           {'labels': [int(v) for v in logits.argmax(1)], 'targets': [int(v) for v in y_te[rows]],
+                            'source': f'held-out split rows {rows}'})
+        vectors.append({'name': name, 'inputs': rel, 'outputHash': ZERO_HASH})
+    return vectors
+
+
+def write_kernel_manifest(kdir, name, description, inputs, outputs, vectors, weights=None):
+    """aivm.json with the settings every shipped kernel shares (engine, limits, aggregation)."""
+    manifest = {'format': COMMON_MANIFEST['format'], 'name': name, 'version': '1.0.0', 'description': description,
+                'engine': COMMON_MANIFEST['engine'], 'model': 'model.onnx'}
+    if weights:
+        manifest['weights'] = weights
+    manifest.update({'inputs': inputs, 'outputs': outputs, 'limits': COMMON_MANIFEST['limits'],
+                     'aggregation': COMMON_MANIFEST['aggregation'], 'vectors': vectors})
+    write_manifest(kdir, manifest)
