@@ -17,6 +17,7 @@ export const ErrorCodes = [
   'E_ARG', // a JS argument of the wrong kind (not an op-level problem)
   'E_NATIVE_MISSING', // the compiled addon could not be loaded
   'E_INTERNAL', // a bug in the engine
+  'E_DEVICE', // the GPU (CUDA runtime) failed: out of device memory, a kernel fault
   'E_ONNX_CORRUPT', // an ONNX file that does not decode (truncated, wrong wire types, bad lengths)
   'E_ONNX_INVALID', // an ONNX graph that decodes but is wrong (dangling names, cycles, bad initializers)
   'E_UNSUPPORTED_OPSET', // an ONNX opset (or domain) this engine does not implement

@@ -9,6 +9,10 @@
 #include "core/thread_pool.h"
 #include "cpu/features.h"
 #include "cpu/isa_tables.h"
+#if defined(AIVM_HAVE_CUDA)
+#include "cuda/device.h"
+#include "cuda/ops.h"
+#endif
 
 namespace aivm {
 
@@ -18,6 +22,7 @@ const char* isa_name(Isa isa) {
     case Isa::AVX2: return "avx2";
     case Isa::AVX512: return "avx512";
     case Isa::NEON: return "neon";
+    case Isa::CUDA: return "cuda";
   }
   return "unknown";
 }
@@ -34,6 +39,9 @@ std::vector<Isa> available_isas() {
 #if defined(AIVM_HAVE_NEON)
   if (f.neon) out.push_back(Isa::NEON);
 #endif
+#if defined(AIVM_HAVE_CUDA)
+  if (cuda::device_available()) out.push_back(Isa::CUDA);
+#endif
   (void)f;
   return out;
 }
@@ -49,16 +57,25 @@ Isa resolve_isa(const std::string& name) {
     if (name == isa_name(i)) return i;
   }
   bool known = name == "scalar" || name == "avx2" || name == "avx512" || name == "neon";
-  throw Error(ErrorCode::E_ISA_UNAVAILABLE,
-              std::string("isa '") + name + "' " +
-                  (known ? "is not available on this CPU or build" : "is unknown") +
-                  "; available: " + available_list());
+  std::string why = known ? "is not available on this CPU or build" : "is unknown";
+  if (name == "cuda") {
+#if defined(AIVM_HAVE_CUDA)
+    why = "needs a CUDA device, and this machine has none";
+#else
+    why = "is not compiled into this build (build with AIVM_CUDA=1 where nvcc is installed)";
+#endif
+  }
+  throw Error(ErrorCode::E_ISA_UNAVAILABLE, std::string("isa '") + name + "' " + why + "; available: " + available_list());
 }
 
 Isa default_isa() {
   const char* env = std::getenv("AIVM_ISA");
   if (env && *env) return resolve_isa(env);
-  return available_isas().back();
+  Isa best = Isa::SCALAR;
+  for (Isa i : available_isas()) {
+    if (i != Isa::CUDA) best = i;  // available_isas lists narrow to wide
+  }
+  return best;
 }
 
 static const OpTable& table_for(Isa isa) {
@@ -72,6 +89,9 @@ static const OpTable& table_for(Isa isa) {
 #if defined(AIVM_HAVE_NEON)
     case Isa::NEON: return cpu::neon::op_table();
 #endif
+#if defined(AIVM_HAVE_CUDA)
+    case Isa::CUDA: return cuda::op_table();
+#endif
     default: return cpu::scalar::op_table();
   }
 }
@@ -82,6 +102,7 @@ void OpTable::add(OpKernel kernel) {
 }
 
 std::vector<std::string> op_names() { return cpu::scalar::op_table().names(); }
+std::vector<std::string> op_names_for(Isa isa) { return table_for(isa).names(); }
 
 const Tensor& OpContext::input(size_t i) const {
   if (i >= inputs.size() || inputs[i] == nullptr) {

@@ -17,6 +17,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::E_FPENV: return "E_FPENV";
     case ErrorCode::E_ARG: return "E_ARG";
     case ErrorCode::E_INTERNAL: return "E_INTERNAL";
+    case ErrorCode::E_DEVICE: return "E_DEVICE";
   }
   return "E_INTERNAL";
 }

@@ -54,7 +54,21 @@ TEST(isa_selection) {
   setenv("AIVM_ISA", "bogus", 1);
   CHECK_THROWS_CODE(E_ISA_UNAVAILABLE, default_isa());
   unsetenv("AIVM_ISA");
-  CHECK(default_isa() == isas.back());
+  // The default is the widest CPU ISA: cuda only when asked for by name.
+  Isa widest_cpu = Isa::SCALAR;
+  for (Isa i : isas) widest_cpu = i == Isa::CUDA ? widest_cpu : i;
+  CHECK(default_isa() == widest_cpu);
+#if defined(AIVM_CUDA_EMULATE)
+  CHECK(isas.back() == Isa::CUDA && resolve_isa("cuda") == Isa::CUDA);
+#elif !defined(AIVM_HAVE_CUDA)
+  CHECK_THROWS_CODE(E_ISA_UNAVAILABLE, resolve_isa("cuda"));
+#endif
+}
+
+TEST(every_isa_has_every_op) {
+  for (Isa isa : available_isas()) {
+    CHECK_MSG(op_names_for(isa) == op_names(), std::string(isa_name(isa)) + " lacks ops of the scalar table");
+  }
 }
 
 TEST(strict_fpenv_on_every_engine_thread) {

@@ -17,15 +17,18 @@ constexpr const char* kEngineVersion = "0.1.0";
 constexpr const char* kNumericsVersion = "aivm-fp32-v1";
 constexpr int kMaxThreads = 256;
 
-enum class Isa { SCALAR, AVX2, AVX512, NEON };
+// CUDA is the GPU backend (native/cuda): compiled only with AIVM_CUDA=1, never
+// the default (the default is always a CPU ISA), chosen by name.
+enum class Isa { SCALAR, AVX2, AVX512, NEON, CUDA };
 
 const char* isa_name(Isa isa);
-// All ISAs compiled into this binary that this CPU (and OS) can run, scalar first.
+// All ISAs compiled into this binary that this CPU (and OS) can run, scalar
+// first, then the wider CPU ISAs, then cuda when a CUDA device is present.
 std::vector<Isa> available_isas();
-// The best available ISA, unless the environment variable AIVM_ISA names one.
+// The widest available CPU ISA, unless the environment variable AIVM_ISA names one.
 Isa default_isa();
-// Parses a name ("scalar", "avx2", "avx512", "neon"); throws E_ISA_UNAVAILABLE when
-// the name is unknown or this CPU cannot run it.
+// Parses a name ("scalar", "avx2", "avx512", "neon", "cuda"); throws E_ISA_UNAVAILABLE when
+// the name is unknown or this machine or build cannot run it.
 Isa resolve_isa(const std::string& name);
 
 class ThreadPool;
@@ -56,6 +59,8 @@ class Engine {
 
 // Names of every op, sorted; the same list for every ISA.
 std::vector<std::string> op_names();
+// The ops one ISA's table holds (tests check it equals op_names()).
+std::vector<std::string> op_names_for(Isa isa);
 
 // For each op, the inputs whose data its shape inference reads (Reshape's
 // shape, Slice's starts/ends/axes/steps, ...); only dtype and shape matter for

@@ -21,6 +21,7 @@ enum class ErrorCode {
   E_FPENV,             // the floating-point environment could not be set (FTZ/DAZ/rounding)
   E_ARG,               // a malformed request (a Program spec with bad ids, missing data)
   E_INTERNAL,          // a bug: an engine invariant did not hold
+  E_DEVICE,            // the GPU (CUDA runtime) failed: out of device memory, a kernel fault
 };
 
 const char* error_code_name(ErrorCode code);
