@@ -12,10 +12,12 @@ export interface EngineInfo {
   version: string;
   /** The arithmetic contract every output follows, see docs/NUMERICS.md. */
   numerics: 'aivm-fp32-v1';
-  /** Instruction sets this machine can run, scalar first. */
+  /** Instruction sets this machine can run: scalar first, then wider CPU ISAs, then 'cuda' when built with it and a GPU is present. */
   isas: string[];
-  /** What runs when no isa is given: AIVM_ISA if set, else the widest available. */
+  /** What runs when no isa is given: AIVM_ISA if set, else the widest CPU ISA (never 'cuda'). */
   defaultIsa: string;
+  /** The CUDA backend here: "not compiled (...)", "compiled; no CUDA device", or the GPU's name and driver. */
+  cuda: string;
   /** Hardware threads available to the engine. */
   threads: number;
   /** Every op the engine implements. */
@@ -23,7 +25,7 @@ export interface EngineInfo {
 }
 
 export interface RunOptions {
-  /** 'scalar' | 'avx2' | 'avx512' | 'neon'. Default: AIVM_ISA or the widest available. */
+  /** 'scalar' | 'avx2' | 'avx512' | 'neon' | 'cuda'. Default: AIVM_ISA or the widest CPU ISA. */
   isa?: string;
   /** Engine threads for this op (1-256, default 1). The result is the same bits for any count. */
   threads?: number;

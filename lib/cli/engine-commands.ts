@@ -12,6 +12,7 @@ export async function infoCommand(p: Parsed): Promise<number> {
     console.log(`numerics    ${info.numerics}`);
     console.log(`isas        ${info.isas.join(', ')}`);
     console.log(`defaultIsa  ${info.defaultIsa}`);
+    console.log(`cuda        ${info.cuda}`);
     console.log(`threads     ${info.threads}`);
     console.log(`ops         ${info.ops.length}: ${info.ops.join(' ')}`);
   }

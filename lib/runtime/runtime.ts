@@ -24,7 +24,7 @@ export interface RuntimeOptions {
   workers?: number;
   /** Engine threads per run (1-256). Default 1: parallelism comes from workers. */
   threads?: number;
-  /** Force an instruction set ('scalar', 'avx2', 'avx512', 'neon'). Default: AIVM_ISA or the widest. */
+  /** Force an instruction set ('scalar', 'avx2', 'avx512', 'neon', 'cuda'). Default: AIVM_ISA or the widest CPU ISA. */
   isa?: string;
 }
 

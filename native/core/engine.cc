@@ -52,6 +52,14 @@ static std::string available_list() {
   return s;
 }
 
+std::string cuda_status() {
+#if defined(AIVM_HAVE_CUDA)
+  return cuda::device_available() ? cuda::device_description() : "compiled; no CUDA device";
+#else
+  return "not compiled (build with AIVM_CUDA=1 where nvcc is installed)";
+#endif
+}
+
 Isa resolve_isa(const std::string& name) {
   for (Isa i : available_isas()) {
     if (name == isa_name(i)) return i;

@@ -1,6 +1,191 @@
-// STUB: replaced by the binary family
+// CUDA binary ops (Add Sub Mul Div Pow Equal Less Greater) and the ternary
+// Where: one thread per output element, the same per-element definitions as
+// native/cpu/ops/binary.cc (docs/numerics/binary.md). Each element is one IEEE
+// operation (or math::pow_f32, or a select) on its own input elements, so the
+// broadcast walk order cannot change a bit.
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "core/shape_util.h"
+#include "core/params_binary.h"
+#include "cuda/device.h"
 #include "cuda/ops.h"
+#include "math/transcendental.h"
 
 namespace aivm::cuda {
-void register_binary(ComputeMap&) {}
+namespace {
+
+// numpy broadcasting: the element offset, in an input, of output element i.
+// The row-major digits of i over the output shape are dotted with the input's
+// broadcast strides (0 on the dimensions it is broadcast along, and on the
+// leading dimensions it lacks: core/shape_util.h broadcast_strides).
+AIVM_HD int64_t broadcast_offset(int64_t i, const Dims& shape, int rank, const Dims& strides) {
+  int64_t off = 0;
+  for (int d = rank - 1; d >= 0; --d) {
+    const int64_t dim = shape.v[d];  // never 0: an empty output launches nothing
+    off += (i % dim) * strides.v[d];
+    i /= dim;
+  }
+  return off;
+}
+
+// The output shape and each input's broadcast strides, as kernel arguments.
+struct Broadcast {
+  bool flat;  // every input has the output's shape: offset i, no index arithmetic
+  int rank;
+  Dims shape;
+  Dims strides[3];
+};
+
+Broadcast broadcast_of(const Shape& out, const std::vector<const Tensor*>& inputs) {
+  Broadcast b{};
+  b.flat = true;
+  b.rank = int(out.size());
+  b.shape = dims_of(out);
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    b.flat = b.flat && inputs[k]->shape == out;
+    b.strides[k] = dims_of(broadcast_strides(inputs[k]->shape, out));
+  }
+  return b;
+}
+
+enum class Op : int { ADD, SUB, MUL, DIV, POW, EQ, LT, GT };
+
+// Integer -> float32 rounded to nearest even (Pow's integer exponents), the
+// IEEE conversion the CPU's float(v) is.
+template <class T> AIVM_HD float to_f32(T v) {
+  if constexpr (std::is_same<T, float>::value) {
+    return v;
+  } else {
+#if defined(__CUDA_ARCH__)
+    if constexpr (sizeof(T) == 8) return __ll2float_rn((long long)v);
+    else return __int2float_rn(int(v));
+#else
+    return float(v);
+#endif
+  }
+}
+
+// One output element. float: one correctly rounded operation (NaN payloads are
+// not part of the contract, docs/NUMERICS.md §4, so no canon() here: the CPU
+// does not canonicalize either). Integers: two's complement, wrapping modulo
+// 2^bits, computed unsigned; Div truncates toward zero, MIN / -1 wraps to MIN
+// (zero divisors were refused on the host). Comparisons: IEEE, NaN compares
+// false, -0 == +0.
+template <Op K, class Ta, class Tb, class To> AIVM_HD To apply_op(Ta a, Tb b) {
+  if constexpr (K == Op::POW) {
+    return math::pow_f32(a, to_f32(b));
+  } else if constexpr (K == Op::EQ) {
+    return uint8_t(a == b);
+  } else if constexpr (K == Op::LT) {
+    return uint8_t(a < b);
+  } else if constexpr (K == Op::GT) {
+    return uint8_t(a > b);
+  } else if constexpr (std::is_same<Ta, float>::value) {
+    if constexpr (K == Op::ADD) return add_rn(a, b);
+    if constexpr (K == Op::SUB) return sub_rn(a, b);
+    if constexpr (K == Op::MUL) return mul_rn(a, b);
+    if constexpr (K == Op::DIV) return div_rn(a, b);
+  } else {
+    using U = typename std::make_unsigned<Ta>::type;
+    if constexpr (K == Op::ADD) return Ta(U(a) + U(b));
+    if constexpr (K == Op::SUB) return Ta(U(a) - U(b));
+    if constexpr (K == Op::MUL) return Ta(U(a) * U(b));
+    if constexpr (K == Op::DIV) return b == Ta(-1) ? Ta(U(0) - U(a)) : Ta(a / b);
+  }
+}
+
+template <Op K, class Ta, class Tb, class To>
+AIVM_KERNEL binary_kernel(int64_t n, const Ta* a, const Tb* b, To* y, Broadcast bc) {
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) {
+    const int64_t ia = bc.flat ? i : broadcast_offset(i, bc.shape, bc.rank, bc.strides[0]);
+    const int64_t ib = bc.flat ? i : broadcast_offset(i, bc.shape, bc.rank, bc.strides[1]);
+    y[i] = apply_op<K, Ta, Tb, To>(a[ia], b[ib]);
+  }
+}
+
+template <Op K, class Ta, class Tb, class To> void run_binary(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Broadcast bc = broadcast_of(out[0].shape, {&ctx.input(0), &ctx.input(1)});
+  Staging s(ctx, out);
+  launch(ctx.op, out[0].numel(), binary_kernel<K, Ta, Tb, To>, s.in<Ta>(0), s.in<Tb>(1), s.out<To>(0), bc);
+  s.finish();
+}
+
+template <Op K> void compute_arith(const OpContext& ctx, std::vector<Tensor>& out) {
+  switch (ctx.input(0).dtype) {
+    case DType::F32: return run_binary<K, float, float, float>(ctx, out);
+    case DType::I64:
+      if (K == Op::DIV) params::check_no_zero_divisor(ctx, ctx.input(1));
+      return run_binary<K, int64_t, int64_t, int64_t>(ctx, out);
+    case DType::I32:
+      if (K == Op::DIV) params::check_no_zero_divisor(ctx, ctx.input(1));
+      return run_binary<K, int32_t, int32_t, int32_t>(ctx, out);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
+// Pow: float32 base; the exponent's dtype picks the kernel.
+void compute_pow(const OpContext& ctx, std::vector<Tensor>& out) {
+  switch (ctx.input(1).dtype) {
+    case DType::F32: return run_binary<Op::POW, float, float, float>(ctx, out);
+    case DType::I64: return run_binary<Op::POW, float, int64_t, float>(ctx, out);
+    case DType::I32: return run_binary<Op::POW, float, int32_t, float>(ctx, out);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
+// Comparisons output bool bytes 0 / 1; bool inputs (Equal only) compare bytes.
+template <Op K> void compute_cmp(const OpContext& ctx, std::vector<Tensor>& out) {
+  switch (ctx.input(0).dtype) {
+    case DType::F32: return run_binary<K, float, float, uint8_t>(ctx, out);
+    case DType::I64: return run_binary<K, int64_t, int64_t, uint8_t>(ctx, out);
+    case DType::I32: return run_binary<K, int32_t, int32_t, uint8_t>(ctx, out);
+    case DType::BOOL: return run_binary<K, uint8_t, uint8_t, uint8_t>(ctx, out);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
+// Where copies bits, so it moves unsigned words of the element's size (a float
+// NaN's payload is kept exactly, as the CPU's copy keeps it).
+template <class W> AIVM_KERNEL where_kernel(int64_t n, const uint8_t* c, const W* x, const W* y, W* o, Broadcast bc) {
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) {
+    const int64_t ic = bc.flat ? i : broadcast_offset(i, bc.shape, bc.rank, bc.strides[0]);
+    const int64_t ix = bc.flat ? i : broadcast_offset(i, bc.shape, bc.rank, bc.strides[1]);
+    const int64_t iy = bc.flat ? i : broadcast_offset(i, bc.shape, bc.rank, bc.strides[2]);
+    o[i] = c[ic] ? x[ix] : y[iy];
+  }
+}
+
+template <class W> void run_where(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Broadcast bc = broadcast_of(out[0].shape, {&ctx.input(0), &ctx.input(1), &ctx.input(2)});
+  Staging s(ctx, out);
+  launch(ctx.op, out[0].numel(), where_kernel<W>, s.in<uint8_t>(0), s.in<W>(1), s.in<W>(2), s.out<W>(0), bc);
+  s.finish();
+}
+
+void compute_where(const OpContext& ctx, std::vector<Tensor>& out) {
+  switch (out[0].dtype) {
+    case DType::F32: return run_where<uint32_t>(ctx, out);
+    case DType::I32: return run_where<uint32_t>(ctx, out);
+    case DType::I64: return run_where<uint64_t>(ctx, out);
+    case DType::BOOL: return run_where<uint8_t>(ctx, out);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
+}  // namespace
+
+void register_binary(ComputeMap& m) {
+  m["Add"] = compute_arith<Op::ADD>;
+  m["Sub"] = compute_arith<Op::SUB>;
+  m["Mul"] = compute_arith<Op::MUL>;
+  m["Div"] = compute_arith<Op::DIV>;
+  m["Pow"] = compute_pow;
+  m["Equal"] = compute_cmp<Op::EQ>;
+  m["Less"] = compute_cmp<Op::LT>;
+  m["Greater"] = compute_cmp<Op::GT>;
+  m["Where"] = compute_where;
+}
+
 }  // namespace aivm::cuda

@@ -1,6 +1,83 @@
-// STUB: replaced by the conv family
+// CUDA Conv (2-D, NCHW): one thread per output element, running the chain of
+// docs/numerics/conv.md that the CPU's implicit im2col + GEMM (cpu/ops/conv.cc)
+// runs for it: acc = -0, then over k = (c*kH + kh)*kW + kw in increasing order
+// (c within the group) acc = fma(W[oc, c, kh, kw], x_or_0, acc), where padded
+// positions stay in the chain as x = +0; then Y = acc + B[oc] (one rounded add)
+// when a bias is given. K = Cg*kH*kW == 0 gives +0, as the GEMM does. The CPU's
+// depthwise path runs the same chain, so one kernel matches both.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cuda/device.h"
 #include "cuda/ops.h"
 
 namespace aivm::cuda {
-void register_conv(ComputeMap&) {}
+namespace {
+
+// xs = X's shape [N, C, H, W], ws = W's shape [M, C/group, kH, kW], ys = Y's
+// shape [N, M, OH, OW], geo = {group, stride h, stride w, dilation h,
+// dilation w, pad top, pad left}. bias null: no bias.
+AIVM_KERNEL conv_kernel(int64_t n, const float* x, const float* w, const float* bias, float* y, Dims xs, Dims ws,
+                        Dims ys, Dims geo) {
+  const int64_t C = xs.v[1], H = xs.v[2], W = xs.v[3];
+  const int64_t M = ws.v[0], Cg = ws.v[1], kH = ws.v[2], kW = ws.v[3];
+  const int64_t OH = ys.v[2], OW = ys.v[3];
+  const int64_t group = geo.v[0], sh = geo.v[1], sw = geo.v[2], dh = geo.v[3], dw = geo.v[4];
+  const int64_t pt = geo.v[5], pl = geo.v[6];
+  const int64_t Mg = M / group;
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) {
+    const int64_t ow = i % OW, oh = (i / OW) % OH, oc = (i / (OW * OH)) % M, img = i / (OW * OH * M);
+    const float* xg = x + (img * C + (oc / Mg) * Cg) * H * W;  // the group's first input channel
+    const float* wo = w + oc * Cg * kH * kW;                  // W[oc], in k order
+    float acc = Cg == 0 ? 0.0f : -0.0f;
+    for (int64_t c = 0; c < Cg; ++c) {
+      for (int64_t kh = 0; kh < kH; ++kh) {
+        const int64_t ih = oh * sh - pt + kh * dh;
+        for (int64_t kw = 0; kw < kW; ++kw) {
+          const int64_t iw = ow * sw - pl + kw * dw;
+          const float xv = (ih >= 0 && ih < H && iw >= 0 && iw < W) ? xg[(c * H + ih) * W + iw] : 0.0f;
+          acc = fma_rn(wo[(c * kH + kh) * kW + kw], xv, acc);
+        }
+      }
+    }
+    y[i] = bias ? add_rn(acc, bias[oc]) : acc;
+  }
+}
+
+// Padding before the first row / column (conv.cc conv_dims; infer validated the
+// attributes). SAME_*: out = ceil(in / s), total = max(0, (out-1)*s + ek - in),
+// begin = total/2 (SAME_UPPER) or total - total/2 (SAME_LOWER).
+int64_t pad_begin(const std::string& auto_pad, int64_t explicit_pad, int64_t in, int64_t s, int64_t k, int64_t d) {
+  if (auto_pad == "NOTSET") return explicit_pad;
+  if (auto_pad == "VALID") return 0;
+  const int64_t ek = (k - 1) * d + 1;  // dilated kernel extent
+  const int64_t out = (in + s - 1) / s;
+  const int64_t total = std::max<int64_t>(0, (out - 1) * s + ek - in);
+  return auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+}
+
+void compute_conv(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Shape& xs = ctx.input(0).shape;
+  const Shape& ws = ctx.input(1).shape;
+  const int64_t group = ctx.attrs.get_int(ctx.op, "group", 1);
+  const std::vector<int64_t> st = ctx.attrs.get_ints(ctx.op, "strides", {1, 1});
+  const std::vector<int64_t> dl = ctx.attrs.get_ints(ctx.op, "dilations", {1, 1});
+  const std::string auto_pad = ctx.attrs.get_string(ctx.op, "auto_pad", "NOTSET");
+  const std::vector<int64_t> pads =
+      auto_pad == "NOTSET" ? ctx.attrs.get_ints(ctx.op, "pads", {0, 0, 0, 0}) : std::vector<int64_t>{0, 0, 0, 0};
+  const int64_t pt = pad_begin(auto_pad, pads[0], xs[2], st[0], ws[2], dl[0]);
+  const int64_t pl = pad_begin(auto_pad, pads[1], xs[3], st[1], ws[3], dl[1]);
+  Staging s(ctx, out);
+  const float* bias = ctx.optional(2) ? s.in<float>(2) : nullptr;
+  launch(ctx.op, out[0].numel(), conv_kernel, s.in<float>(0), s.in<float>(1), bias, s.out<float>(0), dims_of(xs),
+         dims_of(ws), dims_of(out[0].shape), dims_of({group, st[0], st[1], dl[0], dl[1], pt, pl}));
+  s.finish();
+}
+
+}  // namespace
+
+void register_conv(ComputeMap& m) { m["Conv"] = compute_conv; }
+
 }  // namespace aivm::cuda

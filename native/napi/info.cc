@@ -37,6 +37,7 @@ Napi::Value engine_info(const Napi::CallbackInfo& info) {
   } catch (const Error& e) {
     throw make_error(env, error_code_name(e.code()), std::string("AIVM_ISA: ") + e.what());
   }
+  out.Set("cuda", cuda_status());
   out.Set("threads", Napi::Number::New(env, addon->engine.hardware_threads()));
   Napi::Array ops = Napi::Array::New(env);
   for (const std::string& name : op_names()) ops.Set(ops.Length(), name);

@@ -2,6 +2,7 @@
 // `aivm selftest`). Used to compare builds for other targets and compilers.
 //   aivm-selftest [--isa NAME] [--threads N] [--json]
 //   aivm-selftest --program FILE [--isa NAME] [--threads N]
+//   aivm-selftest --device      (what the CUDA backend can use here)
 // The second form runs one kernel vector exported by `aivm export` and prints its
 // output hash next to the expected (golden) one; exit 0 when they are equal.
 #include <cstdio>
@@ -48,7 +49,10 @@ int main(int argc, char** argv) {
   int threads = 1;
   bool json = false;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--json")) {
+    if (!std::strcmp(argv[i], "--device")) {
+      std::printf("cuda: %s\n", aivm::cuda_status().c_str());
+      return 0;
+    } else if (!std::strcmp(argv[i], "--json")) {
       json = true;
     } else if (!std::strcmp(argv[i], "--isa") && i + 1 < argc) {
       isa_name = argv[++i];
@@ -57,7 +61,7 @@ int main(int argc, char** argv) {
     } else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) {
       threads = std::atoi(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: aivm-selftest [--isa NAME] [--threads N] [--json] | --program FILE [--isa NAME] [--threads N]\n");
+      std::fprintf(stderr, "usage: aivm-selftest [--isa NAME] [--threads N] [--json] | --program FILE [--isa NAME] [--threads N] | --device\n");
       return 2;
     }
   }

@@ -8,6 +8,8 @@ describe('engineInfo', () => {
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(info.isas[0]).toBe('scalar');
     expect(info.isas).toContain(info.defaultIsa);
+    expect(info.defaultIsa).not.toBe('cuda');
+    expect(info.cuda).toMatch(/^(not compiled|compiled; no CUDA device|host emulation|.+, sm_\d+)/);
     expect(info.threads).toBeGreaterThanOrEqual(1);
     const required = ['MatMul', 'Gemm', 'Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'BatchNormalization',
       'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Neg', 'Abs', 'Sqrt', 'Reciprocal', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh',
@@ -124,6 +126,13 @@ describe('bad input gets a clear AivmError', () => {
     expect(await codeOf(runOp('Relu', [f([1])], {}, { isa: 'sse9' }))).toBe('E_ISA_UNAVAILABLE');
     expect(await codeOf(runOp('Relu', [f([1])], {}, { isa: 'neon' }))).toBe(
       process.arch === 'arm64' ? 'no error' : 'E_ISA_UNAVAILABLE');
+    // 'cuda' is refused, saying why, unless this addon was built with it and sees a GPU.
+    const cuda = runOp('Relu', [f([1])], {}, { isa: 'cuda' });
+    if (engineInfo().isas.includes('cuda')) {
+      expect(await codeOf(cuda)).toBe('no error');
+    } else {
+      await expect(cuda).rejects.toMatchObject({ code: 'E_ISA_UNAVAILABLE', message: expect.stringMatching(/cuda.*(not compiled|no CUDA device|none)/) });
+    }
     expect(await codeOf(runOp('Relu', [f([1])], {}, { threads: 0 }))).toBe('E_THREADS');
     expect(await codeOf(runOp('Relu', [f([1])], {}, { threads: 1.5 }))).toBe('E_THREADS');
   });

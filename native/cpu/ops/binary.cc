@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "core/params_binary.h"
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
 #include "math/transcendental.h"
@@ -59,12 +60,7 @@ template <class T> T int_div(T a, T b) {
   return T(a / b);
 }
 
-template <class T> void check_no_zero_divisor(const OpContext& ctx, const Tensor& b) {
-  const T* p = b.ptr<T>();
-  for (int64_t i = 0, n = b.numel(); i < n; ++i) {
-    if (p[i] == 0) fail(ErrorCode::E_VALUE, ctx.op, "integer division by zero (input 1, element " + std::to_string(i) + ")");
-  }
-}
+using params::check_no_zero_divisor;  // shared with cuda/binary.cu
 
 enum class Arith { ADD, SUB, MUL, DIV };
 
@@ -103,11 +99,11 @@ template <Arith K> void compute_arith(const OpContext& ctx, std::vector<Tensor>&
       apply_broadcast<float, float, float>(ctx, a, b, out[0], arith<K, float>);
       break;
     case DType::I64:
-      if (K == Arith::DIV) check_no_zero_divisor<int64_t>(ctx, b);
+      if (K == Arith::DIV) check_no_zero_divisor(ctx, b);
       apply_broadcast<int64_t, int64_t, int64_t>(ctx, a, b, out[0], arith<K, int64_t>);
       break;
     case DType::I32:
-      if (K == Arith::DIV) check_no_zero_divisor<int32_t>(ctx, b);
+      if (K == Arith::DIV) check_no_zero_divisor(ctx, b);
       apply_broadcast<int32_t, int32_t, int32_t>(ctx, a, b, out[0], arith<K, int32_t>);
       break;
     default:

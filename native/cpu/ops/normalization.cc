@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/params_normalization.h"
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
 #include "math/transcendental.h"
@@ -215,25 +216,6 @@ std::vector<OutputSpec> infer_layer_norm(const OpContext& ctx) {
   return {{DType::F32, x.shape}, {DType::F32, stat}, {DType::F32, stat}};
 }
 
-// The parameter broadcast to the n elements of one normalized slice.
-std::vector<float> expand_param(const Tensor& t, const Shape& norm) {
-  int64_t n = dims_product(norm, 0, int(norm.size()));
-  std::vector<float> v(static_cast<size_t>(n));
-  std::vector<int64_t> bs = broadcast_strides(t.shape, norm);
-  const float* p = t.ptr<float>();
-  std::vector<int64_t> idx(norm.size(), 0);
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t off = 0;
-    for (size_t d = 0; d < norm.size(); ++d) off += idx[d] * bs[d];
-    v[size_t(i)] = p[off];
-    for (size_t d = norm.size(); d-- > 0;) {
-      if (++idx[d] < norm[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return v;
-}
-
 void compute_layer_norm(const OpContext& ctx, std::vector<Tensor>& out) {
   LayerNormShape ls = layer_norm_shape(ctx);
   const Tensor& x = ctx.input(0);
@@ -247,11 +229,11 @@ void compute_layer_norm(const OpContext& ctx, std::vector<Tensor>& out) {
   const float* sc = scale.ptr<float>();
   const float* bi = bias ? bias->ptr<float>() : nullptr;
   if (scale.numel() != n) {
-    scale_buf = expand_param(scale, norm);
+    scale_buf = params::layer_norm_expand_param(scale, norm);
     sc = scale_buf.data();
   }
   if (bias && bias->numel() != n) {
-    bias_buf = expand_param(*bias, norm);
+    bias_buf = params::layer_norm_expand_param(*bias, norm);
     bi = bias_buf.data();
   }
   const float* px = x.ptr<float>();

@@ -13,6 +13,7 @@
 
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
+#include "core/params_pool.h"
 
 // GCC's -O2 "very cheap" vectorizer cost model refuses loops whose trip count
 // is not a known multiple of the vector width; the dynamic model only changes
@@ -25,64 +26,10 @@
 namespace aivm::cpu::AIVM_ISA_NS {
 namespace {
 
-// Attribute values above this are refused: keeps (k-1)*d and pads sums far
-// inside int64 whatever the input shape.
-constexpr int64_t kMaxAttrValue = int64_t(1) << 31;
-
-enum class AutoPad { NOTSET, SAME_UPPER, SAME_LOWER, VALID };
-
-// The resolved geometry of one spatial dim.
-struct Dim {
-  int64_t in = 0;         // input size
-  int64_t out = 0;        // output size
-  int64_t kernel = 1;     // taps
-  int64_t stride = 1;
-  int64_t dilation = 1;
-  int64_t pad_begin = 0;  // padding before the input (windows start at o*stride - pad_begin)
-  int64_t pad_end = 0;    // padding after the input (before any ceil_mode overhang)
-};
-
-struct PoolGeom {
-  int64_t n = 0, c = 0;
-  Dim h, w;
-  bool count_include_pad = false;
-};
-
-int64_t floor_div(int64_t a, int64_t b) {  // b > 0
-  int64_t q = a / b;
-  return (a % b != 0 && a < 0) ? q - 1 : q;
-}
-
-std::string ints_str(const std::vector<int64_t>& v) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + "]";
-}
-
-// Reads an INTS attribute that must hold `len` values in [lo, kMaxAttrValue).
-std::vector<int64_t> ints_attr(const OpContext& ctx, const char* name, size_t len, int64_t lo,
-                               const std::vector<int64_t>& fallback, bool* present = nullptr) {
-  std::vector<int64_t> v = ctx.attrs.get_ints(ctx.op, name, fallback, present);
-  if (v.size() != len) {
-    fail(ErrorCode::E_ATTR, ctx.op, std::string("attribute '") + name + "' must hold " + std::to_string(len) +
-                                        " values for 2-D pooling, got " + ints_str(v));
-  }
-  for (int64_t x : v) {
-    if (x < lo || x >= kMaxAttrValue) {
-      fail(ErrorCode::E_ATTR, ctx.op, std::string("attribute '") + name + "' values must be in [" +
-                                          std::to_string(lo) + ", 2^31), got " + ints_str(v));
-    }
-  }
-  return v;
-}
-
-int64_t flag_attr(const OpContext& ctx, const char* name) {
-  int64_t v = ctx.attrs.get_int(ctx.op, name, 0);
-  if (v != 0 && v != 1) {
-    fail(ErrorCode::E_ATTR, ctx.op, std::string("attribute '") + name + "' must be 0 or 1, got " + std::to_string(v));
-  }
-  return v;
-}
+// The attribute parsing and geometry (output sizes, pads, AveragePool counts)
+// are shared with the CUDA ops: core/params_pool.h.
+using params::PoolDim;
+using params::PoolGeom;
 
 void require_nchw(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::F32, "X");
@@ -97,101 +44,10 @@ void require_nchw(const OpContext& ctx) {
   }
 }
 
-// Output size of one dim, ONNX/onnxruntime rules (docs/numerics/pool.md).
-void resolve_dim(const OpContext& ctx, Dim& d, AutoPad auto_pad, bool ceil_mode, const char* axis) {
-  int64_t eff = (d.kernel - 1) * d.dilation + 1;  // extent of a window
-  if (auto_pad == AutoPad::SAME_UPPER || auto_pad == AutoPad::SAME_LOWER) {
-    d.out = (d.in + d.stride - 1) / d.stride;
-    int64_t total = (d.out - 1) * d.stride + eff - d.in;
-    if (total < 0) total = 0;
-    d.pad_begin = auto_pad == AutoPad::SAME_UPPER ? total / 2 : total - total / 2;
-    d.pad_end = total - d.pad_begin;
-  } else {
-    int64_t num = d.in + d.pad_begin + d.pad_end - eff;
-    if (ceil_mode) {
-      d.out = -floor_div(-num, d.stride) + 1;
-      // The last window must start inside the input or its leading padding.
-      if (d.out >= 1 && (d.out - 1) * d.stride >= d.in + d.pad_begin) d.out -= 1;
-    } else {
-      d.out = floor_div(num, d.stride) + 1;
-    }
-  }
-  if (d.out < 1) {
-    fail(ErrorCode::E_SHAPE, ctx.op, std::string("output ") + axis + " would be " + std::to_string(d.out) +
-                                         " (< 1): input " + axis + " " + std::to_string(d.in) + " + pads " +
-                                         std::to_string(d.pad_begin) + "+" + std::to_string(d.pad_end) +
-                                         " is smaller than the dilated kernel extent " + std::to_string(eff));
-  }
-}
-
 // Validates X and every attribute of MaxPool / AveragePool; computes the geometry.
 PoolGeom pool_geometry(const OpContext& ctx, bool is_max) {
   require_nchw(ctx);
-  const Tensor& x = ctx.input(0);
-  PoolGeom g;
-  g.n = x.shape[0];
-  g.c = x.shape[1];
-  g.h.in = x.shape[2];
-  g.w.in = x.shape[3];
-
-  bool has_kernel = false;
-  std::vector<int64_t> kernel = ctx.attrs.get_ints(ctx.op, "kernel_shape", {}, &has_kernel);
-  if (!has_kernel) fail(ErrorCode::E_ATTR, ctx.op, "attribute 'kernel_shape' is required");
-  kernel = ints_attr(ctx, "kernel_shape", 2, 1, {});
-  std::vector<int64_t> strides = ints_attr(ctx, "strides", 2, 1, {1, 1});
-  std::vector<int64_t> dilations = ints_attr(ctx, "dilations", 2, 1, {1, 1});
-  bool has_pads = false;
-  std::vector<int64_t> pads = ints_attr(ctx, "pads", 4, 0, {0, 0, 0, 0}, &has_pads);
-
-  std::string ap = ctx.attrs.get_string(ctx.op, "auto_pad", "NOTSET");
-  AutoPad auto_pad;
-  if (ap == "NOTSET") auto_pad = AutoPad::NOTSET;
-  else if (ap == "SAME_UPPER") auto_pad = AutoPad::SAME_UPPER;
-  else if (ap == "SAME_LOWER") auto_pad = AutoPad::SAME_LOWER;
-  else if (ap == "VALID") auto_pad = AutoPad::VALID;
-  else {
-    fail(ErrorCode::E_ATTR, ctx.op, "attribute 'auto_pad' must be NOTSET, SAME_UPPER, SAME_LOWER or VALID, got '" +
-                                        ap + "'");
-  }
-  bool ceil_mode = flag_attr(ctx, "ceil_mode") != 0;
-  if (is_max) {
-    int64_t so = ctx.attrs.get_int(ctx.op, "storage_order", 0);
-    if (so != 0) {
-      fail(ErrorCode::E_ATTR, ctx.op, "attribute 'storage_order' must be 0 (only output Y is produced; the Indices "
-                                      "output and its column-major order are not supported), got " +
-                                          std::to_string(so));
-    }
-  } else {
-    g.count_include_pad = flag_attr(ctx, "count_include_pad") != 0;
-  }
-  if (auto_pad != AutoPad::NOTSET && has_pads) {
-    for (int64_t p : pads) {
-      if (p != 0) {
-        fail(ErrorCode::E_ATTR, ctx.op, "attribute 'pads' must be absent or all zero when auto_pad is " + ap +
-                                            ", got " + ints_str(pads));
-      }
-    }
-  }
-  for (int i = 0; i < 2; ++i) {
-    if (pads[size_t(i)] >= kernel[size_t(i)] || pads[size_t(i + 2)] >= kernel[size_t(i)]) {
-      fail(ErrorCode::E_ATTR, ctx.op, "attribute 'pads' " + ints_str(pads) +
-                                          " must be smaller than kernel_shape " + ints_str(kernel) +
-                                          " on each axis");
-    }
-  }
-
-  Dim* dims[2] = {&g.h, &g.w};
-  const char* names[2] = {"H", "W"};
-  for (int i = 0; i < 2; ++i) {
-    Dim& d = *dims[i];
-    d.kernel = kernel[size_t(i)];
-    d.stride = strides[size_t(i)];
-    d.dilation = dilations[size_t(i)];
-    d.pad_begin = pads[size_t(i)];
-    d.pad_end = pads[size_t(i + 2)];
-    resolve_dim(ctx, d, auto_pad, ceil_mode, names[i]);
-  }
-  return g;
+  return params::pool_geometry(ctx, is_max);
 }
 
 std::vector<OutputSpec> infer_maxpool(const OpContext& ctx) {
@@ -206,26 +62,12 @@ std::vector<OutputSpec> infer_avgpool(const OpContext& ctx) {
 
 // Output positions o in [lo, hi) whose tap at offset `off` (= k*dilation -
 // pad_begin) lands inside the input: 0 <= o*stride + off < in.
-void tap_range(const Dim& d, int64_t off, int64_t& lo, int64_t& hi) {
+void tap_range(const PoolDim& d, int64_t off, int64_t& lo, int64_t& hi) {
   lo = off >= 0 ? 0 : (-off + d.stride - 1) / d.stride;
   int64_t last = d.in - 1 - off;  // o*stride <= last
   hi = last < 0 ? 0 : last / d.stride + 1;
   if (hi > d.out) hi = d.out;
   if (lo > hi) lo = hi;
-}
-
-// Number of taps of window o that AveragePool divides by: taps on the input,
-// or (count_include_pad) taps on the input or its explicit/auto padding, never
-// the ceil_mode overhang past pad_end.
-int64_t tap_count(const Dim& d, int64_t o, bool include_pad) {
-  int64_t lo = include_pad ? -d.pad_begin : 0;
-  int64_t hi = include_pad ? d.in + d.pad_end : d.in;
-  int64_t n = 0;
-  for (int64_t k = 0; k < d.kernel; ++k) {
-    int64_t pos = o * d.stride - d.pad_begin + k * d.dilation;
-    n += (pos >= lo && pos < hi) ? 1 : 0;
-  }
-  return n;
 }
 
 // Order-preserving key of a float: signed integer order of keys = numeric order
@@ -249,8 +91,8 @@ int64_t min_rows(int64_t work_per_row) {
 
 void compute_maxpool(const OpContext& ctx, std::vector<Tensor>& out) {
   PoolGeom g = pool_geometry(ctx, true);
-  const Dim& h = g.h;
-  const Dim& w = g.w;
+  const PoolDim& h = g.h;
+  const PoolDim& w = g.w;
   const float* px = ctx.input(0).ptr<float>();
   float* py = out[0].ptr<float>();
   int64_t rows = g.n * g.c * h.out;
@@ -292,12 +134,12 @@ void compute_maxpool(const OpContext& ctx, std::vector<Tensor>& out) {
 
 void compute_avgpool(const OpContext& ctx, std::vector<Tensor>& out) {
   PoolGeom g = pool_geometry(ctx, false);
-  const Dim& h = g.h;
-  const Dim& w = g.w;
+  const PoolDim& h = g.h;
+  const PoolDim& w = g.w;
   const float* px = ctx.input(0).ptr<float>();
   float* py = out[0].ptr<float>();
   std::vector<int64_t> count_w(size_t(w.out));
-  for (int64_t ow = 0; ow < w.out; ++ow) count_w[size_t(ow)] = tap_count(w, ow, g.count_include_pad);
+  for (int64_t ow = 0; ow < w.out; ++ow) count_w[size_t(ow)] = params::pool_tap_count(w, ow, g.count_include_pad);
   int64_t rows = g.n * g.c * h.out;
   ctx.parallel_for(rows, min_rows(w.out * h.kernel * w.kernel), [&](int64_t begin, int64_t end) {
     std::vector<float> acc(size_t(w.out));
@@ -324,7 +166,7 @@ void compute_avgpool(const OpContext& ctx, std::vector<Tensor>& out) {
           }
         }
       }
-      int64_t ch = tap_count(h, oh, g.count_include_pad);
+      int64_t ch = params::pool_tap_count(h, oh, g.count_include_pad);
       float* y = py + r * w.out;
       for (int64_t ow = 0; ow < w.out; ++ow) {
         int64_t cnt = ch * count_w[size_t(ow)];

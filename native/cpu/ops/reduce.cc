@@ -22,6 +22,7 @@
 
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
+#include "core/params_reduce.h"
 
 // GCC's -O2 "very cheap" vectorizer cost model refuses every loop whose trip
 // count is not a known multiple of the vector width; the dynamic model only
@@ -38,72 +39,9 @@ enum class Kind { SUM, MEAN, MAX, MIN };
 
 // ---- Attributes and axes ------------------------------------------------------
 
-struct ReducePlan {
-  std::vector<bool> reduced;  // per input axis
-  bool identity = false;      // noop_with_empty_axes = 1 with no axes: output = input
-  bool keepdims = true;
-  Shape out_shape;
-};
-
-int64_t bool_attr(const OpContext& ctx, const char* name, int64_t fallback) {
-  int64_t v = ctx.attrs.get_int(ctx.op, name, fallback);
-  if (v != 0 && v != 1) {
-    fail(ErrorCode::E_ATTR, ctx.op, std::string("attribute '") + name + "' must be 0 or 1, got " + std::to_string(v));
-  }
-  return v;
-}
-
-ReducePlan make_plan(const OpContext& ctx) {
-  const Tensor& x = ctx.input(0);
-  const int rank = x.rank();
-  ReducePlan plan;
-  plan.keepdims = bool_attr(ctx, "keepdims", 1) == 1;
-  const bool noop = bool_attr(ctx, "noop_with_empty_axes", 0) == 1;
-  bool attr_present = false;
-  std::vector<int64_t> axes = ctx.attrs.get_ints(ctx.op, "axes", {}, &attr_present);
-  const Tensor* axes_in = ctx.optional(1);
-  if (attr_present && axes_in) {
-    fail(ErrorCode::E_ATTR, ctx.op, "axes given both as attribute 'axes' and as input 1; give one of them");
-  }
-  if (axes_in) {
-    if (axes_in->dtype != DType::I64) {
-      fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 1 (axes) must be int64, got ") + dtype_name(axes_in->dtype));
-    }
-    if (axes_in->rank() != 1) {
-      fail(ErrorCode::E_SHAPE, ctx.op, "input 1 (axes) must have rank 1, got shape " + shape_str(axes_in->shape));
-    }
-    axes.assign(axes_in->ptr<int64_t>(), axes_in->ptr<int64_t>() + axes_in->numel());
-  }
-  // Out-of-range and repeated axes: E_ATTR for the attribute, E_INDEX for the input's values.
-  const ErrorCode bad = axes_in ? ErrorCode::E_INDEX : ErrorCode::E_ATTR;
-  const std::string what = axes_in ? "input 1 (axes)" : "attribute 'axes'";
-  plan.reduced.assign(size_t(rank), false);
-  for (int64_t a : axes) {
-    if (a < -int64_t(rank) || a >= int64_t(rank)) {
-      fail(bad, ctx.op, what + " holds " + std::to_string(a) + ", out of range for input 0 of rank " +
-                            std::to_string(rank) + " (expected -" + std::to_string(rank) + " to " +
-                            std::to_string(rank - 1) + ")");
-    }
-    size_t d = size_t(a < 0 ? a + rank : a);
-    if (plan.reduced[d]) {
-      fail(bad, ctx.op, what + " names axis " + std::to_string(d) + " more than once");
-    }
-    plan.reduced[d] = true;
-  }
-  if (axes.empty()) {
-    if (noop) {
-      plan.identity = true;
-      plan.out_shape = x.shape;
-      return plan;
-    }
-    plan.reduced.assign(size_t(rank), true);
-  }
-  for (int d = 0; d < rank; ++d) {
-    if (!plan.reduced[size_t(d)]) plan.out_shape.push_back(x.shape[size_t(d)]);
-    else if (plan.keepdims) plan.out_shape.push_back(1);
-  }
-  return plan;
-}
+// The plan (reduced axes, keepdims, noop_with_empty_axes) is shared with the
+// CUDA ops: core/params_reduce.h.
+using params::ReducePlan;
 
 template <Kind K> std::vector<OutputSpec> infer_reduce(const OpContext& ctx) {
   const Tensor& x = ctx.input(0);
@@ -113,7 +51,7 @@ template <Kind K> std::vector<OutputSpec> infer_reduce(const OpContext& ctx) {
                                          (K == Kind::MEAN ? "float32" : "float32, int32 or int64") + ", got " +
                                          dtype_name(x.dtype));
   }
-  ReducePlan plan = make_plan(ctx);
+  ReducePlan plan = params::reduce_plan(ctx);
   return {{x.dtype, plan.out_shape}};
 }
 
@@ -304,7 +242,7 @@ template <class Op, Kind K> void reduce_typed(const OpContext& ctx, const Reduce
 }
 
 template <Kind K> void compute_reduce(const OpContext& ctx, std::vector<Tensor>& out) {
-  ReducePlan plan = make_plan(ctx);
+  ReducePlan plan = params::reduce_plan(ctx);
   switch (ctx.input(0).dtype) {
     case DType::F32:
       if constexpr (K == Kind::SUM || K == Kind::MEAN) reduce_typed<SumF, K>(ctx, plan, out[0]);

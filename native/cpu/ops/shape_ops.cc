@@ -18,6 +18,7 @@
 
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
+#include "core/params_shape.h"
 
 namespace aivm::cpu::AIVM_ISA_NS {
 namespace {
@@ -73,16 +74,10 @@ void parallel_copy(const OpContext& ctx, void* dst, const void* src, int64_t cou
   });
 }
 
-// Reads a 1-D int32 or int64 tensor as int64 values.
-std::vector<int64_t> read_ints(const Tensor& t) {
-  std::vector<int64_t> v(size_t(t.numel()));
-  if (t.dtype == DType::I64) {
-    for (size_t i = 0; i < v.size(); ++i) v[i] = t.ptr<int64_t>()[i];
-  } else {
-    for (size_t i = 0; i < v.size(); ++i) v[i] = t.ptr<int32_t>()[i];
-  }
-  return v;
-}
+// Reading int tensors, Slice's per-axis clamping and Gather's index check are
+// shared with the CUDA ops: core/params_shape.h.
+using params::read_ints;
+using params::SliceDim;
 
 std::string input_name(size_t i, const char* role) { return "input " + std::to_string(i) + " (" + role + ")"; }
 
@@ -525,10 +520,6 @@ void compute_split(const OpContext& ctx, std::vector<Tensor>& out) {
 
 // ---- Slice -------------------------------------------------------------------
 
-struct SliceDim {
-  int64_t start, step, size;  // per input axis; identity axes have 0, 1, dim
-};
-
 std::vector<SliceDim> slice_plan(const OpContext& ctx) {
   const Tensor& x = ctx.input(0);
   int rank = x.rank();
@@ -577,32 +568,7 @@ std::vector<SliceDim> slice_plan(const OpContext& ctx) {
       fail(ErrorCode::E_VALUE, ctx.op, "input 4 (steps) = " + vec_str(steps) + ": step for axis " + std::to_string(a) +
                                            " is 0");
     }
-    int64_t dim = x.shape[size_t(a)];
-    int64_t s = starts[i], e = ends[i];
-    // ONNX: negative values count from the end (once), then clamp to [0, dim]
-    // for positive steps and to [0, dim-1] / [-1, dim-1] for negative steps.
-    // s + dim cannot overflow: s < 0 and 0 <= dim <= 2^34.
-    if (s < 0) s += dim;
-    if (e < 0) e += dim;
-    int64_t size;
-    if (dim == 0) {
-      s = 0;
-      size = 0;
-    } else if (step > 0) {
-      s = std::min(std::max<int64_t>(s, 0), dim);
-      e = std::min(std::max<int64_t>(e, 0), dim);
-      size = e > s ? 1 + (e - s - 1) / step : 0;  // ceil((e - s) / step) without overflow
-    } else {
-      s = std::min(std::max<int64_t>(s, 0), dim - 1);
-      e = std::min(std::max<int64_t>(e, -1), dim - 1);
-      // ceil((s - e) / -step); -step taken as unsigned so INT64_MIN is fine.
-      uint64_t ustep = uint64_t(0) - uint64_t(step);
-      size = s > e ? int64_t(1 + uint64_t(s - e - 1) / ustep) : 0;
-    }
-    // With at most one element the step is never applied; 1 keeps the stride
-    // arithmetic in compute from overflowing for huge steps.
-    if (size <= 1) step = 1;
-    plan[size_t(a)] = {s, step, size};
+    plan[size_t(a)] = params::slice_dim(starts[i], ends[i], step, x.shape[size_t(a)]);
   }
   return plan;
 }
@@ -730,15 +696,7 @@ void compute_gather(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
   int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", 0), x.rank());
   std::vector<int64_t> idx = read_ints(ctx.input(1));
-  int64_t dim = x.shape[size_t(axis)];
-  for (size_t i = 0; i < idx.size(); ++i) {
-    if (idx[i] < -dim || idx[i] >= dim) {
-      fail(ErrorCode::E_INDEX, ctx.op, "input 1 (indices) element " + std::to_string(i) + " = " +
-                                           std::to_string(idx[i]) + " is out of range for axis " + std::to_string(axis) +
-                                           " of size " + std::to_string(dim) + " (allowed [" + std::to_string(-dim) +
-                                           ", " + std::to_string(dim - 1) + "])");
-    }
-  }
+  params::check_gather_indices(ctx, idx, axis, x.shape[size_t(axis)]);
   by_width(x.dtype, [&](auto tag) { gather_typed<decltype(tag)>(ctx, x, out[0], axis, idx); });
 }
 

@@ -25,6 +25,9 @@ const char* isa_name(Isa isa);
 // All ISAs compiled into this binary that this CPU (and OS) can run, scalar
 // first, then the wider CPU ISAs, then cuda when a CUDA device is present.
 std::vector<Isa> available_isas();
+// What the CUDA backend can do here, in words: "not compiled (...)",
+// "compiled; no CUDA device", "host emulation" or the device's name and driver.
+std::string cuda_status();
 // The widest available CPU ISA, unless the environment variable AIVM_ISA names one.
 Isa default_isa();
 // Parses a name ("scalar", "avx2", "avx512", "neon", "cuda"); throws E_ISA_UNAVAILABLE when
