@@ -17,6 +17,7 @@ export interface NativeEngineInfo {
   numerics: string;
   isas: string[];
   defaultIsa: string;
+  cuda: string;
   threads: number;
   ops: string[];
   /** Per op, the input indices whose data its shape inference reads (they must be constants in a Program). */

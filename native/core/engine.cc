@@ -27,7 +27,8 @@ const char* isa_name(Isa isa) {
   return "unknown";
 }
 
-std::vector<Isa> available_isas() {
+// The CPU ISAs this binary has and this CPU runs, narrow to wide.
+static std::vector<Isa> cpu_isas() {
   cpu::CpuFeatures f = cpu::detect_cpu_features();
   std::vector<Isa> out{Isa::SCALAR};
 #if defined(AIVM_HAVE_AVX2)
@@ -39,10 +40,15 @@ std::vector<Isa> available_isas() {
 #if defined(AIVM_HAVE_NEON)
   if (f.neon) out.push_back(Isa::NEON);
 #endif
+  (void)f;
+  return out;
+}
+
+std::vector<Isa> available_isas() {
+  std::vector<Isa> out = cpu_isas();
 #if defined(AIVM_HAVE_CUDA)
   if (cuda::device_available()) out.push_back(Isa::CUDA);
 #endif
-  (void)f;
   return out;
 }
 
@@ -79,11 +85,9 @@ Isa resolve_isa(const std::string& name) {
 Isa default_isa() {
   const char* env = std::getenv("AIVM_ISA");
   if (env && *env) return resolve_isa(env);
-  Isa best = Isa::SCALAR;
-  for (Isa i : available_isas()) {
-    if (i != Isa::CUDA) best = i;  // available_isas lists narrow to wide
-  }
-  return best;
+  // Never cuda: asking the CUDA runtime for devices costs its start-up, and
+  // the GPU backend runs only when named.
+  return cpu_isas().back();
 }
 
 static const OpTable& table_for(Isa isa) {

@@ -56,4 +56,19 @@ int64_t dims_product(const Shape& shape, int begin, int end) {
   return p;
 }
 
+std::vector<int64_t> batch_offsets(const Shape& in, const Shape& out, int64_t matrix_size) {
+  const int64_t n = dims_product(out, 0, int(out.size()));
+  std::vector<int64_t> offs(size_t(n), 0);
+  std::vector<int64_t> st = broadcast_strides(in, out);
+  for (int64_t b = 0; b < n; ++b) {
+    int64_t rem = b, off = 0;
+    for (int d = int(out.size()) - 1; d >= 0; --d) {
+      off += (rem % out[size_t(d)]) * st[size_t(d)];
+      rem /= out[size_t(d)];
+    }
+    offs[size_t(b)] = off * matrix_size;
+  }
+  return offs;
+}
+
 }  // namespace aivm

@@ -17,5 +17,8 @@ std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out);
 int normalize_axis(const std::string& op, const char* attr, int64_t axis, int rank);
 // Product of dims in [begin, end).
 int64_t dims_product(const Shape& shape, int begin, int end);
+// Batched matrix ops (MatMul): for each batch of the broadcast batch dims `out`,
+// the element offset of its matrix in an operand with batch dims `in`.
+std::vector<int64_t> batch_offsets(const Shape& in, const Shape& out, int64_t matrix_size);
 
 }  // namespace aivm

@@ -33,23 +33,6 @@ AIVM_KERNEL matmul_kernel(int64_t n, const float* a, const float* b, const int64
   }
 }
 
-// Offset of each output batch's matrix in an operand whose batch dims `in`
-// broadcast to `out` (cpu/ops/matmul.cc batch_offsets, on the shared shape helpers).
-std::vector<int64_t> batch_offsets(const Shape& in, const Shape& out, int64_t matrix_size) {
-  const int64_t n = dims_product(out, 0, int(out.size()));
-  const std::vector<int64_t> st = broadcast_strides(in, out);
-  std::vector<int64_t> offs(size_t(n), 0);
-  for (int64_t b = 0; b < n; ++b) {
-    int64_t rem = b, off = 0;
-    for (int d = int(out.size()) - 1; d >= 0; --d) {
-      off += (rem % out[size_t(d)]) * st[size_t(d)];
-      rem /= out[size_t(d)];
-    }
-    offs[size_t(b)] = off * matrix_size;
-  }
-  return offs;
-}
-
 void compute_matmul(const OpContext& ctx, std::vector<Tensor>& out) {
   // infer validated the shapes. A 1-D A is [1, K], a 1-D B is [K, 1] (numpy).
   const Shape& as = ctx.input(0).shape;

@@ -44,24 +44,41 @@ AIVM_HD int64_t tap_pos(const Dims& a, int64_t o, int64_t k) {
 
 AIVM_HD float neg_inf() { return math::f32_from_bits(0xFF800000u); }
 
+// Folds acc = step(acc, x) over the real taps of output element i, in (kh, kw)
+// order, starting from init (padding taps are skipped, never read); sets the
+// element's output row and column.
+template <class Step>
+AIVM_HD float fold_window(const float* x, int64_t i, const Dims& h, const Dims& w, float init, Step step,
+                          int64_t& oh, int64_t& ow) {
+  ow = i % w.v[kOut];
+  oh = (i / w.v[kOut]) % h.v[kOut];
+  const float* plane = x + (i / w.v[kOut] / h.v[kOut]) * h.v[kIn] * w.v[kIn];
+  int64_t kh0, kh1, kw0, kw1;
+  real_taps(h, oh, kh0, kh1);
+  real_taps(w, ow, kw0, kw1);
+  float acc = init;
+  for (int64_t kh = kh0; kh < kh1; ++kh) {
+    const float* row = plane + tap_pos(h, oh, kh) * w.v[kIn];
+    for (int64_t kw = kw0; kw < kw1; ++kw) acc = step(acc, row[tap_pos(w, ow, kw)]);
+  }
+  return acc;
+}
+
+struct MaxStep {
+  AIVM_HD float operator()(float a, float b) const { return max_f32(a, b); }
+};
+struct AddStep {
+  AIVM_HD float operator()(float a, float b) const { return add_rn(a, b); }
+};
+
 // MaxPool: max_f32 over the real taps from -inf (padding never wins; a window
 // without real taps gives -inf). max_f32 is the CPU's rule (any NaN -> the
 // canonical NaN, +0 > -0) and order-free, so this equals the CPU's max over
 // order keys bit for bit.
 AIVM_KERNEL maxpool_kernel(int64_t n, const float* x, float* y, Dims h, Dims w) {
   for (int64_t i = grid_first(); i < n; i += grid_stride()) {
-    const int64_t ow = i % w.v[kOut];
-    const int64_t oh = (i / w.v[kOut]) % h.v[kOut];
-    const float* plane = x + (i / w.v[kOut] / h.v[kOut]) * h.v[kIn] * w.v[kIn];
-    int64_t kh0, kh1, kw0, kw1;
-    real_taps(h, oh, kh0, kh1);
-    real_taps(w, ow, kw0, kw1);
-    float m = neg_inf();
-    for (int64_t kh = kh0; kh < kh1; ++kh) {
-      const float* row = plane + tap_pos(h, oh, kh) * w.v[kIn];
-      for (int64_t kw = kw0; kw < kw1; ++kw) m = max_f32(m, row[tap_pos(w, ow, kw)]);
-    }
-    y[i] = m;
+    int64_t oh, ow;
+    y[i] = fold_window(x, i, h, w, neg_inf(), MaxStep{}, oh, ow);
   }
 }
 
@@ -71,17 +88,8 @@ AIVM_KERNEL maxpool_kernel(int64_t n, const float* x, float* y, Dims h, Dims w) 
 AIVM_KERNEL avgpool_kernel(int64_t n, const float* x, float* y, Dims h, Dims w, const int64_t* count_h,
                            const int64_t* count_w) {
   for (int64_t i = grid_first(); i < n; i += grid_stride()) {
-    const int64_t ow = i % w.v[kOut];
-    const int64_t oh = (i / w.v[kOut]) % h.v[kOut];
-    const float* plane = x + (i / w.v[kOut] / h.v[kOut]) * h.v[kIn] * w.v[kIn];
-    int64_t kh0, kh1, kw0, kw1;
-    real_taps(h, oh, kh0, kh1);
-    real_taps(w, ow, kw0, kw1);
-    float acc = -0.0f;
-    for (int64_t kh = kh0; kh < kh1; ++kh) {
-      const float* row = plane + tap_pos(h, oh, kh) * w.v[kIn];
-      for (int64_t kw = kw0; kw < kw1; ++kw) acc = add_rn(acc, row[tap_pos(w, ow, kw)]);
-    }
+    int64_t oh, ow;
+    const float acc = fold_window(x, i, h, w, -0.0f, AddStep{}, oh, ow);
     const int64_t cnt = count_h[oh] * count_w[ow];
     y[i] = cnt == 0 ? canonical_nan() : canon(div_rn(acc, float(cnt)));
   }

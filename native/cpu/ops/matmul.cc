@@ -58,23 +58,6 @@ std::vector<OutputSpec> infer_matmul(const OpContext& ctx) {
   return {{DType::F32, d.out}};
 }
 
-// Element offset of each batch's matrix in an operand with batch dims `in`
-// broadcast to `out`.
-std::vector<int64_t> batch_offsets(const Shape& in, const Shape& out, int64_t matrix_size) {
-  const int64_t n = dims_product(out, 0, int(out.size()));
-  std::vector<int64_t> offs(size_t(n), 0);
-  std::vector<int64_t> st = broadcast_strides(in, out);
-  for (int64_t b = 0; b < n; ++b) {
-    int64_t rem = b, off = 0;
-    for (int d = int(out.size()) - 1; d >= 0; --d) {
-      off += (rem % out[size_t(d)]) * st[size_t(d)];
-      rem /= out[size_t(d)];
-    }
-    offs[size_t(b)] = off * matrix_size;
-  }
-  return offs;
-}
-
 void compute_matmul(const OpContext& ctx, std::vector<Tensor>& out) {
   MatMulDims d = matmul_dims(ctx);
   const float* pa = ctx.input(0).ptr<float>();
