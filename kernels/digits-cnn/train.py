@@ -25,10 +25,7 @@ sys.path.insert(0, os.path.join(HERE, '..', 'tools'))
 import common  # noqa: E402
 
 SEED = 0
-torch.manual_seed(SEED)
-np.random.seed(SEED)
-torch.set_num_threads(1)
-torch.use_deterministic_algorithms(True)
+common.make_torch_deterministic(SEED)
 
 
 class DigitsCNN(nn.Module):

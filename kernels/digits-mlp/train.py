@@ -9,7 +9,6 @@ Deterministic: fixed seeds, one thread, fixed split.
 import os
 import sys
 
-import numpy as np
 import onnx
 import torch
 import torch.nn as nn
@@ -19,10 +18,7 @@ sys.path.insert(0, os.path.join(HERE, '..', 'tools'))
 import common  # noqa: E402
 
 SEED = 0
-torch.manual_seed(SEED)
-np.random.seed(SEED)
-torch.set_num_threads(1)
-torch.use_deterministic_algorithms(True)
+common.make_torch_deterministic(SEED)
 
 
 class DigitsMLP(nn.Module):

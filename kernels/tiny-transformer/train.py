@@ -34,10 +34,7 @@ SEED = 0
 CTX, D, HEADS, HD, FF, VOCAB, LAYERS = 32, 64, 4, 16, 256, 128, 2
 STEPS, BATCH, LR = int(os.environ.get('STEPS', 3000)), 32, 3e-3
 DROPOUT = float(os.environ.get('DROPOUT', 0.1))
-torch.manual_seed(SEED)
-np.random.seed(SEED)
-torch.set_num_threads(1)
-torch.use_deterministic_algorithms(True)
+common.make_torch_deterministic(SEED)
 
 
 def load_text():

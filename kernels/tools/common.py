@@ -14,6 +14,15 @@ Where'''.split())
 FOLDED_OPS = set('Shape Constant Identity Unsqueeze Squeeze Flatten ConstantOfShape Range Dropout'.split())
 
 
+def make_torch_deterministic(seed):
+    """Seeds torch and numpy, one thread, deterministic kernels: re-running a train.py rewrites byte-identical files."""
+    import torch
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+
+
 def check_ops(model):
     """Print the op types of the graph and fail if one is outside the engine's list."""
     ops = sorted({n.op_type for n in model.graph.node})
