@@ -10,6 +10,7 @@
 #include "core/op.h"
 #include "core/shape_util.h"
 #include "cpu/isa.h"
+#include "math/canonical.h"
 #include "math/common.h"
 
 namespace aivm::cpu::AIVM_ISA_NS {
@@ -38,42 +39,13 @@ inline void require_rank(const OpContext& ctx, size_t i, int min_rank, int max_r
 
 // ---- The canonical reductions of docs/NUMERICS.md --------------------------
 
-// Number of strided partial sums in every wide float sum. Fixed by the numerics
-// version: 16 lanes are one AVX-512 register or two AVX2 registers, and scalar
-// code emulates them exactly.
-constexpr int kSumLanes = 16;
-
-// Sum of x[0], x[stride], ..., x[(n-1)*stride]: element i goes to partial sum
-// i % 16 (in increasing i), the partials start at -0 (the exact additive
-// identity) and are combined by the fixed tree (j += j+8, j += j+4, j += j+2,
-// j += j+1). An empty sum is +0.
-inline float canonical_sum(const float* x, int64_t n, int64_t stride) {
-  if (n == 0) return 0.0f;
-  float acc[kSumLanes];
-  for (int j = 0; j < kSumLanes; ++j) acc[j] = -0.0f;
-  int64_t i = 0;
-  if (stride == 1) {
-    for (; i + kSumLanes <= n; i += kSumLanes) {
-      for (int j = 0; j < kSumLanes; ++j) acc[j] += x[i + j];
-    }
-  } else {
-    for (; i + kSumLanes <= n; i += kSumLanes) {
-      for (int j = 0; j < kSumLanes; ++j) acc[j] += x[(i + j) * stride];
-    }
-  }
-  for (int j = 0; i < n; ++i, ++j) acc[j] += x[i * stride];
-  for (int w = kSumLanes / 2; w >= 1; w /= 2) {
-    for (int j = 0; j < w; ++j) acc[j] += acc[j + w];
-  }
-  return acc[0];
-}
-
-// max and min with one definition on every CPU: NaN wins (returned as the
-// canonical quiet NaN), and +0 is greater than -0. With these rules both are
-// associative and commutative, so reduction order cannot matter.
-inline float canonical_nan() { return math::f32_from_bits(0x7FC00000u); }
-
-inline bool sign_bit(float x) { return math::f32_to_bits(x) >> 31; }
+// The canonical sum, max/min and NaN (docs/NUMERICS.md) are math/canonical.h's,
+// shared with the CUDA kernels.
+using math::canonical_nan;
+using math::canonical_sum;
+using math::kSumLanes;
+using math::max_f32;
+using math::min_f32;
 
 // Order-preserving integer key of a non-NaN float: the signed order of keys is
 // the float order with -0 < +0 (a negative float's magnitude bits are flipped).
@@ -83,18 +55,6 @@ inline int32_t order_key(float x) {
   return b ^ ((b >> 31) & 0x7FFFFFFF);
 }
 inline float from_order_key(int32_t k) { return math::f32_from_bits(uint32_t(k ^ ((k >> 31) & 0x7FFFFFFF))); }
-
-inline float max_f32(float a, float b) {
-  if (a != a || b != b) return canonical_nan();
-  if (a == b) return sign_bit(a) ? b : a;  // only differs for +0 / -0
-  return a > b ? a : b;
-}
-
-inline float min_f32(float a, float b) {
-  if (a != a || b != b) return canonical_nan();
-  if (a == b) return sign_bit(a) ? a : b;
-  return a < b ? a : b;
-}
 
 // ---- Broadcasting ----------------------------------------------------------
 

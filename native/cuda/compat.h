@@ -9,13 +9,16 @@
 // thread computes whole output elements from inputs alone (no shared memory, no
 // __syncthreads, no atomics, no warp shuffles), and every float operation is an
 // explicit correctly rounded one (add_rn, mul_rn, div_rn, sqrt_rn, math::fma_f32)
-// or a math:: function shared with the CPU. nvcc also gets --fmad=false, so no
+// or a math:: function shared with the CPU (math/canonical.h's sum and max/min
+// included). nvcc also gets --fmad=false, so no
 // a*b+c is ever fused behind our back.
 #pragma once
 #include <cstdint>
 
+#include "math/canonical.h"
 #include "math/common.h"
 #include "math/fma.h"
+#include "math/unary.h"
 
 #if defined(__CUDACC__)
 #include <cuda_runtime.h>
@@ -58,45 +61,15 @@ AIVM_HD float div_rn(float a, float b) {
   return a / b;
 #endif
 }
-AIVM_HD float sqrt_rn(float a) {
-#if defined(__CUDA_ARCH__)
-  return __fsqrt_rn(a);
-#else
-  return __builtin_sqrtf(a);  // the IEEE instruction (-fno-math-errno), as the CPU backends use
-#endif
-}
+AIVM_HD float sqrt_rn(float a) { return math::sqrt_f32(a); }  // __fsqrt_rn, or the CPU's instruction
 AIVM_HD float fma_rn(float a, float b, float c) { return math::fma_f32(a, b, c); }
 
-// The one NaN every float op writes, and the canonicalizing select.
-AIVM_HD float canonical_nan() { return math::f32_from_bits(0x7FC00000u); }
-AIVM_HD float canon(float r) { return r != r ? canonical_nan() : r; }
-
-// max / min with the CPU's rules (cpu/op_common.h): NaN wins, +0 > -0.
-AIVM_HD float max_f32(float a, float b) {
-  if (a != a || b != b) return canonical_nan();
-  if (a == b) return math::sign_bit_f32(a) ? b : a;
-  return a > b ? a : b;
-}
-AIVM_HD float min_f32(float a, float b) {
-  if (a != a || b != b) return canonical_nan();
-  if (a == b) return math::sign_bit_f32(a) ? a : b;
-  return a < b ? a : b;
-}
-
-// The canonical float sum of docs/NUMERICS.md (cpu/op_common.h canonical_sum):
-// element i of x[0], x[stride], ... goes to partial sum i % 16, partials start
-// at -0, combined by the fixed tree 8/4/2/1; an empty sum is +0. One thread runs
-// all 16 lanes, so the order is the CPU's exactly.
-AIVM_HD float canonical_sum(const float* x, int64_t n, int64_t stride) {
-  if (n == 0) return 0.0f;
-  float acc[16];
-  for (int j = 0; j < 16; ++j) acc[j] = -0.0f;
-  for (int64_t i = 0; i < n; ++i) acc[i % 16] = add_rn(acc[i % 16], x[i * stride]);
-  for (int w = 8; w >= 1; w /= 2) {
-    for (int j = 0; j < w; ++j) acc[j] = add_rn(acc[j], acc[j + w]);
-  }
-  return acc[0];
-}
+// The canonical NaN, max/min and 16-lane sum are the CPU's own (math/canonical.h).
+using math::canon;
+using math::canonical_nan;
+using math::canonical_sum;
+using math::max_f32;
+using math::min_f32;
 
 // ---- Grid-stride loops ----------------------------------------------------------
 // Every kernel is `for (int64_t i = grid_first(); i < n; i += grid_stride())`:

@@ -1,6 +1,6 @@
-// CUDA unary ops: one thread per element, the same per-element definitions as
-// native/cpu/ops/unary.cc (docs/numerics/unary.md), with the math:: functions
-// compiled for the device from the same headers.
+// CUDA unary ops: one thread per element, running the per-element definitions
+// native/cpu/ops/unary.cc runs (math/unary.h, docs/numerics/unary.md), compiled
+// for the device from the same headers.
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -8,40 +8,19 @@
 
 #include "cuda/device.h"
 #include "cuda/ops.h"
-#include "math/transcendental.h"
+#include "math/unary.h"
 
 namespace aivm::cuda {
 namespace {
 
-enum class Fn : int { NEG, ABS, SQRT, RECIPROCAL, RELU, SIGMOID, TANH, EXP, LOG, ERF, SOFTPLUS, GELU_ERF, GELU_TANH };
+using math::UnaryFn;
 
-template <Fn K> AIVM_HD float apply_fn(float x) {
-  if constexpr (K == Fn::NEG) return -x;  // flips the sign bit only
-  if constexpr (K == Fn::ABS) return math::abs_f32(x);
-  if constexpr (K == Fn::SQRT) return sqrt_rn(x);
-  if constexpr (K == Fn::RECIPROCAL) return div_rn(1.0f, x);
-  if constexpr (K == Fn::RELU) return x > 0.0f ? x : 0.0f;
-  if constexpr (K == Fn::SIGMOID) return math::sigmoid_f32(x);
-  if constexpr (K == Fn::TANH) return math::tanh_f32(x);
-  if constexpr (K == Fn::EXP) return math::exp_f32(x);
-  if constexpr (K == Fn::LOG) return math::log_f32(x);
-  if constexpr (K == Fn::ERF) return math::erf_f32(x);
-  if constexpr (K == Fn::SOFTPLUS) return math::softplus_f32(x);
-  if constexpr (K == Fn::GELU_ERF) return math::gelu_erf_f32(x);
-  if constexpr (K == Fn::GELU_TANH) return math::gelu_tanh_f32(x);
-  return x;
+// The CPU's per-element definitions (math/unary.h), NaN canonicalization included.
+template <UnaryFn K> AIVM_KERNEL float_kernel(int64_t n, const float* x, float* y) {
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) y[i] = math::unary_op_f32<K>(x[i]);
 }
 
-// NaN in or NaN out -> the canonical NaN (Relu maps NaN to 0 before the test).
-template <Fn K> AIVM_KERNEL float_kernel(int64_t n, const float* x, float* y) {
-  for (int64_t i = grid_first(); i < n; i += grid_stride()) {
-    const float v = x[i];
-    const float r = apply_fn<K>(v);
-    y[i] = (v != v || r != r) ? canonical_nan() : r;
-  }
-}
-
-template <Fn K> void compute_float(const OpContext& ctx, std::vector<Tensor>& out) {
+template <UnaryFn K> void compute_float(const OpContext& ctx, std::vector<Tensor>& out) {
   Staging s(ctx, out);
   launch(ctx.op, out[0].numel(), float_kernel<K>, s.in<float>(0), s.out<float>(0));
   s.finish();
@@ -58,7 +37,7 @@ template <class T, bool ABS> AIVM_KERNEL int_neg_abs_kernel(int64_t n, const T* 
 
 template <bool ABS> void compute_neg_abs(const OpContext& ctx, std::vector<Tensor>& out) {
   const DType dt = ctx.input(0).dtype;
-  if (dt == DType::F32) return compute_float<ABS ? Fn::ABS : Fn::NEG>(ctx, out);
+  if (dt == DType::F32) return compute_float<ABS ? UnaryFn::ABS : UnaryFn::NEG>(ctx, out);
   Staging s(ctx, out);
   const int64_t n = out[0].numel();
   if (dt == DType::I32) {
@@ -71,13 +50,8 @@ template <bool ABS> void compute_neg_abs(const OpContext& ctx, std::vector<Tenso
   s.finish();
 }
 
-// LeakyRelu: x < 0 ? alpha * x : x (1 * x is exact, so this is the CPU's
-// factor-select definition); -0 stays -0.
 AIVM_KERNEL leaky_relu_kernel(int64_t n, const float* x, float* y, float alpha) {
-  for (int64_t i = grid_first(); i < n; i += grid_stride()) {
-    const float v = x[i];
-    y[i] = canon(v < 0.0f ? mul_rn(alpha, v) : v);
-  }
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) y[i] = math::leaky_relu_f32(x[i], alpha);
 }
 
 void compute_leaky_relu(const OpContext& ctx, std::vector<Tensor>& out) {
@@ -89,8 +63,8 @@ void compute_leaky_relu(const OpContext& ctx, std::vector<Tensor>& out) {
 
 void compute_gelu(const OpContext& ctx, std::vector<Tensor>& out) {
   // infer validated the attribute: it is "none" or "tanh".
-  if (ctx.attrs.get_string(ctx.op, "approximate", "none") == "tanh") return compute_float<Fn::GELU_TANH>(ctx, out);
-  compute_float<Fn::GELU_ERF>(ctx, out);
+  if (ctx.attrs.get_string(ctx.op, "approximate", "none") == "tanh") return compute_float<UnaryFn::GELU_TANH>(ctx, out);
+  compute_float<UnaryFn::GELU_ERF>(ctx, out);
 }
 
 // Clip: max with lo then min with hi, NaN wins, +0 > -0 (cpu clip_f32).
@@ -138,17 +112,17 @@ void compute_clip(const OpContext& ctx, std::vector<Tensor>& out) {
 void register_unary(ComputeMap& m) {
   m["Neg"] = compute_neg_abs<false>;
   m["Abs"] = compute_neg_abs<true>;
-  m["Sqrt"] = compute_float<Fn::SQRT>;
-  m["Reciprocal"] = compute_float<Fn::RECIPROCAL>;
-  m["Relu"] = compute_float<Fn::RELU>;
+  m["Sqrt"] = compute_float<UnaryFn::SQRT>;
+  m["Reciprocal"] = compute_float<UnaryFn::RECIPROCAL>;
+  m["Relu"] = compute_float<UnaryFn::RELU>;
   m["LeakyRelu"] = compute_leaky_relu;
-  m["Sigmoid"] = compute_float<Fn::SIGMOID>;
-  m["Tanh"] = compute_float<Fn::TANH>;
-  m["Exp"] = compute_float<Fn::EXP>;
-  m["Log"] = compute_float<Fn::LOG>;
-  m["Erf"] = compute_float<Fn::ERF>;
+  m["Sigmoid"] = compute_float<UnaryFn::SIGMOID>;
+  m["Tanh"] = compute_float<UnaryFn::TANH>;
+  m["Exp"] = compute_float<UnaryFn::EXP>;
+  m["Log"] = compute_float<UnaryFn::LOG>;
+  m["Erf"] = compute_float<UnaryFn::ERF>;
   m["Gelu"] = compute_gelu;
-  m["Softplus"] = compute_float<Fn::SOFTPLUS>;
+  m["Softplus"] = compute_float<UnaryFn::SOFTPLUS>;
   m["Clip"] = compute_clip;
 }
 

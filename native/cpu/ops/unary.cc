@@ -19,7 +19,7 @@
 
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
-#include "math/transcendental.h"
+#include "math/unary.h"
 
 namespace aivm::cpu::AIVM_ISA_NS {
 namespace {
@@ -29,13 +29,10 @@ namespace {
 constexpr int64_t kMinChunkCheap = kMinChunkElements;
 constexpr int64_t kMinChunkTranscendental = 2048;
 
-constexpr uint32_t kCanonicalNanBits = 0x7FC00000u;
-
-inline float nan_canonical() { return math::f32_from_bits(kCanonicalNanBits); }
-
-// NaN -> canonical NaN; anything else unchanged. A compare and a select: the
-// compiler vectorizes it (cmpunordps + blend) with the same result per lane.
-inline float canon(float r) { return r != r ? nan_canonical() : r; }
+// The per-element definitions are math/unary.h's, shared with the CUDA kernels;
+// this file maps them over tensors. Their NaN canonicalization is a compare and
+// a select: the compiler vectorizes it (cmpunordps + blend).
+using math::UnaryFn;
 
 // out[i] = f(in[i]) over contiguous data, split into independent chunks.
 template <class Ti, class To, class F>
@@ -79,7 +76,8 @@ void compute_neg(const OpContext& ctx, std::vector<Tensor>& out) {
   switch (x.dtype) {
     case DType::F32:
       // IEEE negation flips the sign bit only (exact, -(+0) = -0).
-      map_unary<float, float>(ctx, x, out[0], kMinChunkCheap, [](float v) { return canon(-v); });
+      map_unary<float, float>(ctx, x, out[0], kMinChunkCheap,
+                              [](float v) { return math::unary_op_f32<UnaryFn::NEG>(v); });
       break;
     case DType::I32: map_unary<int32_t, int32_t>(ctx, x, out[0], kMinChunkCheap, [](int32_t v) { return wrap_neg(v); }); break;
     case DType::I64: map_unary<int64_t, int64_t>(ctx, x, out[0], kMinChunkCheap, [](int64_t v) { return wrap_neg(v); }); break;
@@ -95,7 +93,7 @@ void compute_abs(const OpContext& ctx, std::vector<Tensor>& out) {
     case DType::F32:
       // Clears the sign bit: abs(-0) = +0, abs(-inf) = inf.
       map_unary<float, float>(ctx, x, out[0], kMinChunkCheap,
-                              [](float v) { return canon(math::abs_f32(v)); });
+                              [](float v) { return math::unary_op_f32<UnaryFn::ABS>(v); });
       break;
     case DType::I32: map_unary<int32_t, int32_t>(ctx, x, out[0], kMinChunkCheap, [](int32_t v) { return wrap_abs(v); }); break;
     case DType::I64: map_unary<int64_t, int64_t>(ctx, x, out[0], kMinChunkCheap, [](int64_t v) { return wrap_abs(v); }); break;
@@ -105,32 +103,13 @@ void compute_abs(const OpContext& ctx, std::vector<Tensor>& out) {
 
 // ---- Float-only elementwise functions --------------------------------------------
 
-// Each is one definition of y = f(x); compute_float<K> maps it with canon().
-enum class Fn { SQRT, RECIPROCAL, RELU, SIGMOID, TANH, EXP, LOG, ERF, SOFTPLUS };
-
-template <Fn K> float apply_fn(float x) {
-  if constexpr (K == Fn::SQRT) return std::sqrt(x);  // correctly rounded IEEE sqrt, sqrt(-0) = -0
-  if constexpr (K == Fn::RECIPROCAL) return 1.0f / x;
-  if constexpr (K == Fn::RELU) return x > 0.0f ? x : 0.0f;  // -0 and negatives -> +0; NaN -> 0, fixed by canon below
-  if constexpr (K == Fn::SIGMOID) return math::sigmoid_f32(x);
-  if constexpr (K == Fn::TANH) return math::tanh_f32(x);
-  if constexpr (K == Fn::EXP) return math::exp_f32(x);
-  if constexpr (K == Fn::LOG) return math::log_f32(x);
-  if constexpr (K == Fn::ERF) return math::erf_f32(x);
-  if constexpr (K == Fn::SOFTPLUS) return math::softplus_f32(x);
+template <UnaryFn K> constexpr bool is_cheap() {
+  return K == UnaryFn::SQRT || K == UnaryFn::RECIPROCAL || K == UnaryFn::RELU;
 }
 
-template <Fn K> constexpr bool is_cheap() { return K == Fn::SQRT || K == Fn::RECIPROCAL || K == Fn::RELU; }
-
-template <Fn K> void compute_float(const OpContext& ctx, std::vector<Tensor>& out) {
-  const Tensor& x = ctx.input(0);
-  // The NaN test is on the result and, for Relu, on the input too (Relu maps
-  // NaN to 0 before the select; the rule is NaN in -> NaN out).
-  map_unary<float, float>(ctx, x, out[0], is_cheap<K>() ? kMinChunkCheap : kMinChunkTranscendental,
-                          [](float v) {
-                            float r = apply_fn<K>(v);
-                            return (v != v || r != r) ? nan_canonical() : r;
-                          });
+template <UnaryFn K> void compute_float(const OpContext& ctx, std::vector<Tensor>& out) {
+  map_unary<float, float>(ctx, ctx.input(0), out[0], is_cheap<K>() ? kMinChunkCheap : kMinChunkTranscendental,
+                          [](float v) { return math::unary_op_f32<K>(v); });
 }
 
 // ---- LeakyRelu ------------------------------------------------------------------
@@ -144,18 +123,8 @@ std::vector<OutputSpec> infer_leaky_relu(const OpContext& ctx) {
 
 void compute_leaky_relu(const OpContext& ctx, std::vector<Tensor>& out) {
   const float alpha = ctx.attrs.get_float(ctx.op, "alpha", 0.01f);
-  // y = (x < 0 ? alpha : 1) * x, which equals x < 0 ? alpha * x : x bit for bit
-  // (1 * x is exact for every x). The factor is chosen by a bit mask so the
-  // loop has no branch and vectorizes (a conditional multiply may trap under
-  // -ftrapping-math, so the compiler would not if-convert it).
-  // -0 is not < 0, so it stays -0; NaN fails the compare and is canonicalized.
-  const uint32_t alpha_bits = math::f32_to_bits(alpha);
-  const uint32_t one_bits = 0x3F800000u;
-  map_unary<float, float>(ctx, ctx.input(0), out[0], kMinChunkCheap, [alpha_bits, one_bits](float v) {
-    const uint32_t mask = 0u - uint32_t(v < 0.0f);
-    const float factor = math::f32_from_bits((alpha_bits & mask) | (one_bits & ~mask));
-    return canon(factor * v);
-  });
+  map_unary<float, float>(ctx, ctx.input(0), out[0], kMinChunkCheap,
+                          [alpha](float v) { return math::leaky_relu_f32(v, alpha); });
 }
 
 // ---- Gelu (opset 20) ------------------------------------------------------------
@@ -177,10 +146,10 @@ std::vector<OutputSpec> infer_gelu(const OpContext& ctx) {
 void compute_gelu(const OpContext& ctx, std::vector<Tensor>& out) {
   if (gelu_tanh_mode(ctx)) {
     map_unary<float, float>(ctx, ctx.input(0), out[0], kMinChunkTranscendental,
-                            [](float v) { return canon(math::gelu_tanh_f32(v)); });
+                            [](float v) { return math::unary_op_f32<UnaryFn::GELU_TANH>(v); });
   } else {
     map_unary<float, float>(ctx, ctx.input(0), out[0], kMinChunkTranscendental,
-                            [](float v) { return canon(math::gelu_erf_f32(v)); });
+                            [](float v) { return math::unary_op_f32<UnaryFn::GELU_ERF>(v); });
   }
 }
 
@@ -228,7 +197,7 @@ inline float clip_f32(float x, float lo, float hi) {
   float m = (lo > x || (lo == x && math::sign_bit_f32(x))) ? lo : x;
   // min(m, hi) with -0 < +0: take hi when hi < m, or when equal and m is +0.
   float r = (hi < m || (hi == m && !math::sign_bit_f32(m))) ? hi : m;
-  return x != x ? nan_canonical() : r;
+  return x != x ? math::canonical_nan() : r;
 }
 
 void compute_clip(const OpContext& ctx, std::vector<Tensor>& out) {
@@ -239,7 +208,7 @@ void compute_clip(const OpContext& ctx, std::vector<Tensor>& out) {
       const float hi = clip_bound<float>(ctx, 2, std::numeric_limits<float>::infinity());
       if (lo != lo || hi != hi) {
         // A NaN bound makes every element NaN (NaN wins, as in max_f32/min_f32).
-        map_unary<float, float>(ctx, x, out[0], kMinChunkCheap, [](float) { return nan_canonical(); });
+        map_unary<float, float>(ctx, x, out[0], kMinChunkCheap, [](float) { return math::canonical_nan(); });
       } else {
         map_unary<float, float>(ctx, x, out[0], kMinChunkCheap, [lo, hi](float v) { return clip_f32(v, lo, hi); });
       }
@@ -272,17 +241,17 @@ void compute_clip(const OpContext& ctx, std::vector<Tensor>& out) {
 void register_unary(OpTable& t) {
   t.add({"Neg", 1, 1, {}, infer_signed_numeric, compute_neg});
   t.add({"Abs", 1, 1, {}, infer_signed_numeric, compute_abs});
-  t.add({"Sqrt", 1, 1, {}, infer_float_only, compute_float<Fn::SQRT>});
-  t.add({"Reciprocal", 1, 1, {}, infer_float_only, compute_float<Fn::RECIPROCAL>});
-  t.add({"Relu", 1, 1, {}, infer_float_only, compute_float<Fn::RELU>});
+  t.add({"Sqrt", 1, 1, {}, infer_float_only, compute_float<UnaryFn::SQRT>});
+  t.add({"Reciprocal", 1, 1, {}, infer_float_only, compute_float<UnaryFn::RECIPROCAL>});
+  t.add({"Relu", 1, 1, {}, infer_float_only, compute_float<UnaryFn::RELU>});
   t.add({"LeakyRelu", 1, 1, {"alpha"}, infer_leaky_relu, compute_leaky_relu});
-  t.add({"Sigmoid", 1, 1, {}, infer_float_only, compute_float<Fn::SIGMOID>});
-  t.add({"Tanh", 1, 1, {}, infer_float_only, compute_float<Fn::TANH>});
-  t.add({"Exp", 1, 1, {}, infer_float_only, compute_float<Fn::EXP>});
-  t.add({"Log", 1, 1, {}, infer_float_only, compute_float<Fn::LOG>});
-  t.add({"Erf", 1, 1, {}, infer_float_only, compute_float<Fn::ERF>});
+  t.add({"Sigmoid", 1, 1, {}, infer_float_only, compute_float<UnaryFn::SIGMOID>});
+  t.add({"Tanh", 1, 1, {}, infer_float_only, compute_float<UnaryFn::TANH>});
+  t.add({"Exp", 1, 1, {}, infer_float_only, compute_float<UnaryFn::EXP>});
+  t.add({"Log", 1, 1, {}, infer_float_only, compute_float<UnaryFn::LOG>});
+  t.add({"Erf", 1, 1, {}, infer_float_only, compute_float<UnaryFn::ERF>});
   t.add({"Gelu", 1, 1, {"approximate"}, infer_gelu, compute_gelu});
-  t.add({"Softplus", 1, 1, {}, infer_float_only, compute_float<Fn::SOFTPLUS>});
+  t.add({"Softplus", 1, 1, {}, infer_float_only, compute_float<UnaryFn::SOFTPLUS>});
   t.add({"Clip", 1, 3, {}, infer_clip, compute_clip});
 }
 

@@ -1,0 +1,71 @@
+// native/math/unary.h — the per-element definitions of the float unary ops
+// (docs/numerics/unary.md), one copy for every backend: the CPU op family
+// (cpu/ops/unary.cc, vectorized per ISA) and the CUDA kernels (cuda/unary.cu).
+#pragma once
+
+#include "canonical.h"
+#include "common.h"
+#include "transcendental.h"
+
+namespace aivm {
+namespace math {
+
+enum class UnaryFn { NEG, ABS, SQRT, RECIPROCAL, RELU, SIGMOID, TANH, EXP, LOG, ERF, SOFTPLUS, GELU_ERF, GELU_TANH };
+
+// Correctly rounded IEEE sqrt (sqrt(-0) = -0): the sqrtss/vsqrtps/fsqrt
+// instruction (-fno-math-errno), __fsqrt_rn on the GPU.
+AIVM_MATH_FN float sqrt_f32(float x) {
+#if defined(__CUDA_ARCH__)
+  return __fsqrt_rn(x);
+#else
+  return __builtin_sqrtf(x);
+#endif
+}
+
+// Correctly rounded 1 / x (never an approximate reciprocal instruction).
+AIVM_MATH_FN float reciprocal_f32(float x) {
+#if defined(__CUDA_ARCH__)
+  return __fdiv_rn(1.0f, x);
+#else
+  return 1.0f / x;
+#endif
+}
+
+// y = f(x) before NaN canonicalization.
+template <UnaryFn K> AIVM_MATH_FN float unary_f32(float x) {
+  if constexpr (K == UnaryFn::NEG) return -x;  // flips the sign bit only: -(+0) = -0
+  if constexpr (K == UnaryFn::ABS) return abs_f32(x);  // clears it: abs(-0) = +0
+  if constexpr (K == UnaryFn::SQRT) return sqrt_f32(x);
+  if constexpr (K == UnaryFn::RECIPROCAL) return reciprocal_f32(x);
+  if constexpr (K == UnaryFn::RELU) return x > 0.0f ? x : 0.0f;  // -0 and negatives -> +0; NaN -> 0, see below
+  if constexpr (K == UnaryFn::SIGMOID) return sigmoid_f32(x);
+  if constexpr (K == UnaryFn::TANH) return tanh_f32(x);
+  if constexpr (K == UnaryFn::EXP) return exp_f32(x);
+  if constexpr (K == UnaryFn::LOG) return log_f32(x);
+  if constexpr (K == UnaryFn::ERF) return erf_f32(x);
+  if constexpr (K == UnaryFn::SOFTPLUS) return softplus_f32(x);
+  if constexpr (K == UnaryFn::GELU_ERF) return gelu_erf_f32(x);
+  if constexpr (K == UnaryFn::GELU_TANH) return gelu_tanh_f32(x);
+  return x;
+}
+
+// The op's output: NaN in or NaN out gives the canonical NaN. The test is on
+// the input too because Relu maps NaN to 0 before its select (NaN in -> NaN out).
+template <UnaryFn K> AIVM_MATH_FN float unary_op_f32(float v) {
+  const float r = unary_f32<K>(v);
+  return (v != v || r != r) ? canonical_nan() : r;
+}
+
+// LeakyRelu: (x < 0 ? alpha : 1) * x, which equals x < 0 ? alpha * x : x bit
+// for bit (1 * x is exact). The factor is chosen by a bit mask so a CPU loop
+// has no branch and vectorizes (a conditional multiply may trap under
+// -ftrapping-math, so the compiler would not if-convert it). -0 is not < 0, so
+// it stays -0; NaN fails the compare and is canonicalized.
+AIVM_MATH_FN float leaky_relu_f32(float v, float alpha) {
+  const uint32_t mask = 0u - uint32_t(v < 0.0f);
+  const float factor = f32_from_bits((f32_to_bits(alpha) & mask) | (0x3F800000u & ~mask));
+  return canon(factor * v);
+}
+
+}  // namespace math
+}  // namespace aivm
