@@ -31,6 +31,16 @@ export const ErrorCodes = [
   'E_WORKER', // a worker thread died or could not start
   'E_CLOSED', // the runtime was closed
   'E_TRACE', // a trace file for `aivm diff` that is not one
+  'E_KEYSTORE', // a node keystore file that is missing, corrupt or opened with the wrong password
+  'E_SIGNATURE', // a signed result or fingerprint whose signature does not recover its claimed signer
+  'E_WRONG_KERNEL', // a result, request or fetched kernel whose kernel id is not the expected one
+  'E_REPLAY', // a signed result presented for another request (or another chain / registry)
+  'E_CHAIN', // the chain refused a transaction (the contract's error name is in the message) or the RPC failed
+  'E_FETCH', // a kernel or input could not be fetched from its URI, or its bytes do not match their hash
+  'E_FINGERPRINT', // a node whose signed self-test fingerprint differs from the reference engine
+  'E_SCRIPT_LIMIT', // the aggregation script ran past its time, memory or stack limit
+  'E_SCRIPT_ERROR', // the aggregation script threw or does not define aggregate
+  'E_SCRIPT_RESULT', // the aggregation script returned something that is not a valid result
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

@@ -113,3 +113,12 @@ export { Runtime, type RuntimeOptions, type RunOptions as KernelRunOptions, type
 export { traceFileFromReceipt, readTraceFile, diffTraces, ulpDistance, type TraceFile, type TraceDiff } from './runtime/trace';
 export { merkleRoot } from './hash/merkle';
 export { GAS_VERSION } from './ir/gas';
+
+// The network (docs/NETWORK.md): signed results, the sandboxed aggregation, the registry client, nodes.
+export { encodeTensors, decodeTensors } from './hash/encoding';
+export { signResult, verifySignedResult, resultDigest, RESULT_TYPES, type ResultFields, type ResultDomain, type SignedResultJson } from './network/attestation';
+export { signFingerprint, verifyFingerprint, REFERENCE_SELFTEST, type SignedFingerprint } from './network/fingerprint';
+export { createKeystore, openKeystore, keystoreAddress } from './network/keystore';
+export { runAggregation, type AggregationInput, type AggregationResult, type ScriptLimits } from './network/sandbox';
+export { Registry, deployRegistry, provider as rpcProvider, chainReason, type RequestState, type FinalizedEvent } from './chain/registry';
+export { AivmNode, commitmentFor, type NodeOptions } from './network/node';

@@ -5,6 +5,8 @@ import { AivmError } from '../errors';
 import { parseArgs, UsageError } from './args';
 import { diffCommand } from './diff-command';
 import { infoCommand, selftestCommand } from './engine-commands';
+import { fingerprintCommand, keysCommand } from './key-commands';
+import { aggregateCommand, deployCommand, nodeCommand, publishCommand, requestCommand, resultCommand } from './network-commands';
 import { exportCommand, idCommand, inspectCommand, runCommand, sealCommand, verifyCommand } from './kernel-commands';
 
 const USAGE = `usage: aivm <command> [options]
@@ -31,7 +33,40 @@ engine:
   selftest [--isa X] [--threads N] [--json]
                         every op on generator-made inputs, one hash per op and a total;
                         equal hashes = equal bits on any machine
-  help                        this text`;
+  help                        this text
+
+network:
+  keys new --out FILE [--password-file F] [--scrypt-n N]
+                        create a node key in an encrypted keystore (scrypt N default 2^17);
+                        prints its address; the password comes from --password-file or
+                        AIVM_PASSWORD, never from the command line
+  keys address FILE           the address a keystore holds (without decrypting it)
+  selftest --sign --keystore FILE [--password-file F] [--isa X] [--threads N] [--out FILE]
+                        run the self-test and print (or write) the node's signed engine
+                        fingerprint, the file a network admits nodes by
+  selftest --verify FILE [--json]
+                        check a signed fingerprint: the signature and the reference total;
+                        exit 1 (E_SIGNATURE, E_FINGERPRINT) if the node is not admitted
+  deploy --rpc URL --keystore FILE      deploy a registry contract; prints its address
+  publish <kernel> [--uri URI]          register the kernel's id, manifest digest and URI
+                        (default: its absolute directory; or an http(s) base URL serving it)
+  request <kernelId|dir> --input FILE.json|.npy [--quorum K] [--nodes N]
+      [--commit-seconds S] [--reveal-seconds S] [--input-uri URI] [--wait [--timeout S]] [--json]
+                        post an inference request (input in calldata up to 16 KiB, else at
+                        --input-uri); --wait prints the result once finalized
+  node --kernels DIR --state DIR [--isa X] [--threads N] [--poll-ms N]
+                        run a node: watch for requests, fetch and check kernels, run them,
+                        commit, reveal, aggregate in the sandbox and finalize; one JSON line
+                        per event; the state dir keeps every salt (a restart loses nothing)
+      --flip-output-bit (tests only) behave as a dishonest node: flip one output bit
+  result <requestId> [--wait [--timeout S]] [--json]
+                        a request's commits, reveals and, once finalized, the agreed hash and
+                        the dissenting nodes; exit 3 while not finalized
+  aggregate <result files...> --kernel DIR [--quorum K] [--request ID] [--json]
+                        verify nodes' signed results (signature, request, kernel, chain) and
+                        run the kernel's aggregate.js on them in the sandbox, offline
+  chain options: --rpc URL (AIVM_RPC, default http://127.0.0.1:8545), --registry ADDRESS
+  (AIVM_REGISTRY), --keystore FILE (AIVM_KEYSTORE), --password-file FILE (or AIVM_PASSWORD)`;
 
 async function main(argv: string[]): Promise<number> {
   const p = parseArgs(argv);
@@ -44,7 +79,14 @@ async function main(argv: string[]): Promise<number> {
     case 'seal': return sealCommand(p);
     case 'export': return exportCommand(p);
     case 'info': return infoCommand(p);
-    case 'selftest': return selftestCommand(p);
+    case 'selftest': return p.flags.has('sign') || p.flags.has('verify') ? fingerprintCommand(p) : selftestCommand(p);
+    case 'keys': return keysCommand(p);
+    case 'deploy': return deployCommand(p);
+    case 'publish': return publishCommand(p);
+    case 'request': return requestCommand(p);
+    case 'node': return nodeCommand(p);
+    case 'result': return resultCommand(p);
+    case 'aggregate': return aggregateCommand(p);
     case 'help':
     case '--help':
     case '-h':

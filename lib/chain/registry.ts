@@ -1,0 +1,272 @@
+// A typed client for the AivmRegistry contract (lib/chain/AivmRegistry.sol).
+// Every transaction is signed here, then broadcast, then awaited, so callers can
+// time signing and chain separately; every revert comes back as E_CHAIN naming
+// the contract's custom error (e.g. "CommitmentMismatch").
+import { Contract, ContractFactory, Interface, JsonRpcProvider, getAddress, type Log, type Wallet, type TransactionReceipt } from 'ethers';
+import { AivmError } from '../errors';
+import { REGISTRY_ABI, REGISTRY_BYTECODE } from './artifact';
+
+/** E_CHAIN for a transaction or call the contract reverted; `reason` is its custom error's name. */
+export class ChainRejection extends AivmError {
+  constructor(readonly reason: string, message: string) {
+    super('E_CHAIN', message);
+  }
+}
+
+export const registryInterface = new Interface(REGISTRY_ABI as unknown as string[]);
+
+export interface RequestState {
+  kernelId: string;
+  inputHash: string;
+  requester: string;
+  quorum: number;
+  maxNodes: number;
+  commitDeadline: number;
+  revealDeadline: number;
+  commits: number;
+  reveals: number;
+  finalized: boolean;
+  outputHash: string;
+}
+
+export interface RequestedEvent {
+  requestId: string;
+  kernelId: string;
+  requester: string;
+  inputHash: string;
+  input: string;
+  inputUri: string;
+  quorum: number;
+  maxNodes: number;
+  commitDeadline: number;
+  revealDeadline: number;
+  blockNumber: number;
+}
+
+export interface FinalizedEvent {
+  requestId: string;
+  outputHash: string;
+  agree: number;
+  dissenters: string[];
+  blockNumber: number;
+  txHash: string;
+}
+
+/** Time spent signing and waiting for the chain, for `npm run bench`. */
+export interface TxTiming {
+  signMs: number;
+  chainMs: number;
+}
+
+export function provider(rpc: string): JsonRpcProvider {
+  // staticNetwork: no chain-id probe before every call. cacheTimeout -1: ethers otherwise answers a
+  // repeated call within 250 ms from cache, so two transactions in a row would get the same nonce.
+  return new JsonRpcProvider(rpc, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 200 });
+}
+
+/** Deploys a new registry; returns its address. */
+export async function deployRegistry(wallet: Wallet): Promise<string> {
+  const factory = new ContractFactory(REGISTRY_ABI as unknown as string[], REGISTRY_BYTECODE, wallet);
+  try {
+    const c = await factory.deploy();
+    await c.waitForDeployment();
+    return getAddress(await c.getAddress());
+  } catch (err) {
+    throw chainError(err, 'deploy');
+  }
+}
+
+export class Registry {
+  readonly address: string;
+  private readonly contract: Contract;
+
+  constructor(address: string, readonly wallet: Wallet) {
+    try {
+      this.address = getAddress(address);
+    } catch {
+      throw new AivmError('E_ARG', `registry address ${JSON.stringify(address)} is not an address`);
+    }
+    if (!wallet.provider) throw new AivmError('E_ARG', 'the wallet must be connected to a provider');
+    this.contract = new Contract(this.address, REGISTRY_ABI as unknown as string[], wallet);
+  }
+
+  get provider(): JsonRpcProvider {
+    return this.wallet.provider as JsonRpcProvider;
+  }
+
+  async chainId(): Promise<bigint> {
+    return (await this.provider.getNetwork()).chainId;
+  }
+
+  /** Fails with E_CHAIN when no contract is deployed at the address (a wrong --registry). */
+  async checkDeployed(): Promise<void> {
+    const code = await this.call('getCode', () => this.provider.getCode(this.address));
+    if (code === '0x') throw new AivmError('E_CHAIN', `no contract at ${this.address}: wrong --registry or another chain`);
+  }
+
+  registerKernel(kernelId: string, manifestDigest: string, uri: string): Promise<{ receipt: TransactionReceipt; timing: TxTiming }> {
+    return this.send('registerKernel', [kernelId, manifestDigest, uri]);
+  }
+
+  async kernelOf(kernelId: string): Promise<{ manifestDigest: string; publisher: string; uri: string } | undefined> {
+    const [manifestDigest, publisher, uri] = await this.call('kernelOf', () => this.contract.kernelOf(kernelId));
+    return BigInt(manifestDigest) === 0n ? undefined : { manifestDigest, publisher, uri };
+  }
+
+  async requestInference(args: {
+    kernelId: string; inputHash: string; input: Uint8Array; inputUri: string; quorum: number; maxNodes: number; commitSeconds: number; revealSeconds: number;
+  }): Promise<{ requestId: string; receipt: TransactionReceipt; timing: TxTiming }> {
+    const { receipt, timing } = await this.send('requestInference', [
+      args.kernelId, args.inputHash, args.input, args.inputUri, args.quorum, args.maxNodes, args.commitSeconds, args.revealSeconds,
+    ]);
+    const ev = this.parse(receipt.logs).find((e) => e.name === 'InferenceRequested');
+    if (!ev) throw new AivmError('E_CHAIN', `request transaction ${receipt.hash} emitted no InferenceRequested event`);
+    return { requestId: ev.args.requestId as string, receipt, timing };
+  }
+
+  commit(requestId: string, commitment: string) {
+    return this.send('commit', [requestId, commitment]);
+  }
+
+  reveal(requestId: string, outputHash: string, salt: string) {
+    return this.send('reveal', [requestId, outputHash, salt]);
+  }
+
+  finalize(requestId: string, outputHash: string) {
+    return this.send('finalize', [requestId, outputHash]);
+  }
+
+  async requestOf(requestId: string): Promise<RequestState | undefined> {
+    const r = await this.call('requestOf', () => this.contract.requestOf(requestId));
+    if (BigInt(r[0]) === 0n) return undefined;
+    return {
+      kernelId: r[0], inputHash: r[1], requester: r[2], quorum: Number(r[3]), maxNodes: Number(r[4]), commitDeadline: Number(r[5]),
+      revealDeadline: Number(r[6]), commits: Number(r[7]), reveals: Number(r[8]), finalized: r[9], outputHash: r[10],
+    };
+  }
+
+  async commitOf(requestId: string, node: string): Promise<{ commitment: string; revealed: boolean; outputHash: string }> {
+    const [commitment, revealed, outputHash] = await this.call('commitOf', () => this.contract.commitOf(requestId, node));
+    return { commitment, revealed, outputHash };
+  }
+
+  /** The registry's events in [fromBlock, toBlock], decoded, in chain order. */
+  async events(fromBlock: number, toBlock: number | 'latest' = 'latest') {
+    const logs = await this.call('getLogs', () => this.provider.getLogs({ address: this.address, fromBlock, toBlock }));
+    return this.parse(logs);
+  }
+
+  async requestedEvent(requestId: string): Promise<RequestedEvent | undefined> {
+    const logs = await this.call('getLogs', () =>
+      this.provider.getLogs({ address: this.address, fromBlock: 0, topics: [registryInterface.getEvent('InferenceRequested')!.topicHash, requestId] }));
+    const ev = this.parse(logs)[0];
+    return ev ? toRequested(ev.args, ev.blockNumber) : undefined;
+  }
+
+  /** Each node's revealed hash, in reveal order. */
+  async reveals(requestId: string): Promise<{ node: string; outputHash: string }[]> {
+    const logs = await this.call('getLogs', () =>
+      this.provider.getLogs({ address: this.address, fromBlock: 0, topics: [registryInterface.getEvent('Revealed')!.topicHash, requestId] }));
+    return this.parse(logs).map((e) => ({ node: getAddress(e.args.node as string), outputHash: e.args.outputHash as string }));
+  }
+
+  async finalizedEvent(requestId: string): Promise<FinalizedEvent | undefined> {
+    const logs = await this.call('getLogs', () =>
+      this.provider.getLogs({ address: this.address, fromBlock: 0, topics: [registryInterface.getEvent('Finalized')!.topicHash, requestId] }));
+    const e = this.parse(logs)[0];
+    if (!e) return undefined;
+    return {
+      requestId, outputHash: e.args.outputHash as string, agree: Number(e.args.agree),
+      dissenters: (e.args.dissenters as string[]).map((a) => getAddress(a)), blockNumber: e.blockNumber, txHash: e.transactionHash,
+    };
+  }
+
+  parse(logs: readonly Log[]) {
+    const out = [];
+    for (const log of logs) {
+      const parsed = registryInterface.parseLog({ topics: [...log.topics], data: log.data });
+      if (parsed) out.push({ name: parsed.name, args: parsed.args, blockNumber: log.blockNumber, transactionHash: log.transactionHash });
+    }
+    return out;
+  }
+
+  /** Signs the transaction locally (timed), broadcasts it and waits for its receipt (timed). */
+  private async send(method: string, args: unknown[]): Promise<{ receipt: TransactionReceipt; timing: TxTiming }> {
+    try {
+      // Estimating gas runs the call first: a revert surfaces here with the contract's error data.
+      const tx = await this.contract.getFunction(method).populateTransaction(...args);
+      const populated = await this.wallet.populateTransaction(tx);
+      const t0 = performance.now();
+      const raw = await this.wallet.signTransaction(populated);
+      const t1 = performance.now();
+      const sent = await this.provider.broadcastTransaction(raw);
+      const receipt = await sent.wait();
+      const t2 = performance.now();
+      if (!receipt || receipt.status !== 1) throw new AivmError('E_CHAIN', `${method}: transaction ${sent.hash} failed`);
+      return { receipt, timing: { signMs: t1 - t0, chainMs: t2 - t1 } };
+    } catch (err) {
+      throw chainError(err, method);
+    }
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw chainError(err, what);
+    }
+  }
+}
+
+function toRequested(a: Record<string, unknown> & ArrayLike<unknown>, blockNumber: number): RequestedEvent {
+  return {
+    requestId: a.requestId as string, kernelId: a.kernelId as string, requester: getAddress(a.requester as string), inputHash: a.inputHash as string,
+    input: a.input as string, inputUri: a.inputUri as string, quorum: Number(a.quorum), maxNodes: Number(a.maxNodes),
+    commitDeadline: Number(a.commitDeadline), revealDeadline: Number(a.revealDeadline), blockNumber,
+  };
+}
+
+export function requestedFromEvent(e: { args: Record<string, unknown> & ArrayLike<unknown>; blockNumber: number }): RequestedEvent {
+  return toRequested(e.args, e.blockNumber);
+}
+
+/** The contract's custom error name from a failed call, when there is one. */
+export function revertName(err: unknown): string | undefined {
+  const e = err as { data?: unknown; info?: { error?: { data?: unknown } }; error?: { data?: unknown }; revert?: { name?: string } };
+  if (e?.revert?.name) return e.revert.name;
+  for (const data of [e?.data, e?.info?.error?.data, e?.error?.data]) {
+    const hex = typeof data === 'string' ? data : typeof (data as { data?: unknown })?.data === 'string' ? (data as { data: string }).data : undefined;
+    if (hex && hex.length >= 10) {
+      try {
+        const parsed = registryInterface.parseError(hex);
+        if (parsed) return parsed.name;
+      } catch {
+        /* not one of ours */
+      }
+    }
+  }
+  return undefined;
+}
+
+function chainError(err: unknown, what: string): AivmError {
+  if (err instanceof AivmError) return err;
+  const name = revertName(err);
+  if (name) {
+    let args = '';
+    try {
+      const e = err as { data?: string; revert?: { args?: unknown[] } };
+      const parsed = e.revert ?? (typeof e.data === 'string' ? registryInterface.parseError(e.data) : undefined);
+      if (parsed?.args?.length) args = `(${[...parsed.args].map(String).join(', ')})`;
+    } catch {
+      /* the name is enough */
+    }
+    return new ChainRejection(name, `${what} rejected by the registry: ${name}${args}`);
+  }
+  const msg = (err as Error)?.message ?? String(err);
+  return new AivmError('E_CHAIN', `${what} failed: ${msg.split(' (')[0].slice(0, 300)}`);
+}
+
+/** The reverted contract error's name carried by an E_CHAIN error (undefined for RPC failures). */
+export function chainReason(err: unknown): string | undefined {
+  return err instanceof ChainRejection ? err.reason : undefined;
+}

@@ -1,0 +1,231 @@
+// `aivm deploy | publish | request | node | result | aggregate`: the network.
+// Chain options: --rpc URL (or AIVM_RPC), --registry ADDRESS (or AIVM_REGISTRY),
+// --keystore FILE (or AIVM_KEYSTORE) with its password from --password-file or AIVM_PASSWORD.
+import * as fs from 'fs';
+import * as path from 'path';
+import { keccak256 } from 'ethers';
+import { AivmError } from '../errors';
+import { encodeTensors } from '../hash/encoding';
+import { readInputsJson, readNpy } from '../kernel';
+import { deployRegistry, provider, Registry } from '../chain/registry';
+import { loadKernel, type Kernel } from '../runtime/kernel';
+import { verifySignedResult, type ResultFields } from '../network/attestation';
+import { fetchKernel } from '../network/fetch';
+import { openKeystore, readPassword } from '../network/keystore';
+import { AivmNode } from '../network/node';
+import { runAggregation } from '../network/sandbox';
+import { allowOnly, intFlag, stringFlag, type Parsed, UsageError } from './args';
+
+const CHAIN_FLAGS = ['rpc', 'keystore', 'password-file'];
+/** Calldata holds inputs up to the contract's MAX_INPUT_BYTES; larger ones go behind a URI. */
+const MAX_CALLDATA_INPUT = 16384;
+
+function rpcUrl(p: Parsed): string {
+  return stringFlag(p, 'rpc') ?? process.env.AIVM_RPC ?? 'http://127.0.0.1:8545';
+}
+
+async function wallet(p: Parsed) {
+  const file = stringFlag(p, 'keystore') ?? process.env.AIVM_KEYSTORE;
+  if (!file) throw new UsageError('this command signs transactions: give --keystore FILE (or set AIVM_KEYSTORE)');
+  const w = await openKeystore(file, readPassword(stringFlag(p, 'password-file')));
+  return w.connect(provider(rpcUrl(p)));
+}
+
+async function registry(p: Parsed): Promise<Registry> {
+  const address = stringFlag(p, 'registry') ?? process.env.AIVM_REGISTRY;
+  if (!address) throw new UsageError('give --registry ADDRESS (or set AIVM_REGISTRY); `aivm deploy` creates one');
+  const r = new Registry(address, await wallet(p));
+  await r.checkDeployed();
+  return r;
+}
+
+function json(p: Parsed, value: unknown): boolean {
+  if (p.flags.get('json') !== true) return false;
+  console.log(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
+  return true;
+}
+
+/** aivm deploy: a new registry contract; prints its address. */
+export async function deployCommand(p: Parsed): Promise<number> {
+  allowOnly(p, [...CHAIN_FLAGS, 'json'], [0, 0]);
+  const address = await deployRegistry(await wallet(p));
+  if (!json(p, { registry: address })) console.log(address);
+  return 0;
+}
+
+/** aivm publish <kernel>: registers the kernel's id, manifest digest and URI (default: its absolute directory). */
+export async function publishCommand(p: Parsed): Promise<number> {
+  allowOnly(p, [...CHAIN_FLAGS, 'registry', 'uri', 'json'], [1, 1]);
+  const kernel = await loadKernel(p.positionals[0]);
+  const uri = stringFlag(p, 'uri') ?? path.resolve(kernel.dir);
+  const manifestDigest = keccak256(fs.readFileSync(path.join(kernel.dir, 'aivm.json')));
+  const reg = await registry(p);
+  const { receipt } = await reg.registerKernel(kernel.id, manifestDigest, uri);
+  if (!json(p, { kernelId: kernel.id, manifestDigest, uri, tx: receipt.hash })) {
+    console.log(`published ${kernel.manifest.name} ${kernel.manifest.version}`);
+    console.log(`kernelId        ${kernel.id}`);
+    console.log(`manifestDigest  ${manifestDigest}`);
+    console.log(`uri             ${uri}`);
+  }
+  return 0;
+}
+
+/** The kernel a command names: a kernel directory, or a registered id fetched from its URI. */
+async function kernelFor(p: Parsed, ref: string, reg: Registry): Promise<Kernel> {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(ref)) return loadKernel(ref);
+  const entry = await reg.kernelOf(ref);
+  if (!entry) throw new AivmError('E_WRONG_KERNEL', `kernel ${ref} is not registered on ${reg.address}`);
+  return fetchKernel(ref, entry.uri, stringFlag(p, 'kernels') ?? path.join(process.cwd(), '.aivm-kernels'));
+}
+
+/** aivm request <kernelId|dir> --input FILE: posts a request; with --wait, waits for finalization. */
+export async function requestCommand(p: Parsed): Promise<number> {
+  allowOnly(p, [...CHAIN_FLAGS, 'registry', 'input', 'input-uri', 'quorum', 'nodes', 'commit-seconds', 'reveal-seconds', 'kernels', 'wait', 'timeout', 'json'], [1, 1]);
+  const reg = await registry(p);
+  const kernel = await kernelFor(p, p.positionals[0], reg);
+  const file = stringFlag(p, 'input');
+  if (!file) throw new UsageError('request needs --input FILE.json or FILE.npy');
+  let text: Buffer;
+  try {
+    text = fs.readFileSync(file);
+  } catch (err) {
+    throw new AivmError('E_INPUT', `cannot read input file ${file}: ${(err as Error).message}`);
+  }
+  const inputs = file.endsWith('.npy')
+    ? { [kernel.manifest.inputs[0].name]: readNpy(new Uint8Array(text)) }
+    : readInputsJson(text.toString('utf8'), kernel.manifest.inputs, file);
+  const encoded = encodeTensors(kernel.manifest.inputs.map((i) => inputs[i.name]));
+  const inputHash = keccak256(encoded);
+  let inputUri = stringFlag(p, 'input-uri') ?? '';
+  if (encoded.byteLength > MAX_CALLDATA_INPUT) {
+    if (!inputUri) throw new AivmError('E_INPUT', `the input is ${encoded.byteLength} bytes, over the ${MAX_CALLDATA_INPUT}-byte calldata limit: give --input-uri PATH (the canonical bytes are written there) or an http URL serving them`);
+    if (!/^https?:\/\//.test(inputUri)) fs.writeFileSync(inputUri.replace(/^file:\/\//, ''), encoded);
+  }
+  const quorum = intFlag(p, 'quorum', 1, 32) ?? 1;
+  const maxNodes = intFlag(p, 'nodes', 1, 32) ?? quorum;
+  const { requestId, receipt } = await reg.requestInference({
+    kernelId: kernel.id, inputHash, input: encoded.byteLength > MAX_CALLDATA_INPUT ? new Uint8Array() : encoded, inputUri,
+    quorum, maxNodes, commitSeconds: intFlag(p, 'commit-seconds', 1, 2592000) ?? 60, revealSeconds: intFlag(p, 'reveal-seconds', 1, 2592000) ?? 60,
+  });
+  if (p.flags.get('json') !== true) {
+    console.log(`requestId  ${requestId}`);
+    console.log(`kernel     ${kernel.manifest.name} (${kernel.id})`);
+    console.log(`inputHash  ${inputHash} (${encoded.byteLength} bytes ${inputUri && encoded.byteLength > MAX_CALLDATA_INPUT ? `at ${inputUri}` : 'in calldata'})`);
+    console.log(`quorum     ${quorum} of up to ${maxNodes} nodes; block ${receipt.blockNumber}`);
+  }
+  if (p.flags.get('wait') !== true) {
+    json(p, { requestId, kernelId: kernel.id, inputHash, quorum, maxNodes });
+    return 0;
+  }
+  return waitAndPrint(p, reg, requestId, intFlag(p, 'timeout', 1, 86400) ?? 600);
+}
+
+async function waitAndPrint(p: Parsed, reg: Registry, requestId: string, seconds: number): Promise<number> {
+  const until = Date.now() + seconds * 1000;
+  for (;;) {
+    const fin = await reg.finalizedEvent(requestId);
+    if (fin) return printResult(p, reg, requestId);
+    if (Date.now() > until) throw new AivmError('E_CHAIN', `request ${requestId} was not finalized within ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function printResult(p: Parsed, reg: Registry, requestId: string): Promise<number> {
+  const req = await reg.requestOf(requestId);
+  if (!req) throw new AivmError('E_CHAIN', `no request ${requestId} on registry ${reg.address}`);
+  const fin = await reg.finalizedEvent(requestId);
+  const reveals = await reg.reveals(requestId);
+  const out = { requestId, ...req, reveals, finalized: fin ?? null };
+  if (!json(p, out)) {
+    console.log(`request     ${requestId}`);
+    console.log(`kernel      ${req.kernelId}`);
+    console.log(`inputHash   ${req.inputHash}`);
+    console.log(`quorum      ${req.quorum} of up to ${req.maxNodes}; ${req.commits} committed, ${req.reveals} revealed`);
+    console.log(`deadlines   commit ${new Date(req.commitDeadline * 1000).toISOString()}, reveal ${new Date(req.revealDeadline * 1000).toISOString()}`);
+    for (const r of reveals) console.log(`reveal      ${r.node}  ${r.outputHash}`);
+    if (fin) {
+      console.log(`FINALIZED   ${fin.outputHash} (${fin.agree} agree)`);
+      console.log(`dissenters  ${fin.dissenters.length ? fin.dissenters.join(', ') : 'none'}`);
+    } else {
+      console.log('status      not finalized');
+    }
+  }
+  return fin ? 0 : 3;
+}
+
+/** aivm result <requestId>: the request's state, reveals and (when finalized) agreed hash and dissenters. Exit 3 if not finalized. */
+export async function resultCommand(p: Parsed): Promise<number> {
+  allowOnly(p, ['rpc', 'registry', 'json', 'wait', 'timeout'], [1, 1]);
+  const address = stringFlag(p, 'registry') ?? process.env.AIVM_REGISTRY;
+  if (!address) throw new UsageError('give --registry ADDRESS (or set AIVM_REGISTRY)');
+  const { Wallet } = await import('ethers');
+  // Reading needs no key: a throwaway wallet only satisfies the client's type.
+  const reg = new Registry(address, Wallet.createRandom().connect(provider(rpcUrl(p))) as never);
+  await reg.checkDeployed();
+  const id = p.positionals[0];
+  if (!/^0x[0-9a-fA-F]{64}$/.test(id)) throw new UsageError(`request id must be 0x + 64 hex digits, got '${id}'`);
+  if (p.flags.get('wait') === true) return waitAndPrint(p, reg, id, intFlag(p, 'timeout', 1, 86400) ?? 600);
+  return printResult(p, reg, id);
+}
+
+/** aivm node: runs until SIGINT/SIGTERM, one JSON line per event on stdout. */
+export async function nodeCommand(p: Parsed): Promise<number> {
+  allowOnly(p, [...CHAIN_FLAGS, 'registry', 'kernels', 'state', 'isa', 'threads', 'poll-ms', 'flip-output-bit'], [0, 0]);
+  const kernelsDir = stringFlag(p, 'kernels');
+  const stateDir = stringFlag(p, 'state');
+  if (!kernelsDir || !stateDir) throw new UsageError('node needs --kernels DIR (local and fetched kernels) and --state DIR (what it committed)');
+  const node = await AivmNode.create({
+    registry: await registry(p), kernelsDir, stateDir, isa: stringFlag(p, 'isa'), threads: intFlag(p, 'threads', 1, 256, 'E_THREADS'),
+    pollMs: intFlag(p, 'poll-ms', 10, 60000), flipOutputBit: p.flags.get('flip-output-bit') === true,
+    log: (e) => console.log(JSON.stringify(e)),
+  });
+  const stop = () => node.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await node.run();
+  return 0;
+}
+
+/** aivm aggregate <result files...> --kernel DIR: verifies signed results and runs the kernel's aggregation offline. */
+export async function aggregateCommand(p: Parsed): Promise<number> {
+  allowOnly(p, ['kernel', 'request', 'chain-id', 'registry', 'quorum', 'json'], [1, 1024]);
+  const dir = stringFlag(p, 'kernel');
+  if (!dir) throw new UsageError('aggregate needs --kernel DIR (whose aggregate.js decides)');
+  const kernel = await loadKernel(dir);
+  const files = p.positionals;
+  const parsed = files.map((f) => {
+    try {
+      return JSON.parse(fs.readFileSync(f, 'utf8')) as unknown;
+    } catch (err) {
+      return new AivmError('E_SIGNATURE', `${f}: not a JSON result file: ${(err as Error).message}`);
+    }
+  });
+  // Every result must be for one request on one registry: the first valid one (or the flags) fixes which.
+  const first = parsed.find((x) => !(x instanceof AivmError)) as { domain?: { chainId?: string; verifyingContract?: string }; result?: { requestId?: string; inputHash?: string } } | undefined;
+  const chainId = stringFlag(p, 'chain-id') ?? first?.domain?.chainId;
+  const contract = stringFlag(p, 'registry') ?? first?.domain?.verifyingContract;
+  const expect = {
+    kernelId: kernel.id, requestId: stringFlag(p, 'request') ?? first?.result?.requestId, inputHash: first?.result?.inputHash,
+    domain: chainId && contract && /^[0-9]+$/.test(chainId) ? { chainId: BigInt(chainId), verifyingContract: contract } : undefined,
+  };
+  const accepted: ResultFields[] = [];
+  const rejected: { file: string; code: string; message: string }[] = [];
+  parsed.forEach((x, i) => {
+    try {
+      if (x instanceof AivmError) throw x;
+      accepted.push(verifySignedResult(x, expect));
+    } catch (err) {
+      rejected.push({ file: files[i], code: (err as AivmError).code ?? 'E_INTERNAL', message: (err as Error).message });
+    }
+  });
+  const quorum = intFlag(p, 'quorum', 1, 1024);
+  const agreed = await runAggregation(kernel.aggregateSource, accepted.map((r) => ({ node: r.node, outputHash: r.outputHash })),
+    { ...kernel.manifest.aggregation, ...(quorum ? { k: quorum } : {}) });
+  if (!json(p, { kernelId: kernel.id, requestId: expect.requestId, ...agreed, accepted: accepted.map((r) => r.node), rejected })) {
+    for (const r of rejected) console.log(`rejected    ${r.file}: ${r.code}: ${r.message}`);
+    for (const r of accepted) console.log(`accepted    ${r.node}  ${r.outputHash}`);
+    console.log(agreed.outputHash ? `AGREED      ${agreed.outputHash} (${agreed.agree} of ${agreed.total})` : `NO AGREEMENT (best: ${agreed.agree} of ${agreed.total})`);
+    console.log(`dissenters  ${agreed.dissenters.length ? agreed.dissenters.join(', ') : 'none'}`);
+  }
+  return agreed.outputHash ? 0 : 1;
+}
