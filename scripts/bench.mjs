@@ -76,6 +76,15 @@ try {
   process.stderr.write(`bench: kernel benchmarks failed: ${e.message}\n`);
 }
 
+// ---- network: request -> finalization on a local hardhat chain ---------------------
+let net = null;
+try {
+  const out = run(process.execPath, [path.join(root, 'bench', 'network.mjs'), ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  net = JSON.parse(out.trim().split('\n').pop());
+} catch (e) {
+  process.stderr.write(`bench: network benchmark failed: ${e.message}\n`);
+}
+
 // ---- report ----------------------------------------------------------------------
 const cpu = (() => {
   try {
@@ -169,9 +178,24 @@ if (kb) {
   if (kb.big) goal('weights counted once: 2 workers add less than the weights', kb.big.rss2 - kb.big.rss1 < kb.big.weightBytes,
     `+${mib(kb.big.rss2 - kb.big.rss1)} MiB for ${mib(kb.big.weightBytes)} MiB of weights`);
 }
+if (net) {
+  const m = net.medianMs;
+  const row = (what, ms, note) => lines.push(`| ${what} | ${ms.toFixed(1)} ms | ${((100 * ms) / m.total).toFixed(0)}% | ${note} |`);
+  lines.push(`## Network: request to finalization (${net.kernel}, ${net.nodes} in-process nodes, quorum ${net.quorum}, local hardhat chain)`, '');
+  lines.push(`Median of ${net.runs} requests, each from sending the request transaction to seeing the Finalized event ` +
+    `(input in calldata; every node polls every ${net.pollMs} ms; the commit phase closes when all ${net.nodes} have committed).`, '');
+  lines.push('| part | median | share | what |', '|---|---|---|---|');
+  row('total', m.total, `${(m.total / net.transferRoundTripMs).toFixed(1)}x the round trip of one plain transfer on the same chain (${net.transferRoundTripMs.toFixed(1)} ms)`);
+  row('request transaction', m.requestTransaction, 'the requester signs, sends and waits for its receipt');
+  row('inference', m.inference, 'the slowest node\'s kernel run (worker pool, input decode and hashing included)');
+  row('signing', m.signing, 'the slowest node\'s EIP-712 result signature plus its transaction signatures');
+  row('node transactions', m.nodeTransactions, 'the slowest node\'s commit, reveal (and finalize) from broadcast to mined receipt');
+  row('polling and reads', m.pollingAndRpc, 'the rest: nodes noticing new blocks (poll interval), waiting for each other, log and state reads');
+  lines.push('', 'The chain part dominates: on a real network it is block time (seconds), not milliseconds; inference and signing stay as here.', '');
+}
 if (goals.length) lines.push('## Goals of issues 2 and 3, checked on this run', '', '| goal | measured | |', '|---|---|---|', ...goals, '');
 lines.push('Raw results:', '', '```json', ...gemm.map((r) => JSON.stringify(r)), ...norm.map((r) => JSON.stringify(r)),
-  JSON.stringify(blas), JSON.stringify(kb), '```', '');
+  JSON.stringify(blas), JSON.stringify(kb), JSON.stringify(net), '```', '');
 const report = lines.join('\n');
 process.stdout.write(report);
 if (write) fs.writeFileSync(path.join(root, 'docs', 'BENCHMARKS.md'), report);
