@@ -4,13 +4,14 @@
 //   import { startHardhatNode } from './hardhat-node.mjs';
 //   const chain = await startHardhatNode();   // { url, port, chainId, devKeys, stop }
 //
-//   node scripts/hardhat-node.mjs [--port P]  runs one until SIGINT/SIGTERM
+//   node scripts/hardhat-node.mjs [--port P] [--fund 0xA,0xB]  runs one until SIGINT/SIGTERM
+//                                       (--fund: 10 ETH to each address from the first dev account)
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { HDNodeWallet, Mnemonic } from 'ethers';
+import { HDNodeWallet, JsonRpcProvider, Mnemonic, NonceManager, Wallet, parseEther } from 'ethers';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const HARDHAT_CLI = path.join(root, 'node_modules/hardhat/internal/cli/cli.js');
@@ -158,11 +159,21 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   const i = process.argv.indexOf('--port');
   const port = i === -1 ? undefined : Number(process.argv[i + 1]);
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
-    console.error('usage: node scripts/hardhat-node.mjs [--port P]');
+    console.error('usage: node scripts/hardhat-node.mjs [--port P] [--fund 0xADDR,0xADDR...]');
     process.exit(2);
   }
+  const f = process.argv.indexOf('--fund');
+  const fund = f === -1 ? [] : (process.argv[f + 1] ?? '').split(',').filter(Boolean);
   const chain = await startHardhatNode({ port });
   console.log(`hardhat node: ${chain.url} (chain id ${chain.chainId}, ${chain.devKeys.length} funded dev accounts)`);
+  if (fund.length) {
+    // New keystores hold no ether: give each address 10 ETH from the first dev account.
+    const funder = new NonceManager(new Wallet(chain.devKeys[0], new JsonRpcProvider(chain.url)));
+    for (const to of fund) {
+      await (await funder.sendTransaction({ to, value: parseEther('10') })).wait();
+      console.log(`funded ${to} with 10 ETH`);
+    }
+  }
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, async () => {
       await chain.stop();
