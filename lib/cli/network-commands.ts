@@ -3,6 +3,7 @@
 // --keystore FILE (or AIVM_KEYSTORE) with its password from --password-file or AIVM_PASSWORD.
 import * as fs from 'fs';
 import * as path from 'path';
+import { fileURLToPath } from 'url';
 import { keccak256 } from 'ethers';
 import { AivmError } from '../errors';
 import { encodeTensors } from '../hash/encoding';
@@ -99,7 +100,14 @@ export async function requestCommand(p: Parsed): Promise<number> {
   let inputUri = stringFlag(p, 'input-uri') ?? '';
   if (encoded.byteLength > MAX_CALLDATA_INPUT) {
     if (!inputUri) throw new AivmError('E_INPUT', `the input is ${encoded.byteLength} bytes, over the ${MAX_CALLDATA_INPUT}-byte calldata limit: give --input-uri PATH (the canonical bytes are written there) or an http URL serving them`);
-    if (!/^https?:\/\//.test(inputUri)) fs.writeFileSync(inputUri.replace(/^file:\/\//, ''), encoded);
+    if (!/^https?:\/\//i.test(inputUri)) {
+      const target = localInputPath(inputUri);
+      try {
+        fs.writeFileSync(target, encoded);
+      } catch (err) {
+        throw new AivmError('E_INPUT', `cannot write the input's canonical bytes to ${target}: ${(err as Error).message}`);
+      }
+    }
   }
   const quorum = intFlag(p, 'quorum', 1, 32) ?? 1;
   const maxNodes = intFlag(p, 'nodes', 1, 32) ?? quorum;
@@ -118,6 +126,16 @@ export async function requestCommand(p: Parsed): Promise<number> {
     return 0;
   }
   return waitAndPrint(p, reg, requestId, intFlag(p, 'timeout', 1, 86400) ?? 600);
+}
+
+/** Where a non-http --input-uri's bytes go: the path itself, or a file:// URL decoded the way nodes read it. */
+function localInputPath(uri: string): string {
+  if (!/^file:\/\//i.test(uri)) return uri;
+  try {
+    return fileURLToPath(uri);
+  } catch (err) {
+    throw new UsageError(`--input-uri ${uri} is not a local file URL: ${(err as Error).message}`);
+  }
 }
 
 async function waitAndPrint(p: Parsed, reg: Registry, requestId: string, seconds: number): Promise<number> {

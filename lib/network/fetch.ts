@@ -5,9 +5,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { randomBytes } from 'crypto';
+import { fileURLToPath } from 'url';
 import { getBytes, keccak256 } from 'ethers';
 import { AivmError } from '../errors';
-import { parseJsonStrict } from '../kernel';
+import { computeKernelId, parseJsonStrict } from '../kernel';
 import { loadKernel, type Kernel } from '../runtime/kernel';
 
 /** Largest input a URI may serve (the calldata limit is the contract's, 16 KiB). */
@@ -19,7 +20,7 @@ const FETCH_TIMEOUT_MS = 60_000;
 /** Reads a URI: a local path, file:// or http(s)://, at most `max` bytes. */
 export async function readUri(uri: string, max: number, what: string): Promise<Uint8Array> {
   if (/^https?:\/\//i.test(uri)) return httpGet(uri, max, what);
-  const file = uri.startsWith('file://') ? new URL(uri).pathname : uri;
+  const file = localPath(uri, what);
   let st: fs.Stats;
   try {
     st = fs.statSync(file);
@@ -52,6 +53,16 @@ async function httpGet(url: string, max: number, what: string): Promise<Uint8Arr
   return new Uint8Array(Buffer.concat(chunks));
 }
 
+/** The local path a directory path or file:// URL names (percent-escapes decoded: "a%20b" is "a b"). */
+function localPath(uri: string, what: string): string {
+  if (!/^file:\/\//i.test(uri)) return uri;
+  try {
+    return fileURLToPath(uri);
+  } catch (err) {
+    throw new AivmError('E_FETCH', `${what}: ${uri} is not a local file URL: ${(err as Error).message}`);
+  }
+}
+
 /** The request's input bytes: the calldata when present, else the URI's bytes; they must hash to inputHash. */
 export async function fetchInput(input: string, inputUri: string, inputHash: string): Promise<Uint8Array> {
   const bytes = getBytes(input).byteLength > 0 ? getBytes(input) : await readUri(inputUri, MAX_INPUT_BYTES, 'input');
@@ -81,9 +92,9 @@ export async function fetchKernel(kernelId: string, uri: string, cacheDir: strin
   let dir: string;
   if (/^https?:\/\//i.test(uri)) {
     dir = path.join(cacheDir, kernelId.toLowerCase());
-    if (!fs.existsSync(path.join(dir, 'aivm.json'))) await download(uri, dir);
+    if (!fs.existsSync(path.join(dir, 'aivm.json'))) await download(kernelId, uri, dir);
   } else {
-    dir = uri.startsWith('file://') ? new URL(uri).pathname : uri;
+    dir = localPath(uri, `kernel ${kernelId}`);
   }
   let kernel: Kernel;
   try {
@@ -100,16 +111,24 @@ export async function fetchKernel(kernelId: string, uri: string, cacheDir: strin
   return kernel;
 }
 
-async function download(base: string, dir: string): Promise<void> {
+async function download(kernelId: string, base: string, dir: string): Promise<void> {
   const url = (rel: string) => base.replace(/\/?$/, '/') + rel.split('/').map(encodeURIComponent).join('/');
   const manifestBytes = await readUri(url('aivm.json'), 16 * 1024 * 1024, 'kernel manifest');
-  let manifest: { files?: Record<string, string> };
+  let manifest: { files?: Record<string, unknown> };
+  let servedId: string;
   try {
     manifest = parseJsonStrict(Buffer.from(manifestBytes).toString('utf8')) as typeof manifest;
+    servedId = computeKernelId(manifest);
   } catch (err) {
     throw new AivmError('E_FETCH', `kernel manifest from ${base}: ${(err as Error).message}`);
   }
+  // The manifest holds every file's digest, so its id settles what the download can be: another
+  // kernel is refused before any file is fetched, and never lands in the cache under this id.
+  if (servedId !== kernelId.toLowerCase()) {
+    throw new AivmError('E_WRONG_KERNEL', `${base} serves kernel ${servedId}, not the requested ${kernelId}`);
+  }
   const files = manifest && typeof manifest.files === 'object' && manifest.files !== null ? Object.entries(manifest.files) : [];
+  for (const [rel] of files) safeRelative(rel); // every name checked before anything is fetched
   // Download into a fresh temporary directory and move it into place only when complete.
   const tmp = `${dir}.part-${randomBytes(4).toString('hex')}`;
   fs.mkdirSync(tmp, { recursive: true });
@@ -123,7 +142,14 @@ async function download(base: string, dir: string): Promise<void> {
       fs.mkdirSync(path.dirname(path.join(tmp, rel)), { recursive: true });
       fs.writeFileSync(path.join(tmp, rel), bytes);
     }
-    fs.renameSync(tmp, dir);
+    try {
+      fs.renameSync(tmp, dir);
+    } catch (err) {
+      // Another fetch of the same kernel (a second node sharing the cache) finished first: its copy
+      // is the same bytes (same id), and loadKernel checks it anyway.
+      if (!fs.existsSync(path.join(dir, 'aivm.json'))) throw err;
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;

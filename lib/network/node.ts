@@ -159,6 +159,9 @@ export class AivmNode {
       this.writeAttestation(ev.requestId, rec);
       this.log('computed', { requestId: ev.requestId, outputHash: rec.outputHash, gasUsed: receipt.gasUsed.toString(), inferenceMs: round(rec.timings.inferenceMs), isa: receipt.execution.isa });
     } catch (err) {
+      // An RPC failure (E_CHAIN without a contract error, e.g. kernelOf with the node down) says
+      // nothing about the request: leave it unrecorded, so the next poll reads its event again.
+      if (err instanceof AivmError && err.code === 'E_CHAIN' && !chainReason(err)) throw err;
       s.requests[ev.requestId] = rec;
       this.fail(ev.requestId, rec, `${(err as AivmError).code ?? 'E_INTERNAL'}: ${(err as Error).message}`);
       return;

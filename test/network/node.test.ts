@@ -1,0 +1,653 @@
+// AivmNode end to end on a real hardhat chain: in-process nodes with dev-account
+// wallets run digits-mlp requests through commit, reveal, aggregation and
+// finalize. Expected values come from outside the code under test: the golden
+// output hash from kernels/digits-mlp/aivm.json, the input tensor from the
+// vector file as JSON, node addresses from the wallets, commitments from the
+// contract's own commitmentFor.
+import * as fs from 'fs';
+import * as http from 'http';
+import * as os from 'os';
+import * as path from 'path';
+import { execFile } from 'child_process';
+import { pathToFileURL } from 'url';
+import { Contract, Wallet, ZeroHash, hexlify, id, keccak256, parseEther, randomBytes, type JsonRpcProvider } from 'ethers';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AivmError } from '../../lib/errors';
+import { engineInfo, hashTensors } from '../../lib/index';
+import type { Tensor } from '../../lib/tensor';
+import { encodeTensors } from '../../lib/hash/encoding';
+import { loadKernel } from '../../lib/runtime/kernel';
+import { computeKernelId } from '../../lib/kernel';
+import { REGISTRY_ABI } from '../../lib/chain/artifact';
+import { Registry, chainReason, deployRegistry, provider as rpcProvider, type FinalizedEvent } from '../../lib/chain/registry';
+import { verifySignedResult } from '../../lib/network/attestation';
+import { fetchKernel, readUri } from '../../lib/network/fetch';
+import { AivmNode } from '../../lib/network/node';
+import { createKeystore } from '../../lib/network/keystore';
+import { Runtime } from '../../lib/runtime/runtime';
+
+const root = path.join(__dirname, '..', '..');
+const MLP = path.join(root, 'kernels', 'digits-mlp');
+const CNN = path.join(root, 'kernels', 'digits-cnn');
+const POLL_MS = 50;
+
+// Golden values read straight from the kernel's files.
+const MANIFEST_BYTES = fs.readFileSync(path.join(MLP, 'aivm.json'));
+const MANIFEST = JSON.parse(MANIFEST_BYTES.toString('utf8')) as {
+  inputs: { name: string; dtype: string; shape: unknown[] }[];
+  vectors: { name: string; inputs: string; outputHash: string }[];
+};
+const VECTOR = MANIFEST.vectors.find((v) => v.name === 'batch1')!;
+const GOLDEN = VECTOR.outputHash;
+const VECTOR_JSON = JSON.parse(fs.readFileSync(path.join(MLP, VECTOR.inputs), 'utf8')) as {
+  inputs: Record<string, { dtype: string; shape: number[]; data: number[] }>;
+};
+const INPUT_TENSORS: Tensor[] = MANIFEST.inputs.map((spec) => {
+  const v = VECTOR_JSON.inputs[spec.name];
+  if (v.dtype !== 'float32') throw new Error(`unexpected dtype ${v.dtype}`);
+  return { dtype: 'float32', shape: v.shape, data: Float32Array.from(v.data) };
+});
+const INPUT = encodeTensors(INPUT_TENSORS);
+const INPUT_HASH = keccak256(INPUT);
+const MANIFEST_DIGEST = keccak256(MANIFEST_BYTES);
+
+interface Chain {
+  url: string;
+  chainId: number;
+  devKeys: string[];
+  stop: () => Promise<void>;
+}
+
+interface NodeHandle {
+  node: AivmNode;
+  done: Promise<void>;
+  wallet: Wallet;
+  stateDir: string;
+  kernelsDir: string;
+  events: Record<string, unknown>[];
+}
+
+let chain: Chain;
+let tmp: string;
+let MLP_ID: string;
+let ISAS: string[];
+let chainProvider: JsonRpcProvider;
+const providers: JsonRpcProvider[] = [];
+const running = new Set<NodeHandle>();
+let dirCount = 0;
+
+/** A wallet for dev account i, on its own provider (as separate node processes would have). */
+function wallet(i: number): Wallet {
+  const p = rpcProvider(chain.url);
+  providers.push(p);
+  return new Wallet(chain.devKeys[i], p);
+}
+
+function freshDir(prefix: string): string {
+  const dir = path.join(tmp, `${prefix}-${++dirCount}`);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** A new registry (deployed by dev account 0) with digits-mlp registered at `uri` unless told otherwise. */
+async function freshRegistry(opts: { uri?: string | null; kernelId?: string } = {}): Promise<{ address: string; reg: Registry }> {
+  const requester = wallet(0);
+  const address = await deployRegistry(requester);
+  const reg = new Registry(address, requester);
+  if (opts.uri !== null) await reg.registerKernel(opts.kernelId ?? MLP_ID, MANIFEST_DIGEST, opts.uri ?? MLP);
+  return { address, reg };
+}
+
+async function startNode(
+  address: string,
+  o: { key: number; isa?: string; flip?: boolean; kernelsDir?: string; stateDir?: string; wallet?: Wallet; registry?: Registry },
+): Promise<NodeHandle> {
+  const w = o.registry?.wallet ?? o.wallet ?? wallet(o.key);
+  const events: Record<string, unknown>[] = [];
+  const kernelsDir = o.kernelsDir ?? freshDir('kernels');
+  const stateDir = o.stateDir ?? freshDir('state');
+  const node = await AivmNode.create({
+    registry: o.registry ?? new Registry(address, w), kernelsDir, stateDir, isa: o.isa, flipOutputBit: o.flip, pollMs: POLL_MS,
+    log: (e) => events.push(e),
+  });
+  const h: NodeHandle = { node, done: node.run().catch(() => undefined), wallet: w, stateDir, kernelsDir, events };
+  running.add(h);
+  return h;
+}
+
+async function stopNode(h: NodeHandle): Promise<void> {
+  h.node.stop();
+  await h.done;
+  running.delete(h);
+}
+
+async function waitUntil(what: string, cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const stageOf = (h: NodeHandle, requestId: string) => h.node.state.requests[requestId]?.stage;
+
+async function waitStage(h: NodeHandle, requestId: string, stage: string, ms?: number): Promise<void> {
+  await waitUntil(`node ${h.wallet.address} to reach '${stage}' on ${requestId}`, () => {
+    const s = stageOf(h, requestId);
+    if (s === 'failed' && stage !== 'failed') throw new Error(`node ${h.wallet.address} failed: ${h.node.state.requests[requestId].error}`);
+    return s === stage;
+  }, ms);
+}
+
+async function waitFinalized(reg: Registry, requestId: string): Promise<FinalizedEvent> {
+  let fin: FinalizedEvent | undefined;
+  await waitUntil(`request ${requestId} to finalize`, async () => !!(fin = await reg.finalizedEvent(requestId)));
+  return fin!;
+}
+
+async function request(reg: Registry, o: { input?: Uint8Array; inputUri?: string; inputHash?: string; quorum: number; maxNodes: number; commitSeconds?: number; revealSeconds?: number }) {
+  return reg.requestInference({
+    kernelId: MLP_ID, inputHash: o.inputHash ?? INPUT_HASH, input: o.input ?? INPUT, inputUri: o.inputUri ?? '', quorum: o.quorum, maxNodes: o.maxNodes,
+    commitSeconds: o.commitSeconds ?? 120, revealSeconds: o.revealSeconds ?? 120,
+  });
+}
+
+async function latestTimestamp(): Promise<number> {
+  return (await chainProvider.getBlock('latest'))!.timestamp;
+}
+
+/** Mines a block with a timestamp past `t` (hardhat keeps the shift for later blocks). */
+async function advancePast(t: number): Promise<void> {
+  const now = Math.max(await latestTimestamp(), Math.floor(Date.now() / 1000));
+  await chainProvider.send('evm_increaseTime', [Math.max(1, t - now + 2)]);
+  await chainProvider.send('evm_mine', []);
+  expect(await latestTimestamp()).toBeGreaterThan(t);
+}
+
+/** The contract's own commitmentFor (a view), not the node's TS copy. */
+function commitmentOnChain(address: string, requestId: string, node: string, outputHash: string, salt: string): Promise<string> {
+  return new Contract(address, REGISTRY_ABI as unknown as string[], chainProvider).commitmentFor(requestId, node, outputHash, salt);
+}
+
+function stateFileOf(stateDir: string): string {
+  const files = fs.readdirSync(stateDir).filter((f) => /^node-.*\.json$/.test(f));
+  expect(files).toHaveLength(1);
+  return path.join(stateDir, files[0]);
+}
+
+function signedResult(h: NodeHandle, requestId: string): unknown {
+  return JSON.parse(fs.readFileSync(path.join(h.stateDir, 'results', `${requestId}.${h.wallet.address}.json`), 'utf8'));
+}
+
+async function expectChain(p: Promise<unknown>, reason: string): Promise<AivmError> {
+  const err = await p.then(
+    () => {
+      throw new Error(`expected the registry to reject with ${reason}, but it succeeded`);
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AivmError);
+  expect((err as AivmError).code).toBe('E_CHAIN');
+  expect(chainReason(err)).toBe(reason);
+  expect((err as Error).message).toContain(reason);
+  return err as AivmError;
+}
+
+async function expectCode(p: Promise<unknown>, code: string, message?: RegExp): Promise<AivmError> {
+  const err = await p.then(
+    () => {
+      throw new Error(`expected ${code}, but it succeeded`);
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AivmError);
+  expect({ code: (err as AivmError).code, message: (err as Error).message }).toMatchObject({ code, ...(message ? { message: expect.stringMatching(message) } : {}) });
+  return err as AivmError;
+}
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aivm-node-test-'));
+  const { startHardhatNode } = (await import('../../scripts/hardhat-node.mjs')) as { startHardhatNode: () => Promise<Chain> };
+  chain = await startHardhatNode();
+  chainProvider = rpcProvider(chain.url);
+  providers.push(chainProvider);
+  MLP_ID = (await loadKernel(MLP)).id;
+  const cpu = engineInfo().isas.filter((i) => i !== 'scalar' && i !== 'cuda');
+  ISAS = ['scalar', cpu[0] ?? 'scalar', cpu[1] ?? 'scalar'];
+}, 120_000);
+
+afterEach(async () => {
+  await Promise.all([...running].map(stopNode));
+});
+
+afterAll(async () => {
+  await Promise.all([...running].map(stopNode));
+  for (const p of providers) p.destroy();
+  await chain?.stop();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('the request input', () => {
+  it('is the canonical encoding of the golden vector, and its keccak256 is the engine\'s input hash', () => {
+    // The TS encoder (what requests carry) and the native hash (what receipts carry) agree.
+    expect(INPUT_HASH).toBe(hashTensors(INPUT_TENSORS));
+    expect(INPUT.byteLength).toBeLessThanOrEqual(16384);
+    expect(GOLDEN).toMatch(/^0x[0-9a-f]{64}$/);
+  });
+});
+
+describe('AivmNode on a hardhat chain', () => {
+  it('3 honest nodes (different ISAs), quorum 2 of 3, calldata input: finalizes with the golden hash', async () => {
+    const { address, reg } = await freshRegistry();
+    const nodes = await Promise.all(ISAS.map((isa, i) => startNode(address, { key: 1 + i, isa })));
+    const { requestId, receipt } = await request(reg, { quorum: 2, maxNodes: 3 });
+    expect(receipt.status).toBe(1);
+    const ev = await reg.requestedEvent(requestId);
+    expect(ev).toMatchObject({ inputHash: INPUT_HASH, input: hexlify(INPUT), inputUri: '', quorum: 2, maxNodes: 3 });
+
+    const fin = await waitFinalized(reg, requestId);
+    expect(fin.outputHash).toBe(GOLDEN);
+    expect(fin.agree).toBe(3);
+    expect(fin.dissenters).toEqual([]);
+    expect(await reg.requestOf(requestId)).toMatchObject({ finalized: true, outputHash: GOLDEN, commits: 3, reveals: 3, inputHash: INPUT_HASH, kernelId: MLP_ID });
+    const reveals = await reg.reveals(requestId);
+    expect(reveals.map((r) => r.node).sort()).toEqual(nodes.map((n) => n.wallet.address).sort());
+    expect(reveals.every((r) => r.outputHash === GOLDEN)).toBe(true);
+
+    for (const [i, h] of nodes.entries()) {
+      await waitStage(h, requestId, 'finalized');
+      const rec = h.node.state.requests[requestId];
+      expect(rec).toMatchObject({ kernelId: MLP_ID, inputHash: INPUT_HASH, outputHash: GOLDEN });
+      // The node ran on the ISA it was given.
+      expect(h.events.find((e) => e.event === 'computed' && e.requestId === requestId)).toMatchObject({ isa: ISAS[i], outputHash: GOLDEN });
+      // The persisted state agrees with the in-memory one.
+      const onDisk = JSON.parse(fs.readFileSync(stateFileOf(h.stateDir), 'utf8'));
+      expect(onDisk.requests[requestId].stage).toBe('finalized');
+      // The chain holds the commitment the contract computes from the node's saved salt.
+      const c = await reg.commitOf(requestId, h.wallet.address);
+      expect(c).toEqual({ commitment: await commitmentOnChain(address, requestId, h.wallet.address, GOLDEN, rec.salt), revealed: true, outputHash: GOLDEN });
+
+      const fields = verifySignedResult(signedResult(h, requestId), {
+        domain: { chainId: BigInt(chain.chainId), verifyingContract: address }, requestId, kernelId: MLP_ID, inputHash: INPUT_HASH,
+      });
+      expect(fields).toMatchObject({ node: h.wallet.address, outputHash: GOLDEN, numerics: 'aivm-fp32-v1', requestId, kernelId: MLP_ID, inputHash: INPUT_HASH });
+      // ...and only there: the same file presented for another registry is a replay.
+      expect(() => verifySignedResult(signedResult(h, requestId), { domain: { chainId: BigInt(chain.chainId), verifyingContract: Wallet.createRandom().address } })).toThrow(
+        expect.objectContaining({ code: 'E_REPLAY' }),
+      );
+    }
+  });
+
+  it('a dishonest node among 3 honest ones, quorum 3 of 4: the golden hash wins and only it dissents', async () => {
+    const { address, reg } = await freshRegistry();
+    const honest = await Promise.all(ISAS.map((isa, i) => startNode(address, { key: 1 + i, isa })));
+    const liar = await startNode(address, { key: 4, flip: true });
+    const { requestId } = await request(reg, { quorum: 3, maxNodes: 4 });
+
+    const fin = await waitFinalized(reg, requestId);
+    expect(fin.outputHash).toBe(GOLDEN);
+    expect(fin.agree).toBe(3);
+    expect(fin.dissenters).toEqual([liar.wallet.address]);
+    const reveals = await reg.reveals(requestId);
+    expect(reveals).toHaveLength(4);
+    const liarReveal = reveals.find((r) => r.node === liar.wallet.address)!;
+    expect(liarReveal.outputHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(liarReveal.outputHash).not.toBe(GOLDEN);
+    for (const h of honest) expect(reveals.find((r) => r.node === h.wallet.address)?.outputHash).toBe(GOLDEN);
+
+    await waitStage(liar, requestId, 'finalized');
+    expect(liar.events.find((e) => e.event === 'finalized' && e.requestId === requestId)).toMatchObject({ agreesWithUs: false, outputHash: GOLDEN });
+    // Its signed result is valid, and names the wrong hash it computed.
+    expect(verifySignedResult(signedResult(liar, requestId), { requestId }).outputHash).toBe(liarReveal.outputHash);
+  });
+
+  it('a kernel id registered with another kernel\'s URI: the node fails with E_WRONG_KERNEL and never commits', async () => {
+    // A tampered copy: digits-mlp with one byte of aggregate.js changed, not re-sealed.
+    const tampered = freshDir('tampered-mlp');
+    fs.cpSync(MLP, tampered, { recursive: true });
+    const agg = path.join(tampered, 'aggregate.js');
+    const bytes = fs.readFileSync(agg);
+    bytes[3] = bytes[3] === 0x41 ? 0x42 : 0x41; // inside the first comment line
+    fs.writeFileSync(agg, bytes);
+
+    for (const uri of [CNN, tampered]) {
+      const { address, reg } = await freshRegistry({ uri });
+      expect((await reg.kernelOf(MLP_ID))?.uri).toBe(uri);
+      const h = await startNode(address, { key: 1 }); // empty kernels directory: it must fetch
+      const before = await chainProvider.getTransactionCount(h.wallet.address);
+      const { requestId } = await request(reg, { quorum: 1, maxNodes: 1 });
+      await waitStage(h, requestId, 'failed');
+      const rec = h.node.state.requests[requestId];
+      expect(rec.error).toMatch(/^E_WRONG_KERNEL: /);
+      expect(rec.error).toContain(uri);
+      expect(rec.outputHash).toBe('');
+      expect((await reg.commitOf(requestId, h.wallet.address)).commitment).toBe(ZeroHash);
+      expect((await reg.requestOf(requestId))?.commits).toBe(0);
+      expect(await chainProvider.getTransactionCount(h.wallet.address)).toBe(before);
+      expect(fs.existsSync(path.join(h.stateDir, 'results', `${requestId}.${h.wallet.address}.json`))).toBe(false);
+      await stopNode(h);
+    }
+  });
+
+  it('an input URI whose bytes do not hash to inputHash fails with E_FETCH; the right bytes finalize', async () => {
+    const { address, reg } = await freshRegistry();
+    const nodes = await Promise.all([1, 2, 3].map((key) => startNode(address, { key })));
+    // A directory name that a file:// URL has to percent-encode.
+    const dir = freshDir('input dir #1 %');
+    const bad = path.join(dir, 'bad.bin');
+    const wrong = Uint8Array.from(INPUT);
+    wrong[wrong.length - 1] ^= 0x01;
+    fs.writeFileSync(bad, wrong);
+    const good = path.join(dir, 'good.bin');
+    fs.writeFileSync(good, INPUT);
+
+    const { requestId: badId } = await request(reg, { input: new Uint8Array(0), inputUri: bad, quorum: 2, maxNodes: 3 });
+    for (const h of nodes) {
+      await waitStage(h, badId, 'failed');
+      expect(h.node.state.requests[badId].error).toMatch(/^E_FETCH: /);
+      expect(h.node.state.requests[badId].error).toContain(INPUT_HASH);
+      expect((await reg.commitOf(badId, h.wallet.address)).commitment).toBe(ZeroHash);
+    }
+    expect((await reg.requestOf(badId))?.commits).toBe(0);
+
+    for (const inputUri of [good, pathToFileURL(good).href]) {
+      const { requestId } = await request(reg, { input: new Uint8Array(0), inputUri, quorum: 2, maxNodes: 3 });
+      expect(await reg.requestedEvent(requestId)).toMatchObject({ input: '0x', inputUri, inputHash: INPUT_HASH });
+      const fin = await waitFinalized(reg, requestId);
+      expect(fin).toMatchObject({ outputHash: GOLDEN, agree: 3, dissenters: [] });
+    }
+  });
+
+  it('aivm request with an input over the calldata limit writes it behind a file:// URI where nodes read it', async () => {
+    const { address, reg } = await freshRegistry();
+    const h = await startNode(address, { key: 7 });
+    const dir = freshDir('cli input #2 %');
+    const password = 'cli test password';
+    const keystore = path.join(dir, 'requester.json');
+    const requester = await createKeystore(keystore, password, { scryptN: 1024 });
+    const funder = wallet(8);
+    await (await funder.sendTransaction({ to: requester, value: parseEther('1') })).wait();
+
+    // 80 rows of 64 float32 = 20480 bytes: over the contract's 16 KiB calldata limit.
+    const row = VECTOR_JSON.inputs.pixels.data;
+    const data = Array.from({ length: 80 }, (_, r) => row.map((_x, i) => row[(i + r) % row.length])).flat();
+    const big: Tensor = { dtype: 'float32', shape: [80, 64], data: Float32Array.from(data) };
+    const bigHash = keccak256(encodeTensors([big]));
+    const inputFile = path.join(dir, 'big.json');
+    fs.writeFileSync(inputFile, JSON.stringify({ inputs: { pixels: { dtype: 'float32', shape: [80, 64], data } } }));
+    const target = path.join(dir, 'big input.bin');
+    const inputUri = pathToFileURL(target).href;
+
+    const cli = path.join(root, 'dist', 'cli', 'aivm.js');
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, [cli, 'request', MLP, '--rpc', chain.url, '--registry', address, '--keystore', keystore, '--input', inputFile,
+        '--input-uri', inputUri, '--quorum', '1', '--nodes', '1', '--json'], { env: { ...process.env, AIVM_PASSWORD: password }, encoding: 'utf8' },
+      (err, stdout, stderr) => (err ? reject(new Error(`aivm request failed: ${err.message}\n${stderr}`)) : resolve(stdout)));
+    });
+    const { requestId, inputHash } = JSON.parse(out) as { requestId: string; inputHash: string };
+    expect(inputHash).toBe(bigHash);
+    expect(keccak256(fs.readFileSync(target))).toBe(bigHash);
+    expect(await reg.requestedEvent(requestId)).toMatchObject({ input: '0x', inputUri, inputHash: bigHash, requester });
+
+    // The engine's own answer for this input, computed here.
+    const runtime = new Runtime({ workers: 0 });
+    const expected = (await runtime.run(await loadKernel(MLP), { pixels: big })).outputHash;
+    await runtime.close();
+    const fin = await waitFinalized(reg, requestId);
+    expect(fin).toMatchObject({ outputHash: expected, agree: 1, dissenters: [] });
+    await waitStage(h, requestId, 'finalized');
+  });
+
+  it('a node stopped after committing is replaced by a new one on the same state, which reveals; a corrupt state file is refused', async () => {
+    const { address, reg } = await freshRegistry();
+    const a = await startNode(address, { key: 1, isa: ISAS[1] });
+    const b = await startNode(address, { key: 2 });
+    // 2 nodes of up to 3 seats: the reveal phase opens only at the commit deadline.
+    const { requestId } = await request(reg, { quorum: 2, maxNodes: 3, commitSeconds: 600, revealSeconds: 600 });
+    await waitStage(a, requestId, 'committed');
+    await stopNode(a);
+    await waitStage(b, requestId, 'committed');
+
+    const saved = JSON.parse(fs.readFileSync(stateFileOf(a.stateDir), 'utf8'));
+    const rec = saved.requests[requestId];
+    expect(rec).toMatchObject({ stage: 'committed', outputHash: GOLDEN });
+    expect(rec.salt).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(await reg.commitOf(requestId, a.wallet.address)).toEqual({
+      commitment: await commitmentOnChain(address, requestId, a.wallet.address, GOLDEN, rec.salt), revealed: false, outputHash: ZeroHash,
+    });
+
+    const req = (await reg.requestOf(requestId))!;
+    expect(req).toMatchObject({ commits: 2, reveals: 0, finalized: false });
+    await advancePast(req.commitDeadline);
+    // b reveals; a is gone, so the request waits for it (reveals 1 of 2, deadline far).
+    await waitStage(b, requestId, 'revealed');
+    expect((await reg.requestOf(requestId))?.finalized).toBe(false);
+
+    // A corrupt copy of a's state is refused, and left as it was.
+    for (const text of ['{"format":"aivm-node-state/1","nextBlock":', JSON.stringify({ ...saved, format: 'something-else' })]) {
+      const corruptDir = freshDir('state-corrupt');
+      const file = path.join(corruptDir, path.basename(stateFileOf(a.stateDir)));
+      fs.writeFileSync(file, text);
+      await expectCode(startNode(address, { key: 1, stateDir: corruptDir }), 'E_ARG', /corrupt/);
+      expect(fs.readFileSync(file, 'utf8')).toBe(text);
+    }
+
+    // The replacement: a new AivmNode, a new wallet object for the same key, a's state directory.
+    const a2 = await startNode(address, { key: 1, stateDir: a.stateDir, kernelsDir: a.kernelsDir });
+    expect(a2.wallet.address).toBe(a.wallet.address);
+    const fin = await waitFinalized(reg, requestId);
+    expect(fin).toMatchObject({ outputHash: GOLDEN, agree: 2, dissenters: [] });
+    expect((await reg.reveals(requestId)).find((r) => r.node === a.wallet.address)?.outputHash).toBe(GOLDEN);
+    await waitStage(a2, requestId, 'finalized');
+    expect(a2.node.state.requests[requestId].salt).toBe(rec.salt);
+    // It revealed what it had saved: nothing was computed again.
+    expect(a2.events.some((e) => e.event === 'computed')).toBe(false);
+    expect(a2.events.some((e) => e.event === 'revealed' && e.requestId === requestId)).toBe(true);
+  });
+
+  it('rejections through the Registry client carry the contract\'s error name', async () => {
+    const { address, reg } = await freshRegistry();
+    const w = wallet(10);
+    const r = new Registry(address, w);
+
+    await expectChain(r.commit(id('no such request'), id('commitment')), 'UnknownRequest');
+
+    const { requestId } = await request(reg, { quorum: 1, maxNodes: 1 });
+    const salt = hexlify(randomBytes(32));
+    const commitment = await commitmentOnChain(address, requestId, w.address, GOLDEN, salt);
+    await r.commit(requestId, commitment);
+    await expectChain(r.commit(requestId, commitment), 'AlreadyCommitted');
+    // The only seat is taken, so the reveal phase is open.
+    const mismatch = await expectChain(r.reveal(requestId, id('another output'), salt), 'CommitmentMismatch');
+    expect(mismatch.message).toMatch(/^reveal rejected by the registry: CommitmentMismatch/);
+    await expectChain(r.reveal(requestId, GOLDEN, hexlify(randomBytes(32))), 'CommitmentMismatch');
+    await r.reveal(requestId, GOLDEN, salt); // the right opening still works
+    await expectChain(r.reveal(requestId, GOLDEN, salt), 'AlreadyRevealed');
+    await r.finalize(requestId, GOLDEN);
+    expect(await reg.finalizedEvent(requestId)).toMatchObject({ outputHash: GOLDEN, agree: 1, dissenters: [] });
+
+    // A late reveal.
+    const { requestId: late } = await request(reg, { quorum: 1, maxNodes: 1, commitSeconds: 30, revealSeconds: 30 });
+    const salt2 = hexlify(randomBytes(32));
+    await r.commit(late, await commitmentOnChain(address, late, w.address, GOLDEN, salt2));
+    await advancePast((await reg.requestOf(late))!.revealDeadline);
+    await expectChain(r.reveal(late, GOLDEN, salt2), 'RevealClosed');
+
+    // A wrong --registry: an address with no code.
+    const nowhere = new Registry(Wallet.createRandom().address, w);
+    await expectCode(nowhere.checkDeployed(), 'E_CHAIN', /no contract at/);
+    await expectCode(AivmNode.create({ registry: nowhere, kernelsDir: freshDir('kernels'), stateDir: freshDir('state') }), 'E_CHAIN', /no contract at/);
+  });
+
+  it('an RPC failure while a node prepares a request is retried, not recorded as a failure', async () => {
+    const { address, reg } = await freshRegistry();
+    const flaky = new Registry(address, wallet(6));
+    const kernelOf = flaky.kernelOf.bind(flaky);
+    let failures = 2;
+    flaky.kernelOf = async (kernelId: string) => {
+      if (failures-- > 0) throw new AivmError('E_CHAIN', 'kernelOf failed: connect ECONNREFUSED 127.0.0.1:8545');
+      return kernelOf(kernelId);
+    };
+    const h = await startNode(address, { key: 6, registry: flaky }); // empty kernels directory: it asks kernelOf
+    const { requestId } = await request(reg, { quorum: 1, maxNodes: 1 });
+    const fin = await waitFinalized(reg, requestId);
+    expect(fin).toMatchObject({ outputHash: GOLDEN, agree: 1, dissenters: [] });
+    expect(failures).toBeLessThan(0);
+    expect(h.events.filter((e) => e.event === 'poll-error' && String(e.message).includes('ECONNREFUSED'))).toHaveLength(2);
+    await waitStage(h, requestId, 'finalized');
+  });
+
+  it('a node that first sees a request after its commit deadline records it failed and sends nothing', async () => {
+    const { address, reg } = await freshRegistry();
+    const { requestId } = await request(reg, { quorum: 1, maxNodes: 1, commitSeconds: 5, revealSeconds: 600 });
+    await advancePast((await reg.requestOf(requestId))!.commitDeadline);
+    const w = wallet(5);
+    const before = await chainProvider.getTransactionCount(w.address);
+    const h = await startNode(address, { key: 5, wallet: w });
+    await waitStage(h, requestId, 'failed');
+    expect(h.node.state.requests[requestId].error).toMatch(/commit phase was over/);
+    expect(h.events.some((e) => e.event === 'computed')).toBe(false);
+    expect((await reg.commitOf(requestId, w.address)).commitment).toBe(ZeroHash);
+    expect((await reg.requestOf(requestId))?.commits).toBe(0);
+    expect(await chainProvider.getTransactionCount(w.address)).toBe(before);
+  });
+});
+
+// ------------------------------------------------------------------ fetch over http
+
+interface Served {
+  base: string;
+  hits: string[];
+  close: () => Promise<void>;
+}
+
+async function serve(handler: (rel: string, req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<Served> {
+  const hits: string[] = [];
+  const server = http.createServer((req, res) => {
+    const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/k\//, '');
+    hits.push(rel);
+    handler(rel, req, res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return {
+    base: `http://127.0.0.1:${port}/k/`,
+    hits,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** Serves `dir`'s files, with optional replacements by relative name. */
+function serveDir(dir: string, replace: Record<string, Uint8Array> = {}): Promise<Served> {
+  return serve((rel, _req, res) => {
+    const file = path.join(dir, rel);
+    const body = replace[rel] ?? (file.startsWith(dir + path.sep) && fs.existsSync(file) && fs.statSync(file).isFile() ? fs.readFileSync(file) : undefined);
+    if (!body) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-length': body.byteLength }).end(body);
+  });
+}
+
+describe('fetchKernel over http', () => {
+  const servers: Served[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  it('downloads a kernel into the cache directory, loads it, and uses the cache afterwards', async () => {
+    const s = await serveDir(MLP);
+    servers.push(s);
+    const cache = freshDir('cache');
+    const k = await fetchKernel(MLP_ID, s.base, cache);
+    expect(k.id).toBe(MLP_ID);
+    expect(fs.readdirSync(cache)).toEqual([MLP_ID]);
+    for (const rel of ['aivm.json', 'model.onnx', 'aggregate.js', 'vectors/batch1.json']) {
+      expect(keccak256(fs.readFileSync(path.join(cache, MLP_ID, rel)))).toBe(keccak256(fs.readFileSync(path.join(MLP, rel))));
+    }
+    expect(k.vectors.find((v) => v.name === 'batch1')?.outputHash).toBe(GOLDEN);
+    const hits = s.hits.length;
+    expect((await fetchKernel(MLP_ID, s.base, cache)).id).toBe(MLP_ID);
+    expect(s.hits.length).toBe(hits);
+  });
+
+  it('two fetches of the same kernel into one cache at once both succeed', async () => {
+    const s = await serveDir(MLP);
+    servers.push(s);
+    const cache = freshDir('cache');
+    const ks = await Promise.all([fetchKernel(MLP_ID, s.base, cache), fetchKernel(MLP_ID, s.base, cache)]);
+    expect(ks.map((k) => k.id)).toEqual([MLP_ID, MLP_ID]);
+    expect(fs.readdirSync(cache)).toEqual([MLP_ID]);
+  });
+
+  it('a tampered model.onnx is E_FETCH and leaves nothing in the cache', async () => {
+    const model = Uint8Array.from(fs.readFileSync(path.join(MLP, 'model.onnx')));
+    model[model.length >> 1] ^= 0x10;
+    const s = await serveDir(MLP, { 'model.onnx': model });
+    servers.push(s);
+    const cache = freshDir('cache');
+    await expectCode(fetchKernel(MLP_ID, s.base, cache), 'E_FETCH', /model\.onnx.*does not match its digest/);
+    expect(fs.readdirSync(cache)).toEqual([]);
+  });
+
+  it('a server holding another kernel is E_WRONG_KERNEL, and does not poison the cache for that id', async () => {
+    const cnn = await serveDir(CNN);
+    servers.push(cnn);
+    const cache = freshDir('cache');
+    const cnnId = (await loadKernel(CNN)).id;
+    await expectCode(fetchKernel(MLP_ID, cnn.base, cache), 'E_WRONG_KERNEL', new RegExp(`serves kernel ${cnnId}, not the requested ${MLP_ID}`));
+    expect(cnn.hits).toEqual(['aivm.json']); // refused on the manifest alone
+    expect(fs.readdirSync(cache)).toEqual([]);
+    const good = await serveDir(MLP);
+    servers.push(good);
+    expect((await fetchKernel(MLP_ID, good.base, cache)).id).toBe(MLP_ID);
+  });
+
+  it('a manifest listing "../evil" is E_FETCH before any file is fetched, and nothing is written outside the cache', async () => {
+    const m = JSON.parse(MANIFEST_BYTES.toString('utf8'));
+    m.files['../evil'] = keccak256(Buffer.from('evil'));
+    // Requested by the evil manifest's own id (say its publisher registered it), so the id check passes.
+    const evilId = computeKernelId(m);
+    const s = await serveDir(MLP, { 'aivm.json': Buffer.from(JSON.stringify(m)), '../evil': Buffer.from('evil') });
+    servers.push(s);
+    const parent = freshDir('parent');
+    const cache = path.join(parent, 'cache');
+    fs.mkdirSync(cache);
+    await expectCode(fetchKernel(evilId, s.base, cache), 'E_FETCH', /"\.\.\/evil" is not a plain relative path/);
+    expect(s.hits).toEqual(['aivm.json']);
+    expect(fs.readdirSync(cache)).toEqual([]);
+    expect(fs.readdirSync(parent)).toEqual(['cache']);
+  });
+
+  // fetchKernel's per-file limit (MAX_KERNEL_FILE_BYTES, 1 GiB) is a constant, so the cut-off is
+  // checked on readUri, which every download goes through, with a small limit.
+  it('readUri cuts off a server that streams more than the limit, or declares more', async () => {
+    let closedEarly: Promise<boolean> | undefined;
+    const s = await serve((rel, _req, res) => {
+      if (rel === 'declared') {
+        res.writeHead(200, { 'content-length': String(64 << 20) });
+        res.write(Buffer.alloc(1024));
+        return; // never finishes: the client must not wait for the body
+      }
+      res.writeHead(200); // chunked, no length
+      const chunk = Buffer.alloc(64 * 1024, 7);
+      let sent = 0;
+      closedEarly = new Promise((resolve) => res.on('close', () => resolve(!res.writableFinished)));
+      const pump = () => {
+        while (sent < 256 << 20) {
+          sent += chunk.byteLength;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    servers.push(s);
+    const t0 = Date.now();
+    await expectCode(readUri(s.base + 'endless', 1 << 20, 'test input'), 'E_FETCH', /sent more than the 1048576-byte limit/);
+    expect(await closedEarly).toBe(true);
+    await expectCode(readUri(s.base + 'declared', 1 << 20, 'test input'), 'E_FETCH', /67108864 bytes, over the 1048576-byte limit/);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+});
