@@ -8,13 +8,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { hexlify, randomBytes, solidityPackedKeccak256, type Wallet } from 'ethers';
 import { AivmError } from '../errors';
-import { hashTensors } from '../index';
+import { hashTensors, selftest } from '../index';
 import { loadKernel, type Kernel } from '../runtime/kernel';
 import { Runtime, type Receipt } from '../runtime/runtime';
 import type { Tensor } from '../tensor';
 import { decodeTensors } from '../hash/encoding';
 import { chainReason, requestedFromEvent, type Registry, type RequestedEvent, type RequestState } from '../chain/registry';
 import { signResult } from './attestation';
+import { REFERENCE_SELFTEST } from './fingerprint';
 import { fetchInput, fetchKernel } from './fetch';
 import { runAggregation, type ScriptLimits } from './sandbox';
 import { StateFile, type RequestRecord } from './state';
@@ -31,6 +32,8 @@ export interface NodeOptions {
   flipOutputBit?: boolean;
   pollMs?: number;
   scriptLimits?: ScriptLimits;
+  /** The self-test the engine must reproduce before the node starts; default REFERENCE_SELFTEST. */
+  reference?: { numerics: string; total: string };
   /** One structured event per call (the CLI prints them as JSON lines). */
   log?: (event: Record<string, unknown>) => void;
 }
@@ -46,6 +49,8 @@ export class AivmNode {
   private readonly kernels = new Map<string, Kernel>();
   private localIndex: Map<string, string> | undefined;
   private stopped = false;
+  /** This engine's self-test total, checked equal to the reference at create(). */
+  selftestTotal = '';
   private wake: (() => void) | undefined;
 
   private constructor(private readonly opts: NodeOptions, private readonly wallet: Wallet, private readonly store: StateFile, private readonly chainId: bigint) {
@@ -54,10 +59,18 @@ export class AivmNode {
   }
 
   static async create(opts: NodeOptions): Promise<AivmNode> {
+    // An engine whose self-test differs from the reference would only ever dissent: refuse to start.
+    const self = await selftest({ isa: opts.isa, threads: opts.threads });
+    const ref = opts.reference ?? REFERENCE_SELFTEST;
+    if (self.numerics !== ref.numerics || self.total !== ref.total) {
+      throw new AivmError('E_FINGERPRINT', `this engine's self-test (isa ${self.isa}, ${self.numerics}) totals ${self.total}, not the reference ${ref.total} (${ref.numerics}): its answers would disagree with every honest node`);
+    }
     await opts.registry.checkDeployed();
     const chainId = await opts.registry.chainId();
     const store = new StateFile(opts.stateDir, opts.registry.wallet.address, opts.registry.address, chainId);
-    return new AivmNode(opts, opts.registry.wallet, store, chainId);
+    const node = new AivmNode(opts, opts.registry.wallet, store, chainId);
+    node.selftestTotal = self.total;
+    return node;
   }
 
   get state() {
@@ -70,7 +83,7 @@ export class AivmNode {
 
   /** Polls until stop(); a failing poll (RPC down) is logged and retried. */
   async run(): Promise<void> {
-    this.log('started', { registry: this.opts.registry.address, chainId: this.chainId.toString(), isa: this.runtime.isa ?? 'default', stateFile: this.store.file, dishonest: !!this.opts.flipOutputBit });
+    this.log('started', { registry: this.opts.registry.address, chainId: this.chainId.toString(), isa: this.runtime.isa ?? 'default', selftest: this.selftestTotal, stateFile: this.store.file, dishonest: !!this.opts.flipOutputBit });
     while (!this.stopped) {
       try {
         await this.tick();

@@ -479,6 +479,17 @@ describe('AivmNode on a hardhat chain', () => {
     await expectCode(AivmNode.create({ registry: nowhere, kernelsDir: freshDir('kernels'), stateDir: freshDir('state') }), 'E_CHAIN', /no contract at/);
   });
 
+  it('a node whose engine does not reproduce the reference self-test refuses to start', async () => {
+    const { address } = await freshRegistry();
+    const registry = new Registry(address, wallet(7));
+    // The shipped reference is test/golden/selftest.json's total (checked in fingerprint.test.ts); a network
+    // pinning another total stands for an engine that computes other bits.
+    const other = { numerics: 'aivm-fp32-v1', total: '0x' + '11'.repeat(32) };
+    await expectCode(AivmNode.create({ registry, kernelsDir: freshDir('kernels'), stateDir: freshDir('state'), reference: other }), 'E_FINGERPRINT', /not the reference 0x1111/);
+    const node = await AivmNode.create({ registry, kernelsDir: freshDir('kernels'), stateDir: freshDir('state'), isa: 'scalar' });
+    expect(node.selftestTotal).toBe(JSON.parse(fs.readFileSync(path.join(root, 'test/golden/selftest.json'), 'utf8')).total);
+  });
+
   it('an RPC failure while a node prepares a request is retried, not recorded as a failure', async () => {
     const { address, reg } = await freshRegistry();
     const flaky = new Registry(address, wallet(6));
