@@ -6,7 +6,9 @@ pragma solidity 0.8.37;
 /// AIVM execution is bit-identical across machines, so honest nodes produce the same output hash;
 /// the contract only has to collect hashes without letting nodes copy each other, and count them.
 contract AivmRegistry {
-    error KernelExists(bytes32 kernelId);
+    error NotOwner();
+    error NotAdmitted(address node);
+    error KernelExists(bytes32 kernelId); // this publisher already registered this id
     error BadKernel();
     error UnknownKernel(bytes32 kernelId);
     error NoInput(); // no inline input and no inputUri, or a zero inputHash
@@ -27,6 +29,7 @@ contract AivmRegistry {
     error NotReady(bytes32 requestId);
     error NoQuorum(bytes32 requestId, bytes32 outputHash, uint16 votes, uint16 quorum);
 
+    event NodeAdmitted(address indexed node, bool admitted);
     event KernelRegistered(bytes32 indexed kernelId, bytes32 manifestDigest, string uri, address indexed publisher);
     event InferenceRequested(
         bytes32 indexed requestId,
@@ -52,7 +55,7 @@ contract AivmRegistry {
 
     struct Kernel {
         bytes32 manifestDigest;
-        address publisher; // nonzero exactly when the kernel is registered
+        address publisher;
         string uri;
     }
 
@@ -77,34 +80,67 @@ contract AivmRegistry {
     }
 
     uint256 public requestCount;
+    /// The operator: admits nodes (after checking their signed self-test fingerprints off chain).
+    address public immutable owner;
+    /// Only admitted nodes may commit: otherwise anyone could fill a request's seats with their
+    /// own keys and decide (or block) its result.
+    mapping(address => bool) public admitted;
 
-    mapping(bytes32 => Kernel) private _kernels;
+    /// Every publisher's registration of a kernel id, oldest first (see registerKernel).
+    mapping(bytes32 => Kernel[]) private _kernels;
+    mapping(bytes32 => mapping(address => bool)) private _published;
     mapping(bytes32 => Request) private _requests;
     mapping(bytes32 => mapping(address => Commit)) private _commits;
     /// Committed nodes in commit order: finalize names the dissenters from it.
     mapping(bytes32 => address[]) private _nodes;
     mapping(bytes32 => mapping(bytes32 => uint16)) private _votes;
 
+    constructor() {
+        owner = msg.sender;
+    }
+
+    // ------------------------------------------------------------------ nodes
+
+    function setAdmitted(address node, bool isAdmitted) external {
+        if (msg.sender != owner) revert NotOwner();
+        admitted[node] = isAdmitted;
+        emit NodeAdmitted(node, isAdmitted);
+    }
+
     // ---------------------------------------------------------------- kernels
 
-    /// A kernel id is claimed once, forever: a result names its kernel by id, so the id must not
-    /// be re-pointed at other code later.
+    /// The contract cannot compute a kernel id (canonical JSON), so it cannot tell a real
+    /// registration from a squatter's. Any publisher may therefore register any id, once each,
+    /// and nodes try the URIs in turn: a node only runs what loads to exactly the requested id,
+    /// so a wrong URI costs a failed download, never a wrong answer, and cannot lock the real one out.
     function registerKernel(bytes32 kernelId, bytes32 manifestDigest, string calldata uri) external {
         if (kernelId == 0 || manifestDigest == 0 || bytes(uri).length == 0) revert BadKernel();
-        Kernel storage k = _kernels[kernelId];
-        if (k.publisher != address(0)) revert KernelExists(kernelId);
-        k.manifestDigest = manifestDigest;
-        k.publisher = msg.sender;
-        k.uri = uri;
+        if (_published[kernelId][msg.sender]) revert KernelExists(kernelId);
+        _published[kernelId][msg.sender] = true;
+        _kernels[kernelId].push(Kernel(manifestDigest, msg.sender, uri));
         emit KernelRegistered(kernelId, manifestDigest, uri, msg.sender);
     }
 
+    /// The first registration of a kernel id (zero values if none).
     function kernelOf(bytes32 kernelId)
         external
         view
         returns (bytes32 manifestDigest, address publisher, string memory uri)
     {
-        Kernel storage k = _kernels[kernelId];
+        if (_kernels[kernelId].length == 0) return (0, address(0), "");
+        return kernelAt(kernelId, 0);
+    }
+
+    function kernelCount(bytes32 kernelId) external view returns (uint256) {
+        return _kernels[kernelId].length;
+    }
+
+    function kernelAt(bytes32 kernelId, uint256 index)
+        public
+        view
+        returns (bytes32 manifestDigest, address publisher, string memory uri)
+    {
+        Kernel storage k = _kernels[kernelId][index];
         return (k.manifestDigest, k.publisher, k.uri);
     }
 
@@ -122,7 +158,7 @@ contract AivmRegistry {
         uint64 commitSeconds,
         uint64 revealSeconds
     ) external returns (bytes32 requestId) {
-        if (_kernels[kernelId].publisher == address(0)) revert UnknownKernel(kernelId);
+        if (_kernels[kernelId].length == 0) revert UnknownKernel(kernelId);
         // A zero inputHash would leave nodes nothing to check a fetched input against.
         if ((input.length == 0 && bytes(inputUri).length == 0) || inputHash == bytes32(0)) revert NoInput();
         if (input.length > MAX_INPUT_BYTES) revert InputTooLarge(input.length, MAX_INPUT_BYTES);
@@ -161,6 +197,7 @@ contract AivmRegistry {
     /// its output until every seat is taken or the commit deadline passes.
     function commit(bytes32 requestId, bytes32 commitment) external {
         Request storage r = _request(requestId);
+        if (!admitted[msg.sender]) revert NotAdmitted(msg.sender);
         if (commitment == 0) revert BadCommitment(); // zero marks "not committed" in storage
         if (_commits[requestId][msg.sender].commitment != 0) revert AlreadyCommitted(requestId, msg.sender);
         if (_commitOver(r)) revert CommitClosed(requestId);

@@ -2,7 +2,7 @@
 // Every transaction is signed here, then broadcast, then awaited, so callers can
 // time signing and chain separately; every revert comes back as E_CHAIN naming
 // the contract's custom error (e.g. "CommitmentMismatch").
-import { Contract, ContractFactory, Interface, JsonRpcProvider, getAddress, type Log, type Wallet, type TransactionReceipt } from 'ethers';
+import { Contract, ContractFactory, Interface, JsonRpcProvider, Network, getAddress, type Log, type Wallet, type TransactionReceipt } from 'ethers';
 import { AivmError } from '../errors';
 import { REGISTRY_ABI, REGISTRY_BYTECODE } from './artifact';
 
@@ -14,6 +14,12 @@ export class ChainRejection extends AivmError {
 }
 
 export const registryInterface = new Interface(REGISTRY_ABI as unknown as string[]);
+
+export interface KernelEntry {
+  manifestDigest: string;
+  publisher: string;
+  uri: string;
+}
 
 export interface RequestState {
   kernelId: string;
@@ -58,10 +64,36 @@ export interface TxTiming {
   chainMs: number;
 }
 
-export function provider(rpc: string): JsonRpcProvider {
-  // staticNetwork: no chain-id probe before every call. cacheTimeout -1: ethers otherwise answers a
-  // repeated call within 250 ms from cache, so two transactions in a row would get the same nonce.
-  return new JsonRpcProvider(rpc, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 200 });
+/** How long a transaction may wait to be mined before E_CHAIN (a stuck transaction must not freeze a node). */
+export const TX_TIMEOUT_MS = 120_000;
+
+/**
+ * A provider for `rpc`. With the chain id given, ethers never probes the network (a probe that
+ * fails retries forever, hanging every call when the RPC is down). cacheTimeout -1: ethers
+ * otherwise answers a repeated call within 250 ms from cache, so two transactions in a row would
+ * get the same nonce.
+ */
+export function provider(rpc: string, chainId?: bigint): JsonRpcProvider {
+  const network = chainId === undefined ? undefined : Network.from(chainId);
+  return new JsonRpcProvider(rpc, network, { staticNetwork: network ?? true, cacheTimeout: -1, pollingInterval: 200 });
+}
+
+/** Asks the RPC for its chain id (with a timeout) and returns a provider pinned to it; E_CHAIN if it does not answer. */
+export async function connect(rpc: string, timeoutMs = 10_000): Promise<JsonRpcProvider> {
+  let res: Response;
+  try {
+    res = await fetch(rpc, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(timeoutMs),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+    });
+  } catch (err) {
+    throw new AivmError('E_CHAIN', `no answer from the RPC at ${rpc}: ${(err as Error).message}`);
+  }
+  const body = (await res.json().catch(() => undefined)) as { result?: unknown } | undefined;
+  if (!res.ok || typeof body?.result !== 'string' || !/^0x[0-9a-f]+$/i.test(body.result)) {
+    throw new AivmError('E_CHAIN', `${rpc} is not an Ethereum JSON-RPC endpoint (eth_chainId answered ${res.status})`);
+  }
+  return provider(rpc, BigInt(body.result));
 }
 
 /** Deploys a new registry; returns its address. */
@@ -108,9 +140,33 @@ export class Registry {
     return this.send('registerKernel', [kernelId, manifestDigest, uri]);
   }
 
-  async kernelOf(kernelId: string): Promise<{ manifestDigest: string; publisher: string; uri: string } | undefined> {
+  async kernelOf(kernelId: string): Promise<KernelEntry | undefined> {
     const [manifestDigest, publisher, uri] = await this.call('kernelOf', () => this.contract.kernelOf(kernelId));
-    return BigInt(manifestDigest) === 0n ? undefined : { manifestDigest, publisher, uri };
+    return BigInt(manifestDigest) === 0n ? undefined : { manifestDigest, publisher: getAddress(publisher), uri };
+  }
+
+  /** Every publisher's registration of a kernel id, oldest first, at most `max` of them. */
+  async kernelEntries(kernelId: string, max = 16): Promise<KernelEntry[]> {
+    const n = Number(await this.call('kernelCount', () => this.contract.kernelCount(kernelId)));
+    const out: KernelEntry[] = [];
+    for (let i = 0; i < Math.min(n, max); i++) {
+      const [manifestDigest, publisher, uri] = await this.call('kernelAt', () => this.contract.kernelAt(kernelId, i));
+      out.push({ manifestDigest, publisher: getAddress(publisher), uri });
+    }
+    return out;
+  }
+
+  /** (Owner only) admits a node to commit, or removes it. */
+  setAdmitted(node: string, admitted: boolean) {
+    return this.send('setAdmitted', [node, admitted]);
+  }
+
+  async isAdmitted(node: string): Promise<boolean> {
+    return this.call('admitted', () => this.contract.admitted(node));
+  }
+
+  async owner(): Promise<string> {
+    return getAddress(await this.call('owner', () => this.contract.owner()));
   }
 
   async requestInference(args: {
@@ -200,7 +256,7 @@ export class Registry {
       const raw = await this.wallet.signTransaction(populated);
       const t1 = performance.now();
       const sent = await this.provider.broadcastTransaction(raw);
-      const receipt = await sent.wait();
+      const receipt = await sent.wait(1, TX_TIMEOUT_MS);
       const t2 = performance.now();
       if (!receipt || receipt.status !== 1) throw new AivmError('E_CHAIN', `${method}: transaction ${sent.hash} failed`);
       return { receipt, timing: { signMs: t1 - t0, chainMs: t2 - t1 } };

@@ -6,7 +6,7 @@ import { parseArgs, UsageError } from './args';
 import { diffCommand } from './diff-command';
 import { infoCommand, selftestCommand } from './engine-commands';
 import { fingerprintCommand, keysCommand } from './key-commands';
-import { aggregateCommand, deployCommand, nodeCommand, publishCommand, requestCommand, resultCommand } from './network-commands';
+import { admitCommand, aggregateCommand, deployCommand, nodeCommand, publishCommand, requestCommand, resultCommand } from './network-commands';
 import { exportCommand, idCommand, inspectCommand, runCommand, sealCommand, verifyCommand } from './kernel-commands';
 
 const USAGE = `usage: aivm <command> [options]
@@ -47,7 +47,11 @@ network:
   selftest --verify FILE [--json]
                         check a signed fingerprint: the signature and the reference total;
                         exit 1 (E_SIGNATURE, E_FINGERPRINT) if the node is not admitted
-  deploy --rpc URL --keystore FILE      deploy a registry contract; prints its address
+  deploy --rpc URL --keystore FILE      deploy a registry contract (this key owns it); prints its address
+  admit <fingerprint.json...> [--remove]
+                        (registry owner) check each node's signed self-test fingerprint
+                        (signature, reference total) and admit the node; only admitted nodes
+                        commit; --remove takes addresses and removes them
   publish <kernel> [--uri URI]          register the kernel's id, manifest digest and URI
                         (default: its absolute directory; or an http(s) base URL serving it)
   request <kernelId|dir> --input FILE.json|.npy [--quorum K] [--nodes N]
@@ -82,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
     case 'selftest': return p.flags.has('sign') || p.flags.has('verify') ? fingerprintCommand(p) : selftestCommand(p);
     case 'keys': return keysCommand(p);
     case 'deploy': return deployCommand(p);
+    case 'admit': return admitCommand(p);
     case 'publish': return publishCommand(p);
     case 'request': return requestCommand(p);
     case 'node': return nodeCommand(p);

@@ -8,9 +8,10 @@ import { keccak256 } from 'ethers';
 import { AivmError } from '../errors';
 import { encodeTensors } from '../hash/encoding';
 import { readInputsJson, readNpy } from '../kernel';
-import { deployRegistry, provider, Registry } from '../chain/registry';
+import { connect, deployRegistry, Registry } from '../chain/registry';
 import { loadKernel, type Kernel } from '../runtime/kernel';
 import { verifySignedResult, type ResultFields } from '../network/attestation';
+import { verifyFingerprint } from '../network/fingerprint';
 import { fetchKernel } from '../network/fetch';
 import { openKeystore, readPassword } from '../network/keystore';
 import { AivmNode } from '../network/node';
@@ -29,7 +30,7 @@ async function wallet(p: Parsed) {
   const file = stringFlag(p, 'keystore') ?? process.env.AIVM_KEYSTORE;
   if (!file) throw new UsageError('this command signs transactions: give --keystore FILE (or set AIVM_KEYSTORE)');
   const w = await openKeystore(file, readPassword(stringFlag(p, 'password-file')));
-  return w.connect(provider(rpcUrl(p)));
+  return w.connect(await connect(rpcUrl(p)));
 }
 
 async function registry(p: Parsed): Promise<Registry> {
@@ -51,6 +52,40 @@ export async function deployCommand(p: Parsed): Promise<number> {
   allowOnly(p, [...CHAIN_FLAGS, 'json'], [0, 0]);
   const address = await deployRegistry(await wallet(p));
   if (!json(p, { registry: address })) console.log(address);
+  return 0;
+}
+
+/** aivm admit <fingerprint.json...>: (registry owner) verifies each node's signed fingerprint, then admits it. */
+export async function admitCommand(p: Parsed): Promise<number> {
+  allowOnly(p, [...CHAIN_FLAGS, 'registry', 'remove', 'json'], [1, 256]);
+  const reg = await registry(p);
+  const owner = await reg.owner();
+  if (owner !== reg.wallet.address) throw new AivmError('E_CHAIN', `only the registry's owner ${owner} admits nodes; this key is ${reg.wallet.address}`);
+  const removing = p.flags.get('remove') === true;
+  const done: { node: string; isa: string; admitted: boolean }[] = [];
+  for (const file of p.positionals) {
+    let node: string;
+    let isa = '';
+    if (removing) {
+      node = file; // --remove takes addresses
+      if (!/^0x[0-9a-fA-F]{40}$/.test(node)) throw new UsageError(`admit --remove takes node addresses, got '${node}'`);
+    } else {
+      let value: unknown;
+      try {
+        value = JSON.parse(fs.readFileSync(file, 'utf8'));
+      } catch (err) {
+        throw new AivmError('E_SIGNATURE', `${file}: not a signed fingerprint file: ${(err as Error).message}`);
+      }
+      // The signature names the node and its self-test total must be the reference: only then is it admitted.
+      const fp = verifyFingerprint(value);
+      node = fp.node;
+      isa = fp.isa;
+    }
+    await reg.setAdmitted(node, !removing);
+    done.push({ node, isa, admitted: !removing });
+    if (p.flags.get('json') !== true) console.log(`${removing ? 'removed ' : 'admitted'}  ${node}${isa ? `  (isa ${isa}, self-test = reference)` : ''}`);
+  }
+  json(p, { registry: reg.address, nodes: done });
   return 0;
 }
 
@@ -178,7 +213,7 @@ export async function resultCommand(p: Parsed): Promise<number> {
   if (!address) throw new UsageError('give --registry ADDRESS (or set AIVM_REGISTRY)');
   const { Wallet } = await import('ethers');
   // Reading needs no key: a throwaway wallet only satisfies the client's type.
-  const reg = new Registry(address, Wallet.createRandom().connect(provider(rpcUrl(p))) as never);
+  const reg = new Registry(address, Wallet.createRandom().connect(await connect(rpcUrl(p))) as never);
   await reg.checkDeployed();
   const id = p.positionals[0];
   if (!/^0x[0-9a-fA-F]{64}$/.test(id)) throw new UsageError(`request id must be 0x + 64 hex digits, got '${id}'`);
