@@ -43,6 +43,7 @@ try {
     transferMs.push(performance.now() - t);
   }
 
+  for (let i = 1; i <= 3; i++) await reg.setAdmitted(dev(i).address, true);
   for (let i = 1; i <= 3; i++) {
     const node = await AivmNode.create({
       registry: new Registry(address, dev(i)), kernelsDir: path.join(root, 'kernels'), stateDir: path.join(tmp, `node${i}`), pollMs: POLL_MS,

@@ -121,7 +121,7 @@ async function main() {
   const kernelUrl = `http://127.0.0.1:${server.address().port}/${KERNEL}/`;
 
   // Identities: a requester and four nodes, each an encrypted keystore, funded by a dev account.
-  const names = ['requester', 'scalar', 'avx2', 'avx512', 'dishonest'];
+  const names = ['requester', 'scalar', 'avx2', 'avx512', 'dishonest', 'squatter'];
   const keys = {};
   const address = {};
   for (const n of names) {
@@ -134,16 +134,31 @@ async function main() {
 
   registry = await aivm(['deploy', '--rpc', chain.url, '--keystore', keys.requester]);
   say(`registry deployed at ${registry}`);
+  const kernelId = await aivm(['id', path.join(root, 'kernels', KERNEL)]);
+  // A squatter registers the real kernel id first, pointing at nothing: it must not lock the publisher out.
+  await aivm(['publish', path.join(root, 'kernels', KERNEL), '--rpc', chain.url, '--registry', registry,
+    '--keystore', keys.squatter, '--uri', 'http://127.0.0.1:9/nothing/']);
   const published = JSON.parse(await aivm(['publish', path.join(root, 'kernels', KERNEL), '--rpc', chain.url, '--registry', registry,
     '--keystore', keys.requester, '--uri', kernelUrl, '--json']));
-  const kernelId = published.kernelId;
-  say(`published ${KERNEL} ${kernelId} at ${kernelUrl}`);
+  if (published.kernelId !== kernelId) fail(`published id ${published.kernelId} is not aivm id's ${kernelId}`);
+  say(`published ${KERNEL} ${kernelId} at ${kernelUrl} (after a squatter registered it at a dead URL)`);
 
   const manifest = JSON.parse(fs.readFileSync(path.join(root, 'kernels', KERNEL, 'aivm.json'), 'utf8'));
   const golden = manifest.vectors.find((v) => v.name === VECTOR).outputHash;
   const isas = JSON.parse(await aivm(['info', '--json'])).isas;
   const isaOf = (want) => (isas.includes(want) ? want : 'scalar');
   for (const want of ['avx2', 'avx512']) if (!isas.includes(want)) say(`NOTE: this CPU has no ${want}; that honest node runs scalar instead`);
+
+  // Admission: each node signs its self-test fingerprint on its ISA; the registry's owner checks and admits them.
+  const nodeIsa = { scalar: 'scalar', avx2: isaOf('avx2'), avx512: isaOf('avx512'), dishonest: undefined };
+  const fingerprints = [];
+  for (const [n, isa] of Object.entries(nodeIsa)) {
+    const out = path.join(tmp, `${n}.fingerprint.json`);
+    await aivm(['selftest', '--sign', '--keystore', keys[n], '--out', out, ...(isa ? ['--isa', isa] : [])]);
+    fingerprints.push(out);
+  }
+  await aivm(['admit', ...fingerprints, '--rpc', chain.url, '--registry', registry, '--keystore', keys.requester]);
+  say('four nodes admitted by their signed self-test fingerprints (aivm selftest --sign, aivm admit)');
 
   const nodes = {
     scalar: startNode('scalar', keys.scalar, ['--isa', 'scalar']),

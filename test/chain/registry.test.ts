@@ -147,6 +147,8 @@ beforeAll(async () => {
   registry = (await factory.deploy()) as Contract;
   await registry.waitForDeployment();
   await send(as(wallets[0]).registerKernel(KERNEL, MANIFEST, 'ipfs://mnist-mlp'));
+  // Wallets 1-6 are admitted nodes; 7 never is (the admission tests use it).
+  for (const w of wallets.slice(1, 7)) await send(as(wallets[0]).setAdmitted(w.address, true));
 }, 120_000);
 
 afterAll(async () => {
@@ -181,7 +183,7 @@ describe('artifact', () => {
 });
 
 describe('kernels', () => {
-  it('registers a kernel once and reads it back', async () => {
+  it('registers a kernel once per publisher and reads every registration back, oldest first', async () => {
     const kid = id('kernel/register-test');
     const receipt = await send(as(wallets[1]).registerKernel(kid, MANIFEST, 'https://example.org/k.aivm'));
     const [ev] = events(receipt, 'KernelRegistered');
@@ -189,14 +191,16 @@ describe('kernels', () => {
     const k = await registry.kernelOf(kid);
     expect([...k]).toEqual([MANIFEST, wallets[1].address, 'https://example.org/k.aivm']);
 
-    // Nobody, the publisher included, can re-point an id.
-    for (const w of [wallets[1], wallets[2]]) {
-      expect(await revertOf(as(w).registerKernel(kid, id('other'), 'ipfs://other'))).toEqual({
-        name: 'KernelExists',
-        args: [kid],
-      });
-    }
+    // A publisher cannot re-point its own registration.
+    expect(await revertOf(as(wallets[1]).registerKernel(kid, id('other'), 'ipfs://other'))).toEqual({ name: 'KernelExists', args: [kid] });
+    // Another publisher (a mirror, or a squatter) adds its own entry; the first one is untouched,
+    // so a squatter that registers first cannot lock the real publisher out (nodes check the id).
+    await send(as(wallets[2]).registerKernel(kid, id('other'), 'ipfs://other'));
+    expect(await registry.kernelCount(kid)).toBe(2n);
+    expect([...(await registry.kernelAt(kid, 0))]).toEqual([MANIFEST, wallets[1].address, 'https://example.org/k.aivm']);
+    expect([...(await registry.kernelAt(kid, 1))]).toEqual([id('other'), wallets[2].address, 'ipfs://other']);
     expect((await registry.kernelOf(kid)).manifestDigest).toBe(MANIFEST);
+    expect(await registry.kernelCount(id('kernel/none'))).toBe(0n);
   });
 
   it('rejects a zero id, a zero manifest digest and an empty uri', async () => {
@@ -503,6 +507,42 @@ describe('commit-reveal', () => {
     expect((await revertOf(as(b).commit(rid, ZERO))).name).toBe('BadCommitment');
     expect(await revertOf(as(b).reveal(rid, H1, salt()))).toEqual({ name: 'NotCommitted', args: [rid, b.address] });
     expect((await requestState(rid)).commits).toBe(1);
+  });
+
+  it('lets only admitted nodes commit; only the owner admits or removes', async () => {
+    const rid = await request({ quorum: 1, maxNodes: 1 });
+    const outsider = wallets[7];
+    expect(await registry.owner()).toBe(wallets[0].address);
+    expect(await registry.admitted(outsider.address)).toBe(false);
+    expect(await revertOf(commitAs(rid, outsider, H1))).toEqual({ name: 'NotAdmitted', args: [outsider.address] });
+    expect((await revertOf(as(outsider).setAdmitted(outsider.address, true))).name).toBe('NotOwner');
+    expect((await revertOf(as(wallets[1]).setAdmitted(outsider.address, true))).name).toBe('NotOwner');
+
+    const receipt = await send(as(wallets[0]).setAdmitted(outsider.address, true));
+    expect([...events(receipt, 'NodeAdmitted')[0].args]).toEqual([outsider.address, true]);
+    await commitAs(rid, outsider, H1);
+    await send(as(wallets[0]).setAdmitted(outsider.address, false));
+    expect(await registry.admitted(outsider.address)).toBe(false);
+    const rid2 = await request({ quorum: 1, maxNodes: 1 });
+    expect(await revertOf(commitAs(rid2, outsider, H1))).toEqual({ name: 'NotAdmitted', args: [outsider.address] });
+  });
+
+  it('deadlines are inclusive: a commit at exactly commitDeadline and a reveal at exactly revealDeadline count', async () => {
+    const rid = await request({ quorum: 2, maxNodes: 3, commitSeconds: 100, revealSeconds: 100 });
+    const [a, b] = wallets.slice(1, 3);
+    const { commitDeadline, revealDeadline } = await requestState(rid);
+    await provider.send('evm_setNextBlockTimestamp', [Number(commitDeadline)]);
+    const { salt: s } = await commitAs(rid, a, H1); // mined at commitDeadline
+    await provider.send('evm_setNextBlockTimestamp', [Number(commitDeadline) + 1]);
+    expect(await revertOf(commitAs(rid, b, H1))).toEqual({ name: 'CommitClosed', args: [rid] });
+    await provider.send('evm_setNextBlockTimestamp', [Number(revealDeadline)]);
+    await send(as(a).reveal(rid, H1, s)); // mined at revealDeadline
+    expect([...(await registry.commitOf(rid, a.address))].slice(1)).toEqual([true, H1]);
+
+    const rid2 = await request({ quorum: 1, maxNodes: 1, commitSeconds: 100, revealSeconds: 100 });
+    const late = await commitAs(rid2, a, H1);
+    await provider.send('evm_setNextBlockTimestamp', [Number((await requestState(rid2)).revealDeadline) + 1]);
+    expect(await revertOf(as(a).reveal(rid2, H1, late.salt))).toEqual({ name: 'RevealClosed', args: [rid2] });
   });
 
   it('rejects unknown request ids everywhere', async () => {
