@@ -67,23 +67,21 @@ try {
   process.stderr.write(`bench: numpy yardstick unavailable: ${e.message}\n`);
 }
 
-// ---- kernels: throughput with 1 and 2 workers, per-run overhead, RSS -------------
-let kb = null;
-try {
-  const out = run(process.execPath, [path.join(root, 'bench', 'kernels.mjs'), ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
-  kb = JSON.parse(out.trim().split('\n').pop());
-} catch (e) {
-  process.stderr.write(`bench: kernel benchmarks failed: ${e.message}\n`);
+/** Runs bench/<name>.mjs, which prints one JSON object last; null (with a note) if it fails. */
+function benchScript(name, what) {
+  try {
+    const out = run(process.execPath, [path.join(root, 'bench', `${name}.mjs`), ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    return JSON.parse(out.trim().split('\n').pop());
+  } catch (e) {
+    process.stderr.write(`bench: ${what} failed: ${e.message}\n`);
+    return null;
+  }
 }
 
+// ---- kernels: throughput with 1 and 2 workers, per-run overhead, RSS -------------
+const kb = benchScript('kernels', 'kernel benchmarks');
 // ---- network: request -> finalization on a local hardhat chain ---------------------
-let net = null;
-try {
-  const out = run(process.execPath, [path.join(root, 'bench', 'network.mjs'), ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
-  net = JSON.parse(out.trim().split('\n').pop());
-} catch (e) {
-  process.stderr.write(`bench: network benchmark failed: ${e.message}\n`);
-}
+const net = benchScript('network', 'network benchmark');
 
 // ---- report ----------------------------------------------------------------------
 const cpu = (() => {
