@@ -58,17 +58,22 @@ network:
       [--commit-seconds S] [--reveal-seconds S] [--input-uri URI] [--wait [--timeout S]] [--json]
                         post an inference request (input in calldata up to 16 KiB, else at
                         --input-uri); --wait prints the result once finalized
-  node --kernels DIR --state DIR [--isa X] [--threads N] [--poll-ms N]
+  node --kernels DIR --state DIR [--isa X] [--threads N] [--poll-ms N] [--allow-local-inputs]
                         run a node: watch for requests, fetch and check kernels, run them,
                         commit, reveal, aggregate in the sandbox and finalize; one JSON line
-                        per event; the state dir keeps every salt (a restart loses nothing)
+                        per event; the state dir keeps every salt (a restart loses nothing;
+                        one node process per state dir); request inputs come from calldata or
+                        http(s) URLs, and from local paths / file:// only with
+                        --allow-local-inputs
       --flip-output-bit (tests only) behave as a dishonest node: flip one output bit
   result <requestId> [--wait [--timeout S]] [--json]
                         a request's commits, reveals and, once finalized, the agreed hash and
                         the dissenting nodes; exit 3 while not finalized
-  aggregate <result files...> --kernel DIR [--quorum K] [--request ID] [--json]
-                        verify nodes' signed results (signature, request, kernel, chain) and
-                        run the kernel's aggregate.js on them in the sandbox, offline
+  aggregate <result files...> --kernel DIR [--quorum K] [--request ID] [--chain-id N]
+      [--registry ADDRESS] [--json]
+                        verify nodes' signed results (signature, request, kernel, chain and
+                        registry: the flags, else the first valid file's) and run the
+                        kernel's aggregate.js on them in the sandbox, offline
   chain options: --rpc URL (AIVM_RPC, default http://127.0.0.1:8545), --registry ADDRESS
   (AIVM_REGISTRY), --keystore FILE (AIVM_KEYSTORE), --password-file FILE (or AIVM_PASSWORD)`;
 

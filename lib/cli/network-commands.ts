@@ -10,9 +10,9 @@ import { encodeTensors } from '../hash/encoding';
 import { readInputsJson, readNpy } from '../kernel';
 import { connect, deployRegistry, Registry } from '../chain/registry';
 import { loadKernel, type Kernel } from '../runtime/kernel';
-import { verifySignedResult, type ResultFields } from '../network/attestation';
+import { isAddress, verifySignedResult, type ResultFields, type SignedResultJson } from '../network/attestation';
 import { verifyFingerprint } from '../network/fingerprint';
-import { fetchKernel } from '../network/fetch';
+import { fetchRegisteredKernel } from '../network/fetch';
 import { openKeystore, readPassword } from '../network/keystore';
 import { AivmNode } from '../network/node';
 import { runAggregation } from '../network/sandbox';
@@ -106,21 +106,27 @@ export async function publishCommand(p: Parsed): Promise<number> {
   return 0;
 }
 
-/** The kernel a command names: a kernel directory, or a registered id fetched from its URI. */
+/**
+ * The kernel a command names: a kernel directory, or a registered id fetched from its registrations
+ * (this key's own first, then the others: a squatter's URI is skipped).
+ */
 async function kernelFor(p: Parsed, ref: string, reg: Registry): Promise<Kernel> {
   if (!/^0x[0-9a-fA-F]{64}$/.test(ref)) return loadKernel(ref);
-  const entry = await reg.kernelOf(ref);
-  if (!entry) throw new AivmError('E_WRONG_KERNEL', `kernel ${ref} is not registered on ${reg.address}`);
-  return fetchKernel(ref, entry.uri, stringFlag(p, 'kernels') ?? path.join(process.cwd(), '.aivm-kernels'));
+  const entries = await reg.kernelEntries(ref, 16);
+  if (entries.length === 0) throw new AivmError('E_WRONG_KERNEL', `kernel ${ref} is not registered on ${reg.address}`);
+  return fetchRegisteredKernel(ref.toLowerCase(), entries, stringFlag(p, 'kernels') ?? path.join(process.cwd(), '.aivm-kernels'), { prefer: reg.wallet.address });
 }
 
 /** aivm request <kernelId|dir> --input FILE: posts a request; with --wait, waits for finalization. */
 export async function requestCommand(p: Parsed): Promise<number> {
   allowOnly(p, [...CHAIN_FLAGS, 'registry', 'input', 'input-uri', 'quorum', 'nodes', 'commit-seconds', 'reveal-seconds', 'kernels', 'wait', 'timeout', 'json'], [1, 1]);
-  const reg = await registry(p);
-  const kernel = await kernelFor(p, p.positionals[0], reg);
   const file = stringFlag(p, 'input');
   if (!file) throw new UsageError('request needs --input FILE.json or FILE.npy');
+  // Nodes read a local --input-uri from their own working directory: post it absolute.
+  const uriFlag = stringFlag(p, 'input-uri') ?? '';
+  const inputUri = uriFlag && !/^[a-z][a-z0-9+.-]*:\/\//i.test(uriFlag) ? path.resolve(uriFlag) : uriFlag;
+  const reg = await registry(p);
+  const kernel = await kernelFor(p, p.positionals[0], reg);
   let text: Buffer;
   try {
     text = fs.readFileSync(file);
@@ -132,7 +138,6 @@ export async function requestCommand(p: Parsed): Promise<number> {
     : readInputsJson(text.toString('utf8'), kernel.manifest.inputs, file);
   const encoded = encodeTensors(kernel.manifest.inputs.map((i) => inputs[i.name]));
   const inputHash = keccak256(encoded);
-  let inputUri = stringFlag(p, 'input-uri') ?? '';
   if (encoded.byteLength > MAX_CALLDATA_INPUT) {
     if (!inputUri) throw new AivmError('E_INPUT', `the input is ${encoded.byteLength} bytes, over the ${MAX_CALLDATA_INPUT}-byte calldata limit: give --input-uri PATH (the canonical bytes are written there) or an http URL serving them`);
     if (!/^https?:\/\//i.test(inputUri)) {
@@ -209,27 +214,27 @@ async function printResult(p: Parsed, reg: Registry, requestId: string): Promise
 /** aivm result <requestId>: the request's state, reveals and (when finalized) agreed hash and dissenters. Exit 3 if not finalized. */
 export async function resultCommand(p: Parsed): Promise<number> {
   allowOnly(p, ['rpc', 'registry', 'json', 'wait', 'timeout'], [1, 1]);
+  const id = p.positionals[0];
+  if (!/^0x[0-9a-fA-F]{64}$/.test(id)) throw new UsageError(`request id must be 0x + 64 hex digits, got '${id}'`);
   const address = stringFlag(p, 'registry') ?? process.env.AIVM_REGISTRY;
   if (!address) throw new UsageError('give --registry ADDRESS (or set AIVM_REGISTRY)');
   const { Wallet } = await import('ethers');
   // Reading needs no key: a throwaway wallet only satisfies the client's type.
   const reg = new Registry(address, Wallet.createRandom().connect(await connect(rpcUrl(p))) as never);
   await reg.checkDeployed();
-  const id = p.positionals[0];
-  if (!/^0x[0-9a-fA-F]{64}$/.test(id)) throw new UsageError(`request id must be 0x + 64 hex digits, got '${id}'`);
   if (p.flags.get('wait') === true) return waitAndPrint(p, reg, id, intFlag(p, 'timeout', 1, 86400) ?? 600);
   return printResult(p, reg, id);
 }
 
 /** aivm node: runs until SIGINT/SIGTERM, one JSON line per event on stdout. */
 export async function nodeCommand(p: Parsed): Promise<number> {
-  allowOnly(p, [...CHAIN_FLAGS, 'registry', 'kernels', 'state', 'isa', 'threads', 'poll-ms', 'flip-output-bit'], [0, 0]);
+  allowOnly(p, [...CHAIN_FLAGS, 'registry', 'kernels', 'state', 'isa', 'threads', 'poll-ms', 'flip-output-bit', 'allow-local-inputs'], [0, 0]);
   const kernelsDir = stringFlag(p, 'kernels');
   const stateDir = stringFlag(p, 'state');
   if (!kernelsDir || !stateDir) throw new UsageError('node needs --kernels DIR (local and fetched kernels) and --state DIR (what it committed)');
   const node = await AivmNode.create({
     registry: await registry(p), kernelsDir, stateDir, isa: stringFlag(p, 'isa'), threads: intFlag(p, 'threads', 1, 256, 'E_THREADS'),
-    pollMs: intFlag(p, 'poll-ms', 10, 60000), flipOutputBit: p.flags.get('flip-output-bit') === true,
+    pollMs: intFlag(p, 'poll-ms', 10, 60000), flipOutputBit: p.flags.get('flip-output-bit') === true, allowLocalInputs: p.flags.get('allow-local-inputs') === true,
     log: (e) => console.log(JSON.stringify(e)),
   });
   const stop = () => node.stop();
@@ -244,6 +249,11 @@ export async function aggregateCommand(p: Parsed): Promise<number> {
   allowOnly(p, ['kernel', 'request', 'chain-id', 'registry', 'quorum', 'json'], [1, 1024]);
   const dir = stringFlag(p, 'kernel');
   if (!dir) throw new UsageError('aggregate needs --kernel DIR (whose aggregate.js decides)');
+  const chainIdFlag = parseChainId(stringFlag(p, 'chain-id'));
+  const registryFlag = stringFlag(p, 'registry');
+  if (registryFlag !== undefined && !isAddress(registryFlag)) throw new UsageError(`--registry must be a contract address, got '${registryFlag}'`);
+  const requestFlag = stringFlag(p, 'request');
+  if (requestFlag !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(requestFlag)) throw new UsageError(`--request must be 0x + 64 hex digits, got '${requestFlag}'`);
   const kernel = await loadKernel(dir);
   const files = p.positionals;
   const parsed = files.map((f) => {
@@ -253,13 +263,22 @@ export async function aggregateCommand(p: Parsed): Promise<number> {
       return new AivmError('E_SIGNATURE', `${f}: not a JSON result file: ${(err as Error).message}`);
     }
   });
-  // Every result must be for one request on one registry: the first valid one (or the flags) fixes which.
-  const first = parsed.find((x) => !(x instanceof AivmError)) as { domain?: { chainId?: string; verifyingContract?: string }; result?: { requestId?: string; inputHash?: string } } | undefined;
-  const chainId = stringFlag(p, 'chain-id') ?? first?.domain?.chainId;
-  const contract = stringFlag(p, 'registry') ?? first?.domain?.verifyingContract;
+  // Every result must be for one request on one registry: the flags, else the first validly signed
+  // file (never a malformed one), fix which.
+  const first = parsed.find((x) => {
+    if (x instanceof AivmError) return false;
+    try {
+      verifySignedResult(x);
+      return true;
+    } catch {
+      return false;
+    }
+  }) as SignedResultJson | undefined;
+  const chainId = chainIdFlag ?? (first ? BigInt(first.domain.chainId) : undefined);
+  const contract = registryFlag ?? first?.domain.verifyingContract;
   const expect = {
-    kernelId: kernel.id, requestId: stringFlag(p, 'request') ?? first?.result?.requestId, inputHash: first?.result?.inputHash,
-    domain: chainId && contract && /^[0-9]+$/.test(chainId) ? { chainId: BigInt(chainId), verifyingContract: contract } : undefined,
+    kernelId: kernel.id, requestId: requestFlag ?? first?.result.requestId, inputHash: first?.result.inputHash,
+    domain: chainId !== undefined && contract ? { chainId, verifyingContract: contract } : undefined,
   };
   const accepted: ResultFields[] = [];
   const rejected: { file: string; code: string; message: string }[] = [];
@@ -281,4 +300,11 @@ export async function aggregateCommand(p: Parsed): Promise<number> {
     console.log(`dissenters  ${agreed.dissenters.length ? agreed.dissenters.join(', ') : 'none'}`);
   }
   return agreed.outputHash ? 0 : 1;
+}
+
+/** --chain-id as a decimal or 0x-hex number; anything else is a usage error (never silently unchecked). */
+function parseChainId(v: string | undefined): bigint | undefined {
+  if (v === undefined) return undefined;
+  if (/^[0-9]{1,30}$/.test(v) || /^0x[0-9a-fA-F]{1,25}$/.test(v)) return BigInt(v);
+  throw new UsageError(`--chain-id must be a chain id in decimal (31337) or hex (0x7a69), got '${v}'`);
 }

@@ -4,6 +4,9 @@
 // reveals are in (or the deadline passed) runs the kernel's aggregation script
 // in the sandbox and finalizes. Every step is driven by the chain's state plus
 // the node's state file, so a node restarted at any point picks up where it was.
+// A kernel or input that cannot be fetched yet (server down) keeps the request
+// 'pending' and is retried; giving up on a request follows the chain's clock
+// (its latest block), never the local one.
 import * as fs from 'fs';
 import * as path from 'path';
 import { hexlify, randomBytes, solidityPackedKeccak256, type Wallet } from 'ethers';
@@ -16,7 +19,7 @@ import { decodeTensors } from '../hash/encoding';
 import { chainReason, requestedFromEvent, type Registry, type RequestedEvent, type RequestState } from '../chain/registry';
 import { signResult } from './attestation';
 import { REFERENCE_SELFTEST } from './fingerprint';
-import { fetchInput, fetchKernel } from './fetch';
+import { fetchInput, fetchRegisteredKernel, isTransient, type KernelFetchLimits } from './fetch';
 import { runAggregation, type ScriptLimits } from './sandbox';
 import { StateFile, type RequestRecord } from './state';
 
@@ -34,9 +37,20 @@ export interface NodeOptions {
   scriptLimits?: ScriptLimits;
   /** The self-test the engine must reproduce before the node starts; default REFERENCE_SELFTEST. */
   reference?: { numerics: string; total: string };
+  /**
+   * Read request inputs from local paths and file:// URLs (CLI --allow-local-inputs). Default false:
+   * an input URI must be http(s), so a request cannot make the node read its own files. Kernel URIs
+   * may always be local directories (a kernel only runs when it loads to exactly the requested id).
+   */
+  allowLocalInputs?: boolean;
+  /** Limits of http kernel downloads (default: fetch.ts's MAX_KERNEL_* constants). */
+  kernelFetchLimits?: KernelFetchLimits;
   /** One structured event per call (the CLI prints them as JSON lines). */
   log?: (event: Record<string, unknown>) => void;
 }
+
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
 
 /** The commitment the registry checks: keccak256(abi.encodePacked(requestId, node, outputHash, salt)). */
 export function commitmentFor(requestId: string, node: string, outputHash: string, salt: string): string {
@@ -49,9 +63,16 @@ export class AivmNode {
   private readonly kernels = new Map<string, Kernel>();
   private localIndex: Map<string, string> | undefined;
   private stopped = false;
+  private running = false;
   /** This engine's self-test total, checked equal to the reference at create(). */
   selftestTotal = '';
+  /** Whether the registry admitted this node's address when it was created. */
+  admitted = false;
   private wake: (() => void) | undefined;
+  /** Pending requests' next try (local clock, ms) and back-off. */
+  private readonly retries = new Map<string, { at: number; delayMs: number }>();
+  /** Requests whose early aggregation found no agreement, with the state it saw ("reveals/settled"). */
+  private readonly noAgreement = new Map<string, string>();
 
   private constructor(private readonly opts: NodeOptions, private readonly wallet: Wallet, private readonly store: StateFile, private readonly chainId: bigint) {
     this.address = wallet.address;
@@ -65,11 +86,35 @@ export class AivmNode {
     if (self.numerics !== ref.numerics || self.total !== ref.total) {
       throw new AivmError('E_FINGERPRINT', `this engine's self-test (isa ${self.isa}, ${self.numerics}) totals ${self.total}, not the reference ${ref.total} (${ref.numerics}): its answers would disagree with every honest node`);
     }
-    await opts.registry.checkDeployed();
-    const chainId = await opts.registry.chainId();
-    const store = new StateFile(opts.stateDir, opts.registry.wallet.address, opts.registry.address, chainId);
-    const node = new AivmNode(opts, opts.registry.wallet, store, chainId);
+    const reg = opts.registry;
+    await reg.checkDeployed();
+    const chainId = await reg.chainId();
+    const [genesis, head] = await chainCall('getBlock', () => Promise.all([reg.provider.getBlock(0), reg.provider.getBlockNumber()]));
+    if (!genesis?.hash) throw new AivmError('E_CHAIN', 'the RPC returned no block 0');
+    const admitted = await reg.isAdmitted(reg.wallet.address);
+    const store = new StateFile(opts.stateDir, reg.wallet.address, reg.address, chainId);
+    try {
+      const s = store.state;
+      // A restarted dev chain reuses the registry address and request ids: a state file from the
+      // old chain would make the node skip the new chain's requests (ids already 'finalized',
+      // blocks already read). Refuse it.
+      if (s.genesis !== undefined && s.genesis !== genesis.hash) {
+        throw new AivmError('E_ARG', `node state ${store.file} belongs to another chain (its block 0 was ${s.genesis}, this chain's is ${genesis.hash}): the chain was reset or replaced; start the node with a fresh --state directory`);
+      }
+      if (head < s.nextBlock - 1) {
+        throw new AivmError('E_ARG', `node state ${store.file} has read the chain up to block ${s.nextBlock - 1}, but the chain's head is block ${head}: the chain was reset or replaced; start the node with a fresh --state directory`);
+      }
+      if (s.genesis === undefined) {
+        s.genesis = genesis.hash;
+        store.save();
+      }
+    } catch (err) {
+      store.release();
+      throw err;
+    }
+    const node = new AivmNode(opts, reg.wallet, store, chainId);
     node.selftestTotal = self.total;
+    node.admitted = admitted;
     return node;
   }
 
@@ -83,37 +128,58 @@ export class AivmNode {
 
   /** Polls until stop(); a failing poll (RPC down) is logged and retried. */
   async run(): Promise<void> {
-    this.log('started', { registry: this.opts.registry.address, chainId: this.chainId.toString(), isa: this.runtime.isa ?? 'default', selftest: this.selftestTotal, stateFile: this.store.file, dishonest: !!this.opts.flipOutputBit });
-    while (!this.stopped) {
-      try {
-        await this.tick();
-      } catch (err) {
-        this.log('poll-error', { code: (err as AivmError).code ?? 'E_INTERNAL', message: (err as Error).message });
+    if (this.running) throw new AivmError('E_ARG', 'this node is already running');
+    if (this.stopped) return; // stopped before it ran: stop() released everything
+    this.running = true;
+    try {
+      this.log('started', { registry: this.opts.registry.address, chainId: this.chainId.toString(), isa: this.runtime.isa ?? 'default', selftest: this.selftestTotal, stateFile: this.store.file, admitted: this.admitted, dishonest: !!this.opts.flipOutputBit });
+      if (!this.admitted) {
+        // It still runs: the owner may admit it later. Until then every commit is refused.
+        this.log('not-admitted', { level: 'warning', registry: this.opts.registry.address, message: `this node (${this.address}) is not admitted on registry ${this.opts.registry.address}: the registry refuses its commitments (NotAdmitted) until the owner admits it (aivm admit with this node's signed fingerprint)` });
       }
-      if (this.stopped) break;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.opts.pollMs ?? 250);
-        this.wake = () => (clearTimeout(t), resolve());
-      });
+      while (!this.stopped) {
+        try {
+          await this.tick();
+        } catch (err) {
+          this.log('poll-error', { code: (err as AivmError).code ?? 'E_INTERNAL', message: (err as Error).message });
+        }
+        if (this.stopped) break;
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, this.opts.pollMs ?? 250);
+          this.wake = () => (clearTimeout(t), resolve());
+        });
+      }
+    } finally {
+      await this.runtime.close();
+      this.store.release();
+      this.log('stopped');
     }
-    await this.runtime.close();
-    this.log('stopped');
   }
 
+  /** Ends run() after the current step; a node never run releases its state file at once. */
   stop(): void {
     this.stopped = true;
     this.wake?.();
+    if (!this.running) {
+      this.store.release();
+      void this.runtime.close();
+    }
   }
 
   /** One poll: new requests first, then every request in flight moves as far as the chain allows. */
   async tick(): Promise<void> {
     const reg = this.opts.registry;
-    const head = await reg.provider.getBlock('latest');
+    const head = await chainCall('getBlock', () => reg.provider.getBlock('latest'));
     if (!head) throw new AivmError('E_CHAIN', 'the RPC returned no latest block');
     const s = this.store.state;
+    if (head.number < s.nextBlock - 1) {
+      throw new AivmError('E_CHAIN', `the chain's head is block ${head.number}, but this node has read up to block ${s.nextBlock - 1}: the chain was reset; stop the node and start it with a fresh --state directory`);
+    }
+    // Chain time: what the contract's deadlines are measured against.
+    const chainNow = head.timestamp;
     if (head.number >= s.nextBlock) {
       for (const e of await reg.events(s.nextBlock, head.number)) {
-        if (e.name === 'InferenceRequested') await this.onRequest(requestedFromEvent(e), head.timestamp);
+        if (e.name === 'InferenceRequested') await this.onRequest(requestedFromEvent(e), chainNow);
       }
       s.nextBlock = head.number + 1;
       this.store.save();
@@ -121,14 +187,25 @@ export class AivmNode {
     for (const [id, rec] of Object.entries(s.requests)) {
       if (this.stopped) return;
       if (rec.stage === 'finalized' || rec.stage === 'failed') continue;
+      if (rec.stage === 'pending' && (this.retries.get(id)?.at ?? 0) > Date.now()) continue;
       try {
-        await this.advance(id, rec, head.timestamp);
+        await this.advance(id, rec, chainNow);
       } catch (err) {
         const reason = chainReason(err);
-        // The chain's clock can lag ours by a block: "not yet" is retried next poll.
+        // The chain's clock can lag ours: "not yet" is retried next poll.
         if (reason === 'RevealNotOpen' || reason === 'NotReady') continue;
-        this.log('error', { requestId: id, stage: rec.stage, code: (err as AivmError).code ?? 'E_INTERNAL', message: (err as Error).message });
-        if (reason) this.fail(id, rec, (err as Error).message);
+        const code = (err as AivmError).code ?? 'E_INTERNAL';
+        this.log('error', { requestId: id, stage: rec.stage, code, message: (err as Error).message });
+        const current = s.requests[id] ?? rec;
+        if (reason === 'NotAdmitted') {
+          this.fail(id, current, `this node (${this.address}) is not admitted on registry ${this.opts.registry.address}; the registry's owner admits nodes (aivm admit): ${(err as Error).message}`);
+        } else if (reason) {
+          this.fail(id, current, (err as Error).message);
+        } else if (/^E_SCRIPT_/.test(code)) {
+          // The kernel's aggregation script fails (or runs past its limits) on these reveals: it
+          // would do the same on every poll.
+          this.fail(id, current, `${code}: ${(err as Error).message}`);
+        }
       }
     }
   }
@@ -136,67 +213,130 @@ export class AivmNode {
   private fail(id: string, rec: RequestRecord, error: string): void {
     rec.stage = 'failed';
     rec.error = error;
+    delete rec.request;
+    this.retries.delete(id);
     this.store.save();
     this.log('failed', { requestId: id, error });
   }
 
-  /** A new request: run it, sign, persist the salt, then commit. */
+  /**
+   * Puts `rec` in the state and saves it. Only a record that reached the disk stays in memory: if
+   * the save fails, the previous record (or none) is put back and the error is thrown, so no
+   * commitment is ever sent for a salt the state file does not hold.
+   */
+  private record(id: string, rec: RequestRecord): void {
+    const requests = this.store.state.requests;
+    const prev = requests[id];
+    requests[id] = rec;
+    try {
+      this.store.save();
+    } catch (err) {
+      if (prev) requests[id] = prev;
+      else delete requests[id];
+      throw err;
+    }
+  }
+
+  /** A new request: recorded failed when seen too late, else prepared (run, signed, salted). */
   private async onRequest(ev: RequestedEvent, chainNow: number): Promise<void> {
     const s = this.store.state;
     if (s.requests[ev.requestId]) return;
     this.log('request', { requestId: ev.requestId, kernelId: ev.kernelId, quorum: ev.quorum, maxNodes: ev.maxNodes });
-    const rec: RequestRecord = { kernelId: ev.kernelId, inputHash: ev.inputHash, outputHash: '', salt: '', stage: 'committing', timings: { signMs: 0, chainMs: 0 } };
-    if (Math.max(chainNow, Math.floor(Date.now() / 1000)) > ev.commitDeadline) {
-      s.requests[ev.requestId] = rec;
-      this.fail(ev.requestId, rec, 'the commit phase was over when the node saw the request');
+    const rec: RequestRecord = {
+      kernelId: ev.kernelId, inputHash: ev.inputHash, requester: ev.requester, outputHash: '', salt: '', stage: 'pending',
+      request: { input: ev.input, inputUri: ev.inputUri, commitDeadline: ev.commitDeadline }, timings: { signMs: 0, chainMs: 0 },
+    };
+    if (chainNow > ev.commitDeadline) {
+      const error = 'the commit phase was over when the node saw the request';
+      this.record(ev.requestId, { ...rec, request: undefined, stage: 'failed', error });
+      this.log('failed', { requestId: ev.requestId, error });
       return;
     }
+    await this.prepare(ev.requestId, rec, true);
+  }
+
+  /**
+   * Fetches the kernel and input, runs, signs and salts a pending request. Success records it
+   * 'committing' (the salt on disk); a transient fetch failure keeps it pending for a later poll;
+   * any other failure records it failed. An RPC failure is thrown: a new request's event is read
+   * again next poll, a pending one stays pending.
+   */
+  private async prepare(id: string, rec: RequestRecord, isNew: boolean): Promise<void> {
+    const req = rec.request!;
+    const done: RequestRecord = { ...rec, stage: 'committing', timings: { ...rec.timings } };
+    delete done.request;
+    delete done.error;
     try {
-      const kernel = await this.kernel(ev.kernelId);
-      const bytes = await fetchInput(ev.input, ev.inputUri, ev.inputHash);
-      const inputs = inputsFor(kernel, decodeTensors(bytes, `input of request ${ev.requestId}`));
+      const kernel = await this.kernel(rec.kernelId, rec.requester);
+      const bytes = await fetchInput(req.input, req.inputUri, rec.inputHash, { allowLocal: this.opts.allowLocalInputs === true });
+      const inputs = inputsFor(kernel, decodeTensors(bytes, `input of request ${id}`));
       const t0 = performance.now();
       const receipt = await this.runtime.run(kernel, inputs);
-      rec.timings.inferenceMs = performance.now() - t0;
-      if (receipt.inputHash !== ev.inputHash.toLowerCase()) {
-        throw new AivmError('E_INPUT', `the decoded input hashes to ${receipt.inputHash}, the request says ${ev.inputHash}`);
+      done.timings.inferenceMs = performance.now() - t0;
+      if (receipt.inputHash !== rec.inputHash.toLowerCase()) {
+        throw new AivmError('E_INPUT', `the decoded input hashes to ${receipt.inputHash}, the request says ${rec.inputHash}`);
       }
-      rec.outputHash = this.opts.flipOutputBit ? flipOneBit(kernel, receipt) : receipt.outputHash;
+      done.outputHash = this.opts.flipOutputBit ? flipOneBit(kernel, receipt) : receipt.outputHash;
       const t1 = performance.now();
-      rec.salt = hexlify(randomBytes(32));
-      rec.attestation = await signResult(this.wallet, { chainId: this.chainId, verifyingContract: this.opts.registry.address }, {
-        requestId: ev.requestId, kernelId: ev.kernelId, inputHash: ev.inputHash, outputHash: rec.outputHash,
+      done.salt = hexlify(randomBytes(32));
+      done.attestation = await signResult(this.wallet, { chainId: this.chainId, verifyingContract: this.opts.registry.address }, {
+        requestId: id, kernelId: rec.kernelId, inputHash: rec.inputHash, outputHash: done.outputHash,
         numerics: receipt.numerics, gasUsed: receipt.gasUsed, node: this.address,
       });
-      rec.timings.signMs += performance.now() - t1;
-      this.writeAttestation(ev.requestId, rec);
-      this.log('computed', { requestId: ev.requestId, outputHash: rec.outputHash, gasUsed: receipt.gasUsed.toString(), inferenceMs: round(rec.timings.inferenceMs), isa: receipt.execution.isa });
+      done.timings.signMs += performance.now() - t1;
+      this.writeAttestation(id, done);
+      this.log('computed', { requestId: id, outputHash: done.outputHash, gasUsed: receipt.gasUsed.toString(), inferenceMs: round(done.timings.inferenceMs), isa: receipt.execution.isa });
     } catch (err) {
-      // An RPC failure (E_CHAIN without a contract error, e.g. kernelOf with the node down) says
-      // nothing about the request: leave it unrecorded, so the next poll reads its event again.
+      // An RPC failure (E_CHAIN without a contract error, e.g. kernelEntries with the RPC down)
+      // says nothing about the request.
       if (err instanceof AivmError && err.code === 'E_CHAIN' && !chainReason(err)) throw err;
-      s.requests[ev.requestId] = rec;
-      this.fail(ev.requestId, rec, `${(err as AivmError).code ?? 'E_INTERNAL'}: ${(err as Error).message}`);
+      const error = `${(err as AivmError).code ?? 'E_INTERNAL'}: ${(err as Error).message}`;
+      if (isTransient(err)) {
+        const prev = this.retries.get(id);
+        const delayMs = prev ? Math.min(prev.delayMs * 2, RETRY_MAX_MS) : RETRY_FIRST_MS;
+        this.retries.set(id, { at: Date.now() + delayMs, delayMs });
+        this.log('fetch-retry', { requestId: id, error, retryInMs: delayMs, commitDeadline: req.commitDeadline });
+        if (isNew || rec.error !== error) this.record(id, { ...rec, error });
+        return;
+      }
+      this.record(id, { ...rec, request: undefined, stage: 'failed', error });
+      this.retries.delete(id);
+      this.log('failed', { requestId: id, error });
       return;
     }
-    s.requests[ev.requestId] = rec;
-    // The salt is on disk before the commitment can be on chain.
-    this.store.save();
-    await this.advance(ev.requestId, rec, chainNow);
+    // Only now, with the salt on disk, may a commitment be sent (advance() saves again before it).
+    this.record(id, done);
+    this.retries.delete(id);
   }
 
   private async advance(id: string, rec: RequestRecord, chainNow: number): Promise<void> {
+    if (rec.stage === 'pending') {
+      if (chainNow > rec.request!.commitDeadline) {
+        return this.fail(id, rec, `the commit phase ended before the node could get what the request needs (last try: ${rec.error ?? 'none'})`);
+      }
+      await this.prepare(id, rec, false);
+      const next = this.store.state.requests[id];
+      return next.stage === 'committing' ? this.advance(id, next, chainNow) : undefined;
+    }
     const reg = this.opts.registry;
     const req = await reg.requestOf(id);
     if (!req) throw new AivmError('E_CHAIN', `request ${id} is not on the registry`);
-    const now = Math.max(chainNow, Math.floor(Date.now() / 1000));
-    const commitOpen = now <= req.commitDeadline && req.commits < req.maxNodes;
+    // Giving up follows the chain's clock only (the contract's own); the local clock may only make
+    // the node try early, which the contract answers with RevealNotOpen / NotReady (retried).
+    const commitOverOnChain = chainNow > req.commitDeadline || req.commits >= req.maxNodes;
+    const commitMaybeOver = commitOverOnChain || localSeconds() > req.commitDeadline;
     if (rec.stage === 'committing') {
       const onChain = await reg.commitOf(id, this.address);
+      const mine = commitmentFor(id, this.address, rec.outputHash, rec.salt);
       if (BigInt(onChain.commitment) === 0n) {
-        if (!commitOpen) return this.fail(id, rec, 'the commit phase ended before the commitment was sent');
-        const { timing } = await reg.commit(id, commitmentFor(id, this.address, rec.outputHash, rec.salt));
+        if (commitOverOnChain) return this.fail(id, rec, 'the commit phase ended before the commitment was sent');
+        this.store.save(); // the salt is on disk before the commitment can be on chain
+        const { timing } = await reg.commit(id, mine);
         this.addTiming(rec, timing);
+      } else if (onChain.commitment.toLowerCase() !== mine.toLowerCase()) {
+        // Another process with this key committed, or the state file is not this node's: its reveal
+        // could only fail with CommitmentMismatch (or reveal someone else's answer).
+        return this.fail(id, rec, `the commitment on chain for this node (${onChain.commitment}) is not the one its state file makes (${mine}): another process uses this key, or the state file is not this node's; not revealing`);
       }
       rec.stage = 'committed';
       this.store.save();
@@ -204,11 +344,11 @@ export class AivmNode {
       return this.advance(id, rec, chainNow);
     }
     if (rec.stage === 'committed') {
-      if (commitOpen) return;
+      if (!commitMaybeOver) return;
       if ((await reg.commitOf(id, this.address)).revealed) {
         rec.stage = 'revealed';
       } else {
-        if (now > req.revealDeadline) return this.fail(id, rec, 'the reveal deadline passed before the node could reveal');
+        if (chainNow > req.revealDeadline) return this.fail(id, rec, 'the reveal deadline passed before the node could reveal');
         const { timing } = await reg.reveal(id, rec.outputHash, rec.salt);
         this.addTiming(rec, timing);
         rec.stage = 'revealed';
@@ -217,20 +357,33 @@ export class AivmNode {
       this.store.save();
       return this.advance(id, rec, chainNow);
     }
-    if (rec.stage === 'revealed') await this.tryFinalize(id, rec, req, now);
+    if (rec.stage === 'revealed') await this.tryFinalize(id, rec, req, chainNow);
   }
 
   /** Once every committed node revealed (or the deadline passed): aggregate in the sandbox, then finalize. */
-  private async tryFinalize(id: string, rec: RequestRecord, req: RequestState, now: number): Promise<void> {
+  private async tryFinalize(id: string, rec: RequestRecord, req: RequestState, chainNow: number): Promise<void> {
     const reg = this.opts.registry;
     if (!req.finalized) {
-      const ready = req.reveals === req.commits || now > req.revealDeadline;
-      if (!ready) return;
-      const kernel = await this.kernel(rec.kernelId);
+      // Settled for good: every committed node revealed, or the chain's clock passed the reveal deadline.
+      const settled = req.reveals === req.commits || chainNow > req.revealDeadline;
+      // The local clock may only make the node try early (the contract answers NotReady, retried).
+      if (!settled && localSeconds() <= req.revealDeadline) return;
+      // An early try that found no agreement is not repeated until more reveals come or the chain settles.
+      const seen = `${req.reveals}/${settled}`;
+      if (this.noAgreement.get(id) === seen) return;
+      const kernel = await this.kernel(rec.kernelId, rec.requester);
       const reveals = await reg.reveals(id);
       const agreed = await runAggregation(kernel.aggregateSource, reveals, { ...kernel.manifest.aggregation, k: req.quorum }, this.opts.scriptLimits);
       this.log('aggregated', { requestId: id, outputHash: agreed.outputHash, agree: agreed.agree, total: agreed.total, dissenters: agreed.dissenters });
-      if (agreed.outputHash === null) return this.fail(id, rec, `no agreement: the best hash has ${agreed.agree} of the ${req.quorum} votes needed`);
+      if (agreed.outputHash === null) {
+        if (!settled) {
+          this.noAgreement.set(id, seen); // more reveals may still come: wait for the chain
+          return;
+        }
+        this.noAgreement.delete(id);
+        return this.fail(id, rec, `no agreement: the best hash has ${agreed.agree} of the ${req.quorum} votes needed`);
+      }
+      this.noAgreement.delete(id);
       try {
         const { timing } = await reg.finalize(id, agreed.outputHash);
         this.addTiming(rec, timing);
@@ -255,22 +408,26 @@ export class AivmNode {
     fs.writeFileSync(path.join(dir, `${id}.${this.address}.json`), JSON.stringify(rec.attestation, null, 2) + '\n');
   }
 
-  /** A kernel by id: cached, else a local one in kernelsDir, else fetched from its registered URI. */
-  private async kernel(id: string): Promise<Kernel> {
+  /**
+   * A kernel by id: cached, else a local one in kernelsDir, else fetched from its registrations,
+   * the requester's first (fetchRegisteredKernel: a squatter's URI is skipped, never run).
+   */
+  private async kernel(id: string, requester?: string): Promise<Kernel> {
     const key = id.toLowerCase();
     const cached = this.kernels.get(key);
     if (cached) return cached;
     const local = (await this.scanLocal()).get(key);
-    let kernel: Kernel;
     if (local) {
-      kernel = await loadKernel(local);
-    } else {
-      const entry = await this.opts.registry.kernelOf(key);
-      if (!entry) throw new AivmError('E_WRONG_KERNEL', `kernel ${id} is not registered`);
-      this.log('fetching-kernel', { kernelId: key, uri: entry.uri });
-      kernel = await fetchKernel(key, entry.uri, this.opts.kernelsDir);
+      const kernel = await loadKernel(local);
+      if (kernel.id !== key) throw new AivmError('E_WRONG_KERNEL', `${kernel.dir} holds kernel ${kernel.id}, not ${id}`);
+      this.kernels.set(key, kernel);
+      return kernel;
     }
-    if (kernel.id !== key) throw new AivmError('E_WRONG_KERNEL', `${kernel.dir} holds kernel ${kernel.id}, not ${id}`);
+    const kernel = await fetchRegisteredKernel(key, await this.opts.registry.kernelEntries(key, 16), this.opts.kernelsDir, {
+      prefer: requester, limits: this.opts.kernelFetchLimits,
+      onTry: (uri, publisher) => this.log('fetching-kernel', { kernelId: key, uri, publisher }),
+      onFail: (uri, publisher, error) => this.log('kernel-uri-failed', { kernelId: key, uri, publisher, error }),
+    });
     this.kernels.set(key, kernel);
     return kernel;
   }
@@ -291,6 +448,25 @@ export class AivmNode {
     }
     this.localIndex = index;
     return index;
+  }
+}
+
+/**
+ * The local clock, in seconds. The node uses it only to try a reveal or finalize early (the contract
+ * answers RevealNotOpen / NotReady, retried): every decision to give up follows the chain's latest
+ * block time, so a node whose clock runs ahead never abandons what the contract still accepts.
+ */
+function localSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** Runs a provider call, turning an RPC failure into E_CHAIN (the poll is retried). */
+async function chainCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof AivmError) throw err;
+    throw new AivmError('E_CHAIN', `${what} failed: ${String((err as Error)?.message ?? err).split(' (')[0].slice(0, 300)}`);
   }
 }
 

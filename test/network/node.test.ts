@@ -8,21 +8,23 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { execFile } from 'child_process';
+import { execFile, spawnSync } from 'child_process';
+import * as net from 'net';
 import { pathToFileURL } from 'url';
 import { Contract, Wallet, ZeroHash, hexlify, id, keccak256, parseEther, randomBytes, type JsonRpcProvider } from 'ethers';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AivmError } from '../../lib/errors';
 import { engineInfo, hashTensors } from '../../lib/index';
 import type { Tensor } from '../../lib/tensor';
 import { encodeTensors } from '../../lib/hash/encoding';
 import { loadKernel } from '../../lib/runtime/kernel';
-import { computeKernelId } from '../../lib/kernel';
+import { computeKernelId, updateManifestDigests } from '../../lib/kernel';
 import { REGISTRY_ABI } from '../../lib/chain/artifact';
 import { Registry, chainReason, deployRegistry, provider as rpcProvider, type FinalizedEvent } from '../../lib/chain/registry';
 import { verifySignedResult } from '../../lib/network/attestation';
-import { fetchKernel, readUri } from '../../lib/network/fetch';
-import { AivmNode } from '../../lib/network/node';
+import { TransientFetchError, fetchKernel, readUri } from '../../lib/network/fetch';
+import { Keccak256 } from '../../lib/network/keccak';
+import { AivmNode, type NodeOptions } from '../../lib/network/node';
 import { createKeystore } from '../../lib/network/keystore';
 import { Runtime } from '../../lib/runtime/runtime';
 
@@ -89,25 +91,52 @@ function freshDir(prefix: string): string {
   return dir;
 }
 
-/** A new registry (deployed by dev account 0) with digits-mlp registered at `uri` unless told otherwise. */
-async function freshRegistry(opts: { uri?: string | null; kernelId?: string } = {}): Promise<{ address: string; reg: Registry }> {
+/** The deployer's (owner's) client of each registry, which admits nodes. */
+const owners = new Map<string, Registry>();
+let ownerQueue: Promise<unknown> = Promise.resolve();
+
+/** Admits `node` on the registry at `address`, one owner transaction at a time (one nonce sequence). */
+function admit(address: string, node: string, admitted = true): Promise<unknown> {
+  const owner = owners.get(address);
+  if (!owner) throw new Error(`no owner known for registry ${address}`);
+  const next = ownerQueue.then(async () => {
+    if ((await owner.isAdmitted(node)) !== admitted) await owner.setAdmitted(node, admitted);
+  });
+  ownerQueue = next.catch(() => undefined);
+  return next;
+}
+
+/**
+ * A new registry (deployed, so owned, by dev account 0) with digits-mlp registered at `uri` unless told
+ * otherwise; `squatters` register the id first, each from its own dev account with its own URI.
+ */
+async function freshRegistry(opts: { uri?: string | null; kernelId?: string; squatters?: { key: number; uri: string }[] } = {}): Promise<{ address: string; reg: Registry }> {
   const requester = wallet(0);
   const address = await deployRegistry(requester);
   const reg = new Registry(address, requester);
+  owners.set(address, reg);
+  for (const sq of opts.squatters ?? []) await new Registry(address, wallet(sq.key)).registerKernel(opts.kernelId ?? MLP_ID, MANIFEST_DIGEST, sq.uri);
   if (opts.uri !== null) await reg.registerKernel(opts.kernelId ?? MLP_ID, MANIFEST_DIGEST, opts.uri ?? MLP);
   return { address, reg };
 }
 
 async function startNode(
   address: string,
-  o: { key: number; isa?: string; flip?: boolean; kernelsDir?: string; stateDir?: string; wallet?: Wallet; registry?: Registry },
+  o: {
+    key: number; isa?: string; flip?: boolean; kernelsDir?: string; stateDir?: string; wallet?: Wallet; registry?: Registry;
+    /** Default true: the owner admits the node's address before it starts. */
+    admit?: boolean;
+    allowLocalInputs?: boolean; scriptLimits?: NodeOptions['scriptLimits']; kernelFetchLimits?: NodeOptions['kernelFetchLimits'];
+  },
 ): Promise<NodeHandle> {
   const w = o.registry?.wallet ?? o.wallet ?? wallet(o.key);
+  if (o.admit !== false) await admit(address, w.address);
   const events: Record<string, unknown>[] = [];
   const kernelsDir = o.kernelsDir ?? freshDir('kernels');
   const stateDir = o.stateDir ?? freshDir('state');
   const node = await AivmNode.create({
     registry: o.registry ?? new Registry(address, w), kernelsDir, stateDir, isa: o.isa, flipOutputBit: o.flip, pollMs: POLL_MS,
+    allowLocalInputs: o.allowLocalInputs, scriptLimits: o.scriptLimits, kernelFetchLimits: o.kernelFetchLimits,
     log: (e) => events.push(e),
   });
   const h: NodeHandle = { node, done: node.run().catch(() => undefined), wallet: w, stateDir, kernelsDir, events };
@@ -128,6 +157,20 @@ async function waitUntil(what: string, cond: () => boolean | Promise<boolean>, m
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** A local port nothing listens on (connection refused). */
+function deadPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const stageOf = (h: NodeHandle, requestId: string) => h.node.state.requests[requestId]?.stage;
 
@@ -156,9 +199,12 @@ async function latestTimestamp(): Promise<number> {
   return (await chainProvider.getBlock('latest'))!.timestamp;
 }
 
+/** The real clock, even while a test fakes Date.now. */
+const realNow = Date.now.bind(Date);
+
 /** Mines a block with a timestamp past `t` (hardhat keeps the shift for later blocks). */
 async function advancePast(t: number): Promise<void> {
-  const now = Math.max(await latestTimestamp(), Math.floor(Date.now() / 1000));
+  const now = Math.max(await latestTimestamp(), Math.floor(realNow() / 1000));
   await chainProvider.send('evm_increaseTime', [Math.max(1, t - now + 2)]);
   await chainProvider.send('evm_mine', []);
   expect(await latestTimestamp()).toBeGreaterThan(t);
@@ -331,7 +377,7 @@ describe('AivmNode on a hardhat chain', () => {
 
   it('an input URI whose bytes do not hash to inputHash fails with E_FETCH; the right bytes finalize', async () => {
     const { address, reg } = await freshRegistry();
-    const nodes = await Promise.all([1, 2, 3].map((key) => startNode(address, { key })));
+    const nodes = await Promise.all([1, 2, 3].map((key) => startNode(address, { key, allowLocalInputs: true })));
     // A directory name that a file:// URL has to percent-encode.
     const dir = freshDir('input dir #1 %');
     const bad = path.join(dir, 'bad.bin');
@@ -360,7 +406,7 @@ describe('AivmNode on a hardhat chain', () => {
 
   it('aivm request with an input over the calldata limit writes it behind a file:// URI where nodes read it', async () => {
     const { address, reg } = await freshRegistry();
-    const h = await startNode(address, { key: 7 });
+    const h = await startNode(address, { key: 7, allowLocalInputs: true });
     const dir = freshDir('cli input #2 %');
     const password = 'cli test password';
     const keystore = path.join(dir, 'requester.json');
@@ -455,6 +501,12 @@ describe('AivmNode on a hardhat chain', () => {
     const { requestId } = await request(reg, { quorum: 1, maxNodes: 1 });
     const salt = hexlify(randomBytes(32));
     const commitment = await commitmentOnChain(address, requestId, w.address, GOLDEN, salt);
+    // Only the owner admits, and only admitted nodes commit.
+    expect(await reg.owner()).toBe(reg.wallet.address);
+    await expectChain(r.setAdmitted(w.address, true), 'NotOwner');
+    await expectChain(r.commit(requestId, commitment), 'NotAdmitted');
+    await reg.setAdmitted(w.address, true);
+    expect(await r.isAdmitted(w.address)).toBe(true);
     await r.commit(requestId, commitment);
     await expectChain(r.commit(requestId, commitment), 'AlreadyCommitted');
     // The only seat is taken, so the reveal phase is open.
@@ -488,18 +540,19 @@ describe('AivmNode on a hardhat chain', () => {
     await expectCode(AivmNode.create({ registry, kernelsDir: freshDir('kernels'), stateDir: freshDir('state'), reference: other }), 'E_FINGERPRINT', /not the reference 0x1111/);
     const node = await AivmNode.create({ registry, kernelsDir: freshDir('kernels'), stateDir: freshDir('state'), isa: 'scalar' });
     expect(node.selftestTotal).toBe(JSON.parse(fs.readFileSync(path.join(root, 'test/golden/selftest.json'), 'utf8')).total);
+    node.stop();
   });
 
   it('an RPC failure while a node prepares a request is retried, not recorded as a failure', async () => {
     const { address, reg } = await freshRegistry();
     const flaky = new Registry(address, wallet(6));
-    const kernelOf = flaky.kernelOf.bind(flaky);
+    const kernelEntries = flaky.kernelEntries.bind(flaky);
     let failures = 2;
-    flaky.kernelOf = async (kernelId: string) => {
-      if (failures-- > 0) throw new AivmError('E_CHAIN', 'kernelOf failed: connect ECONNREFUSED 127.0.0.1:8545');
-      return kernelOf(kernelId);
+    flaky.kernelEntries = async (kernelId: string, max?: number) => {
+      if (failures-- > 0) throw new AivmError('E_CHAIN', 'kernelCount failed: connect ECONNREFUSED 127.0.0.1:8545');
+      return kernelEntries(kernelId, max);
     };
-    const h = await startNode(address, { key: 6, registry: flaky }); // empty kernels directory: it asks kernelOf
+    const h = await startNode(address, { key: 6, registry: flaky }); // empty kernels directory: it asks kernelEntries
     const { requestId } = await request(reg, { quorum: 1, maxNodes: 1 });
     const fin = await waitFinalized(reg, requestId);
     expect(fin).toMatchObject({ outputHash: GOLDEN, agree: 1, dissenters: [] });
@@ -521,6 +574,292 @@ describe('AivmNode on a hardhat chain', () => {
     expect((await reg.commitOf(requestId, w.address)).commitment).toBe(ZeroHash);
     expect((await reg.requestOf(requestId))?.commits).toBe(0);
     expect(await chainProvider.getTransactionCount(w.address)).toBe(before);
+  });
+});
+
+describe('AivmNode: admission, kernel registrations, state and clocks', () => {
+  it('a node that is not admitted warns at start; its request is recorded failed (NotAdmitted), not retried; admitted later, it works', async () => {
+    const { address, reg } = await freshRegistry();
+    const h = await startNode(address, { key: 12, admit: false });
+    expect(h.node.admitted).toBe(false);
+    await waitUntil('the not-admitted warning', () => h.events.some((e) => e.event === 'not-admitted'));
+    expect(h.events.find((e) => e.event === 'started')).toMatchObject({ admitted: false });
+    expect(h.events.find((e) => e.event === 'not-admitted')).toMatchObject({ level: 'warning', registry: address, message: expect.stringMatching(/not admitted.*aivm admit/) });
+
+    const { requestId } = await request(reg, { quorum: 1, maxNodes: 1 });
+    await waitStage(h, requestId, 'failed');
+    expect(h.node.state.requests[requestId].error).toMatch(new RegExp(`this node \\(${h.wallet.address}\\) is not admitted .*NotAdmitted`));
+    const errors = () => h.events.filter((e) => e.event === 'error' && e.requestId === requestId).length;
+    expect(errors()).toBe(1);
+    await sleep(10 * POLL_MS);
+    expect(errors()).toBe(1);
+    expect((await reg.requestOf(requestId))?.commits).toBe(0);
+
+    // Admission may come while the node runs: its next request goes through.
+    await admit(address, h.wallet.address);
+    const { requestId: next } = await request(reg, { quorum: 1, maxNodes: 1 });
+    expect(await waitFinalized(reg, next)).toMatchObject({ outputHash: GOLDEN, agree: 1 });
+
+    // An admitted node does not warn.
+    const ok = await startNode(address, { key: 2 });
+    await waitUntil('a poll', () => ok.events.some((e) => e.event === 'started'));
+    expect(ok.node.admitted).toBe(true);
+    expect(ok.events.some((e) => e.event === 'not-admitted')).toBe(false);
+  });
+
+  it('squatters registered the kernel id first with wrong URIs: the requester\'s registration is tried first, else each in turn, and the request finalizes', async () => {
+    const dead = `http://127.0.0.1:${await deadPort()}/k/`;
+    const squatted = () => freshRegistry({ squatters: [{ key: 11, uri: CNN }, { key: 13, uri: dead }] });
+    const { address, reg } = await squatted();
+    expect((await reg.kernelEntries(MLP_ID)).map((e) => e.uri)).toEqual([CNN, dead, MLP]);
+    expect((await reg.kernelOf(MLP_ID))?.uri).toBe(CNN); // the first registration is a squatter's
+
+    // The requester (dev account 0) published MLP itself: that URI is the one tried.
+    const a = await startNode(address, { key: 1 });
+    const { requestId } = await request(reg, { quorum: 1, maxNodes: 1 });
+    expect(await waitFinalized(reg, requestId)).toMatchObject({ outputHash: GOLDEN, agree: 1 });
+    expect(a.events.filter((e) => e.event === 'fetching-kernel').map((e) => e.uri)).toEqual([MLP]);
+    await stopNode(a);
+
+    // A requester who published nothing: the registrations are tried oldest first, the wrong ones skipped.
+    const { address: addressB, reg: regB } = await squatted();
+    const b = await startNode(addressB, { key: 2 });
+    const { requestId: second } = await request(new Registry(addressB, wallet(14)), { quorum: 1, maxNodes: 1 });
+    expect(await waitFinalized(regB, second)).toMatchObject({ outputHash: GOLDEN, agree: 1, dissenters: [] });
+    await waitStage(b, second, 'finalized');
+    expect(b.events.filter((e) => e.event === 'fetching-kernel').map((e) => e.uri)).toEqual([CNN, dead, MLP]);
+    expect(b.events.filter((e) => e.event === 'kernel-uri-failed').map((e) => [e.uri, String(e.error).split(':')[0]])).toEqual([[CNN, 'E_WRONG_KERNEL'], [dead, 'E_FETCH']]);
+
+    // Only wrong URIs (9 of them): the first 8 are tried, then E_WRONG_KERNEL names each.
+    const nowhere = (i: number) => path.join(tmp, `no-such-kernel-${i}`);
+    const squatters = [{ key: 11, uri: CNN }, ...[12, 13, 14, 15, 16, 17, 18, 19].map((key, i) => ({ key, uri: nowhere(i) }))];
+    const { address: address2, reg: reg2 } = await freshRegistry({ uri: null, squatters });
+    const c = await startNode(address2, { key: 3 });
+    const { requestId: third } = await request(reg2, { quorum: 1, maxNodes: 1 });
+    await waitStage(c, third, 'failed');
+    const error = c.node.state.requests[third].error!;
+    expect(error).toMatch(/^E_WRONG_KERNEL: .*tried 8 of 9 registered URIs/);
+    for (const sq of squatters.slice(0, 8)) expect(error).toContain(sq.uri);
+    expect(error).not.toContain(nowhere(7));
+    expect((await reg2.requestOf(third))?.commits).toBe(0);
+  });
+
+  it('a state file that cannot be written: the request is not kept, and no commitment goes out before its salt is on disk', async () => {
+    const { address, reg } = await freshRegistry();
+    const stateDir = freshDir('state-enospc');
+    const r = new Registry(address, wallet(3));
+    // Every commit must find the salt it is made from in the state file on disk.
+    const saltOnDiskAtCommit: string[] = [];
+    const commit = r.commit.bind(r);
+    r.commit = async (requestId: string, commitment: string) => {
+      saltOnDiskAtCommit.push(JSON.parse(fs.readFileSync(stateFileOf(stateDir), 'utf8')).requests[requestId]?.salt ?? 'missing');
+      return commit(requestId, commitment);
+    };
+    const h = await startNode(address, { key: 3, registry: r, stateDir });
+    const store = (h.node as unknown as { store: { save: () => void; file: string } }).store;
+    const save = store.save.bind(store);
+    let refused = 0;
+    let full = true;
+    store.save = () => {
+      if (full) {
+        refused++;
+        throw new AivmError('E_ARG', `cannot write node state ${store.file}: ENOSPC: no space left on device`);
+      }
+      save();
+    };
+
+    const { requestId } = await request(reg, { quorum: 1, maxNodes: 1 });
+    await waitUntil('three refused saves', () => refused >= 3);
+    expect(h.node.state.requests[requestId]).toBeUndefined();
+    expect(h.events.some((e) => e.event === 'computed' && e.requestId === requestId)).toBe(true);
+    expect(h.events.some((e) => e.event === 'poll-error' && /ENOSPC/.test(String(e.message)))).toBe(true);
+    expect((await reg.commitOf(requestId, h.wallet.address)).commitment).toBe(ZeroHash);
+
+    full = false; // space again: the request is read again, computed again, saved, committed
+    expect(await waitFinalized(reg, requestId)).toMatchObject({ outputHash: GOLDEN, agree: 1 });
+    await waitStage(h, requestId, 'finalized');
+    const salt = h.node.state.requests[requestId].salt;
+    expect(saltOnDiskAtCommit).toEqual([salt]);
+    expect((await reg.commitOf(requestId, h.wallet.address)).commitment).toBe(await commitmentOnChain(address, requestId, h.wallet.address, GOLDEN, salt));
+  });
+
+  it('a reset chain (same deployer, so same registry address and request ids) is refused at start with a clear error', async () => {
+    const { startHardhatNode } = (await import('../../scripts/hardhat-node.mjs')) as { startHardhatNode: (o?: { port?: number }) => Promise<Chain & { port: number }> };
+    let other = await startHardhatNode();
+    const port = other.port;
+    try {
+      const setUp = async () => {
+        const p = rpcProvider(other.url);
+        providers.push(p);
+        const owner = new Wallet(other.devKeys[0], p);
+        const address = await deployRegistry(owner);
+        const reg = new Registry(address, owner);
+        await reg.registerKernel(MLP_ID, MANIFEST_DIGEST, MLP);
+        const nodeWallet = new Wallet(other.devKeys[1], p);
+        await reg.setAdmitted(nodeWallet.address, true);
+        const { requestId } = await request(reg, { quorum: 1, maxNodes: 1 });
+        return { p, address, reg, nodeWallet, requestId };
+      };
+      const first = await setUp();
+      const stateDir = freshDir('state-reset');
+      const h = await startNode(first.address, { key: 1, registry: new Registry(first.address, first.nodeWallet), stateDir, admit: false });
+      await waitStage(h, first.requestId, 'finalized');
+      // The old chain grew further than the new one will have when the node restarts.
+      await first.p.send('hardhat_mine', ['0x10']);
+      const oldHead = await first.p.getBlockNumber();
+      await waitUntil('the node to read the old chain to its head', () => h.node.state.nextBlock === oldHead + 1);
+      await stopNode(h);
+      const file = stateFileOf(stateDir);
+      const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+      expect(saved.genesis).toBe((await first.p.getBlock(0))!.hash);
+
+      await other.stop();
+      other = await startHardhatNode({ port });
+      const second = await setUp();
+      expect(second.address).toBe(first.address);
+      expect(second.requestId).toBe(first.requestId);
+      expect((await second.p.getBlock(0))!.hash).not.toBe(saved.genesis);
+
+      const restart = () => startNode(second.address, { key: 1, registry: new Registry(second.address, new Wallet(other.devKeys[1], second.p)), stateDir, admit: false });
+      await expectCode(restart(), 'E_ARG', /belongs to another chain .*the chain was reset or replaced; start the node with a fresh --state directory/);
+      // A state file from before the genesis hash was recorded: its read position is past the new head.
+      fs.writeFileSync(file, JSON.stringify({ ...saved, genesis: undefined }));
+      await expectCode(restart(), 'E_ARG', new RegExp(`has read the chain up to block ${saved.nextBlock - 1}, but the chain's head is block \\d+: the chain was reset`));
+      expect(fs.existsSync(`${file}.lock`)).toBe(false); // a refused start leaves no lock behind
+
+      // With a fresh state the node does the new chain's request.
+      const fresh = await startNode(second.address, { key: 1, registry: new Registry(second.address, new Wallet(other.devKeys[1], second.p)), admit: false });
+      await waitStage(fresh, second.requestId, 'finalized');
+      await stopNode(fresh);
+    } finally {
+      await other.stop();
+    }
+  }, 120_000);
+
+  it('a transient input fetch failure (HTTP 503, connection refused) is retried until the commit deadline; the request finalizes once it works', async () => {
+    let unavailable = 2;
+    const s = await serve((_rel, _req, res) => {
+      if (unavailable-- > 0) return void res.writeHead(503).end();
+      res.writeHead(200, { 'content-length': INPUT.byteLength }).end(Buffer.from(INPUT));
+    });
+    try {
+      const { address, reg } = await freshRegistry();
+      const h = await startNode(address, { key: 4 }); // an http input: no local inputs needed
+      const { requestId } = await request(reg, { input: new Uint8Array(0), inputUri: s.base + 'input.bin', quorum: 1, maxNodes: 1 });
+      expect(await waitFinalized(reg, requestId)).toMatchObject({ outputHash: GOLDEN, agree: 1 });
+      await waitStage(h, requestId, 'finalized');
+      const retries = h.events.filter((e) => e.event === 'fetch-retry' && e.requestId === requestId);
+      expect(retries.map((e) => e.retryInMs)).toEqual([1000, 2000]);
+      expect(String(retries[0].error)).toMatch(/^E_FETCH: input: GET .* answered 503/);
+
+      // Never reachable: pending (saved so) until the chain's clock passes the commit deadline, then failed.
+      const dead = `http://127.0.0.1:${await deadPort()}/input.bin`;
+      const { requestId: down } = await request(reg, { input: new Uint8Array(0), inputUri: dead, quorum: 1, maxNodes: 1, commitSeconds: 60 });
+      await waitStage(h, down, 'pending');
+      expect(h.node.state.requests[down].error).toMatch(/^E_FETCH: input: GET .* failed: .*ECONNREFUSED/);
+      expect(JSON.parse(fs.readFileSync(stateFileOf(h.stateDir), 'utf8')).requests[down]).toMatchObject({ stage: 'pending', request: { inputUri: dead } });
+      await advancePast((await reg.requestOf(down))!.commitDeadline);
+      await waitStage(h, down, 'failed', 40_000);
+      expect(h.node.state.requests[down].error).toMatch(/commit phase ended before the node could get .*ECONNREFUSED/);
+      expect(h.node.state.requests[down].request).toBeUndefined();
+      expect((await reg.requestOf(down))?.commits).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('an aggregation script that runs past its limits fails the request once (E_SCRIPT_LIMIT), not on every poll', async () => {
+    const dir = freshDir('looping-mlp');
+    fs.cpSync(MLP, dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'aggregate.js'), 'function aggregate(results, policy) { for (;;) {} }\n');
+    const loopId = await updateManifestDigests(dir);
+    expect(loopId).not.toBe(MLP_ID);
+    const { address, reg } = await freshRegistry({ uri: dir, kernelId: loopId });
+    const h = await startNode(address, { key: 5, scriptLimits: { timeMs: 100 } });
+    const { requestId } = await reg.requestInference({ kernelId: loopId, inputHash: INPUT_HASH, input: INPUT, inputUri: '', quorum: 1, maxNodes: 1, commitSeconds: 120, revealSeconds: 120 });
+    await waitStage(h, requestId, 'failed');
+    expect(h.node.state.requests[requestId].error).toMatch(/^E_SCRIPT_LIMIT: /);
+    const errors = () => h.events.filter((e) => e.event === 'error' && e.requestId === requestId).length;
+    expect(errors()).toBe(1);
+    await sleep(10 * POLL_MS);
+    expect(errors()).toBe(1);
+    expect(await reg.requestOf(requestId)).toMatchObject({ reveals: 1, finalized: false });
+  });
+
+  it('a commitment on chain for this node that its state does not make is recorded failed and never revealed', async () => {
+    const { address, reg } = await freshRegistry();
+    const w = wallet(15);
+    await admit(address, w.address);
+    const { requestId } = await request(reg, { quorum: 1, maxNodes: 1 });
+    // Another process with the same key got there first.
+    await new Registry(address, w).commit(requestId, id('another process with this key'));
+    const h = await startNode(address, { key: 15, wallet: w });
+    await waitStage(h, requestId, 'failed');
+    expect(h.node.state.requests[requestId].error).toMatch(/commitment on chain for this node \(0x[0-9a-f]{64}\) is not the one its state file makes .*not revealing/);
+    expect(h.events.some((e) => e.event === 'revealed')).toBe(false);
+    expect((await reg.commitOf(requestId, w.address)).revealed).toBe(false);
+  });
+
+  it('one node process per state file: a second node is refused while the first runs; a stale lock is taken over', async () => {
+    const { address } = await freshRegistry();
+    const stateDir = freshDir('state-locked');
+    const a = await startNode(address, { key: 16, stateDir });
+    const lock = `${stateFileOf(stateDir)}.lock`;
+    expect(fs.readFileSync(lock, 'utf8').trim()).toBe(String(process.pid));
+    await expectCode(startNode(address, { key: 16, stateDir }), 'E_ARG', new RegExp(`in use by process ${process.pid}`));
+    expect(fs.readFileSync(lock, 'utf8').trim()).toBe(String(process.pid)); // the refused one left it alone
+    await stopNode(a);
+    expect(fs.existsSync(lock)).toBe(false);
+
+    // A lock left by a process that is gone (a killed node).
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const deadPid = Number(gone.stdout);
+    expect(deadPid).toBeGreaterThan(0);
+    fs.writeFileSync(lock, `${deadPid}\n`);
+    const b = await startNode(address, { key: 16, stateDir });
+    expect(fs.readFileSync(lock, 'utf8').trim()).toBe(String(process.pid));
+    await stopNode(b);
+    // Our own pid in a lock this process does not hold: a crashed earlier process that had the same
+    // pid (a container's pid 1) left it.
+    fs.writeFileSync(lock, `${process.pid}\n`);
+    const c = await startNode(address, { key: 16, stateDir });
+    await expectCode(startNode(address, { key: 16, stateDir }), 'E_ARG', /in use by process \d+ \(this one\)/);
+    await stopNode(c);
+    expect(fs.readdirSync(stateDir).filter((f) => f.includes('.tmp') || f.endsWith('.lock'))).toEqual([]);
+  });
+
+  it('nodes whose clock runs an hour ahead still commit, reveal and finalize: they give up by chain time only', async () => {
+    const { address, reg } = await freshRegistry();
+    const nodes = await Promise.all([17, 18].map((key) => startNode(address, { key })));
+    // The local clock (Date.now, which the nodes read) an hour ahead; the chain's own clock as it was.
+    const fastClock = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 3_600_000);
+    try {
+      // 2 of up to 3 seats: the reveal phase opens only at the commit deadline.
+      const { requestId } = await request(reg, { quorum: 2, maxNodes: 3, commitSeconds: 120, revealSeconds: 120 });
+      for (const h of nodes) await waitStage(h, requestId, 'committed');
+      // Their clocks say the commit phase is over: they try to reveal, the contract says RevealNotOpen, they wait.
+      await sleep(10 * POLL_MS);
+      for (const h of nodes) expect(stageOf(h, requestId)).toBe('committed');
+      await advancePast((await reg.requestOf(requestId))!.commitDeadline);
+      // Their clocks also say the reveal deadline passed: they may try to finalize early, never give up.
+      expect(await waitFinalized(reg, requestId)).toMatchObject({ outputHash: GOLDEN, agree: 2, dissenters: [] });
+      for (const h of nodes) await waitStage(h, requestId, 'finalized');
+    } finally {
+      fastClock.mockRestore();
+    }
+  });
+
+  it('a node without allowLocalInputs refuses local input paths and file:// URIs (E_FETCH), so a request cannot read its files', async () => {
+    const { address, reg } = await freshRegistry();
+    const h = await startNode(address, { key: 19 });
+    const good = path.join(freshDir('local-input'), 'good.bin');
+    fs.writeFileSync(good, INPUT);
+    for (const inputUri of ['/proc/self/environ', good, pathToFileURL(good).href]) {
+      const { requestId } = await request(reg, { input: new Uint8Array(0), inputUri, quorum: 1, maxNodes: 1 });
+      await waitStage(h, requestId, 'failed');
+      expect(h.node.state.requests[requestId].error).toMatch(/^E_FETCH: input: .*local input paths are disabled on this node/);
+      expect((await reg.requestOf(requestId))?.commits).toBe(0);
+    }
   });
 });
 
@@ -660,5 +999,52 @@ describe('fetchKernel over http', () => {
     expect(await closedEarly).toBe(true);
     await expectCode(readUri(s.base + 'declared', 1 << 20, 'test input'), 'E_FETCH', /67108864 bytes, over the 1048576-byte limit/);
     expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+
+  it('readUri: 5xx, 408, 429 and connection refused are transient; 404 and over-limit are not', async () => {
+    const s = await serve((rel, _req, res) => void res.writeHead(Number(rel)).end());
+    servers.push(s);
+    for (const status of [500, 503, 408, 429]) {
+      const err = await expectCode(readUri(s.base + status, 1024, 'test input'), 'E_FETCH', new RegExp(`answered ${status}`));
+      expect(err).toBeInstanceOf(TransientFetchError);
+    }
+    for (const status of [404, 403]) expect(await expectCode(readUri(s.base + status, 1024, 'test input'), 'E_FETCH')).not.toBeInstanceOf(TransientFetchError);
+    const refused = await expectCode(readUri(`http://127.0.0.1:${await deadPort()}/x`, 1024, 'test input'), 'E_FETCH', /ECONNREFUSED/);
+    expect(refused).toBeInstanceOf(TransientFetchError);
+    // Local paths only when allowed.
+    await expectCode(readUri(path.join(MLP, 'aivm.json'), 1 << 20, 'test input', { allowLocal: false }), 'E_FETCH', /local input paths are disabled/);
+    expect((await readUri(path.join(MLP, 'aivm.json'), 1 << 20, 'test input')).byteLength).toBe(MANIFEST_BYTES.byteLength);
+  });
+
+  it('an http kernel listing more than 256 files is refused on its manifest; one over the whole-kernel byte limit leaves nothing in the cache', async () => {
+    const m = JSON.parse(MANIFEST_BYTES.toString('utf8'));
+    for (let i = 0; i < 256; i++) m.files[`extra/${i}.bin`] = keccak256(Buffer.from(String(i)));
+    const manyId = computeKernelId(m);
+    const many = await serveDir(MLP, { 'aivm.json': Buffer.from(JSON.stringify(m)) });
+    servers.push(many);
+    const cache = freshDir('cache');
+    await expectCode(fetchKernel(manyId, many.base, cache), 'E_FETCH', new RegExp(`lists ${Object.keys(m.files).length} files, over the limit of 256`));
+    expect(many.hits).toEqual(['aivm.json']);
+
+    const s = await serveDir(MLP);
+    servers.push(s);
+    const files = Object.keys(JSON.parse(MANIFEST_BYTES.toString('utf8')).files as Record<string, string>);
+    const total = files.reduce((n, f) => n + fs.statSync(path.join(MLP, f)).size, 0);
+    await expectCode(fetchKernel(MLP_ID, s.base, cache, { maxTotalBytes: total - 1 }), 'E_FETCH', new RegExp(`over the ${total - 1}-byte limit for a whole kernel`));
+    expect(fs.readdirSync(cache)).toEqual([]);
+    // Exactly at the limit it fits.
+    expect((await fetchKernel(MLP_ID, s.base, cache, { maxTotalBytes: total })).id).toBe(MLP_ID);
+  });
+
+  it('the streaming keccak256 (kernel files are hashed as they download) equals ethers\' keccak256, however the bytes are split', () => {
+    for (const n of [0, 1, 135, 136, 137, 271, 272, 273, 4096, 100_003]) {
+      const bytes = randomBytes(n);
+      for (const step of [1, 7, 136, 1000, n || 1]) {
+        const h = new Keccak256();
+        for (let i = 0; i < n; i += step) h.update(bytes.subarray(i, i + step));
+        expect(h.digest()).toBe(keccak256(bytes));
+      }
+    }
+    expect(new Keccak256().update(MANIFEST_BYTES).digest()).toBe(MANIFEST_DIGEST);
   });
 });

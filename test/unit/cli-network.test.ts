@@ -1,12 +1,16 @@
 // `aivm keys` and `aivm selftest --sign / --verify`, run as a user runs them
 // (compiled dist/, `npm test` runs tsc first).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Wallet } from 'ethers';
-import { afterAll, describe, expect, it } from 'vitest';
+import { Wallet, id, parseEther, type JsonRpcProvider } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selftest } from '../../lib/index';
+import { Registry, provider as rpcProvider } from '../../lib/chain/registry';
+import { loadKernel } from '../../lib/runtime/kernel';
+import { signResult } from '../../lib/network/attestation';
 import { signFingerprint } from '../../lib/network/fingerprint';
 import { openKeystore } from '../../lib/network/keystore';
 
@@ -14,13 +18,48 @@ const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'aivm.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aivm-cli-network-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the CLI with only the given password source (AIVM_PASSWORD and AIVM_KEYSTORE cleared otherwise). */
-function aivm(args: string[], env: Record<string, string> = {}) {
+function cliEnv(env: Record<string, string>) {
   const base = { ...process.env, AIVM_ISA: '' };
   delete base.AIVM_PASSWORD;
   delete base.AIVM_KEYSTORE;
-  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...base, ...env } });
+  delete base.AIVM_RPC;
+  delete base.AIVM_REGISTRY;
+  return { ...base, ...env };
 }
+
+/** Runs the CLI with only the given password source (AIVM_PASSWORD and AIVM_KEYSTORE cleared otherwise). */
+function aivm(args: string[], env: Record<string, string> = {}, cwd?: string) {
+  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: cliEnv(env), cwd });
+}
+
+/** The same, without blocking this process (a test's own chain must keep answering meanwhile). */
+function aivmAsync(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { env: cliEnv(env), cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** A local port nothing listens on. */
+function deadPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const MLP = path.join(__dirname, '..', '..', 'kernels', 'digits-mlp');
+const MLP_INPUT = path.join(MLP, 'vectors', 'batch1.json');
+const ANY_ID = '0x' + 'ab'.repeat(32);
+const ANY_ADDRESS = '0x' + '12'.repeat(20);
 
 const PW = { AIVM_PASSWORD: 'correct horse battery staple' };
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -165,5 +204,185 @@ describe('aivm selftest --sign / --verify', () => {
     const missing = aivm(['selftest', '--verify', path.join(dir, 'none.json')]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/E_SIGNATURE/);
+  });
+});
+
+describe('network commands: usage errors and a dead RPC', () => {
+  const key = path.join(dir, 'dead-rpc-key.json');
+  beforeAll(() => {
+    expect(aivm(['keys', 'new', '--out', key, '--scrypt-n', '1024'], PW).status).toBe(0);
+  });
+
+  it('deploy, result and request against a port nothing listens on fail with E_CHAIN at once', async () => {
+    const rpc = `http://127.0.0.1:${await deadPort()}`;
+    for (const args of [
+      ['deploy', '--rpc', rpc, '--keystore', key],
+      ['result', ANY_ID, '--rpc', rpc, '--registry', ANY_ADDRESS],
+      ['request', MLP, '--input', MLP_INPUT, '--rpc', rpc, '--registry', ANY_ADDRESS, '--keystore', key],
+      ['admit', path.join(dir, 'whatever.json'), '--rpc', rpc, '--registry', ANY_ADDRESS, '--keystore', key],
+    ]) {
+      const t0 = Date.now();
+      const r = aivm(args, PW);
+      expect(r.status, `${args[0]}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toMatch(/^aivm: E_CHAIN: no answer from the RPC at http:\/\/127\.0\.0\.1:\d+/);
+      expect(Date.now() - t0).toBeLessThan(15_000);
+    }
+  }, 60_000);
+
+  it('refuses bad usage with exit code 2 before touching the chain', async () => {
+    const rpc = `http://127.0.0.1:${await deadPort()}`;
+    const usage = (args: string[], message: RegExp) => {
+      const r = aivm(args, PW);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(message);
+    };
+    usage(['result', '0x1234', '--rpc', rpc, '--registry', ANY_ADDRESS], /request id must be 0x \+ 64 hex digits, got '0x1234'/);
+    usage(['aggregate', path.join(dir, 'r.json')], /aggregate needs --kernel DIR/);
+    usage(['aggregate', path.join(dir, 'r.json'), '--kernel', MLP, '--chain-id', 'abc'], /--chain-id must be a chain id in decimal .* got 'abc'/);
+    usage(['aggregate', path.join(dir, 'r.json'), '--kernel', MLP, '--chain-id', '12abc'], /--chain-id must be/);
+    usage(['aggregate', path.join(dir, 'r.json'), '--kernel', MLP, '--registry', 'nowhere'], /--registry must be a contract address/);
+    usage(['aggregate', path.join(dir, 'r.json'), '--kernel', MLP, '--request', '7'], /--request must be 0x \+ 64 hex digits/);
+    usage(['node', '--state', path.join(dir, 'state'), '--rpc', rpc, '--registry', ANY_ADDRESS, '--keystore', key], /node needs --kernels DIR/);
+    usage(['node', '--kernels', path.join(dir, 'k'), '--rpc', rpc, '--registry', ANY_ADDRESS, '--keystore', key], /node needs --kernels DIR .* and --state DIR/);
+    usage(['request', MLP, '--rpc', rpc, '--registry', ANY_ADDRESS, '--keystore', key], /request needs --input/);
+  });
+
+  describe('aggregate', () => {
+    const CHAIN = 31337n; // 0x7a69
+    const REGISTRY = Wallet.createRandom().address;
+    const requestId = id('request');
+    const files: string[] = [];
+
+    beforeAll(async () => {
+      const kernelId = (await loadKernel(MLP)).id;
+      for (let i = 0; i < 3; i++) {
+        const w = Wallet.createRandom();
+        const signed = await signResult(w, { chainId: CHAIN, verifyingContract: REGISTRY }, {
+          requestId, kernelId, inputHash: id('input'), outputHash: id('output'), numerics: 'aivm-fp32-v1', gasUsed: 1000n, node: w.address,
+        });
+        const file = path.join(dir, `result-${i}.json`);
+        fs.writeFileSync(file, JSON.stringify(signed));
+        files.push(file);
+      }
+    });
+
+    it('--chain-id in hex is the same chain as in decimal; another chain id rejects every result (E_REPLAY)', () => {
+      for (const chainId of ['31337', '0x7a69', '0x7A69']) {
+        const r = aivm(['aggregate', ...files, '--kernel', MLP, '--chain-id', chainId, '--registry', REGISTRY, '--json']);
+        expect(r.status, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout)).toMatchObject({ outputHash: id('output'), agree: 3, rejected: [] });
+      }
+      const other = aivm(['aggregate', ...files, '--kernel', MLP, '--chain-id', '0x7a6a', '--json']);
+      expect(other.status).toBe(1);
+      const out = JSON.parse(other.stdout) as { accepted: string[]; rejected: { code: string }[] };
+      expect(out.accepted).toEqual([]);
+      expect(out.rejected.map((x) => x.code)).toEqual(['E_REPLAY', 'E_REPLAY', 'E_REPLAY']);
+    });
+
+    it('a malformed file first (a numeric requestId) does not set the expectations: it alone is rejected', () => {
+      const bad = JSON.parse(fs.readFileSync(files[0], 'utf8'));
+      bad.result.requestId = 12345;
+      const badFile = path.join(dir, 'result-numeric-id.json');
+      fs.writeFileSync(badFile, JSON.stringify(bad));
+      const r = aivm(['aggregate', badFile, ...files, '--kernel', MLP, '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as { requestId: string; agree: number; rejected: { file: string; code: string; message: string }[] };
+      expect(out).toMatchObject({ requestId, agree: 3 });
+      expect(out.rejected).toEqual([{ file: badFile, code: 'E_SIGNATURE', message: expect.stringMatching(/result\.requestId must be 0x \+ 64 hex digits/) }]);
+    });
+  });
+});
+
+describe('aivm deploy / admit / request on a hardhat chain', () => {
+  interface Chain { url: string; devKeys: string[]; stop: () => Promise<void> }
+  let chain: Chain | undefined;
+  let provider: JsonRpcProvider;
+  let registry = '';
+  const owner = path.join(dir, 'owner.json');
+  const stranger = path.join(dir, 'stranger.json');
+  const nodeKey = path.join(dir, 'admit-node.json');
+  const fp = path.join(dir, 'admit-node.fingerprint.json');
+  const read = () => new Registry(registry, Wallet.createRandom().connect(provider) as Wallet);
+
+  beforeAll(async () => {
+    const { startHardhatNode } = (await import('../../scripts/hardhat-node.mjs')) as { startHardhatNode: () => Promise<Chain> };
+    chain = await startHardhatNode();
+    provider = rpcProvider(chain.url);
+    const funder = new Wallet(chain.devKeys[0], provider);
+    for (const file of [owner, stranger, nodeKey]) {
+      const made = aivm(['keys', 'new', '--out', file, '--scrypt-n', '1024'], PW);
+      expect(made.status, made.stderr).toBe(0);
+      await (await funder.sendTransaction({ to: made.stdout.trim(), value: parseEther('1') })).wait();
+    }
+    const signed = aivm(['selftest', '--sign', '--keystore', nodeKey, '--isa', 'scalar', '--out', fp], PW);
+    expect(signed.status, signed.stderr).toBe(0);
+    const deployed = await aivmAsync(['deploy', '--rpc', chain.url, '--keystore', owner, '--json'], PW);
+    expect(deployed.status, deployed.stderr).toBe(0);
+    registry = JSON.parse(deployed.stdout).registry;
+  }, 120_000);
+
+  afterAll(async () => {
+    provider?.destroy();
+    await chain?.stop();
+  });
+
+  const chainArgs = (keystore: string) => ['--rpc', chain!.url, '--registry', registry, '--keystore', keystore];
+
+  it('admit by a key that is not the owner is E_CHAIN naming the owner; nothing is admitted', async () => {
+    const node = aivm(['keys', 'address', nodeKey]).stdout.trim();
+    const r = await aivmAsync(['admit', fp, ...chainArgs(stranger)], PW);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`E_CHAIN: only the registry's owner ${aivm(['keys', 'address', owner]).stdout.trim()} admits nodes`));
+    expect(await read().isAdmitted(node)).toBe(false);
+  });
+
+  it('admit by the owner admits the node its signed fingerprint names; --remove removes it', async () => {
+    const node = aivm(['keys', 'address', nodeKey]).stdout.trim();
+    const r = await aivmAsync(['admit', fp, ...chainArgs(owner), '--json'], PW);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ registry, nodes: [{ node, isa: 'scalar', admitted: true }] });
+    expect(await read().isAdmitted(node)).toBe(true);
+    const removed = await aivmAsync(['admit', node, '--remove', ...chainArgs(owner)], PW);
+    expect(removed.status, removed.stderr).toBe(0);
+    expect(await read().isAdmitted(node)).toBe(false);
+  });
+
+  it('admit refuses a tampered fingerprint (E_SIGNATURE) and admits no one', async () => {
+    const node = aivm(['keys', 'address', nodeKey]).stdout.trim();
+    const file = JSON.parse(fs.readFileSync(fp, 'utf8'));
+    file.fingerprint.isa = file.fingerprint.isa === 'scalar' ? 'avx2' : 'scalar';
+    const tampered = path.join(dir, 'admit-tampered.json');
+    fs.writeFileSync(tampered, JSON.stringify(file));
+    const r = await aivmAsync(['admit', tampered, ...chainArgs(owner)], PW);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/E_SIGNATURE: /);
+    expect(await read().isAdmitted(node)).toBe(false);
+  });
+
+  it('request by kernel id skips a squatter\'s registration (its own first, then each in turn)', async () => {
+    // A squatter registers the real id first, at a URI that holds nothing.
+    const squat = await aivmAsync(['publish', MLP, '--uri', path.join(dir, 'no-such-kernel'), ...chainArgs(stranger), '--json'], PW);
+    expect(squat.status, squat.stderr).toBe(0);
+    const published = await aivmAsync(['publish', MLP, ...chainArgs(owner), '--json'], PW);
+    expect(published.status, published.stderr).toBe(0);
+    const { kernelId } = JSON.parse(published.stdout) as { kernelId: string };
+    expect((await read().kernelOf(kernelId))?.uri).toBe(path.join(dir, 'no-such-kernel'));
+    for (const key of [owner, nodeKey]) {
+      const r = await aivmAsync(['request', kernelId, '--input', MLP_INPUT, ...chainArgs(key), '--kernels', path.join(dir, 'cli-kernels'), '--json'], PW);
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ kernelId });
+    }
+  });
+
+  it('request posts a relative --input-uri as an absolute path (nodes read it from their own directory)', async () => {
+    const cwd = fs.mkdtempSync(path.join(dir, 'cwd-'));
+    const r = await aivmAsync(['request', MLP, '--input', MLP_INPUT, '--input-uri', 'inputs/digit.bin', ...chainArgs(owner), '--json'], PW, cwd);
+    expect(r.status, r.stderr).toBe(0);
+    const { requestId } = JSON.parse(r.stdout) as { requestId: string };
+    expect((await read().requestedEvent(requestId))?.inputUri).toBe(path.join(fs.realpathSync(cwd), 'inputs', 'digit.bin'));
+    // A URL is posted as given.
+    const url = await aivmAsync(['request', MLP, '--input', MLP_INPUT, '--input-uri', 'https://example.org/in.bin', ...chainArgs(owner), '--json'], PW, cwd);
+    expect(url.status, url.stderr).toBe(0);
+    expect((await read().requestedEvent(JSON.parse(url.stdout).requestId))?.inputUri).toBe('https://example.org/in.bin');
   });
 });
