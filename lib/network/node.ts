@@ -12,14 +12,15 @@ import * as path from 'path';
 import { hexlify, randomBytes, solidityPackedKeccak256, type Wallet } from 'ethers';
 import { AivmError } from '../errors';
 import { hashTensors, selftest } from '../index';
-import { loadKernel, type Kernel } from '../runtime/kernel';
+import type { Kernel } from '../runtime/kernel';
 import { Runtime, type Receipt } from '../runtime/runtime';
 import type { Tensor } from '../tensor';
 import { decodeTensors } from '../hash/encoding';
 import { chainReason, requestedFromEvent, type Registry, type RequestedEvent, type RequestState } from '../chain/registry';
 import { signResult } from './attestation';
 import { REFERENCE_SELFTEST } from './fingerprint';
-import { fetchInput, fetchRegisteredKernel, isTransient, type KernelFetchLimits } from './fetch';
+import { fetchInput, isTransient, type KernelFetchLimits } from './fetch';
+import { KernelSource } from './kernel-source';
 import { runAggregation, type ScriptLimits } from './sandbox';
 import { StateFile, type RequestRecord } from './state';
 
@@ -60,8 +61,7 @@ export function commitmentFor(requestId: string, node: string, outputHash: strin
 export class AivmNode {
   readonly address: string;
   private readonly runtime: Runtime;
-  private readonly kernels = new Map<string, Kernel>();
-  private localIndex: Map<string, string> | undefined;
+  private readonly kernelSource: KernelSource;
   private stopped = false;
   private running = false;
   /** This engine's self-test total, checked equal to the reference at create(). */
@@ -77,6 +77,7 @@ export class AivmNode {
   private constructor(private readonly opts: NodeOptions, private readonly wallet: Wallet, private readonly store: StateFile, private readonly chainId: bigint) {
     this.address = wallet.address;
     this.runtime = new Runtime({ workers: 1, isa: opts.isa, threads: opts.threads });
+    this.kernelSource = new KernelSource(opts.kernelsDir, opts.registry, (event, fields) => this.log(event, fields), opts.kernelFetchLimits);
   }
 
   static async create(opts: NodeOptions): Promise<AivmNode> {
@@ -267,7 +268,7 @@ export class AivmNode {
     delete done.request;
     delete done.error;
     try {
-      const kernel = await this.kernel(rec.kernelId, rec.requester);
+      const kernel = await this.kernelSource.get(rec.kernelId, rec.requester);
       const bytes = await fetchInput(req.input, req.inputUri, rec.inputHash, { allowLocal: this.opts.allowLocalInputs === true });
       const inputs = inputsFor(kernel, decodeTensors(bytes, `input of request ${id}`));
       const t0 = performance.now();
@@ -371,7 +372,7 @@ export class AivmNode {
       // An early try that found no agreement is not repeated until more reveals come or the chain settles.
       const seen = `${req.reveals}/${settled}`;
       if (this.noAgreement.get(id) === seen) return;
-      const kernel = await this.kernel(rec.kernelId, rec.requester);
+      const kernel = await this.kernelSource.get(rec.kernelId, rec.requester);
       const reveals = await reg.reveals(id);
       const agreed = await runAggregation(kernel.aggregateSource, reveals, { ...kernel.manifest.aggregation, k: req.quorum }, this.opts.scriptLimits);
       this.log('aggregated', { requestId: id, outputHash: agreed.outputHash, agree: agreed.agree, total: agreed.total, dissenters: agreed.dissenters });
@@ -406,48 +407,6 @@ export class AivmNode {
     const dir = path.join(this.opts.stateDir, 'results');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, `${id}.${this.address}.json`), JSON.stringify(rec.attestation, null, 2) + '\n');
-  }
-
-  /**
-   * A kernel by id: cached, else a local one in kernelsDir, else fetched from its registrations,
-   * the requester's first (fetchRegisteredKernel: a squatter's URI is skipped, never run).
-   */
-  private async kernel(id: string, requester?: string): Promise<Kernel> {
-    const key = id.toLowerCase();
-    const cached = this.kernels.get(key);
-    if (cached) return cached;
-    const local = (await this.scanLocal()).get(key);
-    if (local) {
-      const kernel = await loadKernel(local);
-      if (kernel.id !== key) throw new AivmError('E_WRONG_KERNEL', `${kernel.dir} holds kernel ${kernel.id}, not ${id}`);
-      this.kernels.set(key, kernel);
-      return kernel;
-    }
-    const kernel = await fetchRegisteredKernel(key, await this.opts.registry.kernelEntries(key, 16), this.opts.kernelsDir, {
-      prefer: requester, limits: this.opts.kernelFetchLimits,
-      onTry: (uri, publisher) => this.log('fetching-kernel', { kernelId: key, uri, publisher }),
-      onFail: (uri, publisher, error) => this.log('kernel-uri-failed', { kernelId: key, uri, publisher, error }),
-    });
-    this.kernels.set(key, kernel);
-    return kernel;
-  }
-
-  /** kernel id -> directory for every kernel under kernelsDir (ids from the manifests; checked again on load). */
-  private async scanLocal(): Promise<Map<string, string>> {
-    if (this.localIndex) return this.localIndex;
-    const index = new Map<string, string>();
-    const { loadKernelFiles } = await import('../kernel');
-    for (const name of fs.existsSync(this.opts.kernelsDir) ? fs.readdirSync(this.opts.kernelsDir) : []) {
-      const dir = path.join(this.opts.kernelsDir, name);
-      if (!fs.existsSync(path.join(dir, 'aivm.json'))) continue;
-      try {
-        index.set((await loadKernelFiles(dir)).id, dir);
-      } catch (err) {
-        this.log('skipped-kernel', { dir, code: (err as AivmError).code, message: (err as Error).message });
-      }
-    }
-    this.localIndex = index;
-    return index;
   }
 }
 
