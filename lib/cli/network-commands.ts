@@ -58,35 +58,37 @@ export async function deployCommand(p: Parsed): Promise<number> {
 /** aivm admit <fingerprint.json...>: (registry owner) verifies each node's signed fingerprint, then admits it. */
 export async function admitCommand(p: Parsed): Promise<number> {
   allowOnly(p, [...CHAIN_FLAGS, 'registry', 'remove', 'json'], [1, 256]);
+  const removing = p.flags.get('remove') === true;
+  // Check every argument before the first transaction: a bad file must not leave half the list admitted.
+  const nodes = p.positionals.map((arg) => (removing ? { node: addressArg(arg), isa: '' } : admittedBy(arg)));
   const reg = await registry(p);
   const owner = await reg.owner();
   if (owner !== reg.wallet.address) throw new AivmError('E_CHAIN', `only the registry's owner ${owner} admits nodes; this key is ${reg.wallet.address}`);
-  const removing = p.flags.get('remove') === true;
   const done: { node: string; isa: string; admitted: boolean }[] = [];
-  for (const file of p.positionals) {
-    let node: string;
-    let isa = '';
-    if (removing) {
-      node = file; // --remove takes addresses
-      if (!/^0x[0-9a-fA-F]{40}$/.test(node)) throw new UsageError(`admit --remove takes node addresses, got '${node}'`);
-    } else {
-      let value: unknown;
-      try {
-        value = JSON.parse(fs.readFileSync(file, 'utf8'));
-      } catch (err) {
-        throw new AivmError('E_SIGNATURE', `${file}: not a signed fingerprint file: ${(err as Error).message}`);
-      }
-      // The signature names the node and its self-test total must be the reference: only then is it admitted.
-      const fp = verifyFingerprint(value);
-      node = fp.node;
-      isa = fp.isa;
-    }
+  for (const { node, isa } of nodes) {
     await reg.setAdmitted(node, !removing);
     done.push({ node, isa, admitted: !removing });
     if (p.flags.get('json') !== true) console.log(`${removing ? 'removed ' : 'admitted'}  ${node}${isa ? `  (isa ${isa}, self-test = reference)` : ''}`);
   }
   json(p, { registry: reg.address, nodes: done });
   return 0;
+}
+
+function addressArg(arg: string): string {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(arg)) throw new UsageError(`admit --remove takes node addresses, got '${arg}'`);
+  return arg;
+}
+
+/** The node a signed fingerprint file names, once its signature and its reference total check out. */
+function admittedBy(file: string): { node: string; isa: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new AivmError('E_SIGNATURE', `${file}: not a signed fingerprint file: ${(err as Error).message}`);
+  }
+  const fp = verifyFingerprint(value);
+  return { node: fp.node, isa: fp.isa };
 }
 
 /** aivm publish <kernel>: registers the kernel's id, manifest digest and URI (default: its absolute directory). */

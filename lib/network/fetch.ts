@@ -26,7 +26,9 @@ export const MAX_KERNEL_FILES = 256;
 /** Most bytes one http kernel download may take, all files together. */
 export const MAX_KERNEL_BYTES = 4 * 1024 * 1024 * 1024;
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
-const FETCH_TIMEOUT_MS = 60_000;
+/** How long a server may take to answer, and then to send each next chunk (a big file may take long in all). */
+const HEADERS_TIMEOUT_MS = 15_000;
+const IDLE_TIMEOUT_MS = 30_000;
 
 /** E_FETCH that may succeed when tried again later (the server is down, slow or overloaded). */
 export class TransientFetchError extends AivmError {
@@ -84,12 +86,34 @@ function transientStatus(status: number): boolean {
  * byte count. Network failures, timeouts and transient statuses are TransientFetchError.
  */
 async function httpStream(url: string, max: number, what: string, sink: (chunk: Uint8Array) => void | Promise<void>): Promise<number> {
+  // One controller, re-armed on every chunk: a stalled server is cut off, a slow big download is not.
+  const abort = new AbortController();
+  let timer = setTimeout(() => abort.abort(new Error(`no answer within ${HEADERS_TIMEOUT_MS / 1000} s`)), HEADERS_TIMEOUT_MS);
+  const rearm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => abort.abort(new Error(`stalled for ${IDLE_TIMEOUT_MS / 1000} s`)), IDLE_TIMEOUT_MS);
+  };
+  try {
+    return await httpStreamWith(url, max, what, sink, abort.signal, rearm);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function httpStreamWith(url: string, max: number, what: string, sink: (chunk: Uint8Array) => void | Promise<void>,
+  signal: AbortSignal, rearm: () => void): Promise<number> {
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' });
+    // A redirect is refused (the registered URI must be the place): a final answer, not a transient one.
+    res = await fetch(url, { signal, redirect: 'manual' });
   } catch (err) {
     throw new TransientFetchError(`${what}: GET ${url} failed: ${causeOf(err)}`);
   }
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new AivmError('E_FETCH', `${what}: GET ${url} redirects (${res.status}) to ${res.headers.get('location') ?? 'elsewhere'}; register the final URL`);
+  }
+  rearm();
   if (!res.ok || !res.body) {
     await res.body?.cancel().catch(() => undefined);
     const msg = `${what}: GET ${url} answered ${res.status} ${res.statusText}`;
@@ -112,6 +136,7 @@ async function httpStream(url: string, max: number, what: string, sink: (chunk: 
         throw new TransientFetchError(`${what}: GET ${url} broke off after ${total} bytes: ${causeOf(err)}`);
       }
       if (step.done) break;
+      rearm();
       total += step.value.byteLength;
       if (total > max) throw new AivmError('E_FETCH', `${what}: ${url} sent more than the ${max}-byte limit`);
       await sink(step.value);

@@ -167,7 +167,10 @@ export class AivmNode {
     }
   }
 
-  /** One poll: new requests first, then every request in flight moves as far as the chain allows. */
+  /**
+   * One poll: requests already committed move first (their reveal windows must not wait behind
+   * slow downloads), then new requests are read and prepared, then pending ones are retried.
+   */
   async tick(): Promise<void> {
     const reg = this.opts.registry;
     const head = await chainCall('getBlock', () => reg.provider.getBlock('latest'));
@@ -178,6 +181,7 @@ export class AivmNode {
     }
     // Chain time: what the contract's deadlines are measured against.
     const chainNow = head.timestamp;
+    const done = await this.advanceAll(chainNow, (rec) => rec.stage !== 'pending', new Set());
     if (head.number >= s.nextBlock) {
       for (const e of await reg.events(s.nextBlock, head.number)) {
         if (e.name === 'InferenceRequested') await this.onRequest(requestedFromEvent(e), chainNow);
@@ -185,16 +189,26 @@ export class AivmNode {
       s.nextBlock = head.number + 1;
       this.store.save();
     }
+    await this.advanceAll(chainNow, () => true, done);
+  }
+
+  /** Advances every unsettled request `which` selects and `skip` does not hold; returns the ids it advanced. */
+  private async advanceAll(chainNow: number, which: (rec: RequestRecord) => boolean, skip: Set<string>): Promise<Set<string>> {
+    const s = this.store.state;
+    const advanced = new Set<string>();
     for (const [id, rec] of Object.entries(s.requests)) {
-      if (this.stopped) return;
-      if (rec.stage === 'finalized' || rec.stage === 'failed') continue;
+      if (this.stopped) break;
+      if (rec.stage === 'finalized' || rec.stage === 'failed' || skip.has(id) || !which(rec)) continue;
       if (rec.stage === 'pending' && (this.retries.get(id)?.at ?? 0) > Date.now()) continue;
+      advanced.add(id);
       try {
         await this.advance(id, rec, chainNow);
       } catch (err) {
         const reason = chainReason(err);
-        // The chain's clock can lag ours: "not yet" is retried next poll.
-        if (reason === 'RevealNotOpen' || reason === 'NotReady') continue;
+        // The chain's clock can lag ours: "not yet" is retried next poll. A commit or reveal sent
+        // twice (the first was still pending when the node restarted or timed out) is settled by
+        // re-reading commitOf next poll, never by failing a request whose commitment is on chain.
+        if (reason === 'RevealNotOpen' || reason === 'NotReady' || reason === 'AlreadyCommitted' || reason === 'AlreadyRevealed') continue;
         const code = (err as AivmError).code ?? 'E_INTERNAL';
         this.log('error', { requestId: id, stage: rec.stage, code, message: (err as Error).message });
         const current = s.requests[id] ?? rec;
@@ -209,6 +223,7 @@ export class AivmNode {
         }
       }
     }
+    return advanced;
   }
 
   private fail(id: string, rec: RequestRecord, error: string): void {
@@ -314,6 +329,10 @@ export class AivmNode {
     if (rec.stage === 'pending') {
       if (chainNow > rec.request!.commitDeadline) {
         return this.fail(id, rec, `the commit phase ended before the node could get what the request needs (last try: ${rec.error ?? 'none'})`);
+      }
+      const onChain = await this.opts.registry.requestOf(id);
+      if (onChain && onChain.commits >= onChain.maxNodes) {
+        return this.fail(id, rec, `every seat of the request was taken before the node could get what it needs (last try: ${rec.error ?? 'none'})`);
       }
       await this.prepare(id, rec, false);
       const next = this.store.state.requests[id];

@@ -148,6 +148,19 @@ export class StateFile {
    * still holds the previous state.
    */
   save(): void {
+    // Two processes that both found the same stale lock may each have taken it over; the one whose
+    // pid the lock file no longer holds must stop before it writes (and so before any commit).
+    if (this.locked) {
+      let holder = '';
+      try {
+        holder = fs.readFileSync(this.lockFile, 'utf8').trim();
+      } catch {
+        /* removed under us */
+      }
+      if (holder !== String(process.pid)) {
+        throw new AivmError('E_ARG', `node state ${this.file}: this process (${process.pid}) lost its lock ${this.lockFile} to ${holder ? `process ${holder}` : 'nobody'}; refusing to write (one node process per state file)`);
+      }
+    }
     const tmp = `${this.file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     try {
       const fd = fs.openSync(tmp, 'wx', 0o600);

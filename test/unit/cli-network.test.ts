@@ -219,7 +219,7 @@ describe('network commands: usage errors and a dead RPC', () => {
       ['deploy', '--rpc', rpc, '--keystore', key],
       ['result', ANY_ID, '--rpc', rpc, '--registry', ANY_ADDRESS],
       ['request', MLP, '--input', MLP_INPUT, '--rpc', rpc, '--registry', ANY_ADDRESS, '--keystore', key],
-      ['admit', path.join(dir, 'whatever.json'), '--rpc', rpc, '--registry', ANY_ADDRESS, '--keystore', key],
+      ['admit', ANY_ADDRESS, '--remove', '--rpc', rpc, '--registry', ANY_ADDRESS, '--keystore', key],
     ]) {
       const t0 = Date.now();
       const r = aivm(args, PW);
@@ -347,15 +347,16 @@ describe('aivm deploy / admit / request on a hardhat chain', () => {
     expect(await read().isAdmitted(node)).toBe(false);
   });
 
-  it('admit refuses a tampered fingerprint (E_SIGNATURE) and admits no one', async () => {
+  it('admit refuses a tampered fingerprint (E_SIGNATURE) and admits no one, not even the valid files before it', async () => {
     const node = aivm(['keys', 'address', nodeKey]).stdout.trim();
     const file = JSON.parse(fs.readFileSync(fp, 'utf8'));
     file.fingerprint.isa = file.fingerprint.isa === 'scalar' ? 'avx2' : 'scalar';
     const tampered = path.join(dir, 'admit-tampered.json');
     fs.writeFileSync(tampered, JSON.stringify(file));
-    const r = await aivmAsync(['admit', tampered, ...chainArgs(owner)], PW);
+    const r = await aivmAsync(['admit', fp, tampered, ...chainArgs(owner)], PW);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/E_SIGNATURE: /);
+    expect(r.stdout).toBe('');
     expect(await read().isAdmitted(node)).toBe(false);
   });
 
