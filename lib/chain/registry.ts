@@ -206,35 +206,48 @@ export class Registry {
     return { commitment, revealed, outputHash };
   }
 
-  /** The registry's events in [fromBlock, toBlock], decoded, in chain order. */
-  async events(fromBlock: number, toBlock: number | 'latest' = 'latest') {
-    const logs = await this.call('getLogs', () => this.provider.getLogs({ address: this.address, fromBlock, toBlock }));
-    return this.parse(logs);
+  /** The InferenceRequested events in [fromBlock, toBlock], decoded, in chain order. */
+  async requestsBetween(fromBlock: number, toBlock: number): Promise<RequestedEvent[]> {
+    return (await this.logs('InferenceRequested', undefined, fromBlock, toBlock)).map((e) => requestedFromEvent(e));
   }
 
-  async requestedEvent(requestId: string): Promise<RequestedEvent | undefined> {
-    const logs = await this.call('getLogs', () =>
-      this.provider.getLogs({ address: this.address, fromBlock: 0, topics: [registryInterface.getEvent('InferenceRequested')!.topicHash, requestId] }));
-    const ev = this.parse(logs)[0];
-    return ev ? toRequested(ev.args, ev.blockNumber) : undefined;
+  /** A request's own events (its id is the first indexed topic), from `fromBlock` (its request block, when known). */
+  async requestedEvent(requestId: string, fromBlock = 0): Promise<RequestedEvent | undefined> {
+    const ev = (await this.logs('InferenceRequested', requestId, fromBlock))[0];
+    return ev ? requestedFromEvent(ev) : undefined;
   }
 
   /** Each node's revealed hash, in reveal order. */
-  async reveals(requestId: string): Promise<{ node: string; outputHash: string }[]> {
-    const logs = await this.call('getLogs', () =>
-      this.provider.getLogs({ address: this.address, fromBlock: 0, topics: [registryInterface.getEvent('Revealed')!.topicHash, requestId] }));
-    return this.parse(logs).map((e) => ({ node: getAddress(e.args.node as string), outputHash: e.args.outputHash as string }));
+  async reveals(requestId: string, fromBlock = 0): Promise<{ node: string; outputHash: string }[]> {
+    return (await this.logs('Revealed', requestId, fromBlock)).map((e) => ({ node: getAddress(e.args.node as string), outputHash: e.args.outputHash as string }));
   }
 
-  async finalizedEvent(requestId: string): Promise<FinalizedEvent | undefined> {
-    const logs = await this.call('getLogs', () =>
-      this.provider.getLogs({ address: this.address, fromBlock: 0, topics: [registryInterface.getEvent('Finalized')!.topicHash, requestId] }));
-    const e = this.parse(logs)[0];
+  async finalizedEvent(requestId: string, fromBlock = 0): Promise<FinalizedEvent | undefined> {
+    const e = (await this.logs('Finalized', requestId, fromBlock))[0];
     if (!e) return undefined;
     return {
       requestId, outputHash: e.args.outputHash as string, agree: Number(e.args.agree),
       dissenters: (e.args.dissenters as string[]).map((a) => getAddress(a)), blockNumber: e.blockNumber, txHash: e.transactionHash,
     };
+  }
+
+  /** The latest block (its number and timestamp are the chain's clock). */
+  async latestBlock() {
+    const b = await this.call('getBlock', () => this.provider.getBlock('latest'));
+    if (!b) throw new AivmError('E_CHAIN', 'the RPC returned no latest block');
+    return b;
+  }
+
+  /** Block 0's hash: identifies the chain instance (a reset dev chain has a new one). */
+  async genesisHash(): Promise<string> {
+    const b = await this.call('getBlock', () => this.provider.getBlock(0));
+    if (!b?.hash) throw new AivmError('E_CHAIN', 'the RPC returned no block 0');
+    return b.hash;
+  }
+
+  private async logs(event: string, requestId: string | undefined, fromBlock: number, toBlock: number | 'latest' = 'latest') {
+    const topics = [registryInterface.getEvent(event)!.topicHash, ...(requestId ? [requestId] : [])];
+    return this.parse(await this.call('getLogs', () => this.provider.getLogs({ address: this.address, fromBlock, toBlock, topics })));
   }
 
   parse(logs: readonly Log[]) {
@@ -274,7 +287,7 @@ export class Registry {
   }
 }
 
-function toRequested(a: Record<string, unknown> & ArrayLike<unknown>, blockNumber: number): RequestedEvent {
+export function requestedFromEvent({ args: a, blockNumber }: { args: Record<string, unknown> & ArrayLike<unknown>; blockNumber: number }): RequestedEvent {
   return {
     requestId: a.requestId as string, kernelId: a.kernelId as string, requester: getAddress(a.requester as string), inputHash: a.inputHash as string,
     input: a.input as string, inputUri: a.inputUri as string, quorum: Number(a.quorum), maxNodes: Number(a.maxNodes),
@@ -282,9 +295,6 @@ function toRequested(a: Record<string, unknown> & ArrayLike<unknown>, blockNumbe
   };
 }
 
-export function requestedFromEvent(e: { args: Record<string, unknown> & ArrayLike<unknown>; blockNumber: number }): RequestedEvent {
-  return toRequested(e.args, e.blockNumber);
-}
 
 /** The contract's custom error name from a failed call, when there is one. */
 export function revertName(err: unknown): string | undefined {

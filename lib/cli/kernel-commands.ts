@@ -18,25 +18,28 @@ function progress(p: Parsed, message: string): void {
   if (p.flags.get('no-progress') !== true) process.stderr.write(`${message}\n`);
 }
 
+/** A run's inputs from a .json inputs file or a .npy (one tensor, for single-input kernels). */
+export function readInputFile(file: string, kernel: Kernel): Record<string, Tensor> {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    throw new AivmError('E_INPUT', `cannot read input file ${file}: ${(err as Error).message}`);
+  }
+  if (file.endsWith('.npy')) {
+    if (kernel.manifest.inputs.length !== 1) {
+      throw new AivmError('E_INPUT', `a .npy file holds one tensor, but kernel ${kernel.manifest.name} takes ${kernel.manifest.inputs.length} inputs: use a .json input file`);
+    }
+    return { [kernel.manifest.inputs[0].name]: readNpy(new Uint8Array(bytes)) };
+  }
+  return readInputsJson(bytes.toString('utf8'), kernel.manifest.inputs, file);
+}
+
 async function inputsFor(p: Parsed, kernel: Kernel): Promise<{ inputs: Record<string, Tensor>; source: string; golden?: string }> {
   const file = stringFlag(p, 'input');
   const vector = stringFlag(p, 'vector');
   if (file && vector) throw new UsageError('give --input or --vector, not both');
-  if (file) {
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(file);
-    } catch (err) {
-      throw new AivmError('E_INPUT', `cannot read input file ${file}: ${(err as Error).message}`);
-    }
-    if (file.endsWith('.npy')) {
-      if (kernel.manifest.inputs.length !== 1) {
-        throw new AivmError('E_INPUT', `a .npy file holds one tensor, but kernel ${kernel.manifest.name} takes ${kernel.manifest.inputs.length} inputs: use a .json input file`);
-      }
-      return { inputs: { [kernel.manifest.inputs[0].name]: readNpy(new Uint8Array(bytes)) }, source: file };
-    }
-    return { inputs: readInputsJson(bytes.toString('utf8'), kernel.manifest.inputs, file), source: file };
-  }
+  if (file) return { inputs: readInputFile(file, kernel), source: file };
   if (kernel.vectors.length === 0) throw new UsageError(`kernel ${kernel.manifest.name} has no golden vectors: give --input FILE`);
   const v = vector ? kernel.vectors.find((x) => x.name === vector) : kernel.vectors[0];
   if (!v) throw new UsageError(`no vector '${vector}' in ${kernel.manifest.name}; it has ${kernel.vectors.map((x) => x.name).join(', ')}`);

@@ -2,9 +2,8 @@
 // and its signed engine fingerprint (docs/NETWORK.md). Passwords come from
 // --password-file or AIVM_PASSWORD, never from an argument (it would show in `ps`).
 import * as fs from 'fs';
-import { AivmError } from '../errors';
 import { engineInfo, selftest } from '../index';
-import { REFERENCE_SELFTEST, signFingerprint, verifyFingerprint } from '../network/fingerprint';
+import { REFERENCE_SELFTEST, signFingerprint, verifyFingerprintFile } from '../network/fingerprint';
 import { createKeystore, keystoreAddress, openKeystore, readPassword } from '../network/keystore';
 import { allowOnly, intFlag, stringFlag, UsageError, type Parsed } from './args';
 
@@ -70,15 +69,8 @@ async function signCommand(p: Parsed): Promise<number> {
 
 async function verifyCommand(p: Parsed): Promise<number> {
   allowOnly(p, ['verify', 'json'], [0, 0]);
-  const file = stringFlag(p, 'verify')!;
-  let value: unknown;
-  try {
-    value = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new AivmError('E_SIGNATURE', `${file}: not a signed fingerprint file: ${(err as Error).message}`);
-  }
   // Only the reference total: the per-op reference hashes are not shipped in the package.
-  const fp = verifyFingerprint(value, REFERENCE_SELFTEST);
+  const fp = verifyFingerprintFile(stringFlag(p, 'verify')!, REFERENCE_SELFTEST);
   if (p.flags.get('json') === true) console.log(JSON.stringify({ admitted: true, ...fp }, null, 2));
   else console.log(`admitted: node ${fp.node} isa ${fp.isa} engine ${fp.engineVersion} (${fp.numerics}, self-test total ${fp.selftestTotal})`);
   return 0;

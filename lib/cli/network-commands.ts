@@ -7,11 +7,11 @@ import { fileURLToPath } from 'url';
 import { keccak256 } from 'ethers';
 import { AivmError } from '../errors';
 import { encodeTensors } from '../hash/encoding';
-import { readInputsJson, readNpy } from '../kernel';
+import { readInputFile } from './kernel-commands';
 import { connect, deployRegistry, Registry } from '../chain/registry';
 import { loadKernel, type Kernel } from '../runtime/kernel';
 import { isAddress, verifySignedResult, type ResultFields, type SignedResultJson } from '../network/attestation';
-import { verifyFingerprint } from '../network/fingerprint';
+import { verifyFingerprintFile } from '../network/fingerprint';
 import { fetchRegisteredKernel } from '../network/fetch';
 import { openKeystore, readPassword } from '../network/keystore';
 import { AivmNode } from '../network/node';
@@ -60,7 +60,7 @@ export async function admitCommand(p: Parsed): Promise<number> {
   allowOnly(p, [...CHAIN_FLAGS, 'registry', 'remove', 'json'], [1, 256]);
   const removing = p.flags.get('remove') === true;
   // Check every argument before the first transaction: a bad file must not leave half the list admitted.
-  const nodes = p.positionals.map((arg) => (removing ? { node: addressArg(arg), isa: '' } : admittedBy(arg)));
+  const nodes = p.positionals.map((arg) => (removing ? { node: addressArg(arg), isa: '' } : verifyFingerprintFile(arg)));
   const reg = await registry(p);
   const owner = await reg.owner();
   if (owner !== reg.wallet.address) throw new AivmError('E_CHAIN', `only the registry's owner ${owner} admits nodes; this key is ${reg.wallet.address}`);
@@ -75,20 +75,8 @@ export async function admitCommand(p: Parsed): Promise<number> {
 }
 
 function addressArg(arg: string): string {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(arg)) throw new UsageError(`admit --remove takes node addresses, got '${arg}'`);
+  if (!isAddress(arg)) throw new UsageError(`admit --remove takes node addresses (0x + 40 hex digits, checksummed if mixed-case), got '${arg}'`);
   return arg;
-}
-
-/** The node a signed fingerprint file names, once its signature and its reference total check out. */
-function admittedBy(file: string): { node: string; isa: string } {
-  let value: unknown;
-  try {
-    value = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new AivmError('E_SIGNATURE', `${file}: not a signed fingerprint file: ${(err as Error).message}`);
-  }
-  const fp = verifyFingerprint(value);
-  return { node: fp.node, isa: fp.isa };
 }
 
 /** aivm publish <kernel>: registers the kernel's id, manifest digest and URI (default: its absolute directory). */
@@ -129,15 +117,7 @@ export async function requestCommand(p: Parsed): Promise<number> {
   const inputUri = uriFlag && !/^[a-z][a-z0-9+.-]*:\/\//i.test(uriFlag) ? path.resolve(uriFlag) : uriFlag;
   const reg = await registry(p);
   const kernel = await kernelFor(p, p.positionals[0], reg);
-  let text: Buffer;
-  try {
-    text = fs.readFileSync(file);
-  } catch (err) {
-    throw new AivmError('E_INPUT', `cannot read input file ${file}: ${(err as Error).message}`);
-  }
-  const inputs = file.endsWith('.npy')
-    ? { [kernel.manifest.inputs[0].name]: readNpy(new Uint8Array(text)) }
-    : readInputsJson(text.toString('utf8'), kernel.manifest.inputs, file);
+  const inputs = readInputFile(file, kernel);
   const encoded = encodeTensors(kernel.manifest.inputs.map((i) => inputs[i.name]));
   const inputHash = keccak256(encoded);
   if (encoded.byteLength > MAX_CALLDATA_INPUT) {
@@ -183,8 +163,8 @@ function localInputPath(uri: string): string {
 async function waitAndPrint(p: Parsed, reg: Registry, requestId: string, seconds: number): Promise<number> {
   const until = Date.now() + seconds * 1000;
   for (;;) {
-    const fin = await reg.finalizedEvent(requestId);
-    if (fin) return printResult(p, reg, requestId);
+    // A contract read per poll; the events are read once, at the end.
+    if ((await reg.requestOf(requestId))?.finalized) return printResult(p, reg, requestId);
     if (Date.now() > until) throw new AivmError('E_CHAIN', `request ${requestId} was not finalized within ${seconds} s`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -193,7 +173,7 @@ async function waitAndPrint(p: Parsed, reg: Registry, requestId: string, seconds
 async function printResult(p: Parsed, reg: Registry, requestId: string): Promise<number> {
   const req = await reg.requestOf(requestId);
   if (!req) throw new AivmError('E_CHAIN', `no request ${requestId} on registry ${reg.address}`);
-  const fin = await reg.finalizedEvent(requestId);
+  const fin = req.finalized ? await reg.finalizedEvent(requestId) : undefined;
   const reveals = await reg.reveals(requestId);
   const out = { requestId, ...req, reveals, finalized: fin ?? null };
   if (!json(p, out)) {

@@ -144,7 +144,9 @@ function parseSignedResult(value: unknown): SignedResultJson {
 }
 
 /** A 0x address whose checksum (when mixed-case) is right. */
+/** "0x" + 40 hex digits with a valid checksum when mixed-case (ethers' getAddress alone also takes ICAP and no-0x forms). */
 export function isAddress(v: string): boolean {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(v)) return false;
   try {
     getAddress(v);
     return true;

@@ -1,6 +1,7 @@
 // `aivm selftest --sign`: a node's signed statement of what its engine computes.
 // A network admits a node only when its self-test total equals the reference:
 // equal totals mean equal bits for every op on every generated input.
+import * as fs from 'fs';
 import { getAddress, isHexString, verifyTypedData, type Signer } from 'ethers';
 import { AivmError, describe } from '../errors';
 import type { SelftestResult } from '../index';
@@ -70,7 +71,7 @@ export function verifyFingerprint(value: unknown, reference: { numerics: string;
     if (typeof f[k] !== 'string' || f[k]!.length > 64) bad(`fingerprint.${k} must be a short string, got ${describe(f[k])}`);
   }
   if (typeof f.selftestTotal !== 'string' || !isHexString(f.selftestTotal, 32)) bad(`fingerprint.selftestTotal must be 0x + 64 hex digits`);
-  if (typeof f.node !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(f.node) || !isAddress(f.node)) bad(`fingerprint.node must be an address, got ${describe(f.node)}`);
+  if (typeof f.node !== 'string' || !isAddress(f.node)) bad(`fingerprint.node must be an address, got ${describe(f.node)}`);
   if (typeof s.signature !== 'string' || !isHexString(s.signature, 65)) bad('signature must be 0x + 130 hex digits');
   // Only the signed fields: extra keys in the file are not covered by the signature.
   const fp: Fingerprint = { numerics: f.numerics!, engineVersion: f.engineVersion!, isa: f.isa!, selftestTotal: f.selftestTotal!, node: f.node! };
@@ -89,4 +90,15 @@ export function verifyFingerprint(value: unknown, reference: { numerics: string;
     throw new AivmError('E_FINGERPRINT', `node ${signer} (isa ${fp.isa}) has self-test total ${fp.selftestTotal}, not the reference ${reference.total}${ops.length ? `; ops that differ: ${ops.join(', ')}` : ''}`);
   }
   return { ...fp, node: signer };
+}
+
+/** verifyFingerprint over a file; an unreadable or non-JSON file is E_SIGNATURE (not a signed fingerprint). */
+export function verifyFingerprintFile(file: string, reference?: Parameters<typeof verifyFingerprint>[1]): Fingerprint {
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new AivmError('E_SIGNATURE', `${file}: not a signed fingerprint file: ${(err as Error).message}`);
+  }
+  return verifyFingerprint(value, reference);
 }

@@ -16,7 +16,7 @@ import type { Kernel } from '../runtime/kernel';
 import { Runtime, type Receipt } from '../runtime/runtime';
 import type { Tensor } from '../tensor';
 import { decodeTensors } from '../hash/encoding';
-import { chainReason, requestedFromEvent, type Registry, type RequestedEvent, type RequestState } from '../chain/registry';
+import { chainReason, type Registry, type RequestedEvent, type RequestState } from '../chain/registry';
 import { signResult } from './attestation';
 import { REFERENCE_SELFTEST } from './fingerprint';
 import { fetchInput, isTransient, type KernelFetchLimits } from './fetch';
@@ -90,8 +90,7 @@ export class AivmNode {
     const reg = opts.registry;
     await reg.checkDeployed();
     const chainId = await reg.chainId();
-    const [genesis, head] = await chainCall('getBlock', () => Promise.all([reg.provider.getBlock(0), reg.provider.getBlockNumber()]));
-    if (!genesis?.hash) throw new AivmError('E_CHAIN', 'the RPC returned no block 0');
+    const [genesisHash, head] = await Promise.all([reg.genesisHash(), reg.latestBlock().then((b) => b.number)]);
     const admitted = await reg.isAdmitted(reg.wallet.address);
     const store = new StateFile(opts.stateDir, reg.wallet.address, reg.address, chainId);
     try {
@@ -99,14 +98,14 @@ export class AivmNode {
       // A restarted dev chain reuses the registry address and request ids: a state file from the
       // old chain would make the node skip the new chain's requests (ids already 'finalized',
       // blocks already read). Refuse it.
-      if (s.genesis !== undefined && s.genesis !== genesis.hash) {
-        throw new AivmError('E_ARG', `node state ${store.file} belongs to another chain (its block 0 was ${s.genesis}, this chain's is ${genesis.hash}): the chain was reset or replaced; start the node with a fresh --state directory`);
+      if (s.genesis !== undefined && s.genesis !== genesisHash) {
+        throw new AivmError('E_ARG', `node state ${store.file} belongs to another chain (its block 0 was ${s.genesis}, this chain's is ${genesisHash}): the chain was reset or replaced; start the node with a fresh --state directory`);
       }
       if (head < s.nextBlock - 1) {
         throw new AivmError('E_ARG', `node state ${store.file} has read the chain up to block ${s.nextBlock - 1}, but the chain's head is block ${head}: the chain was reset or replaced; start the node with a fresh --state directory`);
       }
       if (s.genesis === undefined) {
-        s.genesis = genesis.hash;
+        s.genesis = genesisHash;
         store.save();
       }
     } catch (err) {
@@ -173,8 +172,7 @@ export class AivmNode {
    */
   async tick(): Promise<void> {
     const reg = this.opts.registry;
-    const head = await chainCall('getBlock', () => reg.provider.getBlock('latest'));
-    if (!head) throw new AivmError('E_CHAIN', 'the RPC returned no latest block');
+    const head = await reg.latestBlock();
     const s = this.store.state;
     if (head.number < s.nextBlock - 1) {
       throw new AivmError('E_CHAIN', `the chain's head is block ${head.number}, but this node has read up to block ${s.nextBlock - 1}: the chain was reset; stop the node and start it with a fresh --state directory`);
@@ -183,9 +181,7 @@ export class AivmNode {
     const chainNow = head.timestamp;
     const done = await this.advanceAll(chainNow, (rec) => rec.stage !== 'pending', new Set());
     if (head.number >= s.nextBlock) {
-      for (const e of await reg.events(s.nextBlock, head.number)) {
-        if (e.name === 'InferenceRequested') await this.onRequest(requestedFromEvent(e), chainNow);
-      }
+      for (const ev of await reg.requestsBetween(s.nextBlock, head.number)) await this.onRequest(ev, chainNow);
       s.nextBlock = head.number + 1;
       this.store.save();
     }
@@ -259,7 +255,7 @@ export class AivmNode {
     if (s.requests[ev.requestId]) return;
     this.log('request', { requestId: ev.requestId, kernelId: ev.kernelId, quorum: ev.quorum, maxNodes: ev.maxNodes });
     const rec: RequestRecord = {
-      kernelId: ev.kernelId, inputHash: ev.inputHash, requester: ev.requester, outputHash: '', salt: '', stage: 'pending',
+      kernelId: ev.kernelId, inputHash: ev.inputHash, requester: ev.requester, block: ev.blockNumber, outputHash: '', salt: '', stage: 'pending',
       request: { input: ev.input, inputUri: ev.inputUri, commitDeadline: ev.commitDeadline }, timings: { signMs: 0, chainMs: 0 },
     };
     if (chainNow > ev.commitDeadline) {
@@ -392,7 +388,7 @@ export class AivmNode {
       const seen = `${req.reveals}/${settled}`;
       if (this.noAgreement.get(id) === seen) return;
       const kernel = await this.kernelSource.get(rec.kernelId, rec.requester);
-      const reveals = await reg.reveals(id);
+      const reveals = await reg.reveals(id, rec.block);
       const agreed = await runAggregation(kernel.aggregateSource, reveals, { ...kernel.manifest.aggregation, k: req.quorum }, this.opts.scriptLimits);
       this.log('aggregated', { requestId: id, outputHash: agreed.outputHash, agree: agreed.agree, total: agreed.total, dissenters: agreed.dissenters });
       if (agreed.outputHash === null) {
@@ -411,7 +407,7 @@ export class AivmNode {
         if (chainReason(err) !== 'AlreadyFinalized') throw err; // another node was first: fine
       }
     }
-    const fin = await reg.finalizedEvent(id);
+    const fin = await reg.finalizedEvent(id, rec.block);
     rec.stage = 'finalized';
     this.store.save();
     this.log('finalized', { requestId: id, outputHash: fin?.outputHash, agree: fin?.agree, dissenters: fin?.dissenters, agreesWithUs: fin?.outputHash === rec.outputHash });
@@ -436,16 +432,6 @@ export class AivmNode {
  */
 function localSeconds(): number {
   return Math.floor(Date.now() / 1000);
-}
-
-/** Runs a provider call, turning an RPC failure into E_CHAIN (the poll is retried). */
-async function chainCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof AivmError) throw err;
-    throw new AivmError('E_CHAIN', `${what} failed: ${String((err as Error)?.message ?? err).split(' (')[0].slice(0, 300)}`);
-  }
 }
 
 /** Decoded request tensors, matched to the kernel's inputs in manifest order. */

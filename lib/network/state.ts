@@ -31,6 +31,8 @@ export interface RequestRecord {
   inputHash: string;
   /** Who asked: their kernel registrations are tried first. */
   requester?: string;
+  /** The block of the request's event: its later events are searched from there. */
+  block?: number;
   outputHash: string;
   salt: string;
   stage: Stage;
