@@ -4,8 +4,8 @@
 // replayed elsewhere or be malformed must be refused with its own code.
 import { getAddress, hexlify, randomBytes, verifyTypedData, Wallet, type HDNodeWallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import { AivmError } from '../../lib/index';
 import { signResult, verifySignedResult, type ResultDomain, type ResultFields, type SignedResultJson } from '../../lib/network/attestation';
+import { codeOf } from '../helpers/network';
 
 const b32 = () => hexlify(randomBytes(32));
 const registry = getAddress('0x' + '5a'.repeat(20));
@@ -13,16 +13,6 @@ const domain: ResultDomain = { chainId: 31337n, verifyingContract: registry };
 
 function fieldsFor(node: HDNodeWallet): ResultFields {
   return { requestId: b32(), kernelId: b32(), inputHash: b32(), outputHash: b32(), numerics: 'aivm-fp32-v1', gasUsed: 123456789n, node: node.address };
-}
-
-function codeOf(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AivmError);
-    return { code: (err as AivmError).code, message: (err as AivmError).message };
-  }
-  throw new Error('expected a rejection');
 }
 
 const clone = (s: SignedResultJson) => JSON.parse(JSON.stringify(s)) as SignedResultJson;

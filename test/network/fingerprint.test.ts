@@ -5,20 +5,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { verifyTypedData, Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import { AivmError, engineInfo, selftest, type SelftestResult } from '../../lib/index';
+import { engineInfo, selftest, type SelftestResult } from '../../lib/index';
 import { REFERENCE_SELFTEST, signFingerprint, verifyFingerprint, type SignedFingerprint } from '../../lib/network/fingerprint';
+import { codeOf } from '../helpers/network';
 
 const golden = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'golden', 'selftest.json'), 'utf8')) as { numerics: string; total: string; ops: Record<string, string> };
-
-function codeOf(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AivmError);
-    return { code: (err as AivmError).code, message: (err as AivmError).message };
-  }
-  throw new Error('expected a rejection');
-}
 
 /** The documented type list, written out here (not imported from the module under test). */
 const FINGERPRINT_TYPES = {

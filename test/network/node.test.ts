@@ -9,7 +9,6 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { execFile, spawnSync } from 'child_process';
-import * as net from 'net';
 import { pathToFileURL } from 'url';
 import { Contract, Wallet, ZeroHash, hexlify, id, keccak256, parseEther, randomBytes, type JsonRpcProvider } from 'ethers';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -27,6 +26,7 @@ import { Keccak256 } from '../../lib/network/keccak';
 import { AivmNode, type NodeOptions } from '../../lib/network/node';
 import { createKeystore } from '../../lib/network/keystore';
 import { Runtime } from '../../lib/runtime/runtime';
+import { deadPort } from '../helpers/network';
 
 const root = path.join(__dirname, '..', '..');
 const MLP = path.join(root, 'kernels', 'digits-mlp');
@@ -156,18 +156,6 @@ async function waitUntil(what: string, cond: () => boolean | Promise<boolean>, m
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-/** A local port nothing listens on (connection refused). */
-function deadPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,6 @@
 // (compiled dist/, `npm test` runs tsc first).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Wallet, id, parseEther, type JsonRpcProvider } from 'ethers';
@@ -13,6 +12,7 @@ import { loadKernel } from '../../lib/runtime/kernel';
 import { signResult } from '../../lib/network/attestation';
 import { signFingerprint } from '../../lib/network/fingerprint';
 import { openKeystore } from '../../lib/network/keystore';
+import { deadPort } from '../helpers/network';
 
 const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'aivm.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aivm-cli-network-'));
@@ -41,18 +41,6 @@ function aivmAsync(args: string[], env: Record<string, string> = {}, cwd?: strin
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-/** A local port nothing listens on. */
-function deadPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 
