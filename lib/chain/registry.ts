@@ -112,18 +112,30 @@ export class Registry {
   readonly address: string;
   private readonly contract: Contract;
 
-  constructor(address: string, readonly wallet: Wallet) {
+  private readonly signer: Wallet | undefined;
+  readonly provider: JsonRpcProvider;
+
+  /** With a wallet (connected to a provider) the client reads and sends; with a provider alone it only reads. */
+  constructor(address: string, runner: Wallet | JsonRpcProvider) {
     try {
       this.address = getAddress(address);
     } catch {
       throw new AivmError('E_ARG', `registry address ${JSON.stringify(address)} is not an address`);
     }
-    if (!wallet.provider) throw new AivmError('E_ARG', 'the wallet must be connected to a provider');
-    this.contract = new Contract(this.address, REGISTRY_ABI as unknown as string[], wallet);
+    if (runner instanceof JsonRpcProvider) {
+      this.provider = runner;
+    } else {
+      if (!runner.provider) throw new AivmError('E_ARG', 'the wallet must be connected to a provider');
+      this.signer = runner;
+      this.provider = runner.provider as JsonRpcProvider;
+    }
+    this.contract = new Contract(this.address, REGISTRY_ABI as unknown as string[], runner);
   }
 
-  get provider(): JsonRpcProvider {
-    return this.wallet.provider as JsonRpcProvider;
+  /** The wallet that signs this client's transactions (E_ARG for a read-only client). */
+  get wallet(): Wallet {
+    if (!this.signer) throw new AivmError('E_ARG', `this registry client is read-only (no key): it cannot send transactions`);
+    return this.signer;
   }
 
   async chainId(): Promise<bigint> {

@@ -3,7 +3,6 @@
 // --keystore FILE (or AIVM_KEYSTORE) with its password from --password-file or AIVM_PASSWORD.
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileURLToPath } from 'url';
 import { keccak256 } from 'ethers';
 import { AivmError } from '../errors';
 import { encodeTensors } from '../hash/encoding';
@@ -12,7 +11,7 @@ import { connect, deployRegistry, Registry } from '../chain/registry';
 import { loadKernel, type Kernel } from '../runtime/kernel';
 import { isAddress, verifySignedResult, type ResultFields, type SignedResultJson } from '../network/attestation';
 import { verifyFingerprintFile } from '../network/fingerprint';
-import { fetchRegisteredKernel } from '../network/fetch';
+import { fetchRegisteredKernel, isHttp, localPath } from '../network/fetch';
 import { openKeystore, readPassword } from '../network/keystore';
 import { AivmNode } from '../network/node';
 import { runAggregation } from '../network/sandbox';
@@ -122,8 +121,8 @@ export async function requestCommand(p: Parsed): Promise<number> {
   const inputHash = keccak256(encoded);
   if (encoded.byteLength > MAX_CALLDATA_INPUT) {
     if (!inputUri) throw new AivmError('E_INPUT', `the input is ${encoded.byteLength} bytes, over the ${MAX_CALLDATA_INPUT}-byte calldata limit: give --input-uri PATH (the canonical bytes are written there) or an http URL serving them`);
-    if (!/^https?:\/\//i.test(inputUri)) {
-      const target = localInputPath(inputUri);
+    if (!isHttp(inputUri)) {
+      const target = localPath(inputUri, '--input-uri', 'E_INPUT');
       try {
         fs.writeFileSync(target, encoded);
       } catch (err) {
@@ -151,15 +150,6 @@ export async function requestCommand(p: Parsed): Promise<number> {
 }
 
 /** Where a non-http --input-uri's bytes go: the path itself, or a file:// URL decoded the way nodes read it. */
-function localInputPath(uri: string): string {
-  if (!/^file:\/\//i.test(uri)) return uri;
-  try {
-    return fileURLToPath(uri);
-  } catch (err) {
-    throw new UsageError(`--input-uri ${uri} is not a local file URL: ${(err as Error).message}`);
-  }
-}
-
 async function waitAndPrint(p: Parsed, reg: Registry, requestId: string, seconds: number): Promise<number> {
   const until = Date.now() + seconds * 1000;
   for (;;) {
@@ -200,9 +190,7 @@ export async function resultCommand(p: Parsed): Promise<number> {
   if (!/^0x[0-9a-fA-F]{64}$/.test(id)) throw new UsageError(`request id must be 0x + 64 hex digits, got '${id}'`);
   const address = stringFlag(p, 'registry') ?? process.env.AIVM_REGISTRY;
   if (!address) throw new UsageError('give --registry ADDRESS (or set AIVM_REGISTRY)');
-  const { Wallet } = await import('ethers');
-  // Reading needs no key: a throwaway wallet only satisfies the client's type.
-  const reg = new Registry(address, Wallet.createRandom().connect(await connect(rpcUrl(p))) as never);
+  const reg = new Registry(address, await connect(rpcUrl(p))); // reading needs no key
   await reg.checkDeployed();
   if (p.flags.get('wait') === true) return waitAndPrint(p, reg, id, intFlag(p, 'timeout', 1, 86400) ?? 600);
   return printResult(p, reg, id);

@@ -72,7 +72,7 @@ export async function readUri(uri: string, max: number, what: string, opts: { al
   return new Uint8Array(fs.readFileSync(file));
 }
 
-function isHttp(uri: string): boolean {
+export function isHttp(uri: string): boolean {
   return /^https?:\/\//i.test(uri);
 }
 
@@ -156,12 +156,13 @@ function causeOf(err: unknown): string {
 }
 
 /** The local path a directory path or file:// URL names (percent-escapes decoded: "a%20b" is "a b"). */
-function localPath(uri: string, what: string): string {
+/** A local path or file:// URL as a path (escapes decoded); `code` names who is at fault for a bad URL. */
+export function localPath(uri: string, what: string, code: 'E_FETCH' | 'E_INPUT' = 'E_FETCH'): string {
   if (!/^file:\/\//i.test(uri)) return uri;
   try {
     return fileURLToPath(uri);
   } catch (err) {
-    throw new AivmError('E_FETCH', `${what}: ${uri} is not a local file URL: ${(err as Error).message}`);
+    throw new AivmError(code, `${what}: ${uri} is not a local file URL: ${(err as Error).message}`);
   }
 }
 

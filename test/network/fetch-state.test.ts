@@ -70,3 +70,19 @@ describe('node state file', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('read-only registry client', () => {
+  it('reads without a key and refuses to send with E_ARG', async () => {
+    const { JsonRpcProvider } = await import('ethers');
+    const { Registry } = await import('../../lib/chain/registry');
+    const reg = new Registry('0x' + '33'.repeat(20), new JsonRpcProvider('http://127.0.0.1:9', 31337, { staticNetwork: true }));
+    expect(() => reg.wallet).toThrow(/read-only/);
+    let code: string | undefined;
+    try {
+      await reg.commit('0x' + '44'.repeat(32), '0x' + '55'.repeat(32));
+    } catch (err) {
+      code = (err as { code?: string }).code;
+    }
+    expect(code).toBe('E_ARG');
+  });
+});

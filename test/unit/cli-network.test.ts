@@ -290,7 +290,7 @@ describe('aivm deploy / admit / request on a hardhat chain', () => {
   const stranger = path.join(dir, 'stranger.json');
   const nodeKey = path.join(dir, 'admit-node.json');
   const fp = path.join(dir, 'admit-node.fingerprint.json');
-  const read = () => new Registry(registry, Wallet.createRandom().connect(provider) as Wallet);
+  const read = () => new Registry(registry, provider);
 
   beforeAll(async () => {
     const { startHardhatNode } = (await import('../../scripts/hardhat-node.mjs')) as { startHardhatNode: () => Promise<Chain> };
