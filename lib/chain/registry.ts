@@ -310,14 +310,19 @@ export function requestedFromEvent({ args: a, blockNumber }: { args: Record<stri
 
 /** The contract's custom error name from a failed call, when there is one. */
 export function revertName(err: unknown): string | undefined {
-  const e = err as { data?: unknown; info?: { error?: { data?: unknown } }; error?: { data?: unknown }; revert?: { name?: string } };
-  if (e?.revert?.name) return e.revert.name;
+  return revertOf(err)?.name;
+}
+
+/** The contract's custom error (name and arguments) a failed call carries, wherever ethers put its data. */
+function revertOf(err: unknown): { name: string; args: readonly unknown[] } | undefined {
+  const e = err as { data?: unknown; info?: { error?: { data?: unknown } }; error?: { data?: unknown }; revert?: { name?: string; args?: readonly unknown[] } };
+  if (e?.revert?.name) return { name: e.revert.name, args: e.revert.args ?? [] };
   for (const data of [e?.data, e?.info?.error?.data, e?.error?.data]) {
     const hex = typeof data === 'string' ? data : typeof (data as { data?: unknown })?.data === 'string' ? (data as { data: string }).data : undefined;
     if (hex && hex.length >= 10) {
       try {
         const parsed = registryInterface.parseError(hex);
-        if (parsed) return parsed.name;
+        if (parsed) return { name: parsed.name, args: [...parsed.args] };
       } catch {
         /* not one of ours */
       }
@@ -328,17 +333,10 @@ export function revertName(err: unknown): string | undefined {
 
 function chainError(err: unknown, what: string): AivmError {
   if (err instanceof AivmError) return err;
-  const name = revertName(err);
-  if (name) {
-    let args = '';
-    try {
-      const e = err as { data?: string; revert?: { args?: unknown[] } };
-      const parsed = e.revert ?? (typeof e.data === 'string' ? registryInterface.parseError(e.data) : undefined);
-      if (parsed?.args?.length) args = `(${[...parsed.args].map(String).join(', ')})`;
-    } catch {
-      /* the name is enough */
-    }
-    return new ChainRejection(name, `${what} rejected by the registry: ${name}${args}`);
+  const revert = revertOf(err);
+  if (revert) {
+    const args = revert.args.length ? `(${revert.args.map(String).join(', ')})` : '';
+    return new ChainRejection(revert.name, `${what} rejected by the registry: ${revert.name}${args}`);
   }
   const msg = (err as Error)?.message ?? String(err);
   return new AivmError('E_CHAIN', `${what} failed: ${msg.split(' (')[0].slice(0, 300)}`);

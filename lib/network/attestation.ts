@@ -2,7 +2,7 @@
 // The domain names the chain and the registry contract, and the message names
 // the request, so a signature is valid for exactly one request on one registry:
 // presenting it anywhere else is a replay and is refused.
-import { getAddress, isHexString, TypedDataEncoder, verifyTypedData, type Signer } from 'ethers';
+import { getAddress, isHexString, TypedDataEncoder, verifyTypedData, type Signer, type TypedDataDomain, type TypedDataField } from 'ethers';
 import { AivmError, describe } from '../errors';
 
 export const RESULT_FORMAT = 'aivm-result/1';
@@ -86,15 +86,7 @@ export function verifySignedResult(value: unknown, expect: ResultExpectation = {
   const fields: ResultFields = {
     requestId: r.requestId, kernelId: r.kernelId, inputHash: r.inputHash, outputHash: r.outputHash, numerics: r.numerics, gasUsed: BigInt(r.gasUsed), node: r.node,
   };
-  let signer: string;
-  try {
-    signer = verifyTypedData(typedDomain(domain), RESULT_TYPES, fields, signed.signature);
-  } catch (err) {
-    throw new AivmError('E_SIGNATURE', `result of node ${fields.node}: the signature is malformed (${(err as Error).message.split(' (')[0]})`);
-  }
-  if (signer !== getAddress(fields.node)) {
-    throw new AivmError('E_SIGNATURE', `result claims node ${getAddress(fields.node)} but is signed by ${signer}: forged or altered`);
-  }
+  const signer = recoverSigner('result', typedDomain(domain), RESULT_TYPES, fields, signed.signature);
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   if (expect.domain) {
     const want = expect.domain;
@@ -144,6 +136,23 @@ function parseSignedResult(value: unknown): SignedResultJson {
 }
 
 /** A 0x address whose checksum (when mixed-case) is right. */
+/**
+ * The address that signed `value` (EIP-712), which must be the node it names (`value.node`):
+ * a malformed signature or another signer is E_SIGNATURE ("forged or altered").
+ */
+export function recoverSigner(what: string, domain: TypedDataDomain, types: Record<string, TypedDataField[]>, value: { node: string }, signature: string): string {
+  let signer: string;
+  try {
+    signer = verifyTypedData(domain, types, value, signature);
+  } catch (err) {
+    throw new AivmError('E_SIGNATURE', `${what} of node ${value.node}: the signature is malformed (${(err as Error).message.split(' (')[0]})`);
+  }
+  if (signer !== getAddress(value.node)) {
+    throw new AivmError('E_SIGNATURE', `${what} claims node ${getAddress(value.node)} but is signed by ${signer}: forged or altered`);
+  }
+  return signer;
+}
+
 /** "0x" + 40 hex digits with a valid checksum when mixed-case (ethers' getAddress alone also takes ICAP and no-0x forms). */
 export function isAddress(v: string): boolean {
   if (!/^0x[0-9a-fA-F]{40}$/.test(v)) return false;

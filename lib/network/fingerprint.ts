@@ -2,10 +2,10 @@
 // A network admits a node only when its self-test total equals the reference:
 // equal totals mean equal bits for every op on every generated input.
 import * as fs from 'fs';
-import { getAddress, isHexString, verifyTypedData, type Signer } from 'ethers';
+import { isHexString, type Signer } from 'ethers';
 import { AivmError, describe } from '../errors';
 import type { SelftestResult } from '../index';
-import { DOMAIN_NAME, DOMAIN_VERSION, isAddress } from './attestation';
+import { DOMAIN_NAME, DOMAIN_VERSION, isAddress, recoverSigner } from './attestation';
 
 export const FINGERPRINT_FORMAT = 'aivm-fingerprint/1';
 
@@ -75,13 +75,7 @@ export function verifyFingerprint(value: unknown, reference: { numerics: string;
   if (typeof s.signature !== 'string' || !isHexString(s.signature, 65)) bad('signature must be 0x + 130 hex digits');
   // Only the signed fields: extra keys in the file are not covered by the signature.
   const fp: Fingerprint = { numerics: f.numerics!, engineVersion: f.engineVersion!, isa: f.isa!, selftestTotal: f.selftestTotal!, node: f.node! };
-  let signer: string;
-  try {
-    signer = verifyTypedData(DOMAIN, FINGERPRINT_TYPES, fp, s.signature!);
-  } catch (err) {
-    throw new AivmError('E_SIGNATURE', `fingerprint of ${fp.node}: malformed signature (${(err as Error).message.split(' (')[0]})`);
-  }
-  if (signer !== getAddress(fp.node)) throw new AivmError('E_SIGNATURE', `fingerprint claims node ${getAddress(fp.node)} but is signed by ${signer}: forged or altered`);
+  const signer = recoverSigner('fingerprint', DOMAIN, FINGERPRINT_TYPES, fp, s.signature!);
   if (fp.numerics !== reference.numerics) {
     throw new AivmError('E_FINGERPRINT', `node ${signer} runs numerics ${fp.numerics}, the network requires ${reference.numerics}`);
   }

@@ -221,16 +221,7 @@ describe('kernels', () => {
 });
 
 describe('requestInference', () => {
-  const call = (o: {
-    kernelId?: string;
-    inputHash?: string;
-    input?: Uint8Array;
-    inputUri?: string;
-    quorum?: number;
-    maxNodes?: number;
-    commitSeconds?: number;
-    revealSeconds?: number;
-  }) => {
+  const call = (o: RequestOpts & { kernelId?: string; inputHash?: string }) => {
     const input = o.input ?? new Uint8Array([7, 7, 7]);
     return as(wallets[0]).requestInference(
       o.kernelId ?? KERNEL,
