@@ -18,6 +18,9 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::E_ARG: return "E_ARG";
     case ErrorCode::E_INTERNAL: return "E_INTERNAL";
     case ErrorCode::E_DEVICE: return "E_DEVICE";
+    case ErrorCode::E_TIMEOUT: return "E_TIMEOUT";
+    case ErrorCode::E_CANCELLED: return "E_CANCELLED";
+    case ErrorCode::E_MEMORY_LIMIT: return "E_MEMORY_LIMIT";
   }
   return "E_INTERNAL";
 }

@@ -22,6 +22,9 @@ enum class ErrorCode {
   E_ARG,               // a malformed request (a Program spec with bad ids, missing data)
   E_INTERNAL,          // a bug: an engine invariant did not hold
   E_DEVICE,            // the GPU (CUDA runtime) failed: out of device memory, a kernel fault
+  E_TIMEOUT,           // a run passed its deadline (checked between nodes and at chunk boundaries)
+  E_CANCELLED,         // a run was cancelled by its caller (an AbortSignal)
+  E_MEMORY_LIMIT,      // a run or op would need more memory than the caller allows (refused before allocating)
 };
 
 const char* error_code_name(ErrorCode code);
