@@ -22,6 +22,25 @@ export interface NativeEngineInfo {
   ops: string[];
   /** Per op, the input indices whose data its shape inference reads (they must be constants in a Program). */
   dataInputs: Record<string, number[]>;
+  /** Every size limit of the engine (native/include/aivm/limits.h, docs/RELIABILITY.md). */
+  limits: EngineLimits;
+  /** Present (true) only in a build with -DAIVM_FAULT_INJECTION (tests). */
+  faultInjection?: boolean;
+}
+
+/** Bounds checked before the allocation or work they bound (E_TOO_LARGE, E_ARITY, E_ATTR, E_MEMORY_LIMIT). */
+export interface EngineLimits {
+  maxRank: number;
+  maxElements: number;
+  maxBytes: number;
+  maxOpInputs: number;
+  maxOpOutputs: number;
+  maxAttrElements: number;
+  maxAttrStringBytes: number;
+  defaultRunOpMaxBytes: number;
+  maxProgramNodes: number;
+  maxProgramValues: number;
+  maxProgramAttrBytes: number;
 }
 
 /** A tensor's dtype and shape; data only where an op's infer reads it (inferOp). */
@@ -49,6 +68,10 @@ export interface NativeProgramRunOptions {
   trace?: boolean;
   /** Also return inputHash = hashTensors(inputs) and outputHash = hashTensors(outputs). */
   hash?: boolean;
+  /** run() only: an Int32Array over a SharedArrayBuffer; element 0 set to 1 (cancel) or 2 (timeout) stops the run (E_CANCELLED / E_TIMEOUT). */
+  cancel?: Int32Array;
+  /** Stop the run with E_TIMEOUT after this many milliseconds (checked between nodes and inside long ops). */
+  timeoutMs?: number;
 }
 
 export interface NativeProgramResult {
@@ -86,6 +109,7 @@ export interface NativeBinding {
     attrs: Record<string, AttrValue> | undefined,
     isa: string | undefined,
     threads: number | undefined,
+    maxMemoryBytes?: number,
   ): Promise<NativeTensor[]>;
   hashTensors(tensors: NativeTensor[]): string;
   selftest(isa: string | undefined, threads: number | undefined): Promise<NativeSelftest>;

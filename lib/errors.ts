@@ -27,11 +27,10 @@ export const ErrorCodes = [
   'E_KERNEL_NUMERICS', // the kernel asks for a numerics version or engine this build does not implement
   'E_INPUT', // run inputs that do not match the kernel (missing, unknown, wrong dtype or shape)
   'E_GAS_LIMIT', // a run whose gas is over the kernel's limit (refused before running)
-  'E_MEMORY_LIMIT', // a run whose planned memory is over the kernel's limit (refused before allocating)
-  'E_WORKER', // a worker (thread or child process) died, was killed or could not start
-  'E_TIMEOUT', // a run passed its deadline (timeoutMs, aivm run --timeout, a node's commit deadline)
+  'E_MEMORY_LIMIT', // a run whose planned memory is over the kernel's limit, or runOp outputs over maxMemoryBytes (refused before allocating)
+  'E_WORKER', // a worker thread died, was killed or could not start
+  'E_TIMEOUT', // a run passed its deadline (timeoutMs, aivm run --timeout)
   'E_CANCELLED', // a run was cancelled by its AbortSignal
-  'E_POLICY', // a node operator's cap refused a kernel or request (gas, memory, kernel size, build time, ops)
   'E_CLOSED', // the runtime was closed
   'E_TRACE', // a trace file for `aivm diff` that is not one
   'E_KEYSTORE', // a node keystore file that is missing, corrupt or opened with the wrong password

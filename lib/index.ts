@@ -5,7 +5,8 @@ import { checkTensor, type Tensor } from './tensor';
 
 export { AivmError, ErrorCodes, type ErrorCode } from './errors';
 export { tensor, numel, DTypes, type DType, type Tensor } from './tensor';
-export type { AttrValue } from './binding';
+export type { AttrValue, EngineLimits } from './binding';
+import type { EngineLimits } from './binding';
 
 export interface EngineInfo {
   /** Engine (package) version. */
@@ -22,6 +23,8 @@ export interface EngineInfo {
   threads: number;
   /** Every op the engine implements. */
   ops: string[];
+  /** Every size limit of the engine, checked before the allocation or work it bounds (docs/RELIABILITY.md). */
+  limits: EngineLimits;
 }
 
 export interface RunOptions {
@@ -29,6 +32,14 @@ export interface RunOptions {
   isa?: string;
   /** Engine threads for this op (1-256, default 1). The result is the same bits for any count. */
   threads?: number;
+}
+
+export interface OpRunOptions extends RunOptions {
+  /**
+   * The most bytes the op's outputs may take together; more is E_MEMORY_LIMIT,
+   * before anything is allocated. Default engineInfo().limits.defaultRunOpMaxBytes (1 GiB).
+   */
+  maxMemoryBytes?: number;
 }
 
 export type Attributes = Record<string, AttrValue>;
@@ -40,9 +51,11 @@ export function engineInfo(): EngineInfo {
 
 /**
  * Runs one op off the main thread. Inputs may contain null for omitted optional
- * inputs (as in ONNX). The input arrays must not be modified until the promise settles.
+ * inputs (as in ONNX). The engine reads its own copy of plain inputs (arrays over a
+ * SharedArrayBuffer are read in place, kept alive until the promise settles), so
+ * transferring or changing an input after the call does not affect the result.
  */
-export async function runOp(op: string, inputs: (Tensor | null)[], attrs?: Attributes, options: RunOptions = {}): Promise<Tensor[]> {
+export async function runOp(op: string, inputs: (Tensor | null)[], attrs?: Attributes, options: OpRunOptions = {}): Promise<Tensor[]> {
   if (typeof op !== 'string' || op.length === 0) throw invalidArgument('op', 'a non-empty op name', op);
   if (!Array.isArray(inputs)) throw invalidArgument(`${op} inputs`, 'an array of tensors', inputs);
   inputs.forEach((t, i) => {
@@ -50,7 +63,11 @@ export async function runOp(op: string, inputs: (Tensor | null)[], attrs?: Attri
   });
   checkAttributes(op, attrs);
   checkOptions(options);
-  const outputs = await binding().runOp(op, inputs as (NativeTensor | null)[], attrs, options.isa, options.threads);
+  const max = options.maxMemoryBytes;
+  if (max !== undefined && (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 0)) {
+    throw invalidArgument('maxMemoryBytes', 'a non-negative integer', max);
+  }
+  const outputs = await binding().runOp(op, inputs as (NativeTensor | null)[], attrs, options.isa, options.threads, max);
   return outputs as Tensor[];
 }
 

@@ -13,10 +13,11 @@ const USAGE = `usage: aivm <command> [options]
 
 kernels:
   run <kernel> [--input FILE.json|FILE.npy | --vector NAME] [--workers N] [--threads N]
-      [--isa X] [--trace FILE] [--json]
+      [--isa X] [--trace FILE] [--timeout S] [--json]
                         run a kernel (default input: its first golden vector); print the
                         outputs, the output hash and the receipt; --trace writes every op's
-                        output hash and values for \`aivm diff\`
+                        output hash and values for \`aivm diff\`; --timeout stops the run
+                        after S seconds (E_TIMEOUT)
   verify <kernel> [--isa X] [--json] [--update-golden]
                         run the golden vectors on every ISA x threads (1, 2) x workers (1, 2)
                         and print a pass/fail table; exit 1 on any mismatch

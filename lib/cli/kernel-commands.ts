@@ -46,15 +46,28 @@ async function inputsFor(p: Parsed, kernel: Kernel): Promise<{ inputs: Record<st
   return { inputs: v.inputs, source: `golden vector '${v.name}'`, golden: v.outputHash };
 }
 
+/** A duration flag in seconds (decimals allowed), in (0, 86400]. */
+function secondsFlag(p: Parsed, name: string): number | undefined {
+  const v = stringFlag(p, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 86400) throw new AivmError('E_ARG', `--${name} must be a number of seconds in (0, 86400], got '${v}'`);
+  return n;
+}
+
 export async function runCommand(p: Parsed): Promise<number> {
-  allowOnly(p, ['input', 'vector', 'workers', 'threads', 'isa', 'json', 'trace'], [1, 1]);
+  allowOnly(p, ['input', 'vector', 'workers', 'threads', 'isa', 'json', 'trace', 'timeout'], [1, 1]);
+  const timeoutSeconds = secondsFlag(p, 'timeout');
   const kernel = await loadKernel(p.positionals[0]);
   const { inputs, source, golden } = await inputsFor(p, kernel);
   const runtime = new Runtime({ workers: intFlag(p, 'workers', 0, 256) ?? 1, threads: intFlag(p, 'threads', 1, 256, 'E_THREADS'), isa: stringFlag(p, 'isa') });
   const traceFile = stringFlag(p, 'trace');
   let receipt: Receipt;
   try {
-    receipt = await runtime.run(kernel, inputs, { trace: traceFile ? 'values' : false });
+    receipt = await runtime.run(kernel, inputs, {
+      trace: traceFile ? 'values' : false,
+      timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
+    });
   } finally {
     await runtime.close();
   }

@@ -2,7 +2,7 @@
 // in-process runtime (workers: 0). Per thread it caches the unpacked IR of each
 // kernel, the lowered program of each input signature, and the native Program
 // built from it, so a steady stream of runs only pays for the run itself.
-import { binding, type NativeProgram, type NativeTensor } from '../binding';
+import { binding, type NativeProgram, type NativeProgramRunOptions, type NativeTensor } from '../binding';
 import { AivmError, type ErrorCode } from '../errors';
 import { inputSignature, lowerIr, type EngineAccess, type LoweredProgram } from '../ir/lower';
 import { unpackIr, type IrPackage } from '../ir/pack';
@@ -23,6 +23,10 @@ export interface Task {
   sync: boolean;
   maxGas: bigint;
   maxMemoryBytes: number;
+  /** Int32Array over a SharedArrayBuffer: word 0 becomes 1 (cancel) or 2 (timeout) to stop the run. */
+  stop?: Int32Array;
+  /** Date.now() by which the run must end (E_TIMEOUT). */
+  deadline?: number;
 }
 
 export interface TaskResult {
@@ -141,7 +145,9 @@ export async function execute(task: Task): Promise<TaskResult> {
   }
   const program = withValues ? programFor(task.pkg, inputSignature(shapes), lowered, true) : plain;
   const isa = task.isa ?? binding().engineInfo().defaultIsa;
-  const opts = { isa, threads: task.threads, trace: task.trace !== false, hash: true };
+  const opts: NativeProgramRunOptions = { isa, threads: task.threads, trace: task.trace !== false, hash: true };
+  if (task.stop) opts.cancel = task.stop;
+  if (task.deadline !== undefined) opts.timeoutMs = Math.max(0, task.deadline - Date.now());
   const run = task.sync ? program.runSync(task.inputs, opts) : await program.run(task.inputs, opts);
   const nOut = lowered.spec.outputs.length;
   const outputs = withValues ? run.outputs.slice(0, nOut) : run.outputs;

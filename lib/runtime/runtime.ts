@@ -31,6 +31,10 @@ export interface RuntimeOptions {
 export interface RunOptions {
   /** Record each op's output hash (and, with 'values', its outputs) and their Merkle root. */
   trace?: boolean | 'values';
+  /** Aborting it stops the run (E_CANCELLED): the engine checks between nodes and inside long ops. */
+  signal?: AbortSignal;
+  /** Stop the run with E_TIMEOUT once this many milliseconds have passed since run() was called (queueing included). */
+  timeoutMs?: number;
 }
 
 export interface TraceNode {
@@ -59,6 +63,41 @@ export interface Receipt {
   /** How this run was executed; none of it may change a bit of the result. */
   execution: { isa: string; threads: number; workers: number };
   trace?: { nodes: TraceNode[]; root: string };
+}
+
+/**
+ * A run's stop flag: word 0 of an Int32Array over a SharedArrayBuffer, which the
+ * engine reads wherever the run executes (this thread, a libuv thread, a worker).
+ * An abort stores CANCEL; the deadline's timer stores TIMEOUT (the engine also
+ * checks the deadline itself, so a run does not depend on this thread's timers).
+ */
+class RunStop {
+  static readonly CANCEL = 1;
+  static readonly TIMEOUT = 2;
+  readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  readonly deadline: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onAbort = () => Atomics.store(this.flag, 0, RunStop.CANCEL);
+
+  constructor(private readonly signal: AbortSignal | undefined, timeoutMs: number | undefined) {
+    if (signal?.aborted) this.onAbort();
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (timeoutMs !== undefined) {
+      this.deadline = Date.now() + timeoutMs;
+      this.timer = setTimeout(() => Atomics.compareExchange(this.flag, 0, 0, RunStop.TIMEOUT), timeoutMs);
+    }
+  }
+
+  throwIfStopped(): void {
+    const f = Atomics.load(this.flag, 0);
+    if (f === RunStop.CANCEL) throw new AivmError('E_CANCELLED', 'the run was cancelled before it started');
+    if (f === RunStop.TIMEOUT) throw new AivmError('E_TIMEOUT', 'the run reached its deadline before it started');
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this.onAbort);
+  }
 }
 
 function workerFile(): string {
@@ -102,19 +141,33 @@ export class Runtime {
     const ordered = checkRunInputs(kernel, inputs);
     const trace = options.trace ?? false;
     if (trace !== false && trace !== true && trace !== 'values') throw invalidArgument('trace', "true, false or 'values'", trace);
+    const { signal, timeoutMs } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgument('signal', 'an AbortSignal', signal);
+    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0)) {
+      throw invalidArgument('timeoutMs', 'a finite number of milliseconds >= 0', timeoutMs);
+    }
+    const stop = signal || timeoutMs !== undefined ? new RunStop(signal, timeoutMs) : undefined;
     const task: Task = {
       pkg: kernel.pkg,
       inputs: ordered as NativeTensor[],
       isa: this.isa,
       threads: this.threads,
       trace,
-      sync: true,
+      // In the calling thread a blocking run could not see the signal: run on a libuv thread then.
+      sync: !(stop && !this.pool),
       maxGas: BigInt(kernel.manifest.limits.maxGas),
       maxMemoryBytes: kernel.manifest.limits.maxMemoryBytes,
+      stop: stop?.flag,
+      deadline: stop?.deadline,
     };
-    const reply = await this.dispatch(task);
-    if (!reply.ok) throw new AivmError(reply.code, `${kernel.manifest.name}: ${reply.message}`);
-    return this.receipt(kernel, inputs, reply.result);
+    try {
+      stop?.throwIfStopped();
+      const reply = await this.dispatch(task);
+      if (!reply.ok) throw new AivmError(reply.code, `${kernel.manifest.name}: ${reply.message}`);
+      return this.receipt(kernel, inputs, reply.result);
+    } finally {
+      stop?.dispose();
+    }
   }
 
   private async dispatch(task: Task): Promise<TaskReply> {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "core/fault.h"
 #include "core/fpenv.h"
 #include "core/op.h"
 #include "core/thread_pool.h"
@@ -125,7 +126,7 @@ const Tensor& OpContext::input(size_t i) const {
 
 void OpContext::parallel_for(int64_t n, int64_t min_chunk,
                              const std::function<void(int64_t, int64_t)>& body) const {
-  pool->parallel_for(n, min_chunk, threads, body);
+  pool->parallel_for(n, min_chunk, threads, body, control);
 }
 
 Engine::Engine() : pool_(new ThreadPool()) {}
@@ -191,17 +192,28 @@ std::vector<TensorSpec> infer_op(const std::string& name, const std::vector<cons
   }
   // No thread pool: infer never runs parallel work.
   OpContext ctx{kernel.name.c_str(), inputs, attrs, nullptr, 1};
+  fault::inject(fault::Site::INFER, kernel.name.c_str());
   return kernel.infer(ctx);
 }
 
 std::vector<Tensor> Engine::run_op(const std::string& name, const std::vector<const Tensor*>& inputs,
-                                   const Attrs& attrs, Isa isa, int threads) {
+                                   const Attrs& attrs, Isa isa, int threads, int64_t max_output_bytes) {
   check_threads(threads);
   const OpKernel& kernel = checked_kernel(table_for(isa), name, inputs, attrs);
   const char* op = kernel.name.c_str();
   enter_strict_fpenv();
   OpContext ctx{op, inputs, attrs, pool_.get(), threads};
+  fault::inject(fault::Site::INFER, op);
   std::vector<OutputSpec> specs = kernel.infer(ctx);
+  // Each output is at most 2^37 bytes and there are at most kMaxOpOutputs: no overflow.
+  int64_t total = 0;
+  for (const auto& s : specs) total += checked_numel(s.shape, op, "output") * int64_t(dtype_size(s.dtype));
+  if (total > max_output_bytes) {
+    fail(ErrorCode::E_MEMORY_LIMIT, op, "its outputs need " + std::to_string(total) + " bytes, over maxMemoryBytes = " +
+                                            std::to_string(max_output_bytes) + " (default " +
+                                            std::to_string(kDefaultRunOpMaxBytes) + ")");
+  }
+  fault::inject(fault::Site::COMPUTE, op);
   std::vector<Tensor> outputs;
   outputs.reserve(specs.size());
   for (const auto& s : specs) outputs.push_back(make_tensor(s.dtype, s.shape, op));
@@ -215,12 +227,13 @@ std::vector<Tensor> Engine::run_op(const std::string& name, const std::vector<co
 }
 
 void Engine::compute_into(const std::string& name, const std::vector<const Tensor*>& inputs, const Attrs& attrs,
-                          Isa isa, int threads, std::vector<Tensor>& outputs) {
+                          Isa isa, int threads, std::vector<Tensor>& outputs, const RunControl* control) {
   check_threads(threads);
   const OpKernel* kernel = table_for(isa).find(name);
   if (!kernel) fail(ErrorCode::E_UNSUPPORTED_OP, name, "no such op in engine " + std::string(kEngineVersion));
   enter_strict_fpenv();
-  OpContext ctx{kernel->name.c_str(), inputs, attrs, pool_.get(), threads};
+  fault::inject(fault::Site::COMPUTE, kernel->name.c_str());
+  OpContext ctx{kernel->name.c_str(), inputs, attrs, pool_.get(), threads, control && control->active() ? control : nullptr};
   kernel->compute(ctx, outputs);
 }
 

@@ -10,6 +10,7 @@
 
 #include "aivm/attrs.h"
 #include "aivm/error.h"
+#include "aivm/run_control.h"
 #include "aivm/tensor.h"
 
 namespace aivm {
@@ -24,6 +25,9 @@ struct OpContext {
   const Attrs& attrs;
   ThreadPool* pool;
   int threads;
+  // The run's deadline and cancellation flag (null: none). parallel_for checks
+  // it between pieces of work; ops with long serial loops call check_stop().
+  const RunControl* control = nullptr;
 
   size_t num_inputs() const { return inputs.size(); }
   // Throws E_ARITY when input i is missing.
@@ -35,6 +39,10 @@ struct OpContext {
   // only split independent outputs: a chunk never shares a reduction with another.
   void parallel_for(int64_t n, int64_t min_chunk,
                     const std::function<void(int64_t, int64_t)>& body) const;
+  // Throws E_CANCELLED / E_TIMEOUT when the run must stop.
+  void check_stop() const {
+    if (control) control->check();
+  }
 };
 
 using InferFn = std::vector<OutputSpec> (*)(const OpContext&);

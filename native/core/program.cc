@@ -5,6 +5,7 @@
 #include <cstring>
 #include <memory>
 
+#include "core/first_fit.h"
 #include "core/op.h"
 #include "cpu/isa_tables.h"
 
@@ -38,13 +39,37 @@ Tensor copy_of(const Tensor& t, const std::string& op) {
   return c;
 }
 
+void check_program_limits(const ProgramSpec& spec) {
+  auto over = [](const std::string& what, int64_t n, int64_t limit) {
+    if (n > limit) {
+      throw Error(ErrorCode::E_TOO_LARGE, "program: " + std::to_string(n) + " " + what + ", over the engine's limit of " +
+                                              std::to_string(limit));
+    }
+  };
+  over("nodes", int64_t(spec.nodes.size()), kMaxProgramNodes);
+  over("values", int64_t(spec.values.size()), kMaxProgramValues);
+  int64_t attr_bytes = 0;
+  for (const ProgramNode& node : spec.nodes) attr_bytes += attrs_bytes(node.attrs);
+  over("bytes of attributes", attr_bytes, kMaxProgramAttrBytes);
+}
+
 }  // namespace
 
 std::string Program::where(size_t node) const {
   return "node " + std::to_string(node) + " '" + nodes_[node].name + "' (" + nodes_[node].op + ")";
 }
 
+int64_t attrs_bytes(const Attrs& attrs) {
+  int64_t bytes = 0;
+  for (const auto& kv : attrs.all()) {
+    const AttrValue& a = kv.second;
+    bytes += int64_t(kv.first.size() + a.s.size() + 8 * a.ints.size() + 4 * a.floats.size()) + 16;
+  }
+  return bytes;
+}
+
 Program::Program(ProgramSpec spec) {
+  check_program_limits(spec);
   const int n = int(spec.values.size());
   values_.resize(size_t(n));
   for (int id = 0; id < n; ++id) {
@@ -56,19 +81,20 @@ Program::Program(ProgramSpec spec) {
     }
     values_[size_t(id)].spec = s;
   }
-  auto check_id = [&](int id, const std::string& what) {
+  // `what` is a function naming the place: messages are built only on failure.
+  auto check_id = [&](int id, auto what) {
     if (id < 0 || id >= n) {
-      bad_spec(what + " names " + value_str(id) + ", but values are 0.." + std::to_string(n - 1));
+      bad_spec(what() + " names " + value_str(id) + ", but values are 0.." + std::to_string(n - 1));
     }
   };
-  auto define = [&](int id, Kind kind, int index, const std::string& what) {
-    if (values_[size_t(id)].kind != Kind::UNDEFINED) bad_spec(value_str(id) + " is defined twice (again by " + what + ")");
+  auto define = [&](int id, Kind kind, int index, auto what) {
+    if (values_[size_t(id)].kind != Kind::UNDEFINED) bad_spec(value_str(id) + " is defined twice (again by " + what() + ")");
     values_[size_t(id)].kind = kind;
     values_[size_t(id)].index = index;
   };
 
   for (size_t k = 0; k < spec.inputs.size(); ++k) {
-    std::string what = "input " + std::to_string(k);
+    auto what = [&] { return "input " + std::to_string(k); };
     check_id(spec.inputs[k], what);
     define(spec.inputs[k], Kind::INPUT, int(k), what);
   }
@@ -78,7 +104,7 @@ Program::Program(ProgramSpec spec) {
     int id = spec.constants[k].first;
     const Tensor& t = spec.constants[k].second;
     std::string what = "constant " + std::to_string(k);
-    check_id(id, what);
+    check_id(id, [&] { return what; });
     const TensorSpec& s = values_[size_t(id)].spec;
     if (t.dtype != s.dtype) {
       throw Error(ErrorCode::E_DTYPE, "program: " + what + " (" + value_str(id) + ") is " + dtype_name(t.dtype) +
@@ -89,7 +115,7 @@ Program::Program(ProgramSpec spec) {
                                           shape_str(t.shape) + ", declared " + shape_str(s.shape));
     }
     if (!t.data) bad_spec(what + " (" + value_str(id) + ") has no data");
-    define(id, Kind::CONSTANT, int(k), what);
+    define(id, Kind::CONSTANT, int(k), [&] { return what; });
     constants_.push_back(t);
   }
 
@@ -110,16 +136,16 @@ Program::Program(ProgramSpec spec) {
     for (size_t k = 0; k < pn.inputs.size(); ++k) {
       int id = pn.inputs[k];
       if (id == -1) continue;
-      std::string what = where(i) + " input " + std::to_string(k);
+      auto what = [&] { return where(i) + " input " + std::to_string(k); };
       check_id(id, what);
       const Value& v = values_[size_t(id)];
       if (v.kind == Kind::UNDEFINED) {
-        bad_spec(what + " reads " + value_str(id) + " before anything defines it (nodes must be in topological order)");
+        bad_spec(what() + " reads " + value_str(id) + " before anything defines it (nodes must be in topological order)");
       }
       views[k] = view(v.spec, nullptr);
       if (is_data_input(k)) {
         if (v.kind != Kind::CONSTANT) {
-          bad_spec(what + " (" + value_str(id) + ") must be a constant: " + pn.op +
+          bad_spec(what() + " (" + value_str(id) + ") must be a constant: " + pn.op +
                    " reads its data to infer output shapes");
         }
         // The plan was made from these bytes: an owned copy keeps it valid even
@@ -145,9 +171,13 @@ Program::Program(ProgramSpec spec) {
     Node& node = nodes_.back();
     for (size_t j = 0; j < specs.size(); ++j) {
       int id = j < pn.outputs.size() ? pn.outputs[j] : -1;
-      std::string what = where(i) + " output " + std::to_string(j);
+      auto what = [&] { return where(i) + " output " + std::to_string(j); };
       if (id == -1) {
         // The op writes it anyway: give it arena room for this node only.
+        if (int64_t(values_.size()) >= kMaxProgramValues) {
+          throw Error(ErrorCode::E_TOO_LARGE, "program: " + where(i) + ": the graph's values and the outputs its ops make " +
+                                                  "are over the engine's limit of " + std::to_string(kMaxProgramValues));
+        }
         values_.push_back({specs[j], Kind::ARENA, -1});
         node.outputs.push_back(int(values_.size()) - 1);
         continue;
@@ -155,7 +185,7 @@ Program::Program(ProgramSpec spec) {
       check_id(id, what);
       const TensorSpec& declared = values_[size_t(id)].spec;
       if (declared.dtype != specs[j].dtype || declared.shape != specs[j].shape) {
-        throw Error(ErrorCode::E_SHAPE, "program: " + what + " (" + value_str(id) + ") is declared " +
+        throw Error(ErrorCode::E_SHAPE, "program: " + what() + " (" + value_str(id) + ") is declared " +
                                             dtype_name(declared.dtype) + " " + shape_str(declared.shape) +
                                             " but the op gives " + dtype_name(specs[j].dtype) + " " +
                                             shape_str(specs[j].shape));
@@ -167,7 +197,7 @@ Program::Program(ProgramSpec spec) {
 
   for (size_t k = 0; k < spec.outputs.size(); ++k) {
     int id = spec.outputs[k];
-    check_id(id, "output " + std::to_string(k));
+    check_id(id, [&] { return "output " + std::to_string(k); });
     Value& v = values_[size_t(id)];
     if (v.kind == Kind::UNDEFINED) bad_spec("output " + std::to_string(k) + " (" + value_str(id) + ") is never defined");
     if (v.kind == Kind::ARENA) v.kind = Kind::OUTPUT;
@@ -177,9 +207,10 @@ Program::Program(ProgramSpec spec) {
   plan_arena();
 }
 
-// Greedy first-fit in definition order: each arena value takes the lowest
-// 64-byte aligned offset where it overlaps no placed value whose lifetime
-// meets its own. Depends only on the spec, so every machine gets the same plan.
+// Greedy first-fit in definition order (core/first_fit.h): each arena value
+// takes the lowest 64-byte aligned offset where it overlaps no placed value whose
+// lifetime meets its own. Depends only on the spec, so every machine gets the
+// same plan.
 void Program::plan_arena() {
   std::vector<int> first(values_.size(), -1), last(values_.size(), -1);
   for (size_t i = 0; i < nodes_.size(); ++i) {
@@ -188,6 +219,7 @@ void Program::plan_arena() {
       if (id >= 0) last[size_t(id)] = int(i);
     }
   }
+  FirstFit fit;
   for (const Node& node : nodes_) {
     for (int id : node.outputs) {
       Value& v = values_[size_t(id)];
@@ -195,16 +227,7 @@ void Program::plan_arena() {
       int64_t bytes = checked_numel(v.spec.shape, "program", value_str(id)) * int64_t(dtype_size(v.spec.dtype));
       // At least one alignment unit, so even an empty value has its own address.
       bytes = std::max(kAlign, round_up(bytes, kAlign));
-      std::vector<const ArenaSlot*> live;
-      for (const ArenaSlot& s : slots_) {
-        if (s.last >= first[size_t(id)]) live.push_back(&s);  // s.first <= first: defined earlier
-      }
-      std::sort(live.begin(), live.end(), [](const ArenaSlot* a, const ArenaSlot* b) { return a->offset < b->offset; });
-      int64_t offset = 0;
-      for (const ArenaSlot* s : live) {
-        if (offset + bytes <= s->offset) break;
-        offset = std::max(offset, s->offset + s->bytes);
-      }
+      int64_t offset = fit.place(first[size_t(id)], last[size_t(id)], bytes);
       v.index = int(slots_.size());
       slots_.push_back({id, offset, bytes, first[size_t(id)], last[size_t(id)]});
       arena_bytes_ = std::max(arena_bytes_, offset + bytes);
@@ -213,7 +236,7 @@ void Program::plan_arena() {
 }
 
 std::vector<Tensor> Program::run(Engine& engine, const std::vector<const Tensor*>& inputs, Isa isa, int threads,
-                                 std::vector<Hash32>* node_hashes) const {
+                                 std::vector<Hash32>* node_hashes, const RunControl* control) const {
   check_threads(threads);
   if (inputs.size() != inputs_.size()) {
     throw Error(ErrorCode::E_ARITY, "program: expects " + std::to_string(inputs_.size()) + " inputs, got " +
@@ -256,6 +279,7 @@ std::vector<Tensor> Program::run(Engine& engine, const std::vector<const Tensor*
   std::vector<Tensor> outs;
   std::vector<const Tensor*> ins;
   for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (control) control->check();
     const Node& node = nodes_[i];
     outs.clear();
     for (int id : node.outputs) {
@@ -271,7 +295,7 @@ std::vector<Tensor> Program::run(Engine& engine, const std::vector<const Tensor*
     ins.clear();
     for (int id : node.inputs) ins.push_back(id < 0 ? nullptr : &vals[size_t(id)]);
     try {
-      engine.compute_into(node.op, ins, node.attrs, isa, threads, outs);
+      engine.compute_into(node.op, ins, node.attrs, isa, threads, outs, control);
     } catch (const Error& e) {
       rethrow_at(e, where(i));
     }

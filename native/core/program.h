@@ -43,11 +43,17 @@ struct ArenaSlot {
   int first, last;
 };
 
+// Bytes the attributes take (names, values, and a fixed 16 per attribute):
+// what kMaxProgramAttrBytes bounds.
+int64_t attrs_bytes(const Attrs& attrs);
+
 class Program {
  public:
   static constexpr int64_t kAlign = 64;
 
   // Validates and plans; throws aivm::Error naming the node or value at fault.
+  // The spec's size is checked against aivm/limits.h first (E_TOO_LARGE), and
+  // building is O(n log n) in nodes + values.
   explicit Program(ProgramSpec spec);
 
   int64_t arena_bytes() const { return arena_bytes_; }
@@ -59,8 +65,10 @@ class Program {
   // declared dtypes and shapes. node_hashes, when given, receives per node the
   // hash_tensors() of all the outputs its op produced. Safe to call from
   // several threads at once: each run has its own arena.
+  // control (may be null) is checked between nodes and inside ops: a stopped run
+  // throws E_CANCELLED / E_TIMEOUT after freeing its arena and outputs.
   std::vector<Tensor> run(Engine& engine, const std::vector<const Tensor*>& inputs, Isa isa, int threads,
-                          std::vector<Hash32>* node_hashes = nullptr) const;
+                          std::vector<Hash32>* node_hashes = nullptr, const RunControl* control = nullptr) const;
 
  private:
   enum class Kind { UNDEFINED, INPUT, CONSTANT, ARENA, OUTPUT };

@@ -1,6 +1,8 @@
 #include "core/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
+#include <climits>
 
 #include "aivm/error.h"
 #include "core/fpenv.h"
@@ -13,6 +15,30 @@ void chunk_range(int64_t n, int chunks, int c, int64_t* begin, int64_t* end) {
   int64_t base = n / chunks, extra = n % chunks;
   *begin = c * base + std::min<int64_t>(c, extra);
   *end = *begin + base + (c < extra ? 1 : 0);
+}
+
+// One chunk [b, e). Without a control, one call. With one, pieces with a stop
+// check before each: a piece starts at min_chunk units and doubles while a
+// piece takes under a millisecond, so the checks cost nothing measurable and a
+// stop waits for at most a few milliseconds of compute (longer only where one
+// unit of work is long: docs/RELIABILITY.md).
+void run_chunk(const std::function<void(int64_t, int64_t)>& body, int64_t b, int64_t e, int64_t min_chunk,
+               const RunControl* control) {
+  if (!control) {
+    if (b < e) body(b, e);
+    return;
+  }
+  using clock = std::chrono::steady_clock;
+  const int64_t cap = control->max_piece() > 0 ? control->max_piece() : INT64_MAX;
+  int64_t piece = std::min(std::max<int64_t>(1, min_chunk), cap);
+  while (b < e) {
+    control->check();
+    int64_t m = e - b <= piece ? e : b + piece;
+    clock::time_point t0 = clock::now();
+    body(b, m);
+    b = m;
+    if (clock::now() - t0 < std::chrono::milliseconds(1) && piece <= cap / 2) piece *= 2;
+  }
 }
 }  // namespace
 
@@ -46,9 +72,10 @@ void ThreadPool::worker_loop(int index) {
     if (stopping_) return;
     seen = generation_;
     if (index >= chunks_) continue;
-    int64_t n = n_;
+    int64_t n = n_, min_chunk = min_chunk_;
     int chunks = chunks_;
     const auto* body = body_;
+    const RunControl* control = control_;
     lock.unlock();
 
     std::exception_ptr err;
@@ -59,7 +86,7 @@ void ThreadPool::worker_loop(int index) {
       }
       int64_t b, e;
       chunk_range(n, chunks, index, &b, &e);
-      if (b < e) (*body)(b, e);
+      run_chunk(*body, b, e, min_chunk, control);
     } catch (...) {
       err = std::current_exception();
     }
@@ -70,14 +97,14 @@ void ThreadPool::worker_loop(int index) {
 }
 
 void ThreadPool::parallel_for(int64_t n, int64_t min_chunk, int threads,
-                              const std::function<void(int64_t, int64_t)>& body) {
+                              const std::function<void(int64_t, int64_t)>& body, const RunControl* control) {
   if (n <= 0) return;
   if (min_chunk < 1) min_chunk = 1;
   int64_t by_size = (n + min_chunk - 1) / min_chunk;
   int chunks = int(std::min<int64_t>(std::max(threads, 1), by_size));
   if (!strict_fpenv_active()) enter_strict_fpenv();
   if (chunks <= 1) {
-    body(0, n);
+    run_chunk(body, 0, n, min_chunk, control);
     return;
   }
   std::lock_guard<std::mutex> run_lock(run_mutex_);
@@ -85,6 +112,8 @@ void ThreadPool::parallel_for(int64_t n, int64_t min_chunk, int threads,
     std::lock_guard<std::mutex> lock(mutex_);
     ensure_workers(chunks - 1);
     n_ = n;
+    min_chunk_ = min_chunk;
+    control_ = control;
     chunks_ = chunks;
     body_ = &body;
     error_ = nullptr;
@@ -96,7 +125,7 @@ void ThreadPool::parallel_for(int64_t n, int64_t min_chunk, int threads,
   try {
     int64_t b, e;
     chunk_range(n, chunks, 0, &b, &e);
-    body(b, e);
+    run_chunk(body, b, e, min_chunk, control);
   } catch (...) {
     mine = std::current_exception();
   }

@@ -307,9 +307,12 @@ struct StridedB {
 // ---- One output block -------------------------------------------------------
 // Computes C[i, j] (row stride ldc) for i in [m0, m1), j in [n0, n1): the raw
 // chain value acc (no epilogue). pack_a / pack_b are packers as above.
+// control (may be null) is checked before each MC x NR x KC panel (at most
+// ~0.6 M multiply-adds: well under a millisecond even on scalar), so one large
+// GEMM can be stopped too. The check costs a load and a clock read.
 template <class PackA, class PackB>
 void gemm_block(int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K, const PackA& pack_a,
-                const PackB& pack_b, float* C, int64_t ldc) {
+                const PackB& pack_b, float* C, int64_t ldc, const RunControl* control = nullptr) {
   if (m1 <= m0 || n1 <= n0) return;
   if (K == 0) {
     for (int64_t i = m0; i < m1; ++i)
@@ -332,6 +335,7 @@ void gemm_block(int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K, const
         const int64_t mc = std::min(MC, m1 - ic);
         pack_a(ic, mc, pc, kc, ap);
         for (int64_t jr = 0; jr < nc; jr += NR) {
+          if (control) control->check();
           const int64_t nr = std::min<int64_t>(NR, nc - jr);
           const float* bpanel = bp + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += MR) {

@@ -14,7 +14,7 @@ namespace aivm::napi {
 // inferOp(op: string, inputs: ({dtype, shape, data?} | null)[], attrs?: object) -> {dtype, shape}[]
 Napi::Value infer_op(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  try {
+  return napi_entry(env, "inferOp", [&]() -> Napi::Value {
     if (!info[0].IsString()) throw Error(ErrorCode::E_ARG, "inferOp: op must be a string");
     std::string op = info[0].As<Napi::String>().Utf8Value();
     if (!info[1].IsArray()) throw Error(ErrorCode::E_ARG, op + ": inputs must be an array");
@@ -22,6 +22,11 @@ Napi::Value infer_op(const Napi::CallbackInfo& info) {
     auto it = all.find(op);
     std::vector<int> data_inputs = it == all.end() ? std::vector<int>{} : it->second;
     Napi::Array arr = info[1].As<Napi::Array>();
+    if (int64_t(arr.Length()) > kMaxOpInputs) {
+      throw Error(ErrorCode::E_ARITY, op + ": " + std::to_string(arr.Length()) + " inputs, over the engine's limit of " +
+                                          std::to_string(kMaxOpInputs));
+    }
+    HeldData held(env, HeldData::Mode::VERIFY);
     std::vector<Tensor> inputs(arr.Length());
     std::vector<const Tensor*> ptrs(arr.Length(), nullptr);
     for (uint32_t i = 0; i < arr.Length(); ++i) {
@@ -30,7 +35,7 @@ Napi::Value infer_op(const Napi::CallbackInfo& info) {
       std::string what = op + ": input " + std::to_string(i);
       bool wants_data = std::find(data_inputs.begin(), data_inputs.end(), int(i)) != data_inputs.end();
       if (wants_data) {
-        inputs[i] = tensor_from_js(v, what, true);
+        inputs[i] = tensor_from_js(v, what, held, true);
       } else {
         TensorSpec s = spec_from_js(v, what);
         inputs[i].dtype = s.dtype;
@@ -39,6 +44,7 @@ Napi::Value infer_op(const Napi::CallbackInfo& info) {
       ptrs[i] = &inputs[i];
     }
     Attrs attrs = attrs_from_js(info[2], op);
+    held.verify();
     std::vector<TensorSpec> specs = aivm::infer_op(op, ptrs, attrs);
     Napi::Array out = Napi::Array::New(env, specs.size());
     for (size_t i = 0; i < specs.size(); ++i) {
@@ -52,9 +58,7 @@ Napi::Value infer_op(const Napi::CallbackInfo& info) {
       out.Set(uint32_t(i), o);
     }
     return out;
-  } catch (const Error& e) {
-    throw make_error(env, error_code_name(e.code()), e.what());
-  }
+  });
 }
 
 }  // namespace aivm::napi

@@ -2,9 +2,10 @@
 // The spec is parsed and the Program built synchronously on the calling thread;
 // run() is the runOp baton: convert and check on the main thread, execute on a
 // libuv thread with no N-API calls, settle the promise back on the main thread.
-// Constants are borrowed in place (SharedArrayBuffer-backed arrays included, so
-// workers can share one copy of the weights): the wrapper holds a reference to
-// each typed array for the Program's life, and every run holds the wrapper.
+// Constants over a SharedArrayBuffer are borrowed in place (so workers share one
+// copy of the weights): the wrapper holds a reference to each for the Program's
+// life, and every run holds the wrapper. Constants over a plain ArrayBuffer,
+// which JS could detach, are copied (tensor_convert.h, HeldData).
 #include <cmath>
 #include <memory>
 
@@ -28,19 +29,21 @@ Napi::Array array_at(const Napi::Object& obj, const char* key, const std::string
 }
 
 // A value id: an integer in [0, 2^31), or -1 where allow_omitted (null counts as -1 there too).
-int id_from_js(const Napi::Value& v, const std::string& what, bool allow_omitted) {
+// what() names the place; it is called only on failure.
+template <class What> int id_from_js(const Napi::Value& v, const What& what, bool allow_omitted) {
   if (allow_omitted && (v.IsNull() || v.IsUndefined())) return -1;
   double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
   if (!(d >= (allow_omitted ? -1 : 0) && d < 2147483648.0) || d != std::floor(d)) {
-    bad_arg(what, std::string("must be a value id (an integer >= 0") + (allow_omitted ? ", or -1 when omitted)" : ")"));
+    bad_arg(what(), std::string("must be a value id (an integer >= 0") + (allow_omitted ? ", or -1 when omitted)" : ")"));
   }
   return int(d);
 }
 
 std::vector<int> ids_from_js(const Napi::Array& arr, const std::string& what, bool allow_omitted) {
   std::vector<int> out;
+  out.reserve(arr.Length());
   for (uint32_t i = 0; i < arr.Length(); ++i) {
-    out.push_back(id_from_js(arr.Get(i), what + "[" + std::to_string(i) + "]", allow_omitted));
+    out.push_back(id_from_js(arr.Get(i), [&] { return what + "[" + std::to_string(i) + "]"; }, allow_omitted));
   }
   return out;
 }
@@ -53,6 +56,7 @@ struct RunJob {
   int threads = 1;
   bool trace = false;
   bool hash = false;  // also hash inputs and outputs (saves two calls back into native)
+  RunControl control;  // opts.cancel (a flag in a SharedArrayBuffer) and opts.timeoutMs
   std::vector<Tensor> outputs;
   std::vector<Hash32> node_hashes;
   Hash32 input_hash{}, output_hash{};
@@ -63,7 +67,8 @@ struct RunJob {
     capture_error("program", code, message, [&] {
       std::vector<const Tensor*> ptrs;
       for (const Tensor& t : inputs) ptrs.push_back(&t);
-      outputs = program->run(engine, ptrs, isa, threads, trace ? &node_hashes : nullptr);
+      outputs = program->run(engine, ptrs, isa, threads, trace ? &node_hashes : nullptr,
+                             control.active() ? &control : nullptr);
       if (hash) {
         input_hash = hash_tensors(ptrs);
         std::vector<const Tensor*> outs;
@@ -93,51 +98,50 @@ struct RunJob {
 
 class ProgramRunWorker : public Napi::AsyncWorker {
  public:
-  ProgramRunWorker(Napi::Env env, Addon* addon, RunJob job)
+  ProgramRunWorker(Napi::Env env, Addon* addon, RunJob job, std::vector<Napi::ObjectReference> shared,
+                   const Napi::Object& program)
       : Napi::AsyncWorker(env, "aivm.program.run"),
         deferred_(Napi::Promise::Deferred::New(env)),
         addon_(addon),
-        job_(std::move(job)) {}
+        job_(std::move(job)),
+        shared_(std::move(shared)),
+        program_(Napi::Persistent(program)) {}
 
   Napi::Promise promise() { return deferred_.Promise(); }
-  // A reference to each input's typed array (not just the array holding the tensors,
-  // which the caller could empty while the run is pending) and to the program object,
-  // which keeps the constants' buffers alive.
-  void keep_alive(std::vector<Napi::ObjectReference> input_data, const Napi::Object& program) {
-    keep_inputs_ = std::move(input_data);
-    keep_program_ = Napi::Persistent(program);
-  }
 
   void Execute() override { job_.execute(addon_->engine); }
 
   void OnOK() override {
     Napi::Env env = Env();
-    keep_inputs_.clear();
-    keep_program_.Reset();
+    Napi::HandleScope scope(env);
+    shared_.clear();
+    program_.Reset();
+    Napi::Value result;
+    if (job_.code.empty()) capture_error("program.run", job_.code, job_.message, [&] { result = job_.result(env); });
     if (!job_.code.empty()) {
       deferred_.Reject(make_error(env, job_.code, job_.message).Value());
       return;
     }
-    deferred_.Resolve(job_.result(env));
+    deferred_.Resolve(result);
   }
 
  private:
   Napi::Promise::Deferred deferred_;
   Addon* addon_;
   RunJob job_;
-  std::vector<Napi::ObjectReference> keep_inputs_;
-  Napi::ObjectReference keep_program_;
+  // Inputs (and the cancel flag) over SharedArrayBuffers, read in place; the
+  // program object, which keeps the constants' buffers alive.
+  std::vector<Napi::ObjectReference> shared_;
+  Napi::ObjectReference program_;
 };
 
 class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
  public:
   explicit ProgramWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ProgramWrap>(info) {
-    Napi::Env env = info.Env();
-    try {
+    napi_entry(info.Env(), "createProgram", [&] {
       program_ = std::make_shared<const Program>(parse(info[0]));
-    } catch (const Error& e) {
-      throw make_error(env, error_code_name(e.code()), e.what());
-    }
+      return 0;
+    });
   }
 
   Napi::Value arena_bytes(const Napi::CallbackInfo& info) {
@@ -147,20 +151,19 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
     return Napi::Number::New(info.Env(), double(program_->output_bytes()));
   }
 
-  // run(inputs: Tensor[], opts?: {isa?, threads?, trace?, hash?}) -> Promise<{outputs, nodeHashes?, inputHash?, outputHash?}>
+  // run(inputs: Tensor[], opts?: {isa?, threads?, trace?, hash?, cancel?, timeoutMs?})
+  //   -> Promise<{outputs, nodeHashes?, inputHash?, outputHash?}>
   Napi::Value run(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    try {
-      RunJob job = parse_run(info, "program.run");
-      std::vector<Napi::ObjectReference> input_data = hold_input_data(info[0].As<Napi::Array>(), job);
-      auto* worker = new ProgramRunWorker(env, env.GetInstanceData<Addon>(), std::move(job));
-      worker->keep_alive(std::move(input_data), Value());
+    return napi_entry(env, "program.run", [&]() -> Napi::Value {
+      HeldData held(env, HeldData::Mode::OWN);
+      RunJob job = parse_run(info, "program.run", held);
+      auto* worker = new ProgramRunWorker(env, env.GetInstanceData<Addon>(), std::move(job), std::move(held.references),
+                                          Value());
       Napi::Promise p = worker->promise();
       worker->Queue();
       return p;
-    } catch (const Error& e) {
-      throw make_error(env, error_code_name(e.code()), e.what());
-    }
+    });
   }
 
   // runSync: the same run on the calling thread, which it blocks. For worker
@@ -168,51 +171,31 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   // to a libuv thread and back, which costs more than a small program's compute.
   Napi::Value run_sync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    try {
-      RunJob job = parse_run(info, "program.runSync");
+    return napi_entry(env, "program.runSync", [&]() -> Napi::Value {
+      HeldData held(env, HeldData::Mode::VERIFY);
+      RunJob job = parse_run(info, "program.runSync", held);
+      held.verify();  // no JS runs from here to the end of the run
       job.execute(env.GetInstanceData<Addon>()->engine);
       if (!job.code.empty()) throw make_error(env, job.code, job.message);
       return job.result(env);
-    } catch (const Error& e) {
-      throw make_error(env, error_code_name(e.code()), e.what());
-    }
+    });
   }
 
  private:
-  // References to the typed arrays the parsed inputs point into. Each is read again
-  // and must still be the array whose memory was parsed (a getter could hand out
-  // another one): otherwise the run is refused rather than reading unowned memory.
-  static std::vector<Napi::ObjectReference> hold_input_data(const Napi::Array& arr, const RunJob& job) {
-    std::vector<Napi::ObjectReference> refs;
-    for (uint32_t i = 0; i < arr.Length() && i < job.inputs.size(); ++i) {
-      Napi::Value v = arr.Get(i);
-      Napi::Value data = v.IsObject() ? v.As<Napi::Object>().Get("data") : v;
-      bool same = data.IsTypedArray();
-      if (same) {
-        // napi_get_typedarray_info also works over a SharedArrayBuffer (ArrayBuffer().Data() does not).
-        void* base = nullptr;
-        napi_status st = napi_get_typedarray_info(data.Env(), data, nullptr, nullptr, &base, nullptr, nullptr);
-        same = st == napi_ok && (job.inputs[i].numel() == 0 || base == job.inputs[i].data);
-      }
-      if (!same) throw Error(ErrorCode::E_ARG, "program.run: input " + std::to_string(i) + " changed while it was read");
-      refs.push_back(Napi::Persistent(data.As<Napi::Object>()));
-    }
-    return refs;
-  }
-
-  RunJob parse_run(const Napi::CallbackInfo& info, const std::string& where) {
+  RunJob parse_run(const Napi::CallbackInfo& info, const std::string& where, HeldData& held) {
     Napi::Env env = info.Env();
     if (!info[0].IsArray()) throw Error(ErrorCode::E_ARG, where + ": inputs must be an array of tensors");
     Napi::Array arr = info[0].As<Napi::Array>();
+    if (int64_t(arr.Length()) > kMaxProgramValues) throw Error(ErrorCode::E_ARITY, where + ": too many inputs");
     RunJob job;
     job.program = program_;
     for (uint32_t i = 0; i < arr.Length(); ++i) {
-      job.inputs.push_back(tensor_from_js(arr.Get(i), where + ": input " + std::to_string(i)));
+      job.inputs.push_back(tensor_from_js(arr.Get(i), where + ": input " + std::to_string(i), held));
     }
     Napi::Value opts = info[1];
     bool has_opts = !(opts.IsUndefined() || opts.IsNull());
     if (has_opts && (!opts.IsObject() || opts.IsArray())) {
-      throw Error(ErrorCode::E_ARG, where + ": opts must be an object {isa?, threads?, trace?, hash?}");
+      throw Error(ErrorCode::E_ARG, where + ": opts must be an object {isa?, threads?, trace?, hash?, cancel?, timeoutMs?}");
     }
     Napi::Object o = has_opts ? opts.As<Napi::Object>() : Napi::Object::New(env);
     job.isa = isa_from_js(o.Get("isa"));
@@ -223,24 +206,59 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
       bool on = v.IsBoolean() && v.As<Napi::Boolean>().Value();
       (std::string(flag) == "trace" ? job.trace : job.hash) = on;
     }
+    Napi::Value cancel = o.Get("cancel");
+    if (!cancel.IsUndefined()) job.control.set_flag(cancel_flag_from_js(cancel, where, held));
+    Napi::Value timeout = o.Get("timeoutMs");
+    if (!timeout.IsUndefined()) {
+      double ms = timeout.IsNumber() ? timeout.As<Napi::Number>().DoubleValue() : NAN;
+      if (!(ms >= 0 && std::isfinite(ms))) throw Error(ErrorCode::E_ARG, where + ": opts.timeoutMs must be a finite number >= 0");
+      job.control.set_timeout_ms(ms);
+    }
     return job;
   }
 
+  // The cancel flag: word 0 of an Int32Array over a SharedArrayBuffer (another
+  // thread writes it while the run reads it; a plain ArrayBuffer could be
+  // detached under the run). Referenced by `held` for an async run.
+  static const int32_t* cancel_flag_from_js(const Napi::Value& v, const std::string& where, HeldData& held) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    napi_value buffer = nullptr;
+    bool is_typed = v.IsTypedArray() &&
+                    napi_get_typedarray_info(v.Env(), v, &type, &length, &data, &buffer, nullptr) == napi_ok;
+    bool plain = true;
+    if (is_typed) napi_is_arraybuffer(v.Env(), buffer, &plain);
+    if (!is_typed || type != napi_int32_array || length < 1 || plain) {
+      throw Error(ErrorCode::E_ARG, where + ": opts.cancel must be an Int32Array over a SharedArrayBuffer");
+    }
+    std::shared_ptr<void> unused;
+    held.take(v, DType::I32, int64_t(length), {int64_t(length)}, where + ": opts.cancel", &unused);
+    return static_cast<const int32_t*>(data);
+  }
+
+  // Every count is checked against aivm/limits.h before the loop it bounds, so a
+  // huge spec is refused before it is copied (Program checks the parsed spec again).
   ProgramSpec parse(const Napi::Value& value) {
     if (!value.IsObject() || value.IsArray()) bad_arg("spec", "must be an object");
     Napi::Object obj = value.As<Napi::Object>();
     ProgramSpec spec;
     Napi::Array values = array_at(obj, "values", "spec.");
+    Napi::Array nodes = array_at(obj, "nodes", "spec.");
+    over_limit("values", values.Length(), kMaxProgramValues);
+    over_limit("nodes", nodes.Length(), kMaxProgramNodes);
     for (uint32_t i = 0; i < values.Length(); ++i) {
       spec.values.push_back(spec_from_js(values.Get(i), "createProgram: values[" + std::to_string(i) + "]"));
     }
     Napi::Array constants = array_at(obj, "constants", "spec.");
+    over_limit("constants", constants.Length(), kMaxProgramValues);
+    HeldData held(Env(), HeldData::Mode::OWN);
     for (uint32_t i = 0; i < constants.Length(); ++i) {
       std::string what = "constants[" + std::to_string(i) + "]";
       Napi::Value c = constants.Get(i);
       if (!c.IsObject()) bad_arg(what, "must be an object {value, data}");
       Napi::Object co = c.As<Napi::Object>();
-      int id = id_from_js(co.Get("value"), what + ".value", false);
+      int id = id_from_js(co.Get("value"), [&] { return what + ".value"; }, false);
       if (size_t(id) >= spec.values.size()) {
         bad_arg(what + ".value", "= " + std::to_string(id) + " is not a value id (there are " +
                                      std::to_string(spec.values.size()) + " values)");
@@ -249,15 +267,17 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
       Tensor t;
       t.dtype = s.dtype;
       t.shape = s.shape;
-      Napi::Value data = co.Get("data");
-      t.data = typed_array_data(data, s.dtype, checked_numel(s.shape, "createProgram", what), s.shape,
-                                "createProgram: " + what + ".data");
-      constants_.push_back(Napi::Persistent(data.As<Napi::Object>()));
+      t.data = held.take(co.Get("data"), s.dtype, checked_numel(s.shape, "createProgram", what), s.shape,
+                         "createProgram: " + what + ".data", &t.storage);
       spec.constants.emplace_back(id, std::move(t));
     }
-    spec.inputs = ids_from_js(array_at(obj, "inputs", "spec."), "spec.inputs", false);
-    spec.outputs = ids_from_js(array_at(obj, "outputs", "spec."), "spec.outputs", false);
-    Napi::Array nodes = array_at(obj, "nodes", "spec.");
+    constants_ = std::move(held.references);
+    Napi::Array inputs = array_at(obj, "inputs", "spec."), outputs = array_at(obj, "outputs", "spec.");
+    over_limit("inputs", inputs.Length(), kMaxProgramValues);
+    over_limit("outputs", outputs.Length(), kMaxProgramValues);
+    spec.inputs = ids_from_js(inputs, "spec.inputs", false);
+    spec.outputs = ids_from_js(outputs, "spec.outputs", false);
+    int64_t attr_bytes = 0;
     for (uint32_t i = 0; i < nodes.Length(); ++i) {
       std::string what = "nodes[" + std::to_string(i) + "]";
       Napi::Value nv = nodes.Get(i);
@@ -266,20 +286,41 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
       ProgramNode node;
       Napi::Value name = no.Get("name");
       if (!(name.IsString() || name.IsUndefined())) bad_arg(what + ".name", "must be a string");
-      if (name.IsString()) node.name = name.As<Napi::String>().Utf8Value();
+      if (name.IsString()) node.name = short_string(name, what + ".name");
       Napi::Value op = no.Get("op");
       if (!op.IsString()) bad_arg(what + ".op", "must be a string");
-      node.op = op.As<Napi::String>().Utf8Value();
-      node.inputs = ids_from_js(array_at(no, "inputs", what + "."), what + ".inputs", true);
-      node.outputs = ids_from_js(array_at(no, "outputs", what + "."), what + ".outputs", true);
+      node.op = short_string(op, what + ".op");
+      Napi::Array node_inputs = array_at(no, "inputs", what + "."), node_outputs = array_at(no, "outputs", what + ".");
+      over_limit(what + " inputs", node_inputs.Length(), kMaxOpInputs);
+      over_limit(what + " outputs", node_outputs.Length(), kMaxOpOutputs);
+      node.inputs = ids_from_js(node_inputs, what + ".inputs", true);
+      node.outputs = ids_from_js(node_outputs, what + ".outputs", true);
       node.attrs = attrs_from_js(no.Get("attrs"), "createProgram: " + what + " (" + node.op + ")");
+      attr_bytes += attrs_bytes(node.attrs);
+      over_limit("bytes of attributes", attr_bytes, kMaxProgramAttrBytes);
       spec.nodes.push_back(std::move(node));
     }
     return spec;
   }
 
+  static void over_limit(const std::string& what, int64_t n, int64_t limit) {
+    if (n > limit) {
+      throw Error(ErrorCode::E_TOO_LARGE, "createProgram: " + std::to_string(n) + " " + what +
+                                              ", over the engine's limit of " + std::to_string(limit));
+    }
+  }
+
+  // A node's name or op: at most kMaxAttrStringBytes, checked before it is copied.
+  static std::string short_string(const Napi::Value& v, const std::string& what) {
+    size_t bytes = 0;
+    napi_get_value_string_utf8(v.Env(), v, nullptr, 0, &bytes);
+    over_limit(what + " bytes", int64_t(bytes), kMaxAttrStringBytes);
+    return v.As<Napi::String>().Utf8Value();
+  }
+
   std::shared_ptr<const Program> program_;
-  std::vector<Napi::ObjectReference> constants_;  // the typed arrays program_ borrows
+  // The constants over SharedArrayBuffers that program_ borrows (the others are copies it owns).
+  std::vector<Napi::ObjectReference> constants_;
 };
 
 }  // namespace
@@ -294,7 +335,10 @@ Napi::Function define_program_class(Napi::Env env) {
 
 // createProgram(spec: ProgramSpec) -> NativeProgram (synchronous)
 Napi::Value create_program(const Napi::CallbackInfo& info) {
-  return info.Env().GetInstanceData<Addon>()->program_class.New({info[0]});
+  Napi::Env env = info.Env();
+  return napi_entry(env, "createProgram", [&]() -> Napi::Value {
+    return env.GetInstanceData<Addon>()->program_class.New({info[0]});
+  });
 }
 
 }  // namespace aivm::napi

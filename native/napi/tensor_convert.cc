@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 
 #include "aivm/error.h"
 
@@ -68,46 +69,117 @@ TensorSpec spec_from_js(const Napi::Value& value, const std::string& what) {
   return spec;
 }
 
-void* typed_array_data(const Napi::Value& value, DType dtype, int64_t numel, const Shape& shape,
+namespace {
+
+// A typed array's element type, length and memory, and whether its buffer is shared.
+struct TypedArrayView {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_value buffer = nullptr;
+  size_t byte_offset = 0;
+  bool shared = false;
+};
+
+TypedArrayView view_of(const Napi::Value& value, DType dtype, int64_t numel, const Shape& shape,
                        const std::string& what) {
   if (!value.IsTypedArray()) bad(ErrorCode::E_DTYPE, what, std::string("data must be a ") + typed_array_name(dtype));
   // napi_get_typedarray_info, not TypedArray::ArrayBuffer().Data(): the latter
   // refuses arrays over a SharedArrayBuffer, which constants may well be.
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  napi_status st = napi_get_typedarray_info(value.Env(), value, &type, &length, &data, nullptr, nullptr);
+  TypedArrayView v;
+  napi_status st = napi_get_typedarray_info(value.Env(), value, &v.type, &v.length, &v.data, &v.buffer, &v.byte_offset);
   if (st != napi_ok) bad(ErrorCode::E_DTYPE, what, "data could not be read as a typed array");
-  if (type != typed_array_for(dtype)) {
+  if (v.type != typed_array_for(dtype)) {
     bad(ErrorCode::E_DTYPE, what, std::string("dtype ") + dtype_name(dtype) + " needs a " + typed_array_name(dtype));
   }
-  if (int64_t(length) != numel) {
+  if (int64_t(v.length) != numel) {
     bad(ErrorCode::E_SHAPE, what, "shape " + shape_str(shape) + " has " + std::to_string(numel) +
-                                      " elements but data has " + std::to_string(length));
+                                      " elements but data has " + std::to_string(v.length));
   }
-  if (!data) {
-    // Zero-length buffers may have no backing store; point at a valid dummy.
-    static const uint64_t kEmpty = 0;
-    data = const_cast<uint64_t*>(&kEmpty);
-  }
-  return data;
+  // napi_is_arraybuffer is false for a SharedArrayBuffer (V8's IsArrayBuffer).
+  bool plain = false;
+  napi_is_arraybuffer(value.Env(), v.buffer, &plain);
+  v.shared = !plain;
+  return v;
 }
 
-Tensor tensor_from_js(const Napi::Value& value, const std::string& what, bool data_optional) {
+// Zero-length buffers may have no backing store; point at a valid dummy.
+void* non_null(void* data) {
+  static const uint64_t kEmpty = 0;
+  return data ? data : const_cast<uint64_t*>(&kEmpty);
+}
+
+}  // namespace
+
+void* HeldData::take(const Napi::Value& value, DType dtype, int64_t numel, const Shape& shape, const std::string& what,
+                     std::shared_ptr<void>* storage) {
+  TypedArrayView v = view_of(value, dtype, numel, shape, what);
+  size_t bytes = v.length * dtype_size(dtype);
+  if (mode_ == Mode::VERIFY) {
+    if (!v.shared) borrowed_.push_back({v.buffer, v.data, v.byte_offset + bytes, bytes, what});
+    return non_null(v.data);
+  }
+  if (v.shared) {
+    references.push_back(Napi::Persistent(value.As<Napi::Object>()));
+    return non_null(v.data);
+  }
+  // A copy the job owns: JS may detach or shrink the original while the job runs.
+  Tensor copy = make_tensor(dtype, shape, what);
+  if (bytes) std::memcpy(copy.data, v.data, bytes);
+  *storage = copy.storage;
+  return copy.data;
+}
+
+void HeldData::verify() const {
+  for (const Borrowed& b : borrowed_) {
+    bool detached = false;
+    void* data = nullptr;
+    size_t length = 0;
+    napi_is_detached_arraybuffer(env_, b.buffer, &detached);
+    if (!detached) napi_get_arraybuffer_info(env_, b.buffer, &data, &length);
+    bool intact = !detached && length >= b.end && static_cast<uint8_t*>(data) + (b.end - b.bytes) == b.data;
+    if (!intact && b.bytes) {
+      bad(ErrorCode::E_ARG, b.what, "its ArrayBuffer was detached or shrunk while the arguments were read");
+    }
+  }
+}
+
+Tensor tensor_from_js(const Napi::Value& value, const std::string& what, HeldData& held, bool data_optional) {
   TensorSpec spec = spec_from_js(value, what);
   Tensor t;
   t.dtype = spec.dtype;
   t.shape = spec.shape;
   Napi::Value data_v = value.As<Napi::Object>().Get("data");
   if (data_optional && (data_v.IsUndefined() || data_v.IsNull())) return t;
-  t.data = typed_array_data(data_v, t.dtype, t.numel(), t.shape, what);
+  t.data = held.take(data_v, t.dtype, t.numel(), t.shape, what, &t.storage);
   return t;
 }
 
+namespace {
+// Keeps an engine allocation alive for as long as the external ArrayBuffer over it lives.
+struct ExternalOwner {
+  std::shared_ptr<void> storage;
+  int64_t bytes;
+};
+}  // namespace
+
 Napi::Object tensor_to_js(Napi::Env env, const Tensor& t) {
   size_t bytes = t.nbytes();
-  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, bytes);
-  if (bytes) std::memcpy(buf.Data(), t.data, bytes);
+  Napi::ArrayBuffer buf;
+  if (bytes && t.storage) {
+    auto* owner = new ExternalOwner{t.storage, int64_t(bytes)};
+    buf = Napi::ArrayBuffer::New(env, t.data, bytes, [](Napi::Env e, void*, ExternalOwner* o) {
+      int64_t adjusted = 0;
+      napi_adjust_external_memory(e, -o->bytes, &adjusted);
+      delete o;
+    }, owner);
+    // Tell V8's garbage collector how much memory the buffer holds.
+    int64_t adjusted = 0;
+    napi_adjust_external_memory(env, int64_t(bytes), &adjusted);
+  } else {
+    buf = Napi::ArrayBuffer::New(env, bytes);
+    if (bytes) std::memcpy(buf.Data(), t.data, bytes);
+  }
   size_t n = size_t(t.numel());
   Napi::Value data;
   switch (t.dtype) {
@@ -152,20 +224,38 @@ Attrs attrs_from_js(const Napi::Value& value, const std::string& op) {
       a.i = v.As<Napi::BigInt>().Int64Value(&lossless);
       if (!lossless) throw Error(ErrorCode::E_ATTR, where + " does not fit in int64");
     } else if (v.IsString()) {
+      size_t bytes = 0;
+      napi_get_value_string_utf8(v.Env(), v, nullptr, 0, &bytes);
+      if (int64_t(bytes) > kMaxAttrStringBytes) {
+        throw Error(ErrorCode::E_ATTR, where + " is " + std::to_string(bytes) + " bytes long, over the engine's limit of " +
+                                           std::to_string(kMaxAttrStringBytes));
+      }
       a.kind = AttrValue::Kind::STRING;
       a.s = v.As<Napi::String>().Utf8Value();
     } else if (v.IsArray()) {
       Napi::Array arr = v.As<Napi::Array>();
+      if (int64_t(arr.Length()) > kMaxAttrElements) {
+        throw Error(ErrorCode::E_ATTR, where + " has " + std::to_string(arr.Length()) +
+                                           " entries, over the engine's limit of " + std::to_string(kMaxAttrElements));
+      }
+      // Integers stay exact (bigints up to int64, numbers up to 2^53); one
+      // non-integer number makes the whole list floats.
       bool all_int = true;
+      std::vector<int64_t> ints;
       std::vector<double> ds;
       for (uint32_t j = 0; j < arr.Length(); ++j) {
         Napi::Value e = arr.Get(j);
         if (e.IsBigInt()) {
           bool lossless = false;
-          ds.push_back(double(e.As<Napi::BigInt>().Int64Value(&lossless)));
+          int64_t i = e.As<Napi::BigInt>().Int64Value(&lossless);
+          if (!lossless) throw Error(ErrorCode::E_ATTR, where + "[" + std::to_string(j) + "] does not fit in int64");
+          ints.push_back(i);
+          ds.push_back(double(i));
         } else if (e.IsNumber()) {
           double d = e.As<Napi::Number>().DoubleValue();
-          all_int = all_int && number_is_int(d);
+          bool is_int = number_is_int(d);
+          all_int = all_int && is_int;
+          ints.push_back(is_int ? int64_t(d) : 0);
           ds.push_back(d);
         } else {
           throw Error(ErrorCode::E_ATTR, where + " must be a list of numbers");
@@ -173,7 +263,7 @@ Attrs attrs_from_js(const Napi::Value& value, const std::string& op) {
       }
       if (all_int) {
         a.kind = AttrValue::Kind::INTS;
-        for (double d : ds) a.ints.push_back(int64_t(d));
+        a.ints = std::move(ints);
       } else {
         a.kind = AttrValue::Kind::FLOATS;
         for (double d : ds) a.floats.push_back(float(d));

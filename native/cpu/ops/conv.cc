@@ -241,6 +241,7 @@ void conv_depthwise(const OpContext& ctx, const ConvDims& d, const float* px, co
       float* y = py + p * OH * OW;
       float* a = acc.data();
       for (int64_t oh = 0; oh < OH; ++oh) {
+        if ((oh & 63) == 63) ctx.check_stop();  // one plane can be large
         for (int64_t j = 0; j < OW; ++j) a[j] = -0.0f;
         for (int64_t kh = 0; kh < kH; ++kh) {
           const float* row = xp.data() + (oh * sh + kh * dh) * Wp;
@@ -288,9 +289,9 @@ void compute_conv(const OpContext& ctx, std::vector<Tensor>& out) {
     const gemm::StridedA a{pw + g * Mg * K, K, 1};
     float* y = py + (n * d.M + g * Mg) * P;
     if (pointwise) {
-      gemm::gemm_block(m0, m1, n0, n1, K, a, gemm::StridedB{xg, HW, 1}, y, P);
+      gemm::gemm_block(m0, m1, n0, n1, K, a, gemm::StridedB{xg, HW, 1}, y, P, ctx.control);
     } else {
-      gemm::gemm_block(m0, m1, n0, n1, K, a, Im2colB{xg, &d}, y, P);
+      gemm::gemm_block(m0, m1, n0, n1, K, a, Im2colB{xg, &d}, y, P, ctx.control);
     }
     if (pbias) {
       for (int64_t i = m0; i < m1; ++i) {

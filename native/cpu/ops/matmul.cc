@@ -74,7 +74,7 @@ void compute_matmul(const OpContext& ctx, std::vector<Tensor>& out) {
     // Each output is still its own chain, so this is bit-identical to per-batch runs.
     const int64_t rows = batch * M;
     gemm::run_batched(ctx, 1, rows, N, K, [&](int64_t, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
-      gemm::gemm_block(m0, m1, n0, n1, K, gemm::StridedA{pa, K, 1}, gemm::StridedB{pb, N, 1}, py, N);
+      gemm::gemm_block(m0, m1, n0, n1, K, gemm::StridedA{pa, K, 1}, gemm::StridedB{pb, N, 1}, py, N, ctx.control);
     });
     return;
   }
@@ -82,7 +82,7 @@ void compute_matmul(const OpContext& ctx, std::vector<Tensor>& out) {
   std::vector<int64_t> off_b = batch_offsets(d.batch_b, d.batch, K * N);
   gemm::run_batched(ctx, batch, M, N, K, [&](int64_t b, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     gemm::gemm_block(m0, m1, n0, n1, K, gemm::StridedA{pa + off_a[size_t(b)], K, 1},
-                     gemm::StridedB{pb + off_b[size_t(b)], N, 1}, py + b * M * N, N);
+                     gemm::StridedB{pb + off_b[size_t(b)], N, 1}, py + b * M * N, N, ctx.control);
   });
 }
 
@@ -163,7 +163,7 @@ void compute_gemm(const OpContext& ctx, std::vector<Tensor>& out) {
   const float alpha = d.alpha, beta = d.beta;
   const int64_t c_rs = d.c_rs, c_cs = d.c_cs;
   gemm::run_batched(ctx, 1, M, N, K, [&](int64_t, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
-    gemm::gemm_block(m0, m1, n0, n1, K, sa, sb, py, N);
+    gemm::gemm_block(m0, m1, n0, n1, K, sa, sb, py, N, ctx.control);
     // Epilogue on this block: Y = alpha*acc, then Y = fma(beta, C, Y).
     for (int64_t i = m0; i < m1; ++i) {
       float* y = py + i * N;

@@ -446,6 +446,11 @@ std::vector<int64_t> split_sizes(const OpContext& ctx, int* axis_out) {
     }
     require_int_dtype(ctx, 1, "split", false);
     require_1d(ctx, 1, "split");
+    if (split->numel() > kMaxOpOutputs) {
+      fail(ErrorCode::E_TOO_LARGE, ctx.op, "input 1 (split) has " + std::to_string(split->numel()) +
+                                               " entries, more than the limit of " + std::to_string(kMaxOpOutputs) +
+                                               " outputs per op");
+    }
     std::vector<int64_t> sizes = read_ints(*split);
     if (sizes.empty()) fail(ErrorCode::E_VALUE, ctx.op, "input 1 (split) must have at least one entry, got none");
     int64_t sum = 0;
@@ -467,6 +472,11 @@ std::vector<int64_t> split_sizes(const OpContext& ctx, int* axis_out) {
     fail(ErrorCode::E_ATTR, ctx.op, "attribute 'num_outputs' is required when input 1 (split) is omitted");
   }
   int64_t n = ctx.attrs.require_int(ctx.op, "num_outputs");
+  if (n > kMaxOpOutputs) {
+    fail(ErrorCode::E_TOO_LARGE, ctx.op, "attribute 'num_outputs' = " + std::to_string(n) +
+                                             " is more than the limit of " + std::to_string(kMaxOpOutputs) +
+                                             " outputs per op");
+  }
   if (n < 1 || n > std::max<int64_t>(dim, 1)) {
     fail(ErrorCode::E_ATTR, ctx.op, "attribute 'num_outputs' = " + std::to_string(n) + " must be in [1, " +
                                         std::to_string(std::max<int64_t>(dim, 1)) + "] for dimension " +

@@ -9,6 +9,7 @@
 
 #include "aivm/attrs.h"
 #include "aivm/error.h"
+#include "aivm/run_control.h"
 #include "aivm/tensor.h"
 
 namespace aivm {
@@ -43,16 +44,19 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Runs one op. inputs may hold nullptr for omitted optional inputs.
+  // Runs one op. inputs may hold nullptr for omitted optional inputs. Outputs
+  // whose bytes together exceed max_output_bytes are refused (E_MEMORY_LIMIT)
+  // before anything is allocated.
   std::vector<Tensor> run_op(const std::string& op, const std::vector<const Tensor*>& inputs,
-                             const Attrs& attrs, Isa isa, int threads);
+                             const Attrs& attrs, Isa isa, int threads, int64_t max_output_bytes = kMaxBytes);
 
   // Runs op's compute into preallocated outputs of exactly the dtypes and
   // shapes infer_op gives for these inputs (the Program executor's step: it
   // validated and inferred the node when it was built). Same op table, strict
   // fp environment and thread pool as run_op; checks no guard bytes.
+  // control (may be null) is checked at chunk boundaries inside the op.
   void compute_into(const std::string& op, const std::vector<const Tensor*>& inputs, const Attrs& attrs, Isa isa,
-                    int threads, std::vector<Tensor>& outputs);
+                    int threads, std::vector<Tensor>& outputs, const RunControl* control = nullptr);
 
   int hardware_threads() const;
 

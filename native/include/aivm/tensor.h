@@ -8,15 +8,11 @@
 #include <vector>
 
 #include "aivm/dtype.h"
+#include "aivm/limits.h"
 
 namespace aivm {
 
 using Shape = std::vector<int64_t>;
-
-// Limits that keep every size computation inside int64 and every allocation sane.
-constexpr int kMaxRank = 8;
-constexpr int64_t kMaxElements = int64_t(1) << 34;      // 16 Gi elements
-constexpr int64_t kMaxBytes = int64_t(1) << 36;         // 64 GiB
 
 struct Tensor {
   DType dtype = DType::F32;
