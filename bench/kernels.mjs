@@ -56,8 +56,8 @@ async function throughput(kernel, v, workers, seconds) {
   return runs / elapsed;
 }
 
-async function latency(kernel, workers, runs) {
-  const rt = new Runtime({ workers });
+async function latency(kernel, workers, runs, isolation = 'thread') {
+  const rt = new Runtime({ workers, isolation });
   const v = kernel.vectors[0];
   for (let i = 0; i < 200; i++) await rt.run(kernel, v.inputs);
   const times = [];
@@ -121,7 +121,15 @@ for (const name of shipped) {
   }
 }
 const tiny = await loadKernel(path.join(root, 'test', 'fixtures', 'kernels', 'tiny-add'));
-const overhead = { inProcess: await latency(tiny, 0, quick ? 2000 : 20000), pool: await latency(tiny, 1, quick ? 1000 : 5000) };
+const overhead = {
+  inProcess: await latency(tiny, 0, quick ? 2000 : 20000),
+  pool: await latency(tiny, 1, quick ? 1000 : 5000),
+  // Crash isolation: the same run in a child process (lib/runtime/process-pool.ts).
+  process: await latency(tiny, 1, quick ? 1000 : 5000, 'process'),
+};
+// And on a kernel with real weights and compute, where the copies to the child weigh less.
+const cnn = await loadKernel(path.join(shippedDir, 'digits-cnn'));
+const isolationCost = { thread: await latency(cnn, 1, quick ? 200 : 2000), process: await latency(cnn, 1, quick ? 200 : 2000, 'process') };
 let big;
 const bigDir = bigWeightKernel();
 if (bigDir) {
@@ -132,4 +140,4 @@ if (bigDir) {
   big = { weightBytes: r1.weightBytes, rss0: r0.maxRssBytes, rss1: r1.maxRssBytes, rss2: r2.maxRssBytes };
   fs.rmSync(bigDir, { recursive: true, force: true });
 }
-console.log(JSON.stringify({ kernels, overhead, big }));
+console.log(JSON.stringify({ kernels, overhead, isolationCost, big }));

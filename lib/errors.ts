@@ -31,6 +31,7 @@ export const ErrorCodes = [
   'E_WORKER', // a worker thread died, was killed or could not start
   'E_TIMEOUT', // a run passed its deadline (timeoutMs, aivm run --timeout)
   'E_CANCELLED', // a run was cancelled by its AbortSignal
+  'E_POLICY', // a node operator's cap refused a kernel (declared gas or memory, kernel bytes, ops)
   'E_CLOSED', // the runtime was closed
   'E_TRACE', // a trace file for `aivm diff` that is not one
   'E_KEYSTORE', // a node keystore file that is missing, corrupt or opened with the wrong password

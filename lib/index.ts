@@ -139,3 +139,4 @@ export { createKeystore, openKeystore, keystoreAddress } from './network/keystor
 export { runAggregation, type AggregationInput, type AggregationResult, type ScriptLimits } from './network/sandbox';
 export { Registry, deployRegistry, provider as rpcProvider, chainReason, type RequestState, type FinalizedEvent } from './chain/registry';
 export { AivmNode, commitmentFor, type NodeOptions } from './network/node';
+export { DEFAULT_POLICY, type NodePolicy } from './network/policy';

@@ -164,6 +164,16 @@ if (kb) {
   lines.push('| path | median | p90 |', '|---|---|---|');
   lines.push(`| in-process (workers: 0) | ${kb.overhead.inProcess.medianUs.toFixed(1)} µs | ${kb.overhead.inProcess.p90Us.toFixed(1)} µs |`);
   lines.push(`| through the piscina pool (workers: 1) | ${kb.overhead.pool.medianUs.toFixed(1)} µs | ${kb.overhead.pool.p90Us.toFixed(1)} µs |`);
+  if (kb.overhead.process) {
+    lines.push(`| in a child process (workers: 1, isolation: 'process') | ${kb.overhead.process.medianUs.toFixed(1)} µs | ${kb.overhead.process.p90Us.toFixed(1)} µs |`);
+  }
+  if (kb.isolationCost) {
+    const c = kb.isolationCost;
+    lines.push('', `Crash isolation on digits-cnn (one worker, one run at a time): ${c.thread.medianUs.toFixed(1)} µs median in a worker thread, ` +
+      `${c.process.medianUs.toFixed(1)} µs in a child process (${(c.process.medianUs / c.thread.medianUs).toFixed(2)}x): the inputs and outputs are copied ` +
+      'over IPC and the message is serialized twice. Pick processes where a kernel may be hostile or a crash must not end the ' +
+      'service (aivm node does by default); threads where the kernels are trusted and microseconds matter (docs/RELIABILITY.md).');
+  }
   if (kb.big) {
     lines.push('', `Weights are held once: a kernel with ${mib(kb.big.weightBytes)} MiB of weights (y = x @ W, W 4096 x 4096) peaks at ` +
       `${mib(kb.big.rss0)} MiB RSS in-process, ${mib(kb.big.rss1)} MiB with 1 worker and ${mib(kb.big.rss2)} MiB with 2 workers: ` +

@@ -7,7 +7,11 @@
 // request with quorum 3: one honest node is killed right after it commits and
 // restarted before the reveal phase. The request must finalize with the
 // kernel's golden hash and name exactly the dishonest node; `aivm aggregate`
-// over the nodes' signed results must agree, and reject a forged one.
+// over the nodes' signed results must agree, and reject a forged one. Then the
+// adversarial part: kernels built to abort or exhaust a node
+// (scripts/hostile-kernels.mjs) are published and requested; every node must
+// refuse them, stay up, finalize the next honest request, and a restarted node
+// must not bring the bad requests back.
 //   node scripts/e2e.mjs [--keep]      (--keep: leave the temporary directory)
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JsonRpcProvider, Wallet, parseEther, NonceManager } from 'ethers';
 import { startHardhatNode } from './hardhat-node.mjs';
+import { makeHostileKernels } from './hostile-kernels.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'dist/cli/aivm.js');
@@ -51,9 +56,9 @@ function aivm(args, { expect = 0 } = {}) {
 }
 
 /** A long-running `aivm node`; resolves events as they are logged. */
-function startNode(name, keystore, extra) {
+function startNode(name, keystore, extra, dirs = name) {
   const args = [cli, 'node', '--rpc', chain.url, '--registry', registry, '--keystore', keystore,
-    '--kernels', path.join(tmp, `kernels-${name}`), '--state', path.join(tmp, `state-${name}`), '--poll-ms', '100', ...extra];
+    '--kernels', path.join(tmp, `kernels-${dirs}`), '--state', path.join(tmp, `state-${dirs}`), '--poll-ms', '100', ...extra];
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const node = { name, child, events: [], waiters: [], log: fs.createWriteStream(path.join(tmp, `${name}.log`), { flags: 'a' }) };
@@ -94,12 +99,12 @@ function startNode(name, keystore, extra) {
   return node;
 }
 
-/** Serves kernels/ over http on loopback, so nodes fetch the kernel from its registered URI. */
+/** Serves kernels/ (and the hostile kernels made in tmp) over http on loopback, so nodes fetch a kernel from its registered URI. */
 function serveKernels() {
   return new Promise((resolve) => {
-    const base = path.join(root, 'kernels');
     const s = http.createServer((req, res) => {
       const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
+      const base = rel.startsWith('hostile-') ? tmp : path.join(root, 'kernels');
       const file = path.join(base, rel);
       if (!file.startsWith(base + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
         res.writeHead(404).end();
@@ -212,7 +217,52 @@ async function main() {
   if (offline.rejected.length !== 1 || offline.rejected[0].code !== 'E_SIGNATURE') fail(`the forged result was not rejected: ${JSON.stringify(offline.rejected)}`);
   if (offline.dissenters.length !== 1 || offline.dissenters[0].toLowerCase() !== address.dishonest.toLowerCase()) fail(`aivm aggregate dissenters ${offline.dissenters}`);
   say('aivm aggregate over the signed results: same hash and dissenter; the forged result was rejected (E_SIGNATURE)');
+  await adversarial(nodes, keys, golden, address);
   say(`PASS in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Requests `kernelId` with the golden vector; returns the request id. */
+async function requestOf(kernelId, keys, quorum, commitSeconds = 20) {
+  const r = JSON.parse(await aivm(['request', kernelId, '--rpc', chain.url, '--registry', registry, '--keystore', keys.requester,
+    '--kernels', path.join(tmp, 'kernels-requester'), '--input', path.join(root, 'kernels', KERNEL, 'vectors', `${VECTOR}.json`),
+    '--quorum', String(quorum), '--nodes', '5', '--commit-seconds', String(commitSeconds), '--reveal-seconds', '120', '--json']));
+  return r.requestId;
+}
+
+/** Hostile kernels published and requested: every node refuses them and goes on; a restart does not retry them. */
+async function adversarial(nodes, keys, golden, address) {
+  const hostile = makeHostileKernels(path.join(root, 'kernels', KERNEL), tmp, cli);
+  const expected = { abort: ['failed', /^E_TOO_LARGE: .*num_outputs/], greedy: ['refused', /^E_POLICY: .*maxMemoryBytes/] };
+  const requests = {};
+  for (const [name, k] of Object.entries(hostile)) {
+    const uri = `http://127.0.0.1:${server.address().port}/hostile-${name}/`;
+    await aivm(['publish', k.dir, '--rpc', chain.url, '--registry', registry, '--keystore', keys.requester, '--uri', uri]);
+    requests[name] = await requestOf(k.id, keys, 3);
+    say(`adversarial: published and requested '${name}' (${k.id}): request ${requests[name]}`);
+  }
+  for (const [name, requestId] of Object.entries(requests)) {
+    const [event, error] = expected[name];
+    for (const n of Object.values(nodes)) {
+      const e = await n.waitFor(`${event} of ${name}`, (x) => x.requestId === requestId && (x.event === 'failed' || x.event === 'refused'));
+      if (e.event !== event || !error.test(e.error)) fail(`${n.name} on '${name}': ${e.event} ${e.error} (expected ${event} ${error})`);
+    }
+    say(`adversarial: every node ${event} '${name}' (${expected[name][1]})`);
+  }
+  for (const n of Object.values(nodes)) if (n.exited) fail(`${n.name} exited (${JSON.stringify(n.exited)}) on a hostile kernel`);
+  // Restart one node on the same state: it must not take the hostile requests up again.
+  const scalar = nodes.scalar;
+  scalar.child.kill('SIGTERM');
+  await new Promise((r) => (scalar.exited ? r() : scalar.child.once('exit', r)));
+  nodes.scalar = startNode('scalar-restarted', keys.scalar, ['--isa', 'scalar'], 'scalar');
+  await nodes.scalar.waitFor('started', (e) => e.event === 'started');
+  const honest = await requestOf(await aivm(['id', path.join(root, 'kernels', KERNEL)]), keys, 3);
+  const result = JSON.parse(await aivm(['result', honest, '--rpc', chain.url, '--registry', registry, '--wait', '--timeout', '180', '--json']));
+  if (result.finalized.outputHash !== golden) fail(`the honest request after the hostile ones agreed on ${result.finalized.outputHash}, not ${golden}`);
+  if (!result.reveals.some((r) => r.node.toLowerCase() === address.scalar.toLowerCase())) fail('the restarted scalar node did not take part in the honest request');
+  const hostileIds = new Set(Object.values(requests));
+  const again = nodes.scalar.events.filter((e) => hostileIds.has(e.requestId));
+  if (again.length > 0) fail(`the restarted node took a hostile request up again: ${JSON.stringify(again)}`);
+  say('adversarial: all nodes stayed up and finalized the next honest request; the restarted node left the hostile requests alone');
 }
 
 async function cleanup() {

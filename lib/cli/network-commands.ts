@@ -11,6 +11,7 @@ import { connect, deployRegistry, Registry } from '../chain/registry';
 import { loadKernel, type Kernel } from '../runtime/kernel';
 import { isAddress, verifySignedResult, type ResultFields, type SignedResultJson } from '../network/attestation';
 import { verifyFingerprintFile } from '../network/fingerprint';
+import type { NodePolicy } from '../network/policy';
 import { fetchRegisteredKernel, isHttp, localPath } from '../network/fetch';
 import { openKeystore, readPassword } from '../network/keystore';
 import { AivmNode } from '../network/node';
@@ -197,14 +198,37 @@ export async function resultCommand(p: Parsed): Promise<number> {
 }
 
 /** aivm node: runs until SIGINT/SIGTERM, one JSON line per event on stdout. */
+const POLICY_FLAGS = ['max-gas', 'max-memory', 'max-kernel-bytes', 'max-run-seconds', 'allowed-ops', 'isolation'];
+
+/** The node's operator caps from its flags (lib/network/policy.ts has the defaults). */
+function policyFlags(p: Parsed): NodePolicy {
+  const policy: NodePolicy = {};
+  const gas = stringFlag(p, 'max-gas');
+  if (gas !== undefined) {
+    const n = Number(gas);
+    if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`--max-gas must be a non-negative integer, got '${gas}'`);
+    policy.maxGas = BigInt(n);
+  }
+  policy.maxMemoryBytes = intFlag(p, 'max-memory', 1, Number.MAX_SAFE_INTEGER);
+  policy.maxKernelBytes = intFlag(p, 'max-kernel-bytes', 1, Number.MAX_SAFE_INTEGER);
+  const seconds = intFlag(p, 'max-run-seconds', 1, 86400);
+  if (seconds !== undefined) policy.maxRunMs = seconds * 1000;
+  const ops = stringFlag(p, 'allowed-ops');
+  if (ops !== undefined) policy.allowedOps = ops.split(',').map((o) => o.trim()).filter(Boolean);
+  return policy;
+}
+
 export async function nodeCommand(p: Parsed): Promise<number> {
-  allowOnly(p, [...CHAIN_FLAGS, 'registry', 'kernels', 'state', 'isa', 'threads', 'poll-ms', 'flip-output-bit', 'allow-local-inputs'], [0, 0]);
+  allowOnly(p, [...CHAIN_FLAGS, 'registry', 'kernels', 'state', 'isa', 'threads', 'poll-ms', 'flip-output-bit', 'allow-local-inputs', ...POLICY_FLAGS], [0, 0]);
   const kernelsDir = stringFlag(p, 'kernels');
   const stateDir = stringFlag(p, 'state');
   if (!kernelsDir || !stateDir) throw new UsageError('node needs --kernels DIR (local and fetched kernels) and --state DIR (what it committed)');
+  const isolation = stringFlag(p, 'isolation') ?? 'process';
+  if (isolation !== 'process' && isolation !== 'thread') throw new UsageError(`--isolation must be 'process' or 'thread', got '${isolation}'`);
   const node = await AivmNode.create({
     registry: await registry(p), kernelsDir, stateDir, isa: stringFlag(p, 'isa'), threads: intFlag(p, 'threads', 1, 256, 'E_THREADS'),
     pollMs: intFlag(p, 'poll-ms', 10, 60000), flipOutputBit: p.flags.get('flip-output-bit') === true, allowLocalInputs: p.flags.get('allow-local-inputs') === true,
+    policy: policyFlags(p), isolation,
     log: (e) => console.log(JSON.stringify(e)),
   });
   const stop = () => node.stop();

@@ -19,7 +19,8 @@ import { decodeTensors } from '../hash/encoding';
 import { chainReason, type Registry, type RequestedEvent, type RequestState } from '../chain/registry';
 import { signResult } from './attestation';
 import { REFERENCE_SELFTEST } from './fingerprint';
-import { fetchInput, isTransient, type KernelFetchLimits } from './fetch';
+import { fetchInput, isTransient, MAX_KERNEL_BYTES, MAX_KERNEL_FILE_BYTES, type KernelFetchLimits } from './fetch';
+import { checkKernelPolicy, resolvePolicy, type NodePolicy, type ResolvedPolicy } from './policy';
 import { KernelSource } from './kernel-source';
 import { runAggregation, type ScriptLimits } from './sandbox';
 import { StateFile, type RequestRecord } from './state';
@@ -48,10 +49,21 @@ export interface NodeOptions {
   kernelFetchLimits?: KernelFetchLimits;
   /** One structured event per call (the CLI prints them as JSON lines). */
   log?: (event: Record<string, unknown>) => void;
+  /** The operator's caps (lib/network/policy.ts); defaults in DEFAULT_POLICY. */
+  policy?: NodePolicy;
+  /**
+   * Where runs execute. Default 'process': a child process, so an engine crash fails only that
+   * run (E_WORKER) and the node keeps serving; 'thread' is faster for tiny kernels.
+   */
+  isolation?: 'thread' | 'process';
 }
 
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+/** A run must end this long before the commit deadline: the commit transaction needs the time. */
+const COMMIT_MARGIN_MS = 1000;
+/** Runs of one request that killed the engine: after this many the request is poisoned. */
+const MAX_RUN_ATTEMPTS = 2;
 
 /** The commitment the registry checks: keccak256(abi.encodePacked(requestId, node, outputHash, salt)). */
 export function commitmentFor(requestId: string, node: string, outputHash: string, salt: string): string {
@@ -74,13 +86,17 @@ export class AivmNode {
   /** Requests whose early aggregation found no agreement, with the state it saw ("reveals/settled"). */
   private readonly noAgreement = new Map<string, string>();
 
-  private constructor(private readonly opts: NodeOptions, private readonly wallet: Wallet, private readonly store: StateFile, private readonly chainId: bigint) {
+  private constructor(private readonly opts: NodeOptions, private readonly policy: ResolvedPolicy, private readonly wallet: Wallet, private readonly store: StateFile, private readonly chainId: bigint) {
     this.address = wallet.address;
-    this.runtime = new Runtime({ workers: 1, isa: opts.isa, threads: opts.threads });
-    this.kernelSource = new KernelSource(opts.kernelsDir, opts.registry, (event, fields) => this.log(event, fields), opts.kernelFetchLimits);
+    this.runtime = new Runtime({ workers: 1, isa: opts.isa, threads: opts.threads, isolation: opts.isolation ?? 'process' });
+    const fetchLimits = { ...opts.kernelFetchLimits };
+    fetchLimits.maxTotalBytes = Math.min(fetchLimits.maxTotalBytes ?? MAX_KERNEL_BYTES, policy.maxKernelBytes);
+    fetchLimits.maxFileBytes = Math.min(fetchLimits.maxFileBytes ?? MAX_KERNEL_FILE_BYTES, policy.maxKernelBytes);
+    this.kernelSource = new KernelSource(opts.kernelsDir, opts.registry, (event, fields) => this.log(event, fields), fetchLimits);
   }
 
   static async create(opts: NodeOptions): Promise<AivmNode> {
+    const policy = resolvePolicy(opts.policy);
     // An engine whose self-test differs from the reference would only ever dissent: refuse to start.
     const self = await selftest({ isa: opts.isa, threads: opts.threads });
     const ref = opts.reference ?? REFERENCE_SELFTEST;
@@ -112,7 +128,7 @@ export class AivmNode {
       store.release();
       throw err;
     }
-    const node = new AivmNode(opts, reg.wallet, store, chainId);
+    const node = new AivmNode(opts, policy, reg.wallet, store, chainId);
     node.selftestTotal = self.total;
     node.admitted = admitted;
     return node;
@@ -264,7 +280,7 @@ export class AivmNode {
       this.log('failed', { requestId: ev.requestId, error });
       return;
     }
-    await this.prepare(ev.requestId, rec, true);
+    await this.prepare(ev.requestId, rec, true, chainNow);
   }
 
   /**
@@ -273,17 +289,27 @@ export class AivmNode {
    * any other failure records it failed. An RPC failure is thrown: a new request's event is read
    * again next poll, a pending one stays pending.
    */
-  private async prepare(id: string, rec: RequestRecord, isNew: boolean): Promise<void> {
+  private async prepare(id: string, rec: RequestRecord, isNew: boolean, chainNow: number): Promise<void> {
     const req = rec.request!;
     const done: RequestRecord = { ...rec, stage: 'committing', timings: { ...rec.timings } };
     delete done.request;
     delete done.error;
     try {
       const kernel = await this.kernelSource.get(rec.kernelId, rec.requester);
+      checkKernelPolicy(kernel, this.policy);
       const bytes = await fetchInput(req.input, req.inputUri, rec.inputHash, { allowLocal: this.opts.allowLocalInputs === true });
       const inputs = inputsFor(kernel, decodeTensors(bytes, `input of request ${id}`));
+      if ((rec.runAttempts ?? 0) >= MAX_RUN_ATTEMPTS) {
+        throw new AivmError('E_WORKER', `poisoned: a run of this request killed the engine process ${rec.runAttempts} times; not running it again`);
+      }
+      // Saved before the run: should the run take the whole node down, the restarted node knows.
+      rec = { ...rec, runAttempts: (rec.runAttempts ?? 0) + 1 };
+      this.record(id, rec);
+      done.runAttempts = rec.runAttempts;
+      // In time for the commit, and never longer than the operator allows.
+      const timeoutMs = Math.max(0, Math.min(this.policy.maxRunMs, (req.commitDeadline - chainNow) * 1000 - COMMIT_MARGIN_MS));
       const t0 = performance.now();
-      const receipt = await this.runtime.run(kernel, inputs);
+      const receipt = await this.runtime.run(kernel, inputs, { timeoutMs });
       done.timings.inferenceMs = performance.now() - t0;
       if (receipt.inputHash !== rec.inputHash.toLowerCase()) {
         throw new AivmError('E_INPUT', `the decoded input hashes to ${receipt.inputHash}, the request says ${rec.inputHash}`);
@@ -302,18 +328,21 @@ export class AivmNode {
       // An RPC failure (E_CHAIN without a contract error, e.g. kernelEntries with the RPC down)
       // says nothing about the request.
       if (err instanceof AivmError && err.code === 'E_CHAIN' && !chainReason(err)) throw err;
-      const error = `${(err as AivmError).code ?? 'E_INTERNAL'}: ${(err as Error).message}`;
-      if (isTransient(err)) {
+      const code = (err as AivmError).code ?? 'E_INTERNAL';
+      const error = `${code}: ${(err as Error).message}`;
+      // An engine process that died (not a poisoned refusal): tried again, at most MAX_RUN_ATTEMPTS runs in all.
+      const crashed = code === 'E_WORKER' && !/^poisoned/.test((err as Error).message);
+      if (isTransient(err) || crashed) {
         const prev = this.retries.get(id);
         const delayMs = prev ? Math.min(prev.delayMs * 2, RETRY_MAX_MS) : RETRY_FIRST_MS;
         this.retries.set(id, { at: Date.now() + delayMs, delayMs });
-        this.log('fetch-retry', { requestId: id, error, retryInMs: delayMs, commitDeadline: req.commitDeadline });
+        this.log(crashed ? 'run-retry' : 'fetch-retry', { requestId: id, error, retryInMs: delayMs, commitDeadline: req.commitDeadline });
         if (isNew || rec.error !== error) this.record(id, { ...rec, error });
         return;
       }
       this.record(id, { ...rec, request: undefined, stage: 'failed', error });
       this.retries.delete(id);
-      this.log('failed', { requestId: id, error });
+      this.log(code === 'E_POLICY' ? 'refused' : 'failed', { requestId: id, error });
       return;
     }
     // Only now, with the salt on disk, may a commitment be sent (advance() saves again before it).
@@ -330,7 +359,7 @@ export class AivmNode {
       if (onChain && onChain.commits >= onChain.maxNodes) {
         return this.fail(id, rec, `every seat of the request was taken before the node could get what it needs (last try: ${rec.error ?? 'none'})`);
       }
-      await this.prepare(id, rec, false);
+      await this.prepare(id, rec, false, chainNow);
       const next = this.store.state.requests[id];
       return next.stage === 'committing' ? this.advance(id, next, chainNow) : undefined;
     }

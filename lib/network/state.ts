@@ -41,6 +41,8 @@ export interface RequestRecord {
   /** Stage 'pending' only. */
   request?: PendingRequest;
   attestation?: SignedResultJson;
+  /** Runs started for this request (saved before each): a request whose run killed the engine twice is not run again. */
+  runAttempts?: number;
   timings: { inferenceMs?: number; signMs: number; chainMs: number };
 }
 

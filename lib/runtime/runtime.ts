@@ -14,6 +14,7 @@ import type { Tensor } from '../tensor';
 import { executeToReply, type Task, type TaskReply, type TaskResult } from './executor';
 import { checkRunInputs, type Kernel } from './kernel';
 import type { WorkerMessage } from './worker';
+import { ProcessPool, type StopReason } from './process-pool';
 
 export interface RuntimeOptions {
   /**
@@ -26,6 +27,13 @@ export interface RuntimeOptions {
   threads?: number;
   /** Force an instruction set ('scalar', 'avx2', 'avx512', 'neon', 'cuda'). Default: AIVM_ISA or the widest CPU ISA. */
   isa?: string;
+  /**
+   * 'thread' (default): workers are threads of this process. 'process': workers are child
+   * processes, each with its own engine, so an engine crash fails only the run it was doing
+   * (E_WORKER) and the next run starts a fresh process. Costs a copy of the inputs and
+   * outputs per run, and of each kernel's weights per process (docs/RELIABILITY.md).
+   */
+  isolation?: 'thread' | 'process';
 }
 
 export interface RunOptions {
@@ -61,7 +69,7 @@ export interface Receipt {
   numerics: string;
   engineVersion: string;
   /** How this run was executed; none of it may change a bit of the result. */
-  execution: { isa: string; threads: number; workers: number };
+  execution: { isa: string; threads: number; workers: number; isolation: 'thread' | 'process' };
   trace?: { nodes: TraceNode[]; root: string };
 }
 
@@ -77,15 +85,26 @@ class RunStop {
   readonly flag = new Int32Array(new SharedArrayBuffer(4));
   readonly deadline: number | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly onAbort = () => Atomics.store(this.flag, 0, RunStop.CANCEL);
+  private listeners: ((why: StopReason) => void)[] = [];
+  private readonly onAbort = () => this.set(RunStop.CANCEL);
 
   constructor(private readonly signal: AbortSignal | undefined, timeoutMs: number | undefined) {
     if (signal?.aborted) this.onAbort();
     signal?.addEventListener('abort', this.onAbort, { once: true });
     if (timeoutMs !== undefined) {
       this.deadline = Date.now() + timeoutMs;
-      this.timer = setTimeout(() => Atomics.compareExchange(this.flag, 0, 0, RunStop.TIMEOUT), timeoutMs);
+      this.timer = setTimeout(() => this.set(RunStop.TIMEOUT), timeoutMs);
     }
+  }
+
+  /** Calls `listener` when the run must stop (a process pool forwards it to its child). */
+  onStop(listener: (why: StopReason) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private set(value: number): void {
+    if (Atomics.compareExchange(this.flag, 0, 0, value) !== 0) return; // the first reason stays
+    for (const l of this.listeners) l(value === RunStop.CANCEL ? 'cancel' : 'timeout');
   }
 
   throwIfStopped(): void {
@@ -95,6 +114,7 @@ class RunStop {
   }
 
   dispose(): void {
+    this.listeners = [];
     clearTimeout(this.timer);
     this.signal?.removeEventListener('abort', this.onAbort);
   }
@@ -110,7 +130,9 @@ export class Runtime {
   readonly workers: number;
   readonly threads: number;
   readonly isa: string | undefined;
+  readonly isolation: 'thread' | 'process';
   private pool: Piscina | undefined;
+  private processes: ProcessPool | undefined;
   private closed = false;
 
   constructor(options: RuntimeOptions = {}) {
@@ -127,10 +149,16 @@ export class Runtime {
         throw new AivmError('E_ISA_UNAVAILABLE', `isa '${options.isa}' is not available here; available: ${info.isas.join(', ')}`);
       }
     }
+    const isolation = options.isolation ?? 'thread';
+    if (isolation !== 'thread' && isolation !== 'process') throw invalidArgument('isolation', "'thread' or 'process'", isolation);
+    if (isolation === 'process' && workers === 0) throw invalidArgument('workers', "at least 1 with isolation: 'process'", workers);
     this.workers = workers;
     this.threads = threads;
     this.isa = options.isa;
-    if (workers > 0) {
+    this.isolation = isolation;
+    if (isolation === 'process') {
+      this.processes = new ProcessPool(workers);
+    } else if (workers > 0) {
       this.pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: 2, idleTimeout: 60_000 });
     }
   }
@@ -162,7 +190,7 @@ export class Runtime {
     };
     try {
       stop?.throwIfStopped();
-      const reply = await this.dispatch(task);
+      const reply = await this.dispatch(task, stop);
       if (!reply.ok) throw new AivmError(reply.code, `${kernel.manifest.name}: ${reply.message}`);
       return this.receipt(kernel, inputs, reply.result);
     } finally {
@@ -170,7 +198,8 @@ export class Runtime {
     }
   }
 
-  private async dispatch(task: Task): Promise<TaskReply> {
+  private async dispatch(task: Task, stop: RunStop | undefined): Promise<TaskReply> {
+    if (this.processes) return this.processes.run(task, stop && ((listener) => stop.onStop(listener)));
     if (!this.pool) return executeToReply(task);
     try {
       return (await this.pool.run({ kind: 'run', task } satisfies WorkerMessage)) as TaskReply;
@@ -202,7 +231,7 @@ export class Runtime {
       memoryBytes: r.memoryBytes,
       numerics: info.numerics,
       engineVersion: info.version,
-      execution: { isa: r.isa, threads: this.threads, workers: this.workers },
+      execution: { isa: r.isa, threads: this.threads, workers: this.workers, isolation: this.isolation },
     };
     if (r.trace) {
       const nodes = r.trace.map((n, index) => ({ index, ...n, values: n.values as Tensor[] | undefined }));
@@ -223,5 +252,6 @@ export class Runtime {
     if (this.closed) return;
     this.closed = true;
     await this.pool?.close();
+    await this.processes?.close();
   }
 }

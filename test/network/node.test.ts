@@ -27,6 +27,7 @@ import { AivmNode, type NodeOptions } from '../../lib/network/node';
 import { createKeystore } from '../../lib/network/keystore';
 import { Runtime } from '../../lib/runtime/runtime';
 import { deadPort } from '../helpers/network';
+import { graphProto, modelProto, nodeProto, packedVarints, tensorProto, valueInfo } from '../onnx/pb';
 
 const root = path.join(__dirname, '..', '..');
 const MLP = path.join(root, 'kernels', 'digits-mlp');
@@ -127,6 +128,7 @@ async function startNode(
     /** Default true: the owner admits the node's address before it starts. */
     admit?: boolean;
     allowLocalInputs?: boolean; scriptLimits?: NodeOptions['scriptLimits']; kernelFetchLimits?: NodeOptions['kernelFetchLimits'];
+    policy?: NodeOptions['policy']; isolation?: NodeOptions['isolation'];
   },
 ): Promise<NodeHandle> {
   const w = o.registry?.wallet ?? o.wallet ?? wallet(o.key);
@@ -137,6 +139,7 @@ async function startNode(
   const node = await AivmNode.create({
     registry: o.registry ?? new Registry(address, w), kernelsDir, stateDir, isa: o.isa, flipOutputBit: o.flip, pollMs: POLL_MS,
     allowLocalInputs: o.allowLocalInputs, scriptLimits: o.scriptLimits, kernelFetchLimits: o.kernelFetchLimits,
+    policy: o.policy, isolation: o.isolation,
     log: (e) => events.push(e),
   });
   const h: NodeHandle = { node, done: node.run().catch(() => undefined), wallet: w, stateDir, kernelsDir, events };
@@ -632,7 +635,7 @@ describe('AivmNode: admission, kernel registrations, state and clocks', () => {
     expect((await reg2.requestOf(third))?.commits).toBe(0);
   });
 
-  it('a state file that cannot be written: the request is not kept, and no commitment goes out before its salt is on disk', async () => {
+  it('a state file that cannot be written: the request is not kept or run, and no commitment goes out before its salt is on disk', async () => {
     const { address, reg } = await freshRegistry();
     const stateDir = freshDir('state-enospc');
     const r = new Registry(address, wallet(3));
@@ -659,7 +662,8 @@ describe('AivmNode: admission, kernel registrations, state and clocks', () => {
     const { requestId } = await request(reg, { quorum: 1, maxNodes: 1 });
     await waitUntil('three refused saves', () => refused >= 3);
     expect(h.node.state.requests[requestId]).toBeUndefined();
-    expect(h.events.some((e) => e.event === 'computed' && e.requestId === requestId)).toBe(true);
+    // Not even run: a run starts only once its attempt is on disk (a run that kills the node must be counted).
+    expect(h.events.some((e) => e.event === 'computed' && e.requestId === requestId)).toBe(false);
     expect(h.events.some((e) => e.event === 'poll-error' && /ENOSPC/.test(String(e.message)))).toBe(true);
     expect((await reg.commitOf(requestId, h.wallet.address)).commitment).toBe(ZeroHash);
 
@@ -887,6 +891,118 @@ function serveDir(dir: string, replace: Record<string, Uint8Array> = {}): Promis
     res.writeHead(200, { 'content-length': body.byteLength }).end(body);
   });
 }
+
+/** A copy of digits-mlp with its manifest edited and re-sealed (a new kernel id). */
+async function mlpVariant(name: string, edit: (m: Record<string, any>) => void): Promise<{ dir: string; id: string }> {
+  const dir = freshDir(name);
+  fs.cpSync(MLP, dir, { recursive: true });
+  const file = path.join(dir, 'aivm.json');
+  const m = JSON.parse(fs.readFileSync(file, 'utf8'));
+  edit(m);
+  fs.writeFileSync(file, JSON.stringify(m, null, 2));
+  return { dir, id: await updateManifestDigests(dir) };
+}
+
+/** Requests kernel `id` with the golden digits input. */
+const requestKernel = (reg: Registry, id: string, commitSeconds = 120) =>
+  reg.requestInference({ kernelId: id, inputHash: INPUT_HASH, input: INPUT, inputUri: '', quorum: 1, maxNodes: 1, commitSeconds, revealSeconds: 120 });
+
+/** After a restart on the same state: polls go by and nothing about `requestId` is logged or retried. */
+async function expectNotRetried(h: NodeHandle, requestId: string, stage: string): Promise<void> {
+  await sleep(12 * POLL_MS);
+  expect(h.node.state.requests[requestId].stage).toBe(stage);
+  expect(h.events.filter((e) => e.requestId === requestId)).toEqual([]);
+}
+
+describe('AivmNode survives hostile kernels (issue 11)', () => {
+  it('a kernel declaring more memory than the node allows (D4: 2^53-1 bytes) is refused with E_POLICY, persisted, not retried after a restart; the node serves the next request', async () => {
+    const greedy = await mlpVariant('greedy-mlp', (m) => (m.limits.maxMemoryBytes = Number.MAX_SAFE_INTEGER));
+    const { address, reg } = await freshRegistry();
+    await reg.registerKernel(greedy.id, keccak256(fs.readFileSync(path.join(greedy.dir, 'aivm.json'))), greedy.dir);
+    const h = await startNode(address, { key: 6 });
+    const bad = await requestKernel(reg, greedy.id);
+    await waitStage(h, bad.requestId, 'failed');
+    expect(h.node.state.requests[bad.requestId].error).toMatch(/^E_POLICY: .*limits\.maxMemoryBytes 9007199254740991, over this node's cap of 1073741824/);
+    expect(h.events.some((e) => e.event === 'refused' && e.requestId === bad.requestId)).toBe(true);
+    const good = await request(reg, { quorum: 1, maxNodes: 1 });
+    expect((await waitFinalized(reg, good.requestId)).outputHash).toBe(GOLDEN);
+    await stopNode(h);
+    const again = await startNode(address, { key: 6, registry: new Registry(address, h.wallet), stateDir: h.stateDir, kernelsDir: h.kernelsDir });
+    await expectNotRetried(again, bad.requestId, 'failed');
+  });
+
+  it('operator caps on gas and ops refuse kernels the defaults accept', async () => {
+    const { address, reg } = await freshRegistry();
+    const h = await startNode(address, { key: 7, policy: { maxGas: 1000n } });
+    const r1 = await request(reg, { quorum: 1, maxNodes: 1 });
+    await waitStage(h, r1.requestId, 'failed');
+    expect(h.node.state.requests[r1.requestId].error).toMatch(/^E_POLICY: .*limits\.maxGas 10000000000, over this node's cap of 1000/);
+    await stopNode(h);
+    const ops = await startNode(address, { key: 8, policy: { allowedOps: ['Relu'] } });
+    const r2 = await request(reg, { quorum: 1, maxNodes: 1 });
+    await waitStage(ops, r2.requestId, 'failed');
+    expect(ops.node.state.requests[r2.requestId].error).toMatch(/^E_POLICY: .*uses ops this node does not allow: [A-Z]\w+/);
+  });
+
+  it('a request whose run kills the engine process twice is poisoned: failed, persisted, skipped after a restart; other requests finalize', async () => {
+    const crashing = await mlpVariant('crashing-mlp', (m) => (m.description = 'digits-mlp whose engine process the test hook kills'));
+    const { address, reg } = await freshRegistry();
+    await reg.registerKernel(crashing.id, keccak256(fs.readFileSync(path.join(crashing.dir, 'aivm.json'))), crashing.dir);
+    process.env.AIVM_TEST_HOOKS = '1';
+    process.env.AIVM_TEST_CRASH_KEY = crashing.id; // the child process raises SIGSEGV on this kernel
+    try {
+      const h = await startNode(address, { key: 9 });
+      const bad = await requestKernel(reg, crashing.id);
+      await waitStage(h, bad.requestId, 'failed');
+      const rec = h.node.state.requests[bad.requestId];
+      expect(rec.error).toMatch(/^E_WORKER: poisoned: a run of this request killed the engine process 2 times/);
+      expect(rec.runAttempts).toBe(2);
+      // Two runs, each ending in the engine process's death, then the refusal.
+      const retries = h.events.filter((e) => e.event === 'run-retry' && e.requestId === bad.requestId);
+      expect(retries).toHaveLength(2);
+      for (const r of retries) expect(String(r.error)).toMatch(/E_WORKER: .*killed by SIGSEGV/);
+      const good = await request(reg, { quorum: 1, maxNodes: 1 });
+      expect((await waitFinalized(reg, good.requestId)).outputHash).toBe(GOLDEN);
+      await stopNode(h);
+      const again = await startNode(address, { key: 9, registry: new Registry(address, h.wallet), stateDir: h.stateDir, kernelsDir: h.kernelsDir });
+      await expectNotRetried(again, bad.requestId, 'failed');
+    } finally {
+      delete process.env.AIVM_TEST_HOOKS;
+      delete process.env.AIVM_TEST_CRASH_KEY;
+    }
+  });
+
+  it('a run is given a deadline before the commit deadline: a long run ends with E_TIMEOUT in time, and the node goes on', async () => {
+    // x [1, 1] expanded to n x n, then four n^3 MatMuls on scalar: 29 GFLOP, many seconds, from a 4-byte input.
+    const n = 1536;
+    const dir = freshDir('slow');
+    fs.cpSync(MLP, dir, { recursive: true });
+    const shape = tensorProto('shape', 7, [2], packedVarints(7, [n, n]));
+    const nodes = [nodeProto('Expand', ['x', 'shape'], ['e'], 'expand')];
+    for (let i = 1; i <= 4; i++) nodes.push(nodeProto('MatMul', [i === 1 ? 'e' : `t${i - 1}`, 'e'], [i === 4 ? 'y' : `t${i}`], `mm${i}`));
+    fs.writeFileSync(path.join(dir, 'model.onnx'), modelProto(graphProto({ nodes, inits: [shape], inputs: [valueInfo('x', 1, [1, 1])], outputs: [valueInfo('y', 1, [n, n])] })));
+    const file = path.join(dir, 'aivm.json');
+    const m = JSON.parse(fs.readFileSync(file, 'utf8'));
+    m.inputs = [{ name: 'x', dtype: 'float32', shape: [1, 1] }];
+    m.outputs = [{ name: 'y', dtype: 'float32', shape: [n, n] }];
+    m.limits = { maxGas: 1e12, maxMemoryBytes: 2 ** 28, maxDims: {} };
+    m.vectors = [];
+    delete m.weights;
+    fs.writeFileSync(file, JSON.stringify(m, null, 2));
+    const slowId = await updateManifestDigests(dir);
+    const { address, reg } = await freshRegistry();
+    await reg.registerKernel(slowId, keccak256(fs.readFileSync(file)), dir);
+    const h = await startNode(address, { key: 10, isa: 'scalar', policy: { maxGas: 10n ** 12n } });
+    const input = encodeTensors([{ dtype: 'float32', shape: [1, 1], data: new Float32Array([0.5]) }]);
+    const commitSeconds = 4;
+    const slow = await reg.requestInference({ kernelId: slowId, inputHash: keccak256(input), input, inputUri: '', quorum: 1, maxNodes: 1, commitSeconds, revealSeconds: 120 });
+    await waitStage(h, slow.requestId, 'failed');
+    // Without the deadline the run would have finished (and missed the commit window) instead.
+    expect(h.node.state.requests[slow.requestId].error).toMatch(/^E_TIMEOUT: /);
+    const good = await request(reg, { quorum: 1, maxNodes: 1 });
+    expect((await waitFinalized(reg, good.requestId)).outputHash).toBe(GOLDEN);
+  });
+});
 
 describe('fetchKernel over http', () => {
   const servers: Served[] = [];

@@ -221,7 +221,7 @@ describe('deadlines and cancellation', () => {
     for (const t of [-1, NaN, Infinity]) await expectCode(() => program.runSync(mats(), { timeoutMs: t }), 'E_ARG', 'timeoutMs');
   });
 
-  it('Runtime.run takes an AbortSignal and timeoutMs, in the calling thread and in workers', async () => {
+  it('Runtime.run takes an AbortSignal and timeoutMs, in the calling thread, in worker threads and in child processes', async () => {
     const model = modelProto(
       graphProto({
         nodes: [2, 3, 4, 5].map((i) => nodeProto('MatMul', [i === 2 ? 'x' : `t${i - 1}`, 'x'], [i === 5 ? 'y' : `t${i}`], `mm${i}`)),
@@ -237,8 +237,8 @@ describe('deadlines and cancellation', () => {
     });
     const kernel = await loadKernel(dir);
     const big = { x: tensor('float32', [n, n], new Float32Array(n * n).fill(1 / 1024)) };
-    for (const workers of [0, 1]) {
-      const rt = new Runtime({ workers, isa: 'scalar' });
+    for (const [workers, isolation] of [[0, 'thread'], [1, 'thread'], [1, 'process']] as const) {
+      const rt = new Runtime({ workers, isa: 'scalar', isolation });
       runtimes.push(rt);
       await expectCode(rt.run(kernel, big, { timeoutMs: 30 }), 'E_TIMEOUT');
       const ac = new AbortController();
@@ -249,5 +249,35 @@ describe('deadlines and cancellation', () => {
       expect(Array.from(r.outputs.y.data)).toEqual([0.5, 0.5, 0.5, 0.5]); // 0.5 * 0.5 * 2 = 0.5 at every step
       await expectCode(rt.run(kernel, big, { timeoutMs: -1 }), 'E_ARG', 'timeoutMs');
     }
+  });
+});
+
+describe('crash isolation: runs in child processes', () => {
+  it('give the bits of thread runs; an engine process that dies fails only its run (E_WORKER) and the next run gets a new one', async () => {
+    const good = await loadKernel(await copyKernel('tiny-add'));
+    const crashing = await loadKernel(await kernelWith(fs.readFileSync(path.join(fixture('tiny-add'), 'model.onnx')), (m) => (m.description = 'crashes')));
+    const threads = new Runtime({ workers: 1 });
+    runtimes.push(threads);
+    const expected = (await threads.run(good, { x: x4() })).outputHash;
+    process.env.AIVM_TEST_HOOKS = '1';
+    process.env.AIVM_TEST_CRASH_KEY = crashing.id; // its child process raises SIGSEGV on this kernel
+    const rt = new Runtime({ workers: 2, isolation: 'process' });
+    runtimes.push(rt);
+    try {
+      const r = await rt.run(good, { x: x4() });
+      expect([r.outputHash, r.execution.isolation]).toEqual([expected, 'process']);
+      const [crash, alongside] = await Promise.allSettled([rt.run(crashing, { x: x4() }), rt.run(good, { x: x4() })]);
+      expect(crash.status === 'rejected' && [crash.reason.code, crash.reason.message]).toEqual(['E_WORKER', expect.stringContaining('killed by SIGSEGV')]);
+      expect(alongside.status === 'fulfilled' && alongside.value.outputHash).toBe(expected);
+      for (let i = 0; i < 4; i++) expect((await rt.run(good, { x: x4() })).outputHash).toBe(expected);
+    } finally {
+      delete process.env.AIVM_TEST_HOOKS;
+      delete process.env.AIVM_TEST_CRASH_KEY;
+    }
+  });
+
+  it('refuses isolation other than thread or process, and process isolation without workers (E_ARG)', () => {
+    expect(() => new Runtime({ isolation: 'vm' as 'thread' })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
+    expect(() => new Runtime({ workers: 0, isolation: 'process' })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
   });
 });
