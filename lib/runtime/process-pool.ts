@@ -119,7 +119,8 @@ export class ProcessPool {
     clearTimeout(child.killTimer);
     child.job = undefined;
     job.resolve(m.reply);
-    this.pump();
+    if (this.closed) child.proc.kill(); // close() waits for this child's exit
+    else this.pump();
   }
 
   private onExit(child: Child, code: number | null, signal: NodeJS.Signals | null): void {

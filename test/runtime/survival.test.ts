@@ -276,6 +276,15 @@ describe('crash isolation: runs in child processes', () => {
     }
   });
 
+  it('close() while a run is in a child process lets the run finish, then ends the child', async () => {
+    const good = await loadKernel(await copyKernel('tiny-add'));
+    const rt = new Runtime({ workers: 1, isolation: 'process' });
+    const pending = rt.run(good, { x: x4() });
+    await rt.close();
+    expect(Array.from((await pending).outputs.y.data)).toEqual(expectedOutputs(fixture('tiny-add'), 'one').y.data);
+    await expectCode(rt.run(good, { x: x4() }), 'E_CLOSED');
+  });
+
   it('refuses isolation other than thread or process, and process isolation without workers (E_ARG)', () => {
     expect(() => new Runtime({ isolation: 'vm' as 'thread' })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
     expect(() => new Runtime({ workers: 0, isolation: 'process' })).toThrow(expect.objectContaining({ code: 'E_ARG' }));
