@@ -8,6 +8,10 @@ import { inputSignature, lowerIr, type EngineAccess, type LoweredProgram } from 
 import { unpackIr, type IrPackage } from '../ir/pack';
 import type { IrGraph } from '../ir/types';
 
+/** Values of a run's stop flag (word 0 of Task.stop), as the engine reads them (native/include/aivm/run_control.h). */
+export const STOP_CANCEL = 1;
+export const STOP_TIMEOUT = 2;
+
 export interface Task {
   pkg: IrPackage;
   /** In IR input order. */
@@ -23,7 +27,7 @@ export interface Task {
   sync: boolean;
   maxGas: bigint;
   maxMemoryBytes: number;
-  /** Int32Array over a SharedArrayBuffer: word 0 becomes 1 (cancel) or 2 (timeout) to stop the run. */
+  /** Int32Array over a SharedArrayBuffer: word 0 becomes STOP_CANCEL or STOP_TIMEOUT to stop the run. */
   stop?: Int32Array;
   /** Date.now() by which the run must end (E_TIMEOUT). */
   deadline?: number;

@@ -2,7 +2,7 @@
 // lib/runtime/process-pool.ts). It runs one task at a time on a libuv thread
 // (program.run), so its event loop stays free to receive a cancel message; an
 // engine crash here ends only this process, and the pool replaces it.
-import { executeToReply, type Task, type TaskReply } from './executor';
+import { executeToReply, STOP_CANCEL, STOP_TIMEOUT, type Task, type TaskReply } from './executor';
 import type { IrPackage } from '../ir/pack';
 
 /** A kernel package as it crosses the process boundary: SharedArrayBuffers cannot, their bytes can. */
@@ -64,7 +64,7 @@ process.on('message', (message: ToChild) => {
   if (message.kind === 'run') void onRun(message);
   else if (message.kind === 'cancel') {
     const flag = running.get(message.id);
-    if (flag) Atomics.compareExchange(flag, 0, 0, message.why === 'cancel' ? 1 : 2);
+    if (flag) Atomics.compareExchange(flag, 0, 0, message.why === 'cancel' ? STOP_CANCEL : STOP_TIMEOUT);
   }
 });
 // The parent went away: nothing will read our answers.

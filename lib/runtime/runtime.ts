@@ -11,7 +11,7 @@ import { AivmError, invalidArgument } from '../errors';
 import { merkleRoot } from '../hash/merkle';
 import { GAS_VERSION } from '../ir/gas';
 import type { Tensor } from '../tensor';
-import { executeToReply, type Task, type TaskReply, type TaskResult } from './executor';
+import { executeToReply, STOP_CANCEL, STOP_TIMEOUT, type Task, type TaskReply, type TaskResult } from './executor';
 import { checkRunInputs, type Kernel } from './kernel';
 import type { WorkerMessage } from './worker';
 import { ProcessPool, type StopReason } from './process-pool';
@@ -80,8 +80,8 @@ export interface Receipt {
  * checks the deadline itself, so a run does not depend on this thread's timers).
  */
 class RunStop {
-  static readonly CANCEL = 1;
-  static readonly TIMEOUT = 2;
+  static readonly CANCEL = STOP_CANCEL;
+  static readonly TIMEOUT = STOP_TIMEOUT;
   readonly flag = new Int32Array(new SharedArrayBuffer(4));
   readonly deadline: number | undefined;
   private timer: NodeJS.Timeout | undefined;
