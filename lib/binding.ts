@@ -68,6 +68,8 @@ export interface NativeProgramRunOptions {
   trace?: boolean;
   /** Also return inputHash = hashTensors(inputs) and outputHash = hashTensors(outputs). */
   hash?: boolean;
+  /** Also return nodeNanos[i] = wall time of node i's step (its outputs made and zeroed, compute, guard checks). */
+  profile?: boolean;
   /** run() only: an Int32Array over a SharedArrayBuffer; element 0 set to 1 (cancel) or 2 (timeout) stops the run (E_CANCELLED / E_TIMEOUT). */
   cancel?: Int32Array;
   /** Stop the run with E_TIMEOUT after this many milliseconds (checked between nodes and inside long ops). */
@@ -77,6 +79,7 @@ export interface NativeProgramRunOptions {
 export interface NativeProgramResult {
   outputs: NativeTensor[];
   nodeHashes?: string[];
+  nodeNanos?: Float64Array;
   inputHash?: string;
   outputHash?: string;
 }

@@ -10,49 +10,24 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-// --- protobuf, the few fields an ONNX model needs (field numbers from onnx.proto) ---
-function varint(v) {
-  let n = BigInt(v);
-  const out = [];
-  do {
-    let b = Number(n & 0x7fn);
-    n >>= 7n;
-    if (n > 0n) b |= 0x80;
-    out.push(b);
-  } while (n > 0n);
-  return out;
-}
-const key = (field, wire) => varint((field << 3) | wire);
-const int = (field, v) => [...key(field, 0), ...varint(v)];
-const bytes = (field, body) => [...key(field, 2), ...varint(body.length), ...body];
-const str = (field, s) => bytes(field, [...Buffer.from(s, 'utf8')]);
-
-const intAttr = (name, v) => [...str(1, name), ...int(3, v), ...int(20, 2)]; // AttributeProto INT
-const node = (op, inputs, outputs, ...attrs) => [
-  ...inputs.flatMap((s) => str(1, s)), ...outputs.flatMap((s) => str(2, s)), ...str(3, `${op}-${outputs[0]}`), ...str(4, op),
-  ...attrs.flatMap((a) => bytes(5, a)),
-];
-function valueInfo(name, shape) {
-  const dims = shape.map((d) => bytes(1, typeof d === 'number' ? int(1, d) : str(2, d)));
-  return [...str(1, name), ...bytes(2, bytes(1, [...int(1, 1), ...bytes(2, dims.flat())]))]; // float tensor
-}
+import { int64Tensor, intAttr, model, node } from './onnx-write.mjs';
 
 /** D1's model over a kernel's inputs and outputs: the Split comes first, so inference fails there. */
 function abortModel(manifest) {
   const input = manifest.inputs[0].name;
-  const shape = [...int(1, 1), ...int(2, 7), ...str(8, 'shape'), ...bytes(7, varint(2n ** 34n))]; // int64 [1] = [2^34]
-  const nodes = [
-    node('ReduceSum', [input], ['sum'], intAttr('keepdims', 0)),
-    node('Expand', ['sum', 'shape'], ['huge']),
-    node('Split', ['huge'], ['s0', 's1'], intAttr('num_outputs', 2n ** 34n)),
-    ...manifest.outputs.filter((o) => o.name !== 's0').map((o) => node('Identity', [input], [o.name])),
-  ];
-  const graph = [
-    ...nodes.flatMap((n) => bytes(1, n)), ...str(2, 'abort'), ...bytes(5, shape),
-    ...manifest.inputs.flatMap((i) => bytes(11, valueInfo(i.name, i.shape))),
-    ...manifest.outputs.flatMap((o) => bytes(12, valueInfo(o.name, o.shape))),
-  ];
-  return Uint8Array.from([...int(1, 8), ...bytes(7, graph), ...bytes(8, [...str(1, ''), ...int(2, 18)])]);
+  return model({
+    name: 'abort',
+    nodes: [
+      node('ReduceSum', [input], ['sum'], intAttr('keepdims', 0)),
+      node('Expand', ['sum', 'shape'], ['huge']),
+      node('Split', ['huge'], ['s0', 's1'], intAttr('num_outputs', 2n ** 34n)),
+      ...manifest.outputs.filter((o) => o.name !== 's0').map((o) => node('Identity', [input], [o.name])),
+    ],
+    initializers: [int64Tensor('shape', [1], [2n ** 34n])],
+    inputs: manifest.inputs,
+    outputs: manifest.outputs,
+    opset: 18,
+  });
 }
 
 /** Writes the hostile kernels under `dir` (copies of `base`); returns { name: { dir, id } }. */

@@ -1,6 +1,7 @@
 #include "core/program.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -236,7 +237,8 @@ void Program::plan_arena() {
 }
 
 std::vector<Tensor> Program::run(Engine& engine, const std::vector<const Tensor*>& inputs, Isa isa, int threads,
-                                 std::vector<Hash32>* node_hashes, const RunControl* control) const {
+                                 std::vector<Hash32>* node_hashes, const RunControl* control,
+                                 std::vector<int64_t>* node_nanos) const {
   check_threads(threads);
   if (inputs.size() != inputs_.size()) {
     throw Error(ErrorCode::E_ARITY, "program: expects " + std::to_string(inputs_.size()) + " inputs, got " +
@@ -276,10 +278,12 @@ std::vector<Tensor> Program::run(Engine& engine, const std::vector<const Tensor*
   };
 
   if (node_hashes) node_hashes->clear();
+  if (node_nanos) node_nanos->clear();
   std::vector<Tensor> outs;
   std::vector<const Tensor*> ins;
   for (size_t i = 0; i < nodes_.size(); ++i) {
     if (control) control->check();
+    const auto started = node_nanos ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     const Node& node = nodes_[i];
     outs.clear();
     for (int id : node.outputs) {
@@ -302,6 +306,10 @@ std::vector<Tensor> Program::run(Engine& engine, const std::vector<const Tensor*
     bool intact = guard_intact();
     for (const Tensor& t : outs) intact = intact && guards_intact(t);
     if (!intact) throw Error(ErrorCode::E_INTERNAL, "program: " + where(i) + ": kernel wrote outside its outputs");
+    if (node_nanos) {
+      node_nanos->push_back(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count());
+    }
     if (node_hashes) {
       std::vector<const Tensor*> ptrs;
       for (const Tensor& t : outs) ptrs.push_back(&t);

@@ -67,8 +67,12 @@ class Program {
   // several threads at once: each run has its own arena.
   // control (may be null) is checked between nodes and inside ops: a stopped run
   // throws E_CANCELLED / E_TIMEOUT after freeing its arena and outputs.
+  // node_nanos, when given, receives per node the wall time of its step (output
+  // buffers made and zeroed, compute, guard checks; not the trace hash): what
+  // the gas calibration and a profiler read. Timing never changes a result.
   std::vector<Tensor> run(Engine& engine, const std::vector<const Tensor*>& inputs, Isa isa, int threads,
-                          std::vector<Hash32>* node_hashes = nullptr, const RunControl* control = nullptr) const;
+                          std::vector<Hash32>* node_hashes = nullptr, const RunControl* control = nullptr,
+                          std::vector<int64_t>* node_nanos = nullptr) const;
 
  private:
   enum class Kind { UNDEFINED, INPUT, CONSTANT, ARENA, OUTPUT };

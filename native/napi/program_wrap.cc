@@ -56,9 +56,11 @@ struct RunJob {
   int threads = 1;
   bool trace = false;
   bool hash = false;  // also hash inputs and outputs (saves two calls back into native)
+  bool profile = false;  // also time each node (gas calibration, profiling)
   RunControl control;  // opts.cancel (a flag in a SharedArrayBuffer) and opts.timeoutMs
   std::vector<Tensor> outputs;
   std::vector<Hash32> node_hashes;
+  std::vector<int64_t> node_nanos;
   Hash32 input_hash{}, output_hash{};
   std::string code, message;
 
@@ -68,7 +70,7 @@ struct RunJob {
       std::vector<const Tensor*> ptrs;
       for (const Tensor& t : inputs) ptrs.push_back(&t);
       outputs = program->run(engine, ptrs, isa, threads, trace ? &node_hashes : nullptr,
-                             control.active() ? &control : nullptr);
+                             control.active() ? &control : nullptr, profile ? &node_nanos : nullptr);
       if (hash) {
         input_hash = hash_tensors(ptrs);
         std::vector<const Tensor*> outs;
@@ -87,6 +89,11 @@ struct RunJob {
       Napi::Array hashes = Napi::Array::New(env, node_hashes.size());
       for (size_t i = 0; i < node_hashes.size(); ++i) hashes.Set(uint32_t(i), hex(node_hashes[i]));
       result.Set("nodeHashes", hashes);
+    }
+    if (profile) {
+      Napi::Float64Array nanos = Napi::Float64Array::New(env, node_nanos.size());
+      for (size_t i = 0; i < node_nanos.size(); ++i) nanos[i] = double(node_nanos[i]);
+      result.Set("nodeNanos", nanos);
     }
     if (hash) {
       result.Set("inputHash", hex(input_hash));
@@ -151,8 +158,8 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
     return Napi::Number::New(info.Env(), double(program_->output_bytes()));
   }
 
-  // run(inputs: Tensor[], opts?: {isa?, threads?, trace?, hash?, cancel?, timeoutMs?})
-  //   -> Promise<{outputs, nodeHashes?, inputHash?, outputHash?}>
+  // run(inputs: Tensor[], opts?: {isa?, threads?, trace?, hash?, profile?, cancel?, timeoutMs?})
+  //   -> Promise<{outputs, nodeHashes?, nodeNanos?, inputHash?, outputHash?}>
   Napi::Value run(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return napi_entry(env, "program.run", [&]() -> Napi::Value {
@@ -195,16 +202,15 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
     Napi::Value opts = info[1];
     bool has_opts = !(opts.IsUndefined() || opts.IsNull());
     if (has_opts && (!opts.IsObject() || opts.IsArray())) {
-      throw Error(ErrorCode::E_ARG, where + ": opts must be an object {isa?, threads?, trace?, hash?, cancel?, timeoutMs?}");
+      throw Error(ErrorCode::E_ARG, where + ": opts must be an object {isa?, threads?, trace?, hash?, profile?, cancel?, timeoutMs?}");
     }
     Napi::Object o = has_opts ? opts.As<Napi::Object>() : Napi::Object::New(env);
     job.isa = isa_from_js(o.Get("isa"));
     job.threads = threads_from_js(o.Get("threads"));
-    for (const char* flag : {"trace", "hash"}) {
+    for (auto [flag, field] : {std::pair{"trace", &job.trace}, {"hash", &job.hash}, {"profile", &job.profile}}) {
       Napi::Value v = o.Get(flag);
       if (!(v.IsUndefined() || v.IsBoolean())) throw Error(ErrorCode::E_ARG, where + ": opts." + flag + " must be a boolean");
-      bool on = v.IsBoolean() && v.As<Napi::Boolean>().Value();
-      (std::string(flag) == "trace" ? job.trace : job.hash) = on;
+      *field = v.IsBoolean() && v.As<Napi::Boolean>().Value();
     }
     Napi::Value cancel = o.Get("cancel");
     if (!cancel.IsUndefined()) job.control.set_flag(cancel_flag_from_js(cancel, where, held));

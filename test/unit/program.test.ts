@@ -219,6 +219,22 @@ describe('createProgram / run', () => {
     expect(await codeOf(() => program.runSync([x], { hash: 1 as unknown as boolean }))).toBe('E_ARG');
   });
 
+  it('profile: true adds each node\'s time and changes no bit', async () => {
+    const { spec, x } = chainSpec(floats(96, 13));
+    const program = native.createProgram(spec);
+    for (const isa of info.isas) {
+      const plain = program.runSync([x], { isa });
+      for (const timed of [program.runSync([x], { isa, profile: true }), await program.run([x], { isa, threads: 2, profile: true })]) {
+        timed.outputs.forEach((t, i) => expect(sameBits(t, plain.outputs[i]), `${isa} output ${i}`).toBe(true));
+        expect(timed.nodeNanos).toBeInstanceOf(Float64Array);
+        expect(timed.nodeNanos!.length).toBe(spec.nodes.length);
+        for (const ns of timed.nodeNanos!) expect(Number.isInteger(ns) && ns >= 0).toBe(true);
+      }
+      expect(plain.nodeNanos).toBeUndefined();
+    }
+    expect(await codeOf(() => program.runSync([x], { profile: 'yes' as unknown as boolean }))).toBe('E_ARG');
+  });
+
   it('runs concurrently with equal bits', async () => {
     const { spec, x } = chainSpec(floats(96, 5));
     const program = native.createProgram(spec);
