@@ -69,6 +69,26 @@ int64_t attrs_bytes(const Attrs& attrs) {
   return bytes;
 }
 
+ArenaCache::Block ArenaCache::take() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!spare_.empty()) {
+      Block b = std::move(spare_.back());
+      spare_.pop_back();
+      return b;
+    }
+  }
+  Block b(static_cast<uint8_t*>(std::aligned_alloc(Program::kAlign, bytes_)), std::free);
+  if (!b) throw Error(ErrorCode::E_TOO_LARGE, "program: out of memory for a " + std::to_string(bytes_) + " byte arena");
+  return b;
+}
+
+void ArenaCache::give(Block block) {
+  if (!block) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (spare_.size() < kMaxSpare) spare_.push_back(std::move(block));
+}
+
 Program::Program(ProgramSpec spec) {
   check_program_limits(spec);
   const int n = int(spec.values.size());
@@ -206,6 +226,7 @@ Program::Program(ProgramSpec spec) {
   }
   outputs_ = spec.outputs;
   plan_arena();
+  arenas_ = std::make_unique<ArenaCache>(size_t(arena_bytes_) + kGuardBytes);
 }
 
 // Greedy first-fit in definition order (core/first_fit.h): each arena value
@@ -263,12 +284,14 @@ std::vector<Tensor> Program::run(Engine& engine, const std::vector<const Tensor*
     if (values_[id].kind == Kind::CONSTANT) vals[id] = constants_[size_t(values_[id].index)];
   }
 
-  // This run's arena, with a guard region after it that no kernel may touch.
-  size_t arena_size = size_t(arena_bytes_) + kGuardBytes;
-  std::unique_ptr<uint8_t, void (*)(void*)> arena(static_cast<uint8_t*>(std::aligned_alloc(kAlign, arena_size)),
-                                                  std::free);
-  if (!arena) throw Error(ErrorCode::E_TOO_LARGE, "program: out of memory for a " + std::to_string(arena_size) + " byte arena");
-  uint8_t* guard = arena.get() + arena_bytes_;
+  // This run's arena (a spare one from an earlier run, or new), with a guard
+  // region after it that no kernel may touch; back to the cache however the run ends.
+  struct Lease {
+    ArenaCache& cache;
+    ArenaCache::Block block;
+    ~Lease() { cache.give(std::move(block)); }
+  } arena{*arenas_, arenas_->take()};
+  uint8_t* guard = arena.block.get() + arena_bytes_;
   std::memset(guard, kGuardPattern, kGuardBytes);
   auto guard_intact = [&] {
     for (size_t b = 0; b < kGuardBytes; ++b) {
@@ -292,7 +315,7 @@ std::vector<Tensor> Program::run(Engine& engine, const std::vector<const Tensor*
         outs.push_back(make_tensor(v.spec.dtype, v.spec.shape, node.op));
       } else {
         // Zero-filled like make_tensor's buffers, so a kernel sees exactly what run_op gives it.
-        outs.push_back(view(v.spec, arena.get() + slots_[size_t(v.index)].offset));
+        outs.push_back(view(v.spec, arena.block.get() + slots_[size_t(v.index)].offset));
         std::memset(outs.back().data, 0, outs.back().nbytes());
       }
     }

@@ -5,6 +5,8 @@
 // graph outputs get their own buffers (they outlive the run).
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +48,27 @@ struct ArenaSlot {
 // Bytes the attributes take (names, values, and a fixed 16 per attribute):
 // what kMaxProgramAttrBytes bounds.
 int64_t attrs_bytes(const Attrs& attrs);
+
+// Arenas of finished runs, kept for the next run of the same program. An arena
+// freed and allocated again each run comes back as fresh pages (glibc maps
+// large blocks straight from the kernel), and faulting them in cost more than
+// the elementwise ops computing into them. At most kMaxSpare are kept; they are
+// freed with the program.
+class ArenaCache {
+ public:
+  using Block = std::unique_ptr<uint8_t, void (*)(void*)>;
+  static constexpr size_t kMaxSpare = 2;
+  explicit ArenaCache(size_t bytes) : bytes_(bytes) {}
+  // A block of bytes(), 64-byte aligned; throws E_TOO_LARGE when memory is short.
+  Block take();
+  void give(Block block);
+  size_t bytes() const { return bytes_; }
+
+ private:
+  std::mutex mutex_;
+  std::vector<Block> spare_;
+  size_t bytes_;
+};
 
 class Program {
  public:
@@ -97,6 +120,7 @@ class Program {
   std::vector<Node> nodes_;
   std::vector<ArenaSlot> slots_;
   int64_t arena_bytes_ = 0, output_bytes_ = 0;
+  std::unique_ptr<ArenaCache> arenas_;  // made once the plan is known
 };
 
 }  // namespace aivm

@@ -304,6 +304,26 @@ TEST(weights_are_borrowed) {
   CHECK(all_same(after, reference(c.b.spec, c.inputs, &h)));
 }
 
+TEST(reused_arenas_leave_nothing_behind) {
+  // Arenas go back to the program for the next run: what one run left in them
+  // must not reach another's outputs, a failed run's included (each node's
+  // outputs are zeroed before it computes).
+  Chain c;
+  Program p(c.b.spec);
+  std::vector<Tensor> other{random_f32(c.inputs[0].shape, 99)};
+  for (size_t k = 1; k < c.inputs.size(); ++k) other.push_back(c.inputs[k]);
+  std::vector<aivm::Hash32> h;
+  const std::vector<Tensor> ref = reference(c.b.spec, c.inputs, &h);
+  const std::vector<Tensor> ref_other = reference(c.b.spec, other, &h);
+  for (int k = 0; k < 6; ++k) {
+    const bool mine = k % 2 == 0;
+    CHECK(all_same(p.run(engine(), ptrs_of(mine ? c.inputs : other), aivm::Isa::SCALAR, 1 + k % 2), mine ? ref : ref_other));
+    aivm::RunControl stop;
+    stop.set_timeout_ms(0);
+    CHECK_THROWS_CODE(E_TIMEOUT, p.run(engine(), ptrs_of(other), aivm::Isa::SCALAR, 1, nullptr, &stop));
+  }
+}
+
 TEST(concurrent_runs_agree) {
   Chain c;
   Program p(c.b.spec);
