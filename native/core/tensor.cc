@@ -1,5 +1,6 @@
 #include "aivm/tensor.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -19,16 +20,26 @@ int64_t checked_numel(const Shape& shape, const std::string& op, const std::stri
     fail(ErrorCode::E_SHAPE, op, what + " has rank " + std::to_string(shape.size()) +
                                      ", the engine supports at most " + std::to_string(kMaxRank));
   }
-  int64_t n = 1;
+  // The product of the non-zero dims is bounded too, not only the element
+  // count: an empty tensor such as [0, 60, 2^63-1] would otherwise pass, and
+  // its strides (products of trailing dims) overflow int64.
+  int64_t nonzero = 1;
+  bool empty = false;
   for (int64_t d : shape) {
     if (d < 0) fail(ErrorCode::E_SHAPE, op, what + " has a negative dimension in " + shape_str(shape));
-    if (d != 0 && n > kMaxElements / d) {
-      fail(ErrorCode::E_TOO_LARGE, op, what + " shape " + shape_str(shape) + " exceeds " +
+    if (d == 0) {
+      empty = true;
+      continue;
+    }
+    if (nonzero > kMaxElements / d) {
+      bool has_zero = std::count(shape.begin(), shape.end(), int64_t(0)) > 0;
+      fail(ErrorCode::E_TOO_LARGE, op, what + " shape " + shape_str(shape) +
+                                           (has_zero ? " has non-zero dimensions whose product exceeds " : " exceeds ") +
                                            std::to_string(kMaxElements) + " elements");
     }
-    n *= d;
+    nonzero *= d;
   }
-  return n;
+  return empty ? 0 : nonzero;
 }
 
 Tensor make_tensor(DType dtype, const Shape& shape, const std::string& op) {

@@ -362,4 +362,25 @@ TEST(conv_errors) {
   CHECK_THROWS_CODE(E_ARITY, run("Conv", {&x}));
 }
 
+// Found by npm run fuzz (libFuzzer, UBSan): geometry from hostile attributes and
+// shapes overflowed int64 in infer. Shape-only inputs: infer reads no data.
+TEST(conv_geometry_never_overflows) {
+  auto spec = [](const Shape& s) {
+    Tensor t;
+    t.shape = s;
+    return t;
+  };
+  // W's channels x group wrapped to 0 = C (4 x 2^62 = 2^64), and was accepted.
+  Tensor x0 = spec({1, 0, 3, 3}), w0 = spec({0, 4, 1, 1});
+  CHECK_THROWS_CODE(E_ATTR, aivm::infer_op("Conv", {&x0, &w0}, attrs1("group", attr_int(int64_t(1) << 62))));
+  // (kH - 1) x dilation overflowed: now clamped, and refused as larger than the input.
+  Tensor x = spec({1, 1, 8, 8}), wtall = spec({1, 1, int64_t(1) << 33, 1});
+  CHECK_THROWS_CODE(E_SHAPE, aivm::infer_op("Conv", {&x, &wtall}, attrs1("dilations", attr_ints({(int64_t(1) << 31) - 1, 1}))));
+  // Strides, dilations and pads are bounded like pooling's: below 2^31.
+  Tensor w = spec({1, 1, 3, 3});
+  CHECK_THROWS_CODE(E_ATTR, aivm::infer_op("Conv", {&x, &w}, attrs1("strides", attr_ints({int64_t(1) << 31, 1}))));
+  CHECK_THROWS_CODE(E_ATTR, aivm::infer_op("Conv", {&x, &w}, attrs1("dilations", attr_ints({1, INT64_MAX}))));
+  CHECK_THROWS_CODE(E_ATTR, aivm::infer_op("Conv", {&x, &w}, attrs1("pads", attr_ints({0, 0, INT64_MAX, 0}))));
+}
+
 int main(int argc, char** argv) { return aivm_test::run_all(argc, argv); }

@@ -209,4 +209,17 @@ TEST(program_and_op_limits) {
   CHECK_THROWS_CODE(E_MEMORY_LIMIT, engine().run_op("Expand", {&one, &shape}, {}, aivm::Isa::SCALAR, 1, aivm::kDefaultRunOpMaxBytes));
 }
 
+// Found by npm run fuzz (libFuzzer, UBSan): an empty tensor passed the element
+// limit with any other dims, and its strides overflowed int64 (Equal on
+// [0, 60, 2^63-1]). The non-zero dims of any tensor are bounded now.
+TEST(empty_tensors_have_bounded_dims) {
+  CHECK(aivm::checked_numel({0, 60, int64_t(1) << 28}, "t", "x") == 0);
+  CHECK_THROWS_CODE(E_TOO_LARGE, aivm::checked_numel({0, 60, INT64_MAX}, "t", "x"));
+  CHECK_THROWS_CODE(E_TOO_LARGE, aivm::checked_numel({int64_t(1) << 20, 0, int64_t(1) << 20}, "t", "x"));
+  Tensor a;
+  a.shape = {0, 60, INT64_MAX};
+  Tensor b = random_f32({1}, 12);
+  CHECK_THROWS_CODE(E_TOO_LARGE, run("Equal", {&a, &b}));
+}
+
 int main(int argc, char** argv) { return aivm_test::run_all(argc, argv); }

@@ -20,6 +20,8 @@
 namespace aivm::cpu::AIVM_ISA_NS {
 namespace {
 
+constexpr int64_t kMaxGeometryAttr = int64_t(1) << 31;  // strides, dilations, pads, group
+
 struct ConvDims {
   int64_t N = 0, C = 0, H = 0, W = 0;  // input
   int64_t M = 0, kH = 0, kW = 0;       // weights [M, C/group, kH, kW]
@@ -38,12 +40,21 @@ std::vector<int64_t> ints_attr(const OpContext& ctx, const char* name, size_t co
                                         " values for a 2-D Conv, got " + std::to_string(v.size()));
   }
   for (int64_t x : v) {
-    if (x < min_value) {
-      fail(ErrorCode::E_ATTR, ctx.op, std::string("attribute ") + name + " values must be >= " +
-                                          std::to_string(min_value) + ", got " + std::to_string(x));
+    // Below 2^31 like the pooling attributes, so the geometry below stays in int64.
+    if (x < min_value || x >= kMaxGeometryAttr) {
+      fail(ErrorCode::E_ATTR, ctx.op, std::string("attribute ") + name + " values must be in [" +
+                                          std::to_string(min_value) + ", 2^31), got " + std::to_string(x));
     }
   }
   return v;
+}
+
+// (k - 1) * dilation + 1, the extent of a dilated kernel; past 2^40 (more than
+// any padded input: dims <= 2^34, pads < 2^31) it is clamped there, so the
+// "larger than the padded input" check refuses it without overflowing.
+int64_t dilated_extent(int64_t k, int64_t dilation) {
+  constexpr int64_t kHuge = int64_t(1) << 40;
+  return k - 1 > kHuge / dilation ? kHuge : (k - 1) * dilation + 1;
 }
 
 ConvDims conv_dims(const OpContext& ctx) {
@@ -68,12 +79,14 @@ ConvDims conv_dims(const OpContext& ctx) {
   d.kH = w.shape[2];
   d.kW = w.shape[3];
   d.group = ctx.attrs.get_int(ctx.op, "group", 1);
-  if (d.group < 1) fail(ErrorCode::E_ATTR, ctx.op, "attribute group must be >= 1, got " + std::to_string(d.group));
-  if (w.shape[1] * d.group != d.C) {
+  if (d.group < 1 || d.group >= kMaxGeometryAttr) {
+    fail(ErrorCode::E_ATTR, ctx.op, "attribute group must be in [1, 2^31), got " + std::to_string(d.group));
+  }
+  // C == W's channels * group, without the product (which can overflow).
+  if (d.C % d.group != 0 || w.shape[1] != d.C / d.group) {
     fail(ErrorCode::E_SHAPE, ctx.op, "input 1 (W) of shape " + shape_str(w.shape) + " with group=" +
-                                         std::to_string(d.group) + " needs X to have " +
-                                         std::to_string(w.shape[1] * d.group) + " channels, got X " +
-                                         shape_str(x.shape));
+                                         std::to_string(d.group) + " needs X to have " + std::to_string(w.shape[1]) +
+                                         " x " + std::to_string(d.group) + " channels, got X " + shape_str(x.shape));
   }
   if (d.M % d.group != 0) {
     fail(ErrorCode::E_SHAPE, ctx.op, "input 1 (W) has " + std::to_string(d.M) +
@@ -97,7 +110,7 @@ ConvDims conv_dims(const OpContext& ctx) {
   d.dh = dl[0];
   d.dw = dl[1];
   const std::string auto_pad = ctx.attrs.get_string(ctx.op, "auto_pad", "NOTSET");
-  const int64_t ekh = (d.kH - 1) * d.dh + 1, ekw = (d.kW - 1) * d.dw + 1;  // dilated kernel extent
+  const int64_t ekh = dilated_extent(d.kH, d.dh), ekw = dilated_extent(d.kW, d.dw);
   if (auto_pad == "NOTSET") {
     std::vector<int64_t> p = ints_attr(ctx, "pads", 4, 0, 0);
     d.pt = p[0];
