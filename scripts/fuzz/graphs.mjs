@@ -1,0 +1,427 @@
+// Structured random graphs: chains of engine and graph-level ops with plausible
+// attributes, dtypes and shapes, written as ONNX models (onnx.mjs). Each builder
+// knows its op's shape rule, so most graphs are valid and reach lowering, the
+// Program and a run; one node in ~12 is then made hostile (an attribute or a
+// constant input replaced by an extreme value, an input dropped or added), and
+// past that node the chain only uses ops that need no shape.
+//   graphCase(rng) -> { model: Uint8Array, inputs: NativeTensor[], shapes: number[][] }
+import { model } from './onnx.mjs';
+
+const UNARY_FLOAT = ['Sqrt', 'Reciprocal', 'Relu', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Erf', 'Softplus'];
+const ARITH = ['Add', 'Sub', 'Mul', 'Div'];
+const COMPARE = ['Equal', 'Less', 'Greater'];
+const REDUCE = ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin'];
+const TYPED = { float32: Float32Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array };
+const CAST_TO = { 1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool' };
+
+/** Values a hostile attribute or constant entry takes: limits, overflow edges, signs. */
+export const HOSTILE_INTS = [-1n, 0n, -2n, 65537n, 2n ** 31n, -(2n ** 31n), 2n ** 34n + 1n, 2n ** 40n, 2n ** 62n,
+  2n ** 63n - 1n, -(2n ** 63n)];
+
+const numel = (shape) => shape.reduce((a, b) => a * b, 1);
+const big = (list) => list.map((v) => BigInt(v));
+
+/** Random data for a tensor: mostly ordinary values, now and then NaN, infinities, -0, huge. */
+export function randomData(rng, dtype, shape) {
+  const n = numel(shape);
+  const data = new TYPED[dtype](n);
+  for (let i = 0; i < n; i++) {
+    if (dtype === 'float32') {
+      data[i] = rng.chance(0.02) ? rng.pick([NaN, Infinity, -Infinity, -0, 3e38, 1e-40]) : rng.unit() * 4;
+    } else if (dtype === 'int64') data[i] = BigInt(rng.range(-4, 9));
+    else if (dtype === 'int32') data[i] = rng.range(-4, 9);
+    else data[i] = rng.int(2);
+  }
+  return data;
+}
+
+function randomShape(rng, rank) {
+  return Array.from({ length: rank }, () => (rng.chance(0.04) ? 0 : rng.chance(0.08) ? rng.pick([7, 16, 33]) : rng.range(1, 5)));
+}
+
+/** The graph being built: values with dtype and shape (null: unknown past a hostile node). */
+class Graph {
+  constructor(rng) {
+    this.rng = rng;
+    this.nodes = [];
+    this.inits = [];
+    this.values = [];
+    this.inputs = [];
+    this.next = 0;
+  }
+  name(prefix) {
+    return `${prefix}${this.next++}`;
+  }
+  input(dtype, shape) {
+    const v = { name: this.name('in'), dtype, shape };
+    this.inputs.push(v);
+    this.values.push(v);
+    return v;
+  }
+  /** An initializer; data is a plain array (numbers, or bigints for int64). */
+  constant(dtype, shape, values) {
+    const name = this.name('c');
+    const data = dtype === 'int64' ? BigInt64Array.from(values, (v) => BigInt(v)) : TYPED[dtype].from(values);
+    this.inits.push({ name, dtype, shape, data });
+    return name;
+  }
+  random(dtype, shape) {
+    return this.constant(dtype, shape, randomData(this.rng, dtype, shape));
+  }
+  ints(values) {
+    return this.constant('int64', [values.length], values);
+  }
+  /** Adds a node; outs: [{dtype, shape}] for its outputs; returns their values. */
+  add(op, inputs, attrs, outs) {
+    const values = outs.map((o) => ({ name: this.name('v'), dtype: o.dtype, shape: o.shape }));
+    this.nodes.push({ op, inputs, outputs: values.map((v) => v.name), attrs });
+    this.values.push(...values);
+    return values;
+  }
+}
+
+const isFloat = (v) => v.dtype === 'float32';
+const isNumeric = (v) => v.dtype !== 'bool';
+const known = (v) => v.shape !== null;
+const rankAtLeast = (r) => (v) => known(v) && v.shape.length >= r;
+const axisOf = (rng, rank) => (rng.chance(0.3) ? -rng.range(1, rank) : rng.int(rank));
+const norm = (axis, rank) => (axis < 0 ? axis + rank : axis);
+
+/** A shape the value broadcasts with: a suffix of it with some dims set to 1, or a scalar. */
+function broadcastable(rng, shape) {
+  if (rng.chance(0.2)) return [];
+  const suffix = shape.slice(rng.int(shape.length + 1));
+  return suffix.map((d) => (rng.chance(0.3) ? 1 : d));
+}
+
+function poolOut(inp, k, stride, padB, padE, dil) {
+  return Math.floor((inp + padB + padE - dil * (k - 1) - 1) / stride) + 1;
+}
+
+// Each builder: { when(value) -> usable?, build(g, x) -> output values }.
+const BUILDERS = [
+  { when: isFloat, build: (g, x) => g.add(g.rng.pick(UNARY_FLOAT), [x.name], {}, [x]) },
+  { when: isNumeric, build: (g, x) => g.add(g.rng.pick(['Abs', 'Neg']), [x.name], {}, [x]) },
+  { when: isFloat, build: (g, x) => g.add('LeakyRelu', [x.name], { alpha: g.rng.unit() }, [x]) },
+  { when: isFloat, build: (g, x) => g.add('Gelu', [x.name], { approximate: g.rng.pick(['none', 'tanh']) }, [x]) },
+  {
+    when: isNumeric,
+    build: (g, x) => {
+      const bound = () => (g.rng.chance(0.3) ? '' : g.random(x.dtype, []));
+      return g.add('Clip', [x.name, bound(), bound()], {}, [x]);
+    },
+  },
+  {
+    when: (v) => isNumeric(v) && known(v),
+    build: (g, x) => {
+      const op = isFloat(x) && g.rng.chance(0.2) ? 'Pow' : g.rng.pick(ARITH);
+      const shape = broadcastable(g.rng, x.shape);
+      return g.add(op, [x.name, g.random(x.dtype, shape)], {}, [x]);
+    },
+  },
+  {
+    when: known,
+    build: (g, x) => {
+      const cmp = g.add(x.dtype === 'bool' ? 'Equal' : g.rng.pick(COMPARE), [x.name, g.random(x.dtype, broadcastable(g.rng, x.shape))], {}, [{ dtype: 'bool', shape: x.shape }])[0];
+      return g.rng.chance(0.5) ? [cmp] : g.add('Where', [cmp.name, x.name, g.random(x.dtype, [])], {}, [x]);
+    },
+  },
+  {
+    when: (v) => isFloat(v) && rankAtLeast(1)(v),
+    build: (g, x) => {
+      const k = x.shape[x.shape.length - 1], n = g.rng.range(1, 6);
+      const out = x.shape.length === 1 ? [n] : [...x.shape.slice(0, -1), n];
+      return g.add('MatMul', [x.name, g.random('float32', [k, n])], {}, [{ dtype: 'float32', shape: out }]);
+    },
+  },
+  {
+    when: (v) => isFloat(v) && known(v) && v.shape.length === 2,
+    build: (g, x) => {
+      const transA = g.rng.int(2), transB = g.rng.int(2), n = g.rng.range(1, 6);
+      const [m, k] = transA ? [x.shape[1], x.shape[0]] : x.shape;
+      const inputs = [x.name, g.random('float32', transB ? [n, k] : [k, n])];
+      if (g.rng.chance(0.6)) inputs.push(g.random('float32', g.rng.pick([[n], [1, n], [m, n], []])));
+      const attrs = { transA: BigInt(transA), transB: BigInt(transB), alpha: g.rng.unit() * 2, beta: g.rng.unit() * 2 };
+      return g.add('Gemm', inputs, attrs, [{ dtype: 'float32', shape: [m, n] }]);
+    },
+  },
+  // The engine's Conv and pools are 2-D: [N, C, H, W].
+  { when: (v) => isFloat(v) && known(v) && v.shape.length === 4, build: conv },
+  { when: (v) => isFloat(v) && known(v) && v.shape.length === 4, build: pool },
+  {
+    when: (v) => isFloat(v) && rankAtLeast(3)(v),
+    build: (g, x) => g.add('GlobalAveragePool', [x.name], {}, [{ dtype: 'float32', shape: [...x.shape.slice(0, 2), ...x.shape.slice(2).map(() => 1)] }]),
+  },
+  {
+    when: (v) => isFloat(v) && rankAtLeast(2)(v),
+    build: (g, x) => {
+      const c = [x.shape[1]];
+      const variance = g.constant('float32', c, Array.from({ length: c[0] }, () => Math.abs(g.rng.unit()) + 0.1));
+      const ins = [x.name, g.random('float32', c), g.random('float32', c), g.random('float32', c), variance];
+      return g.add('BatchNormalization', ins, { epsilon: 1e-5 }, [x]);
+    },
+  },
+  {
+    when: (v) => isFloat(v) && rankAtLeast(1)(v),
+    build: (g, x) => {
+      const axis = axisOf(g.rng, x.shape.length);
+      const tail = x.shape.slice(norm(axis, x.shape.length));
+      const ins = [x.name, g.random('float32', tail), ...(g.rng.chance(0.5) ? [g.random('float32', tail)] : [])];
+      return g.add('LayerNormalization', ins, { axis: BigInt(axis), epsilon: 1e-5 }, [x]);
+    },
+  },
+  {
+    when: isFloat,
+    build: (g, x) => {
+      const axis = known(x) && x.shape.length ? axisOf(g.rng, x.shape.length) : -1;
+      return g.add(g.rng.pick(['Softmax', 'LogSoftmax']), [x.name], { axis: BigInt(axis) }, [x]);
+    },
+  },
+  { when: (v) => isNumeric(v) && known(v), build: reduce },
+  {
+    when: () => true,
+    build: (g, x) => {
+      const to = g.rng.pick([1, 6, 7, 9]);
+      return g.add('Cast', [x.name], { to: BigInt(to) }, [{ dtype: CAST_TO[to], shape: x.shape }]);
+    },
+  },
+  {
+    when: known,
+    build: (g, x) => {
+      const perm = x.shape.map((_, i) => i);
+      for (let i = perm.length - 1; i > 0; i--) {
+        const j = g.rng.int(i + 1);
+        [perm[i], perm[j]] = [perm[j], perm[i]];
+      }
+      const attrs = g.rng.chance(0.2) ? {} : { perm: big(perm) };
+      const p = attrs.perm ? perm : x.shape.map((_, i) => x.shape.length - 1 - i);
+      return g.add('Transpose', [x.name], attrs, [{ dtype: x.dtype, shape: p.map((i) => x.shape[i]) }]);
+    },
+  },
+  { when: known, build: reshape },
+  {
+    when: rankAtLeast(1),
+    build: (g, x) => {
+      const axis = axisOf(g.rng, x.shape.length), a = norm(axis, x.shape.length);
+      const parts = [x.name], out = [...x.shape];
+      for (let k = g.rng.range(1, 2); k > 0; k--) {
+        const shape = [...x.shape];
+        shape[a] = g.rng.range(0, 3);
+        out[a] += shape[a];
+        parts.push(g.random(x.dtype, shape));
+      }
+      return g.add('Concat', g.rng.chance(0.5) ? parts : parts.reverse(), { axis: BigInt(axis) }, [{ dtype: x.dtype, shape: out }]);
+    },
+  },
+  { when: rankAtLeast(1), build: split },
+  { when: rankAtLeast(1), build: slice },
+  {
+    when: rankAtLeast(1),
+    build: (g, x) => {
+      const axis = axisOf(g.rng, x.shape.length), a = norm(axis, x.shape.length), d = x.shape[a];
+      const ishape = randomShape(g.rng, g.rng.int(3)).map((n) => Math.min(n, 4));
+      const values = Array.from({ length: numel(ishape) }, () => (d ? g.rng.range(-d, d - 1) : 0));
+      const indices = g.constant(g.rng.chance(0.3) ? 'int32' : 'int64', ishape, values);
+      const out = [...x.shape.slice(0, a), ...ishape, ...x.shape.slice(a + 1)];
+      return g.add('Gather', [x.name, indices], { axis: BigInt(axis) }, [{ dtype: x.dtype, shape: out }]);
+    },
+  },
+  {
+    when: known,
+    build: (g, x) => {
+      const lead = Array.from({ length: g.rng.int(2) }, () => g.rng.range(1, 3));
+      const want = [...lead, ...x.shape.map((d) => (d === 1 && g.rng.chance(0.5) ? g.rng.range(2, 3) : g.rng.chance(0.2) ? 1 : d))];
+      const out = [...lead, ...x.shape.map((d, i) => (d === 1 ? want[lead.length + i] : d))];
+      return g.add('Expand', [x.name, g.ints(want)], {}, [{ dtype: x.dtype, shape: out }]);
+    },
+  },
+  { when: rankAtLeast(1), build: shapeArithmetic },
+  {
+    when: known,
+    build: (g, x) => {
+      const r = x.shape.length, axis = g.rng.range(-r, r), a = norm(axis, r + 1);
+      const u = g.add('Unsqueeze', [x.name, g.ints([axis])], {}, [{ dtype: x.dtype, shape: [...x.shape.slice(0, a), 1, ...x.shape.slice(a)] }])[0];
+      return g.rng.chance(0.5) ? [u] : g.add('Squeeze', [u.name, g.ints([a])], {}, [x]);
+    },
+  },
+  {
+    when: rankAtLeast(1),
+    build: (g, x) => {
+      const axis = g.rng.range(0, x.shape.length);
+      const shape = [numel(x.shape.slice(0, axis)), numel(x.shape.slice(axis))];
+      return g.add('Flatten', [x.name], { axis: BigInt(axis) }, [{ dtype: x.dtype, shape }]);
+    },
+  },
+  { when: () => true, build: (g, x) => g.add(g.rng.pick(['Identity', 'Dropout']), [x.name], {}, [x]) },
+];
+
+function conv(g, x) {
+  const { rng } = g;
+  const [n, c, ...spatial] = x.shape;
+  const group = c > 0 && c % 2 === 0 && rng.chance(0.3) ? 2 : 1;
+  const m = group * rng.range(1, 3);
+  const kernel = spatial.map((d) => rng.range(1, Math.max(1, Math.min(3, d))));
+  const strides = spatial.map(() => rng.range(1, 2));
+  const dil = spatial.map(() => (rng.chance(0.2) ? 2 : 1));
+  const pads = [...spatial, ...spatial].map(() => rng.int(2));
+  const autoPad = rng.pick(['NOTSET', 'NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER']);
+  const attrs = { kernel_shape: big(kernel), strides: big(strides), dilations: big(dil), group: BigInt(group), auto_pad: autoPad };
+  if (autoPad === 'NOTSET') attrs.pads = big(pads);
+  const out = spatial.map((d, i) => {
+    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return Math.ceil(d / strides[i]);
+    return autoPad === 'VALID' ? poolOut(d, kernel[i], strides[i], 0, 0, dil[i]) : poolOut(d, kernel[i], strides[i], pads[i], pads[i + spatial.length], dil[i]);
+  });
+  const ins = [x.name, g.random('float32', [m, c / group, ...kernel]), ...(rng.chance(0.5) ? [g.random('float32', [m])] : [])];
+  const shape = out.every((d) => d > 0) ? [n, m, ...out] : null;
+  return g.add('Conv', ins, attrs, [{ dtype: 'float32', shape }]);
+}
+
+function pool(g, x) {
+  const { rng } = g;
+  const op = rng.pick(['MaxPool', 'AveragePool']);
+  const spatial = x.shape.slice(2);
+  const kernel = spatial.map((d) => rng.range(1, Math.max(1, Math.min(3, d))));
+  const strides = spatial.map(() => rng.range(1, 2));
+  const pads = [...kernel, ...kernel].map((k) => rng.int(k));
+  const attrs = { kernel_shape: big(kernel), strides: big(strides), pads: big(pads) };
+  if (op === 'AveragePool') attrs.count_include_pad = BigInt(rng.int(2));
+  const ceil = rng.chance(0.2);
+  if (ceil) attrs.ceil_mode = 1n;
+  const out = spatial.map((d, i) => poolOut(d, kernel[i], strides[i], pads[i], pads[i + spatial.length], 1));
+  // ceil_mode's last-window rule is the engine's to apply: the shape is left unknown.
+  const shape = !ceil && out.every((d) => d > 0) ? [...x.shape.slice(0, 2), ...out] : null;
+  return g.add(op, [x.name], attrs, [{ dtype: 'float32', shape }]);
+}
+
+function reduce(g, x) {
+  const { rng } = g;
+  const r = x.shape.length;
+  const axes = [...new Set(Array.from({ length: rng.int(r + 1) }, () => rng.int(r)))];
+  const keep = rng.int(2), noop = axes.length === 0 && rng.chance(0.3) ? 1 : 0;
+  const all = axes.length === 0 && !noop;
+  const reduced = (i) => all || axes.includes(i);
+  const shape = noop ? x.shape : x.shape.flatMap((d, i) => (reduced(i) ? (keep ? [1] : []) : [d]));
+  const ins = axes.length || rng.chance(0.5) ? [x.name, g.ints(axes.map((a) => (rng.chance(0.3) ? a - r : a)))] : [x.name];
+  return g.add(rng.pick(isFloat(x) ? REDUCE : REDUCE.filter((op) => op !== 'ReduceMean')), ins, { keepdims: BigInt(keep), noop_with_empty_axes: BigInt(noop) }, [{ dtype: x.dtype, shape }]);
+}
+
+function reshape(g, x) {
+  const { rng } = g;
+  const n = numel(x.shape);
+  let target;
+  if (rng.chance(0.3)) target = [-1];
+  else if (rng.chance(0.5) && x.shape.length >= 2) target = [0, -1]; // 0 copies the input dim
+  else if (n > 0 && n % 2 === 0) target = [2, n / 2];
+  else target = [n];
+  const shape = target.map((d, i) => (d === 0 ? x.shape[i] : d));
+  const inferred = shape.indexOf(-1);
+  if (inferred >= 0) {
+    const rest = numel(shape.filter((d) => d !== -1));
+    shape[inferred] = rest === 0 ? null : n / rest;
+  }
+  return g.add('Reshape', [x.name, g.ints(target)], {}, [{ dtype: x.dtype, shape: shape.includes(null) ? null : shape }]);
+}
+
+function split(g, x) {
+  const { rng } = g;
+  const axis = axisOf(rng, x.shape.length), a = norm(axis, x.shape.length), d = x.shape[a];
+  let sizes;
+  const ins = [x.name];
+  const attrs = { axis: BigInt(axis) };
+  if (rng.chance(0.5) && d > 0) {
+    const k = rng.range(1, Math.min(d, 3));
+    attrs.num_outputs = BigInt(k);
+    const chunk = Math.ceil(d / k);
+    sizes = Array.from({ length: k }, (_, i) => Math.max(0, Math.min(chunk, d - i * chunk)));
+    if (sizes.includes(0)) sizes = null; // the engine decides what an uneven split gives
+  } else {
+    const first = rng.range(0, d);
+    sizes = [first, d - first];
+    ins.push(g.ints(sizes));
+  }
+  const outs = (sizes ?? [0]).map((s) => ({ dtype: x.dtype, shape: sizes ? x.shape.map((dd, i) => (i === a ? s : dd)) : null }));
+  return g.add('Split', ins, attrs, outs);
+}
+
+/** ONNX Slice's clamping, for one axis. */
+function sliceLength(d, start, end, step) {
+  let s = start < 0 ? start + d : start, e = end < 0 ? end + d : end;
+  if (step > 0) {
+    s = Math.min(Math.max(s, 0), d);
+    e = Math.min(Math.max(e, 0), d);
+    return Math.max(0, Math.ceil((e - s) / step));
+  }
+  s = Math.min(Math.max(s, 0), d - 1);
+  e = Math.min(Math.max(e, -1), d - 1);
+  return Math.max(0, Math.ceil((s - e) / -step));
+}
+
+function slice(g, x) {
+  const { rng } = g;
+  const r = x.shape.length;
+  const axes = [...new Set(Array.from({ length: rng.range(1, r) }, () => rng.int(r)))];
+  const edge = (d) => (rng.chance(0.15) ? rng.pick([-(2 ** 62), 2 ** 62]) : rng.range(-d - 1, d + 1));
+  const starts = axes.map((a) => edge(x.shape[a])), ends = axes.map((a) => edge(x.shape[a]));
+  const steps = axes.map(() => rng.pick([1, 1, 1, 2, -1, -2]));
+  const out = [...x.shape];
+  axes.forEach((a, i) => (out[a] = sliceLength(x.shape[a], starts[i], ends[i], steps[i])));
+  const ins = [x.name, g.ints(starts), g.ints(ends), g.ints(axes.map((a) => (rng.chance(0.3) ? a - r : a))), g.ints(steps)];
+  return g.add('Slice', ins, {}, [{ dtype: x.dtype, shape: out }]);
+}
+
+/** What exporters emit around a Reshape: Shape -> Gather -> Unsqueeze -> Concat -> Reshape (folded by the loader). */
+function shapeArithmetic(g, x) {
+  const { rng } = g;
+  const r = x.shape.length, keep = rng.int(r);
+  const s = g.add('Shape', [x.name], {}, [{ dtype: 'int64', shape: [r] }])[0];
+  const d = g.add('Gather', [s.name, g.constant('int64', [], [keep])], { axis: 0n }, [{ dtype: 'int64', shape: [] }])[0];
+  const u = g.add('Unsqueeze', [d.name, g.ints([0])], {}, [{ dtype: 'int64', shape: [1] }])[0];
+  const c = g.add('Concat', [u.name, g.ints([-1])], { axis: 0n }, [{ dtype: 'int64', shape: [2] }])[0];
+  const rest = numel(x.shape) / (x.shape[keep] || 1);
+  const shape = x.shape[keep] === 0 ? null : [x.shape[keep], rest];
+  return g.add('Reshape', [x.name, c.name], {}, [{ dtype: x.dtype, shape }]);
+}
+
+/** Makes the last node hostile: one attribute or constant input turned extreme, or an input dropped or added. */
+function spoil(g) {
+  const { rng } = g;
+  const node = g.nodes[g.nodes.length - 1];
+  const attrNames = Object.keys(node.attrs);
+  const intConsts = node.inputs.map((name) => g.inits.find((t) => t.name === name && t.dtype === 'int64')).filter(Boolean);
+  const how = rng.int(4);
+  if (how === 0 && attrNames.length) {
+    node.attrs[rng.pick(attrNames)] = rng.pick([rng.pick(HOSTILE_INTS), [], [rng.pick(HOSTILE_INTS)], 1.5, 'BOGUS', Array(9).fill(1n)]);
+  } else if (how === 1 && intConsts.length) {
+    const t = rng.pick(intConsts);
+    if (t.data.length) t.data[rng.int(t.data.length)] = rng.pick(HOSTILE_INTS);
+    else t.shape = [1], t.data = BigInt64Array.of(rng.pick(HOSTILE_INTS));
+  } else if (how === 2 && node.inputs.length > 1) {
+    node.inputs.splice(rng.range(1, node.inputs.length - 1), 1);
+  } else {
+    node.inputs.push(rng.pick(g.values).name);
+  }
+  for (const name of node.outputs) g.values.find((v) => v.name === name).shape = null;
+}
+
+export function graphCase(rng) {
+  const g = new Graph(rng);
+  const dtype = rng.chance(0.85) ? 'float32' : rng.pick(['int64', 'int32', 'bool']);
+  g.input(dtype, randomShape(rng, rng.range(1, 4)));
+  if (rng.chance(0.3)) g.input('float32', randomShape(rng, rng.range(1, 4)));
+  const steps = rng.range(1, 8);
+  let last = g.values[0];
+  for (let step = 0; step < steps; step++) {
+    const x = rng.chance(0.7) ? last : rng.pick(g.values);
+    const usable = BUILDERS.filter((b) => b.when(x));
+    if (!usable.length) break;
+    const outs = rng.pick(usable).build(g, x);
+    if (rng.chance(0.08)) spoil(g);
+    last = rng.pick(outs);
+  }
+  const outputs = [last.name];
+  const other = rng.pick(g.values);
+  if (rng.chance(0.3) && other !== last && !g.inputs.includes(other)) outputs.push(other.name);
+  const inputs = g.inputs.map((v) => ({ dtype: v.dtype, shape: v.shape, data: randomData(rng, v.dtype, v.shape) }));
+  const opset = rng.pick([18, 18, 18, 17, 21]);
+  return { model: model({ opset, inputs: g.inputs, outputs, nodes: g.nodes, inits: g.inits }), inputs, shapes: g.inputs.map((v) => v.shape) };
+}
