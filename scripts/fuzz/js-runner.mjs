@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.mjs');
 /** Repro files saved per target; findings past it are still counted. */
 const MAX_REPROS = 20;
+/** A child's start (node, the addon, the target's setup) is not a case: it gets this long, not the hang budget. */
+const SETUP_MS = 60000;
 
 /** Spawns the worker under `ulimit -v` (KiB); extraStdio: what fd 1 and 2 are. */
 function spawnWorker(args, memMb, stdio) {
@@ -27,18 +29,18 @@ function runChild({ target, seed, from, until, hangMs, memMb }) {
     const child = spawnWorker(['run', target, String(seed), String(from), String(until)], memMb, ['ignore', 'ignore', 'pipe', 'pipe']);
     const r = { cases: 0, current: -1, outcomes: {}, findings: [], hung: false, stderr: '' };
     let timer;
-    const watch = () => {
+    const watch = (ms) => {
       clearTimeout(timer);
       timer = setTimeout(() => {
         r.hung = true;
         child.kill('SIGKILL');
-      }, hangMs);
+      }, ms);
     };
-    watch();
+    watch(SETUP_MS);
     child.stderr.on('data', (d) => (r.stderr = (r.stderr + d).slice(-4000)));
     let pending = '';
     child.stdio[3].on('data', (d) => {
-      watch();
+      watch(hangMs);
       const lines = (pending + d).split('\n');
       pending = lines.pop();
       for (const line of lines) {
