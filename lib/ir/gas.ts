@@ -1,83 +1,268 @@
 // Gas: the deterministic cost of a run, a pure function of the lowered program
-// (ops and shapes), known before anything runs. The formula is in docs/GAS.md;
-// a change to it changes which runs a limit admits, so it is versioned with the
-// numerics ("aivm-gas-v1").
+// (ops and shapes), known before anything runs. A change to it changes which
+// runs a limit admits, so it is versioned ("aivm-gas-v2"); docs/GAS.md has the
+// model, the calibration and what the price means in seconds.
+//
+// v2 prices time: each node's gas is a per-op linear combination of a few
+// features read off its shapes (a fixed cost, bytes moved, arithmetic work, the
+// number of inner loops the engine runs, the tensors it touches), with
+// coefficients fitted by scripts/gas-calibrate.mjs to the engine's measured
+// time of every op over tiny to large shapes (lib/ir/gas-table.ts).
 import type { AttrValue } from '../binding';
+import { AivmError } from '../errors';
 import { dtypeSize, type DType } from '../tensor';
+import { GAS_TABLE, RUN_COEFFICIENTS } from './gas-table';
 
-export const GAS_VERSION = 'aivm-gas-v1';
-/** Fixed cost of any run (dispatch, hashing inputs and outputs). */
-export const RUN_BASE_GAS = 10_000n;
-/** Fixed cost of each executed engine op. */
-export const NODE_BASE_GAS = 100n;
+export const GAS_VERSION = 'aivm-gas-v2';
 
-type Spec = { dtype: DType; shape: number[] } | null;
+/** The features of a node, in the order of GAS_TABLE's coefficients. */
+export const GAS_FEATURES = ['node', 'bytes', 'work', 'loops', 'tensors'] as const;
+export type GasFeatures = Record<(typeof GAS_FEATURES)[number], bigint>;
 
-/** Ops computed through binary64 transcendental code: about 16 flop-equivalents per element. */
-const TRANSCENDENTAL = new Set(['Exp', 'Log', 'Tanh', 'Erf', 'Sigmoid', 'Gelu', 'Softplus', 'Pow']);
-/** Division and square root cost several multiply-adds. */
-const SLOW = new Set(['Div', 'Sqrt', 'Reciprocal']);
-/** Pure data movement: no arithmetic. */
-const MOVES = new Set(['Reshape', 'Transpose', 'Concat', 'Split', 'Slice', 'Gather', 'Expand', 'Cast']);
+/**
+ * The register tile the GEMM-family work is counted in (MR x NR of the AVX2
+ * micro-kernel). A product whose M or N is not a multiple of it costs the whole
+ * tile, so a 1024x1024x1 MatMul is priced as the 16 columns it computes.
+ */
+export const GEMM_TILE_M = 6n;
+export const GEMM_TILE_N = 16n;
 
-function n(shape: number[]): bigint {
-  return shape.reduce((a, b) => a * BigInt(b), 1n);
+/** A node input: dtype and shape, and the data of a constant (Reduce axes, Slice steps read it). */
+type Spec = { dtype: DType; shape: number[]; data?: ArrayLike<number | bigint> } | null;
+type OutSpec = { dtype: DType; shape: number[] };
+
+const ceilTo = (x: bigint, m: bigint): bigint => ((x + m - 1n) / m) * m;
+const prod = (dims: number[], from = 0, to = dims.length): bigint => {
+  let p = 1n;
+  for (let i = from; i < to; i++) p *= BigInt(dims[i]);
+  return p;
+};
+const bytes = (s: Spec): bigint => (s ? prod(s.shape) * BigInt(dtypeSize(s.dtype)) : 0n);
+const int = (v: AttrValue | undefined, dflt: number): number => (v === undefined ? dflt : Number(v as number | bigint));
+const axisOf = (v: AttrValue | undefined, dflt: number, rank: number): number => {
+  const a = int(v, dflt);
+  return a < 0 ? a + rank : a;
+};
+/** Rows of a shape walked along its last dimension (what broadcasting and copies loop over). */
+const rows = (shape: number[]): bigint => (shape.length === 0 ? 1n : prod(shape, 0, shape.length - 1));
+
+/**
+ * GEMM work and loops: the register tiles computed times K, and the calls plus
+ * the tiles (each tile has its own setup and store, each call its packing).
+ */
+function gemm(calls: bigint, m: bigint, n: bigint, k: bigint): [bigint, bigint] {
+  const tiles = calls * (ceilTo(m, GEMM_TILE_M) / GEMM_TILE_M) * (ceilTo(n, GEMM_TILE_N) / GEMM_TILE_N);
+  return [tiles * GEMM_TILE_M * GEMM_TILE_N * k, calls + tiles];
 }
 
-function bytes(s: Spec): bigint {
-  if (!s) return 0n;
-  return n(s.shape) * BigInt(dtypeSize(s.dtype));
+/** The integer values of a constant input (undefined when absent or not a constant). */
+const intsOf = (s: Spec | undefined): number[] | undefined => (s?.data ? Array.from(s.data, Number) : undefined);
+
+/** The cost class of a node: its op, or the op and the engine path where paths differ in speed. */
+export function gasClass(op: string, inputs: Spec[], attrs: Record<string, AttrValue>): string {
+  // native/cpu/ops/cast.cc: from float32 every element is tested (NaN, saturation, zero);
+  // from integers and bool it is a plain conversion.
+  if (op === 'Cast' && inputs[0]?.dtype === 'float32') return 'Cast/from-float';
+  if (op === 'Conv' && inputs[1]) {
+    const group = BigInt(int(attrs.group, 1));
+    const w = inputs[1].shape;
+    // native/cpu/ops/conv.cc: one input channel per group and fewer output channels per group than a tile.
+    if (group > 1n && w[1] === 1 && BigInt(w[0]) / group < GEMM_TILE_M) return 'Conv/depthwise';
+  }
+  return op;
 }
 
-/** Arithmetic operations an op performs (multiply-add = 2), from its shapes alone. */
-export function nodeFlops(op: string, inputs: Spec[], outputs: { dtype: DType; shape: number[] }[], attrs: Record<string, AttrValue>): bigint {
-  const out = outputs[0] ? n(outputs[0].shape) : 0n;
-  const in0 = inputs[0] ? n(inputs[0].shape) : 0n;
+/** Work and loops of one node, from its shapes (see docs/GAS.md for each op's definition). */
+function workAndLoops(op: string, inputs: Spec[], outputs: OutSpec[], attrs: Record<string, AttrValue>): [bigint, bigint] {
+  const x = inputs[0];
+  const y = outputs[0];
+  const inN = x ? prod(x.shape) : 0n;
+  const outN = y ? prod(y.shape) : 0n;
   switch (op) {
     case 'MatMul': {
-      const a = inputs[0]!.shape;
-      return 2n * out * BigInt(a[a.length - 1] ?? 1);
+      const a = x!.shape;
+      const b = inputs[1]!.shape;
+      const k = BigInt(a[a.length - 1]);
+      const m = a.length === 1 ? 1n : BigInt(a[a.length - 2]);
+      const n = b.length === 1 ? 1n : BigInt(b[b.length - 1]);
+      const batchA = a.length <= 2 ? 1n : prod(a, 0, a.length - 2);
+      const batchB = b.length <= 2 ? 1n : prod(b, 0, b.length - 2);
+      const batch = m * n === 0n ? 0n : outN / (m * n);
+      // One B and contiguous A batches: the engine runs a single GEMM of batch*M rows.
+      if (batchB === 1n && batchA === batch) return gemm(1n, batch * m, n, k);
+      return gemm(batch, m, n, k);
     }
     case 'Gemm': {
-      const a = inputs[0]!.shape;
-      const k = BigInt(Number(attrs.transA ?? 0) ? a[0] : a[1]);
-      return 2n * out * k + (inputs[2] ? out : 0n);
+      const a = x!.shape;
+      const k = BigInt(int(attrs.transA, 0) ? a[0] : a[1]);
+      return gemm(1n, BigInt(y.shape[0]), BigInt(y.shape[1]), k);
     }
     case 'Conv': {
       const w = inputs[1]!.shape;
-      const perOutput = n(w.slice(1));
-      return 2n * out * perOutput + (inputs[2] ? out : 0n);
+      const group = BigInt(int(attrs.group, 1));
+      const images = BigInt(x!.shape[0]);
+      const perGroup = BigInt(w[0]) / group;
+      const k = prod(w, 1);
+      const plane = prod(y.shape, 2);
+      if (gasClass(op, inputs, attrs) === 'Conv/depthwise') return [outN * k, images * BigInt(w[0]) * BigInt(y.shape[2] ?? 1)];
+      return gemm(images * group, perGroup, plane, k);
     }
     case 'MaxPool':
     case 'AveragePool': {
-      const k = Array.isArray(attrs.kernel_shape) ? (attrs.kernel_shape as (number | bigint)[]).reduce<bigint>((a, b) => a * BigInt(b), 1n) : 1n;
-      return out * k;
+      const kernel = Array.isArray(attrs.kernel_shape) ? (attrs.kernel_shape as (number | bigint)[]).map(Number) : [];
+      return [outN * prod(kernel), rows(y.shape)];
     }
     case 'GlobalAveragePool':
+      return [inN, prod(x!.shape, 0, 2)];
     case 'ReduceSum':
     case 'ReduceMean':
     case 'ReduceMax':
     case 'ReduceMin':
-      return in0;
+      return [inN, reduceLoops(x!.shape, inputs[1], attrs, outN)];
     case 'Softmax':
-    case 'LogSoftmax':
-      return 20n * out; // one exp per element plus max, sum and scale passes
-    case 'LayerNormalization':
-      return 8n * in0;
+    case 'LogSoftmax': {
+      const axis = axisOf(attrs.axis, -1, x!.shape.length);
+      return [inN, x!.shape.length === 0 ? 1n : inN / BigInt(Math.max(1, x!.shape[axis]))];
+    }
+    case 'LayerNormalization': {
+      const axis = axisOf(attrs.axis, -1, x!.shape.length);
+      return [inN, prod(x!.shape, 0, axis)];
+    }
     case 'BatchNormalization':
-      return 4n * out;
-    default:
-      if (MOVES.has(op)) return 0n;
-      if (TRANSCENDENTAL.has(op)) return 16n * out;
-      if (SLOW.has(op)) return 4n * out;
-      return out; // elementwise arithmetic and comparisons
+      return [inN, prod(x!.shape, 0, Math.min(2, x!.shape.length))];
+    case 'Transpose': {
+      // Runs copied: the trailing dimensions the permutation leaves in place are one run;
+      // with none left in place, each output row is gathered with a stride.
+      const rank = x!.shape.length;
+      const perm = Array.isArray(attrs.perm) ? (attrs.perm as (number | bigint)[]).map(Number) : [...Array(rank).keys()].reverse();
+      let moved = rank;
+      while (moved > 0 && perm[moved - 1] === moved - 1) moved--;
+      return [outN, moved === rank ? rows(y.shape) : prod(y.shape, 0, moved)];
+    }
+    case 'Concat': {
+      const axis = axisOf(attrs.axis, 0, y.shape.length);
+      return [outN, prod(y.shape, 0, axis) * BigInt(inputs.length)];
+    }
+    case 'Split': {
+      const axis = axisOf(attrs.axis, 0, x!.shape.length);
+      return [inN, prod(x!.shape, 0, axis) * BigInt(outputs.length)];
+    }
+    case 'Gather': {
+      // Work: the rows copied (one per outer position and index); loops: the indices,
+      // each read, checked and used for a (random) read of the data.
+      const axis = axisOf(attrs.axis, 0, x!.shape.length);
+      const indices = prod(inputs[1]!.shape);
+      return [prod(x!.shape, 0, axis) * indices, indices];
+    }
+    case 'Slice': {
+      const { runs, strided } = sliceRuns(x!.shape, y.shape, inputs);
+      return [strided ? 2n * outN : outN, runs];
+    }
+    case 'Expand':
+      return [outN, rows(y.shape)];
+    case 'Where':
+      // Walked row by row over the three-way broadcast, whatever the shapes.
+      return [outN, rows(y.shape)];
+    default: {
+      // Elementwise (unary, binary, Cast, Reshape): broadcast inputs are walked row by row.
+      const broadcast = inputs.some((s) => s !== null && (s.shape.length !== y.shape.length || s.shape.some((d, i) => d !== y.shape[i])));
+      return [outN, broadcast ? rows(y.shape) : 0n];
+    }
   }
 }
 
-/** gas = NODE_BASE_GAS + flops + bytes read and written / 4. */
-export function nodeGas(op: string, inputs: Spec[], outputs: { dtype: DType; shape: number[] }[], attrs: Record<string, AttrValue>): bigint {
+/**
+ * Inner loops of a reduction (native/cpu/ops/reduce.cc): axes merged into
+ * alternating kept / reduced groups (size-1 axes dropped). With the innermost
+ * group reduced, each output reduces a contiguous run into 16 partial sums and
+ * combines them by the fixed tree: 31 loops per output. Otherwise the outputs
+ * go in tiles of up to 64 neighbours, and each tile runs R + 31 loops (R
+ * reduced elements, each a loop over the tile, then the tree).
+ */
+function reduceLoops(shape: number[], axesInput: Spec | undefined, attrs: Record<string, AttrValue>, outN: bigint): bigint {
+  const rank = shape.length;
+  const listed = intsOf(axesInput) ?? (Array.isArray(attrs.axes) ? (attrs.axes as (number | bigint)[]).map(Number) : []);
+  if (listed.length === 0 && int(attrs.noop_with_empty_axes, 0) === 1) return 0n; // a copy
+  const reduced = new Array<boolean>(rank).fill(listed.length === 0);
+  for (const a of listed) reduced[a < 0 ? a + rank : a] = true;
+  const size: bigint[] = [];
+  const red: boolean[] = [];
+  let r = 1n;
+  for (let d = 0; d < rank; d++) {
+    if (reduced[d]) r *= BigInt(shape[d]);
+    if (shape[d] === 1) continue;
+    if (size.length && red[red.length - 1] === reduced[d]) size[size.length - 1] *= BigInt(shape[d]);
+    else {
+      size.push(BigInt(shape[d]));
+      red.push(reduced[d]);
+    }
+  }
+  if (r === 0n || outN === 0n) return 0n;
+  if (size.length === 0 || red[red.length - 1]) {
+    if (size.length === 0 || red.filter(Boolean).length > 1) {
+      size.push(1n);
+      red.push(false);
+    } else {
+      return outN * 31n; // one contiguous run per output, then its tree
+    }
+  }
+  const inner = size[size.length - 1];
+  const tiles = (inner + 63n) / 64n;
+  return (outN / inner) * tiles * (r + 31n);
+}
+
+/**
+ * Runs of a Slice (native/cpu/ops/shape_ops.cc copy_by_axes): trailing axes
+ * copied whole with step 1 merge into one contiguous run, one loop each; when
+ * the innermost axis steps by other than 1 the run is copied element by element
+ * (strided: its elements count twice as work).
+ */
+function sliceRuns(inShape: number[], outShape: number[], inputs: Spec[]): { runs: bigint; strided: boolean } {
+  const rank = inShape.length;
+  const steps = new Array<number>(rank).fill(1);
+  const listedSteps = intsOf(inputs[4]);
+  const axes = intsOf(inputs[3]) ?? listedSteps?.map((_, i) => i) ?? [];
+  listedSteps?.forEach((st, i) => (steps[axes[i] < 0 ? axes[i] + rank : axes[i]] = st));
+  const total = prod(outShape);
+  if (rank === 0 || total === 0n) return { runs: 0n, strided: false };
+  let d = rank - 1;
+  let run = BigInt(outShape[d]);
+  const contiguous = steps[d] === 1;
+  // Merge the next outer axis while the run is a whole input row read with step 1.
+  while (contiguous && d > 0 && outShape[d] === inShape[d] && steps[d] === 1 && steps[d - 1] === 1) {
+    d--;
+    run *= BigInt(outShape[d]);
+  }
+  return { runs: total / run, strided: !contiguous };
+}
+
+/** The features of one engine node, from its input and output shapes. */
+export function gasFeatures(op: string, inputs: Spec[], outputs: OutSpec[], attrs: Record<string, AttrValue>): GasFeatures {
   let moved = 0n;
   for (const s of inputs) moved += bytes(s);
   for (const s of outputs) moved += bytes(s);
-  return NODE_BASE_GAS + nodeFlops(op, inputs, outputs, attrs) + (moved + 3n) / 4n;
+  const [work, loops] = workAndLoops(op, inputs, outputs, attrs);
+  const tensors = BigInt(inputs.filter((s) => s !== null).length + outputs.length);
+  return { node: 1n, bytes: moved, work, loops, tensors };
+}
+
+/** gas = ceil(sum of coefficient x feature / 10^6): the table holds microgas per unit of each feature. */
+function priced(coefficients: readonly number[], features: bigint[]): bigint {
+  let micro = 0n;
+  for (let i = 0; i < features.length; i++) micro += BigInt(coefficients[i]) * features[i];
+  return (micro + 999_999n) / 1_000_000n;
+}
+
+/** The gas of one engine node. */
+export function nodeGas(op: string, inputs: Spec[], outputs: OutSpec[], attrs: Record<string, AttrValue>): bigint {
+  const cls = gasClass(op, inputs, attrs);
+  const coefficients = GAS_TABLE[cls];
+  if (!coefficients) throw new AivmError('E_INTERNAL', `gas: no price for engine op ${cls} (lib/ir/gas-table.ts)`);
+  const f = gasFeatures(op, inputs, outputs, attrs);
+  return priced(coefficients, GAS_FEATURES.map((k) => f[k]));
+}
+
+/** The gas of a run beyond its nodes: a fixed cost plus its inputs' and outputs' bytes (copied and hashed). */
+export function runGas(ioBytes: bigint): bigint {
+  return priced(RUN_COEFFICIENTS, [1n, ioBytes]);
 }

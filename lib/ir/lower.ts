@@ -9,7 +9,7 @@ import { AivmError } from '../errors';
 import { dtypeSize, numel, type DType } from '../tensor';
 import { GRAPH_LEVEL_OPS } from './build';
 import { foldGraphLevelOp } from './fold';
-import { nodeGas, RUN_BASE_GAS } from './gas';
+import { nodeGas, runGas } from './gas';
 import type { IrConstant, IrGraph, IrNode } from './types';
 
 export interface EngineAccess {
@@ -62,7 +62,6 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
   const lowered: LoweredNode[] = [];
   const env = new Map<string, Entry>();
   const constIds = new Map<IrConstant, number>();
-  let gas = RUN_BASE_GAS;
   let foldedBytes = 0;
   const charge = (bytes: number, what: string) => {
     foldedBytes += bytes;
@@ -116,8 +115,10 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
   }
 
   for (const name of ir.outputs) spec.outputs.push(idOf(lookup(env, name, undefined)));
+  let ioBytes = 0n;
+  for (const id of [...spec.inputs, ...spec.outputs]) ioBytes += BigInt(bytesOf(spec.values[id]));
+  let gas = runGas(ioBytes);
   for (const n of lowered) gas += n.gas;
-  for (const id of spec.outputs) gas += BigInt(Math.ceil(bytesOf(spec.values[id]) / 4));
   return { spec, nodes: lowered, outputs: [...ir.outputs], gas, foldedBytes };
 }
 

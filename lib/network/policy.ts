@@ -6,7 +6,7 @@ import { AivmError, invalidArgument } from '../errors';
 import type { Kernel } from '../runtime/kernel';
 
 export interface NodePolicy {
-  /** The most gas a kernel may declare (limits.maxGas). Default 1e10, the shipped kernels' limit. */
+  /** The most gas a kernel may declare (limits.maxGas). Default 1e10: about 10 s of one core at aivm-gas-v2's price (docs/GAS.md). */
   maxGas?: bigint;
   /** The most memory a kernel may declare (limits.maxMemoryBytes). Default 1 GiB. */
   maxMemoryBytes?: number;

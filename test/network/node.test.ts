@@ -936,7 +936,8 @@ describe('AivmNode survives hostile kernels (issue 11)', () => {
     const h = await startNode(address, { key: 7, policy: { maxGas: 1000n } });
     const r1 = await request(reg, { quorum: 1, maxNodes: 1 });
     await waitStage(h, r1.requestId, 'failed');
-    expect(h.node.state.requests[r1.requestId].error).toMatch(/^E_POLICY: .*limits\.maxGas 10000000000, over this node's cap of 1000/);
+    const declared = JSON.parse(fs.readFileSync(path.join(MLP, 'aivm.json'), 'utf8')).limits.maxGas;
+    expect(h.node.state.requests[r1.requestId].error).toMatch(new RegExp(`^E_POLICY: .*limits\\.maxGas ${declared}, over this node's cap of 1000`));
     await stopNode(h);
     const ops = await startNode(address, { key: 8, policy: { allowedOps: ['Relu'] } });
     const r2 = await request(reg, { quorum: 1, maxNodes: 1 });

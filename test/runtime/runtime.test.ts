@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashTensors, loadKernel, Runtime, tensor, type Kernel } from '../../lib/index';
 import { copyKernel, expectedOutputs, fixture } from '../helpers/kernels';
+import { GAS_TABLE, RUN_COEFFICIENTS } from '../../lib/ir/gas-table';
 
 const runtimes: Runtime[] = [];
 function runtime(opts: ConstructorParameters<typeof Runtime>[0]): Runtime {
@@ -39,21 +40,28 @@ describe('tiny-add kernel', () => {
     expect(r.inputHash).toBe(hashTensors([x]));
     expect(r.outputHash).toBe(hashTensors([r.outputs.y]));
     expect(r.numerics).toBe('aivm-fp32-v1');
-    expect(r.gasVersion).toBe('aivm-gas-v1');
+    expect(r.gasVersion).toBe('aivm-gas-v2');
     expect(typeof r.engineVersion).toBe('string');
   });
 
+  // docs/GAS.md, by hand: the run's own cost over its input and output bytes, plus one
+  // Add of x [b, 4] and the constant c [4], broadcast (b rows of 4): features
+  // node 1, bytes 16b + 16 + 16b, work 4b, loops b, tensors 3; microgas, rounded up.
+  const tinyAddGas = (b: number): bigint => {
+    const micro = (c: readonly number[], f: number[]) => c.reduce((s, k, i) => s + BigInt(k) * BigInt(f[i]), 0n);
+    const ceil = (m: bigint) => (m + 999_999n) / 1_000_000n;
+    return ceil(micro(RUN_COEFFICIENTS, [1, 32 * b])) + ceil(micro(GAS_TABLE.Add, [1, 32 * b + 16, 4 * b, b, 3]));
+  };
+
   it('charges gas by the documented formula (computed here by hand)', async () => {
-    // One Add over [b, 4] float32 plus [4]: 10 000 base + (100 + 4b flops + (16b + 16 + 16b) / 4 bytes) + 16b / 4 output.
-    for (const b of [1, 3]) {
+    for (const b of [1, 3, 1000]) {
       const r = await runtime({ workers: 0 }).run(kernel, { x: tensor('float32', [b, 4]) });
-      const want = 10_000 + 100 + 4 * b + Math.ceil((16 * b + 16 + 16 * b) / 4) + Math.ceil((16 * b) / 4);
-      expect(r.gasUsed).toBe(BigInt(want));
+      expect(r.gasUsed).toBe(tinyAddGas(b));
     }
   });
 
   it('refuses a run over maxGas or maxMemoryBytes, and accepts one exactly at the limit', async () => {
-    const gas1 = 10_000 + 100 + 4 + 12 + 4;
+    const gas1 = Number(tinyAddGas(1));
     const atLimit = await loadKernel(await copyKernel('tiny-add', (m) => (m.limits.maxGas = gas1)));
     const x = tensor('float32', [1, 4]);
     await expect(runtime({ workers: 1 }).run(atLimit, { x })).resolves.toBeDefined();

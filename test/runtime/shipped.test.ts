@@ -6,6 +6,7 @@ import * as path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadKernel, Runtime } from '../../lib/index';
 import { SHIPPED } from '../helpers/kernels';
+import { GAS_TABLE, RUN_COEFFICIENTS } from '../../lib/ir/gas-table';
 
 const names = ['digits-mlp', 'digits-cnn', 'tiny-transformer'];
 const rt = new Runtime({ workers: 1 });
@@ -44,19 +45,24 @@ describe.each(names)('%s', (name) => {
 });
 
 describe('gas of digits-mlp at batch 1, worked out by hand from docs/GAS.md', () => {
-  it('is 30 998', async () => {
+  it('is the sum of its nodes\' features priced by the table, plus the run\'s own cost', async () => {
     const kernel = await loadKernel(path.join(SHIPPED, 'digits-mlp'));
     const pixels = kernel.vectors.find((v) => v.inputs.pixels.shape[0] === 1)!.inputs;
-    // node = 100 + flops + (bytes in + bytes out) / 4
-    const gemm1 = 100 + (2 * 64 * 64 + 64) + (256 + 64 * 64 * 4 + 256 + 256) / 4; // x[1,64] W[64,64] b[64] -> [1,64]
-    const relu1 = 100 + 64 + (256 + 256) / 4;
-    const gemm2 = 100 + (2 * 64 * 32 + 32) + (256 + 64 * 32 * 4 + 128 + 128) / 4;
-    const relu2 = 100 + 32 + (128 + 128) / 4;
-    const gemm3 = 100 + (2 * 32 * 10 + 10) + (128 + 32 * 10 * 4 + 40 + 40) / 4;
-    const softmax = 100 + 20 * 10 + (40 + 40) / 4;
-    const outputs = (40 + 40) / 4; // logits and probs handed back
-    const want = 10_000 + gemm1 + relu1 + gemm2 + relu2 + gemm3 + softmax + outputs;
-    expect(want).toBe(30_998);
-    expect((await rt.run(kernel, pixels)).gasUsed).toBe(BigInt(want));
+    const ceil = (m: bigint) => (m + 999_999n) / 1_000_000n;
+    const price = (c: readonly number[], f: number[]) => ceil(c.reduce((s, k, i) => s + BigInt(k) * BigInt(f[i]), 0n));
+    // Features [node, bytes, work, loops, tensors]. Gemm work = ceil(M/6)*6 * ceil(N/16)*16 * K;
+    // loops = 1 call + its ceil(M/6) * ceil(N/16) register tiles.
+    const nodes: [string, number[]][] = [
+      ['Gemm', [1, 256 + 64 * 64 * 4 + 256 + 256, 6 * 64 * 64, 1 + 4, 4]], // x[1,64] W[64,64] b[64] -> [1,64]
+      ['Relu', [1, 256 + 256, 64, 0, 2]],
+      ['Gemm', [1, 256 + 32 * 64 * 4 + 128 + 128, 6 * 32 * 64, 1 + 2, 4]], // -> [1,32]
+      ['Relu', [1, 128 + 128, 32, 0, 2]],
+      ['Gemm', [1, 128 + 10 * 32 * 4 + 40 + 40, 6 * 16 * 32, 1 + 1, 4]], // -> [1,10]: N padded to 16
+      ['Softmax', [1, 40 + 40, 10, 1, 2]], // one row of 10
+    ];
+    const io = 256 + 40 + 40; // pixels in; logits and probs out
+    let want = price(RUN_COEFFICIENTS, [1, io]);
+    for (const [op, f] of nodes) want += price(GAS_TABLE[op], f);
+    expect((await rt.run(kernel, pixels)).gasUsed).toBe(want);
   });
 });

@@ -1,0 +1,106 @@
+// Gas v2 (docs/GAS.md): every engine op has a price, and each feature is what the
+// document says it is for the shapes that made gas v1 blind to time (batches of
+// tiny matrices, broadcast rows, transposes, fan-outs), worked out here by hand.
+import { describe, expect, it } from 'vitest';
+import { binding } from '../../lib/binding';
+import { GAS_FEATURES, GAS_VERSION, gasClass, gasFeatures, nodeGas, runGas } from '../../lib/ir/gas';
+import { GAS_TABLE, RUN_COEFFICIENTS } from '../../lib/ir/gas-table';
+import type { DType } from '../../lib/tensor';
+
+const f32 = (...shape: number[]) => ({ dtype: 'float32' as DType, shape });
+const features = (op: string, inputs: ReturnType<typeof f32>[], outputs: ReturnType<typeof f32>[], attrs = {}) =>
+  GAS_FEATURES.map((k) => Number(gasFeatures(op, inputs, outputs, attrs)[k]));
+
+describe('the gas table', () => {
+  it('prices every engine op and nothing else, with non-negative integer microgas', () => {
+    const ops = binding().engineInfo().ops;
+    const classes = Object.keys(GAS_TABLE);
+    for (const op of ops) expect(classes, `no price for ${op}`).toContain(op);
+    for (const cls of classes) expect(ops, `a price for unknown ${cls}`).toContain(cls.split('/')[0]);
+    for (const row of [...Object.values(GAS_TABLE), RUN_COEFFICIENTS]) {
+      expect(row.length).toBe(row === RUN_COEFFICIENTS ? 2 : GAS_FEATURES.length);
+      for (const c of row) expect(Number.isSafeInteger(c) && c >= 0).toBe(true);
+    }
+    expect(GAS_VERSION).toBe('aivm-gas-v2');
+  });
+
+  it('prices Cast from float32 apart from Cast from integers and bool', () => {
+    expect(gasClass('Cast', [f32(4)], { to: 7n })).toBe('Cast/from-float');
+    expect(gasClass('Cast', [{ dtype: 'int32' as DType, shape: [4] }], { to: 1n })).toBe('Cast');
+  });
+
+  it('rounds microgas up to whole gas, on integers', () => {
+    const c = GAS_TABLE.Relu;
+    const f = [1n, 8n, 1n, 0n, 2n];
+    const micro = c.reduce((s, k, i) => s + BigInt(k) * f[i], 0n);
+    expect(nodeGas('Relu', [f32(1)], [f32(1)], {})).toBe((micro + 999_999n) / 1_000_000n);
+    expect(runGas(0n)).toBe((BigInt(RUN_COEFFICIENTS[0]) + 999_999n) / 1_000_000n);
+  });
+});
+
+describe('features, by hand', () => {
+  it('MatMul: one GEMM call for a shared B, a call per batch otherwise; work in 6x16 register tiles; loops = calls + tiles', () => {
+    const b = 2 ** 20;
+    // [node, bytes, work, loops, tensors]; each 1x1x1 product is one call of one tile.
+    expect(features('MatMul', [f32(b, 1, 1), f32(b, 1, 1)], [f32(b, 1, 1)])).toEqual([1, 12 * b, b * 6 * 16 * 1, 2 * b, 3]);
+    // B shared: one call of b rows, ceil(b/6) tiles of one column.
+    const tiles = Math.ceil(b / 6);
+    expect(features('MatMul', [f32(b, 1, 1), f32(1, 1)], [f32(b, 1, 1)])).toEqual([1, 8 * b + 4, tiles * 6 * 16, 1 + tiles, 3]);
+    expect(features('MatMul', [f32(1024, 1024), f32(1024, 1)], [f32(1024, 1)]).slice(2, 4)).toEqual([1026 * 16 * 1024, 1 + 171]);
+    // A batch broadcast against B's: [2,1,4,8] x [3,8,5] -> [2,3,4,5], 6 calls of 4x8x5, one tile each.
+    expect(features('MatMul', [f32(2, 1, 4, 8), f32(3, 8, 5)], [f32(2, 3, 4, 5)]).slice(2, 4)).toEqual([6 * 6 * 16 * 8, 12]);
+  });
+
+  it('Conv: depthwise has its own class; the GEMM path counts tiles per image and group', () => {
+    const pads = { pads: [1n, 1n, 1n, 1n], kernel_shape: [3n, 3n] };
+    expect(gasClass('Conv', [f32(1, 32, 8, 8), f32(32, 1, 3, 3)], { ...pads, group: 32n })).toBe('Conv/depthwise');
+    expect(gasClass('Conv', [f32(1, 32, 8, 8), f32(64, 32, 3, 3)], pads)).toBe('Conv');
+    // 2 images, 64 output channels, 8x8 output, K = 32*9: 2 calls of ceil(64/6)*6=66 x 64 x 288,
+    // each of 11 x 4 tiles.
+    expect(features('Conv', [f32(2, 32, 8, 8), f32(64, 32, 3, 3)], [f32(2, 64, 8, 8)], pads).slice(2, 4)).toEqual([2 * 66 * 64 * 288, 2 + 2 * 44]);
+    // Depthwise: outputs x kernel size; output rows.
+    expect(features('Conv', [f32(1, 32, 8, 8), f32(32, 1, 3, 3)], [f32(1, 32, 8, 8)], { ...pads, group: 32n }).slice(2, 4)).toEqual([32 * 64 * 9, 32 * 8]);
+  });
+
+  it('elementwise: broadcast inputs cost a loop per output row, same shapes none', () => {
+    expect(features('Add', [f32(2 ** 20, 1), f32(1)], [f32(2 ** 20, 1)]).slice(2, 4)).toEqual([2 ** 20, 2 ** 20]);
+    expect(features('Add', [f32(64, 1024), f32(1024)], [f32(64, 1024)]).slice(2, 4)).toEqual([65536, 64]);
+    expect(features('Add', [f32(64, 1024), f32(64, 1024)], [f32(64, 1024)]).slice(2, 4)).toEqual([65536, 0]);
+  });
+
+  it('copies: Transpose runs, Split and Concat pieces, Gather rows and indices, Slice runs', () => {
+    expect(features('Transpose', [f32(1024, 1024)], [f32(1024, 1024)], { perm: [1n, 0n] })[3]).toBe(1024);
+    expect(features('Transpose', [f32(8, 128, 8, 64)], [f32(8, 8, 128, 64)], { perm: [0n, 2n, 1n, 3n] })[3]).toBe(8 * 8 * 128);
+    const pieces = Array.from({ length: 4096 }, () => f32(1));
+    expect(features('Split', [f32(4096)], pieces, { axis: 0n })).toEqual([1, 8 * 4096, 4096, 4096, 4097]);
+    expect(features('Concat', [f32(3, 2), f32(3, 5)], [f32(3, 7)], { axis: 1n }).slice(2, 5)).toEqual([21, 6, 3]);
+    const idx = { dtype: 'int64' as DType, shape: [128] };
+    // Gather: work = rows copied (outer x indices), loops = indices.
+    expect(features('Gather', [f32(1000, 512), idx], [f32(128, 512)], { axis: 0n }).slice(1, 4)).toEqual([1000 * 512 * 4 + 128 * 8 + 128 * 512 * 4, 128, 128]);
+    expect(features('Gather', [f32(64, 1000), idx], [f32(64, 128)], { axis: 1n }).slice(2, 4)).toEqual([64 * 128, 128]);
+    // Slice: trailing whole axes with step 1 are one run; a step other than 1 on the
+    // innermost axis copies element by element (its elements count twice as work).
+    const ints = (v: number[]) => ({ dtype: 'int64' as DType, shape: [v.length], data: BigInt64Array.from(v.map(BigInt)) });
+    expect(features('Slice', [f32(8, 128, 64), ints([16]), ints([112]), ints([1])], [f32(8, 96, 64)]).slice(2, 4)).toEqual([8 * 96 * 64, 8]);
+    expect(features('Slice', [f32(4096, 4), ints([1]), ints([3]), ints([1])], [f32(4096, 2)]).slice(2, 4)).toEqual([8192, 4096]);
+    expect(features('Slice', [f32(64, 16), ints([0]), ints([16]), ints([1]), ints([2])], [f32(64, 8)]).slice(2, 4)).toEqual([2 * 512, 64]);
+  });
+
+  it('rows: reductions loop per output run or per tile step, Softmax per row along its axis', () => {
+    const axes = (...v: number[]) => ({ dtype: 'int64' as DType, shape: [v.length], data: BigInt64Array.from(v.map(BigInt)) });
+    // Innermost axis reduced: each output a contiguous run, then its 16-lane tree (31 loops).
+    expect(features('ReduceSum', [f32(4096, 16), axes(1)], [f32(4096, 1)]).slice(2, 4)).toEqual([65536, 4096 * 31]);
+    // Innermost kept: tiles of 64 outputs, each R + 31 steps. [4096,16] over axis 0: one tile, R = 4096.
+    expect(features('ReduceSum', [f32(4096, 16), axes(0)], [f32(1, 16)]).slice(2, 4)).toEqual([65536, 4096 + 31]);
+    // [2^20, 1] over its size-1 axis: nothing reduced but the walk: 2^14 tiles of R = 1.
+    expect(features('ReduceSum', [f32(2 ** 20, 1), axes(1)], [f32(2 ** 20, 1)]).slice(2, 4)).toEqual([2 ** 20, 2 ** 14 * 32]);
+    // Two reduced groups around a kept one ([64,64,64] over 0 and 2): a kept group of 1 is added,
+    // so 64 tiles of one output, each R = 4096 steps plus the tree.
+    expect(features('ReduceSum', [f32(64, 64, 64), axes(0, 2)], [f32(64)], { keepdims: 0n }).slice(2, 4)).toEqual([262144, 64 * (4096 + 31)]);
+    // No axes: everything; with noop_with_empty_axes, a copy.
+    expect(features('ReduceSum', [f32(8, 8)], [f32(1, 1)])[3]).toBe(31);
+    expect(features('ReduceSum', [f32(8, 8)], [f32(8, 8)], { noop_with_empty_axes: 1n })[3]).toBe(0);
+    expect(features('Softmax', [f32(4, 10, 3)], [f32(4, 10, 3)], { axis: 1n }).slice(2, 4)).toEqual([120, 12]);
+    expect(features('LayerNormalization', [f32(4, 10, 3), f32(3)], [f32(4, 10, 3)], { axis: -1n }).slice(2, 4)).toEqual([120, 40]);
+  });
+});
