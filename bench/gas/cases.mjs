@@ -194,11 +194,13 @@ function shapeOpCases() {
   add('Expand', '[1024,1] -> [1024,1024]', [f32(1024, 1), i64([1024, 1024])]);
   add('Expand', '[4,1] -> [4,262144]', [f32(4, 1), i64([4, 1 << 18])]);
   add('Expand', '[1048576,1] -> [1048576,2]', [f32(1 << 20, 1), i64([1 << 20, 2])]);
-  // Cast's two cost classes (lib/ir/gas.ts gasClass): from float32, from integers and bool.
+  // Cast's three cost classes (lib/ir/gas.ts gasClass): from float32, from integers to bool, the rest.
   for (const n of [1, 4096, 1 << 20, 1 << 22]) add('Cast', `[${n}] float32 -> int64`, [f32(n)], { to: 7n });
   add('Cast', '[65536] float32 -> int32', [f32(1 << 16)], { to: 6n });
   for (const n of [1, 4096, 1 << 20]) add('Cast', `[${n}] float32 -> bool`, [f32(n)], { to: 9n });
-  add('Cast', '[65536] int64 -> bool', [typed('int64', 1 << 16)], { to: 9n });
+  for (const n of [1, 65536, 1 << 20]) add('Cast', `[${n}] int64 -> bool`, [typed('int64', n)], { to: 9n });
+  add('Cast', '[65536] int32 -> bool', [typed('int32', 1 << 16)], { to: 9n });
+  add('Cast', '[65536] bool -> bool', [typed('bool', 1 << 16)], { to: 9n });
   for (const n of [1, 4096, 1 << 20, 1 << 22]) add('Cast', `[${n}] int32 -> float32`, [typed('int32', n)], { to: 1n });
   add('Cast', '[1048576] int64 -> float32', [typed('int64', 1 << 20)], { to: 1n });
   add('Cast', '[1048576] bool -> float32', [typed('bool', 1 << 20)], { to: 1n });

@@ -61,8 +61,11 @@ const intsOf = (s: Spec | undefined): number[] | undefined => (s?.data ? Array.f
 /** The cost class of a node: its op, or the op and the engine path where paths differ in speed. */
 export function gasClass(op: string, inputs: Spec[], attrs: Record<string, AttrValue>): string {
   // native/cpu/ops/cast.cc: from float32 every element is tested (NaN, saturation, zero);
-  // from integers and bool it is a plain conversion.
-  if (op === 'Cast' && inputs[0]?.dtype === 'float32') return 'Cast/from-float';
+  // from integers to bool each is compared with 0; other casts are plain conversions.
+  if (op === 'Cast' && inputs[0]) {
+    if (inputs[0].dtype === 'float32') return 'Cast/from-float';
+    if (int(attrs.to, 1) === 9) return 'Cast/to-bool';
+  }
   if (op === 'Conv' && inputs[1]) {
     const group = BigInt(int(attrs.group, 1));
     const w = inputs[1].shape;

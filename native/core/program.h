@@ -52,12 +52,13 @@ int64_t attrs_bytes(const Attrs& attrs);
 // Arenas of finished runs, kept for the next run of the same program. An arena
 // freed and allocated again each run comes back as fresh pages (glibc maps
 // large blocks straight from the kernel), and faulting them in cost more than
-// the elementwise ops computing into them. At most kMaxSpare are kept; they are
-// freed with the program.
+// the elementwise ops computing into them. At most kMaxSpare are kept (runs of
+// one program in one worker come one after another); they are freed with the
+// program.
 class ArenaCache {
  public:
   using Block = std::unique_ptr<uint8_t, void (*)(void*)>;
-  static constexpr size_t kMaxSpare = 2;
+  static constexpr size_t kMaxSpare = 1;
   explicit ArenaCache(size_t bytes) : bytes_(bytes) {}
   // A block of bytes(), 64-byte aligned; throws E_TOO_LARGE when memory is short.
   Block take();

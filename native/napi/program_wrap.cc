@@ -147,8 +147,15 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   explicit ProgramWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ProgramWrap>(info) {
     napi_entry(info.Env(), "createProgram", [&] {
       program_ = std::make_shared<const Program>(parse(info[0]));
+      // The arena the program keeps between runs is memory V8 cannot see; told
+      // of it, the garbage collector frees unreachable programs in time.
+      external_bytes_ = int64_t(ArenaCache::kMaxSpare) * program_->arena_bytes();
+      Napi::MemoryManagement::AdjustExternalMemory(info.Env(), external_bytes_);
       return 0;
     });
+  }
+  ~ProgramWrap() override {
+    if (external_bytes_) Napi::MemoryManagement::AdjustExternalMemory(Env(), -external_bytes_);
   }
 
   Napi::Value arena_bytes(const Napi::CallbackInfo& info) {
@@ -325,6 +332,7 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   }
 
   std::shared_ptr<const Program> program_;
+  int64_t external_bytes_ = 0;  // reported to V8 (AdjustExternalMemory)
   // The constants over SharedArrayBuffers that program_ borrows (the others are copies it owns).
   std::vector<Napi::ObjectReference> constants_;
 };

@@ -24,8 +24,10 @@ describe('the gas table', () => {
     expect(GAS_VERSION).toBe('aivm-gas-v2');
   });
 
-  it('prices Cast from float32 apart from Cast from integers and bool', () => {
+  it('prices Cast from float32, Cast from integers to bool and the other casts apart', () => {
     expect(gasClass('Cast', [f32(4)], { to: 7n })).toBe('Cast/from-float');
+    expect(gasClass('Cast', [f32(4)], { to: 9n })).toBe('Cast/from-float');
+    expect(gasClass('Cast', [{ dtype: 'int64' as DType, shape: [4] }], { to: 9n })).toBe('Cast/to-bool');
     expect(gasClass('Cast', [{ dtype: 'int32' as DType, shape: [4] }], { to: 1n })).toBe('Cast');
   });
 
