@@ -70,7 +70,7 @@ try {
 /** Runs bench/<name>.mjs, which prints one JSON object last; null (with a note) if it fails. */
 function benchScript(name, what) {
   try {
-    const out = run(process.execPath, [path.join(root, 'bench', `${name}.mjs`), ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = run(process.execPath, ['--expose-gc', path.join(root, 'bench', `${name}.mjs`), ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
     return JSON.parse(out.trim().split('\n').pop());
   } catch (e) {
     process.stderr.write(`bench: ${what} failed: ${e.message}\n`);
@@ -82,6 +82,8 @@ function benchScript(name, what) {
 const kb = benchScript('kernels', 'kernel benchmarks');
 // ---- network: request -> finalization on a local hardhat chain ---------------------
 const net = benchScript('network', 'network benchmark');
+// ---- reliability: program build time against size, cancellation latency, RSS ------
+const rel = benchScript('reliability', 'reliability benchmark');
 
 // ---- report ----------------------------------------------------------------------
 const cpu = (() => {
@@ -201,9 +203,39 @@ if (net) {
   row('polling and reads', m.pollingAndRpc, 'the rest: nodes noticing new blocks (poll interval), waiting for each other, log and state reads');
   lines.push('', 'The chain part dominates: on a real network it is block time (seconds), not milliseconds; inference and signing stay as here.', '');
 }
-if (goals.length) lines.push('## Goals of issues 2 and 3, checked on this run', '', '| goal | measured | |', '|---|---|---|', ...goals, '');
+if (rel) {
+  lines.push('## Reliability: program build time, cancellation, memory (issue 11)', '');
+  lines.push('`createProgram` time against graph size (best of 3): a chain of n values where v_i = v_(i-1) + v_(i/2) (skip connections keep ' +
+    'half the values alive, so the planner places many live slots), and one Split into n outputs. ' +
+    'Time / (n log2 n) staying flat is O(n log n).', '');
+  lines.push('| graph | n | build | ns per n log2 n |', '|---|---|---|---|');
+  for (const [what, rows] of [['chain', rel.build.chain], ['Split', rel.build.split]]) {
+    for (const r of rows) lines.push(`| ${what} | ${r.n} | ${r.ms.toFixed(2)} ms | ${r.nsPerNLogN.toFixed(1)} |`);
+  }
+  lines.push('', `A chain of 2^20 values: ${rel.build.refused.code} in ${rel.build.refused.ms.toFixed(1)} ms (engine limit maxProgramValues).`, '');
+  lines.push(`Cancellation: four 1024^3 MatMuls in a chain, stopped by \`timeoutMs\` in the engine (program.run), and by an AbortSignal ` +
+    `${rel.signalAfterMs} ms after the call through Runtime; "late" is the time from the deadline to the rejected promise (median / max of the runs).`, '');
+  lines.push('| where | ISA | threads | deadline | code | late, median | late, max |', '|---|---|---|---|---|---|---|');
+  for (const r of rel.engine) {
+    lines.push(`| program.run | ${r.isa} | ${r.threads} | ${r.deadlineMs} ms | ${r.codes.join(', ')} | ${r.medianLateMs.toFixed(1)} ms | ${r.maxLateMs.toFixed(1)} ms |`);
+  }
+  for (const r of rel.runtime) {
+    lines.push(`| Runtime, ${r.workers ? `1 worker (${r.isolation})` : 'calling thread'} | scalar | 1 | signal | ${r.codes.join(', ')} | ` +
+      `${r.medianLateMs.toFixed(1)} ms | ${r.maxLateMs.toFixed(1)} ms |`);
+  }
+  const late = Math.max(...rel.engine.map((r) => r.maxLateMs), ...rel.runtime.map((r) => r.maxLateMs));
+  lines.push('', `RSS of the calling thread's process: ${mib(rel.rss.before)} MiB after one run, ${mib(rel.rss.peak)} MiB at most during ` +
+    `${rel.rss.runs} runs stopped by timeoutMs (${rel.rss.isa}), ${mib(rel.rss.after)} MiB after them${rel.rss.gcExposed ? ' (gc run before each reading)' : ''}.`, '');
+  goal('a cancelled run returns within 50 ms of its deadline', late <= 50, `${late.toFixed(1)} ms at most`);
+  goal('RSS back to baseline after cancelled runs (within 16 MiB)', rel.rss.after - rel.rss.before <= 16 * 2 ** 20,
+    `${mib(rel.rss.before)} -> ${mib(rel.rss.after)} MiB`);
+  const biggest = rel.build.chain[rel.build.chain.length - 1];
+  goal(`a graph of ${biggest.n} values builds in under a second; 2^20 values refused`, biggest.ms < 1000 && rel.build.refused.code === 'E_TOO_LARGE',
+    `${biggest.ms.toFixed(0)} ms; ${rel.build.refused.code}`);
+}
+if (goals.length) lines.push('## Goals of issues 2, 3 and 11, checked on this run', '', '| goal | measured | |', '|---|---|---|', ...goals, '');
 lines.push('Raw results:', '', '```json', ...gemm.map((r) => JSON.stringify(r)), ...norm.map((r) => JSON.stringify(r)),
-  JSON.stringify(blas), JSON.stringify(kb), JSON.stringify(net), '```', '');
+  JSON.stringify(blas), JSON.stringify(kb), JSON.stringify(net), JSON.stringify(rel), '```', '');
 const report = lines.join('\n');
 process.stdout.write(report);
 if (write) fs.writeFileSync(path.join(root, 'docs', 'BENCHMARKS.md'), report);
