@@ -217,21 +217,26 @@ if (rel) {
     `${rel.signalAfterMs} ms after the call through Runtime; "late" is the time from the deadline to the rejected promise (median / max of the runs).`, '');
   lines.push('| where | ISA | threads | deadline | code | late, median | late, max |', '|---|---|---|---|---|---|---|');
   for (const r of rel.engine) {
-    lines.push(`| program.run | ${r.isa} | ${r.threads} | ${r.deadlineMs} ms | ${r.codes.join(', ')} | ${r.medianLateMs.toFixed(1)} ms | ${r.maxLateMs.toFixed(1)} ms |`);
+    // A chain faster than its deadline finishes: there is no lateness to show.
+    const late = (ms) => (r.codes.includes('finished') ? '—' : `${ms.toFixed(1)} ms`);
+    lines.push(`| program.run | ${r.isa} | ${r.threads} | ${r.deadlineMs} ms | ${r.codes.includes('finished') ? 'finished first' : r.codes.join(', ')} | ` +
+      `${late(r.medianLateMs)} | ${late(r.maxLateMs)} |`);
   }
   for (const r of rel.runtime) {
     lines.push(`| Runtime, ${r.workers ? `1 worker (${r.isolation})` : 'calling thread'} | scalar | 1 | signal | ${r.codes.join(', ')} | ` +
       `${r.medianLateMs.toFixed(1)} ms | ${r.maxLateMs.toFixed(1)} ms |`);
   }
-  const late = Math.max(...rel.engine.map((r) => r.maxLateMs), ...rel.runtime.map((r) => r.maxLateMs));
+  const late = Math.max(...rel.engine.filter((r) => !r.codes.includes('finished')).map((r) => r.maxLateMs), ...rel.runtime.map((r) => r.maxLateMs));
   lines.push('', `RSS of the calling thread's process: ${mib(rel.rss.before)} MiB after one run, ${mib(rel.rss.peak)} MiB at most during ` +
     `${rel.rss.runs} runs stopped by timeoutMs (${rel.rss.isa}), ${mib(rel.rss.after)} MiB after them${rel.rss.gcExposed ? ' (gc run before each reading)' : ''}.`, '');
   goal('a cancelled run returns within 50 ms of its deadline', late <= 50, `${late.toFixed(1)} ms at most`);
   goal('RSS back to baseline after cancelled runs (within 16 MiB)', rel.rss.after - rel.rss.before <= 16 * 2 ** 20,
     `${mib(rel.rss.before)} -> ${mib(rel.rss.after)} MiB`);
-  const biggest = rel.build.chain[rel.build.chain.length - 1];
-  goal(`a graph of ${biggest.n} values builds in under a second; 2^20 values refused`, biggest.ms < 1000 && rel.build.refused.code === 'E_TOO_LARGE',
-    `${biggest.ms.toFixed(0)} ms; ${rel.build.refused.code}`);
+  goal('a graph with 2^20 values is refused or built in under a second', rel.build.refused.ms < 1000,
+    `${rel.build.refused.code === 'E_TOO_LARGE' ? 'refused' : 'built'} in ${rel.build.refused.ms.toFixed(1)} ms`);
+  const perNLogN = rel.build.chain.map((r) => r.nsPerNLogN);
+  goal('program build time grows O(n log n) (time / n log2 n flat within 2x from 2^10 to the node limit)',
+    Math.max(...perNLogN) <= 2 * Math.min(...perNLogN), `${Math.min(...perNLogN).toFixed(0)} .. ${Math.max(...perNLogN).toFixed(0)} ns`);
 }
 if (goals.length) lines.push('## Goals of issues 2, 3 and 11, checked on this run', '', '| goal | measured | |', '|---|---|---|', ...goals, '');
 lines.push('Raw results:', '', '```json', ...gemm.map((r) => JSON.stringify(r)), ...norm.map((r) => JSON.stringify(r)),

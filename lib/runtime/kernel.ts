@@ -48,6 +48,7 @@ export async function loadKernel(dir: string): Promise<Kernel> {
       return bytes.subarray(offset, end);
     },
   });
+  checkGraphSize(model.graph.nodes);
   const extra: OnnxTensor[] = [];
   for (const [name, w] of files.weights ?? new Map()) {
     extra.push({ name, onnxType: 0, dtype: w.dtype, dims: w.shape, data: w.data });
@@ -65,6 +66,23 @@ export async function loadKernel(dir: string): Promise<Kernel> {
     outputsAsModel: same(manifest.outputs.map((o) => o.name), ir.outputs),
   };
   return { id: files.id, dir: files.dir, manifest, ir: shared, vectors: files.vectors, aggregateSource: files.aggregateSource, pkg, weightBytes, order };
+}
+
+/**
+ * A graph the engine could never build as a program is refused before the IR
+ * and the lowering do per-node work on it (docs/RELIABILITY.md): more nodes than
+ * the engine's maxProgramNodes, or more node outputs than its maxProgramValues.
+ */
+function checkGraphSize(nodes: readonly { outputs: readonly string[] }[]): void {
+  const { maxProgramNodes, maxProgramValues } = binding().engineInfo().limits;
+  if (nodes.length > maxProgramNodes) {
+    throw new AivmError('E_TOO_LARGE', `the model has ${nodes.length} nodes, over the engine's limit of ${maxProgramNodes} (maxProgramNodes)`);
+  }
+  let values = 0;
+  for (const n of nodes) values += n.outputs.length;
+  if (values > maxProgramValues) {
+    throw new AivmError('E_TOO_LARGE', `the model's nodes have ${values} outputs, over the engine's limit of ${maxProgramValues} values (maxProgramValues)`);
+  }
 }
 
 /** The manifest is the kernel's contract; the model must agree with it, name by name. */

@@ -12,7 +12,7 @@ import { loadKernel, Runtime, runOp, tensor, type Tensor } from '../../lib/index
 import { sealKernel } from '../../lib/cli/authoring';
 import { copyKernel, expectedOutputs, fixture } from '../helpers/kernels';
 import { expectCode } from '../kernel/fixture';
-import { fMsg, fString, fVarint, graphProto, modelProto, nodeProto, packedVarints, tensorProto, valueInfo, type Bytes } from '../onnx/pb';
+import { fMsg, fString, fVarint, graphProto, modelProto, nodeProto, packedVarints, tag, tensorProto, valueInfo, varint, type Bytes } from '../onnx/pb';
 
 const native = binding();
 const limits = native.engineInfo().limits;
@@ -122,6 +122,21 @@ describe('D2: program size is bounded before any work', () => {
       name: `n${i}`, op: 'Gelu', inputs: [0], outputs: [1], attrs: { approximate: big },
     }));
     await expectCode(() => native.createProgram({ values: values.slice(0, 2), constants: [], inputs: [0], outputs: [1], nodes: many }), 'E_TOO_LARGE', 'attribute');
+  });
+
+  it('a model with more nodes than a program may have is refused at load, before the IR and lowering (E_TOO_LARGE)', async () => {
+    // maxProgramNodes + 1 copies of the node y = Identity(x), written as bytes: the count
+    // is refused right after parsing, before the IR would notice that y is defined twice.
+    const n = limits.maxProgramNodes + 1;
+    const node = Uint8Array.from(fMsg(1, nodeProto('Identity', ['x'], ['y'], 'n')));
+    const nodes = new Uint8Array(node.length * n);
+    for (let i = 0; i < n; i++) nodes.set(node, i * node.length);
+    const rest = Uint8Array.from(graphProto({ inputs: [valueInfo('x', FLOAT, ['batch', 4])], outputs: [valueInfo('y', FLOAT, ['batch', 4])] }));
+    const graphLength = Uint8Array.from(varint(nodes.length + rest.length));
+    const head = Uint8Array.from([...fVarint(1, 8), ...tag(7, 2)]);
+    const opset = Uint8Array.from(fMsg(8, fString(1, ''), fVarint(2, 18)));
+    const model = Buffer.concat([head, graphLength, nodes, rest, opset]);
+    await expectCode(async () => loadKernel(await kernelWith(model)), 'E_TOO_LARGE', `${n} nodes`);
   });
 });
 
