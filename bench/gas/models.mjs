@@ -68,6 +68,44 @@ function hostileKernel(dir, name, m) {
 
 const fill = (shape) => aivm.tensor('float32', shape, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.75));
 
+/** A kernel of `count` chained 1024^3 MatMuls (t_i = t_(i-1) @ x): the 1e10-gas run. */
+function matmulChain(dir, count) {
+  const io = { inputs: [{ name: 'x', shape: [1024, 1024] }], outputs: [{ name: 'y', shape: [1024, 1024] }] };
+  const nodes = Array.from({ length: count }, (_, i) => node('MatMul', [i === 0 ? 'x' : `t${i}`, 'x'], [i === count - 1 ? 'y' : `t${i + 1}`]));
+  return hostileKernel(dir, `chain of ${count} MatMuls`, { ...io, nodes });
+}
+
+/**
+ * One run of about `target` gas, timed once on `isa`: a chain of 1024^3 MatMuls
+ * long enough (x = 1/1024 everywhere keeps every product 1/1024). What a node
+ * would take for a kernel at the gas limit, end to end.
+ */
+export async function timeBigRun(isa, dir, target = 10_000_000_000) {
+  const x = { x: aivm.tensor('float32', [1024, 1024], new Float32Array(1024 * 1024).fill(1 / 1024)) };
+  const rt = new aivm.Runtime({ workers: 0, isa, threads: 1 });
+  try {
+    const one = await costOf(matmulChain(dir, 1), x);
+    const two = await costOf(matmulChain(dir, 2), x);
+    const count = Math.ceil((target - (2 * one - two)) / (two - one));
+    const kernel = await aivm.loadKernel(matmulChain(dir, count));
+    global.gc?.();
+    const t0 = process.hrtime.bigint();
+    const r = await rt.run(kernel, x);
+    const ns = Number(process.hrtime.bigint() - t0);
+    return { name: `${count} chained 1024^3 MatMuls`, isa, gas: Number(r.gasUsed), ns, nsPerGas: ns / Number(r.gasUsed) };
+  } finally {
+    await rt.close();
+  }
+}
+
+/** The gas of one run of a kernel, without running it (lowering prices it). */
+async function costOf(dir, inputs) {
+  const kernel = await aivm.loadKernel(dir);
+  const { lowerFor } = require('../../dist/runtime/executor.js');
+  const shapes = kernel.ir.inputs.map((i) => inputs[i.name].shape);
+  return Number((await lowerFor(kernel.pkg, shapes)).gas);
+}
+
 /** [{ name, gas, ns: { isa: ns } }] for every shipped kernel vector and every hostile model. */
 export async function timeWholeRuns(isas, dir, { minMs = 40, minRuns = 3 } = {}) {
   const jobs = [];
