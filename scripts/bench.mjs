@@ -234,9 +234,11 @@ if (rel) {
     `${mib(rel.rss.before)} -> ${mib(rel.rss.after)} MiB`);
   goal('a graph with 2^20 values is refused or built in under a second', rel.build.refused.ms < 1000,
     `${rel.build.refused.code === 'E_TOO_LARGE' ? 'refused' : 'built'} in ${rel.build.refused.ms.toFixed(1)} ms`);
+  // O(n log n): time / (n log2 n) never grows past twice its value at the smallest n.
   const perNLogN = rel.build.chain.map((r) => r.nsPerNLogN);
-  goal('program build time grows O(n log n) (time / n log2 n flat within 2x from 2^10 to the node limit)',
-    Math.max(...perNLogN) <= 2 * Math.min(...perNLogN), `${Math.min(...perNLogN).toFixed(0)} .. ${Math.max(...perNLogN).toFixed(0)} ns`);
+  goal('program build time grows O(n log n) (time / n log2 n at most 2x its value at n = 2^10, up to the node limit)',
+    Math.max(...perNLogN) <= 2 * perNLogN[0], `${perNLogN[0].toFixed(0)} ns at 2^10, ${perNLogN[perNLogN.length - 1].toFixed(0)} ns at ` +
+    `${rel.build.chain[rel.build.chain.length - 1].n}, ${Math.max(...perNLogN).toFixed(0)} at most`);
 }
 if (goals.length) lines.push('## Goals of issues 2, 3 and 11, checked on this run', '', '| goal | measured | |', '|---|---|---|', ...goals, '');
 lines.push('Raw results:', '', '```json', ...gemm.map((r) => JSON.stringify(r)), ...norm.map((r) => JSON.stringify(r)),
