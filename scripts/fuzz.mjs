@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run fuzz: continuous fuzzing of the engine and the loader (docs/RELIABILITY.md).
-//   npm run fuzz -- [--seconds N] [--target NAME[,NAME]] [--seed S] [--out DIR] [--hang-seconds H] [--json]
+//   npm run fuzz -- [--seconds N | --cases N] [--target NAME[,NAME]] [--seed S] [--out DIR] [--hang-seconds H] [--json]
+// (--cases N: each JS target runs exactly its cases 0..N-1, however long that takes)
 //   npm run fuzz -- --replay FILE      one saved finding again, its output shown
 // The budget (default 60 s; building the libFuzzer targets comes before it and
 // is not counted) is split evenly over the targets:
@@ -32,6 +33,7 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i], value = () => argv[++i] ?? usage(`${a} needs a value`);
     if (a === '--seconds') opts.seconds = Number(value());
+    else if (a === '--cases') opts.cases = Number(value());
     else if (a === '--target') opts.targets = value().split(',');
     else if (a === '--seed') opts.seed = Number(value());
     else if (a === '--out') opts.out = value();
@@ -41,6 +43,11 @@ function parseArgs(argv) {
     else usage(`unknown option ${a}`);
   }
   if (!(opts.seconds > 0)) usage('--seconds needs a number > 0');
+  if (opts.cases !== undefined) {
+    if (!(Number.isSafeInteger(opts.cases) && opts.cases > 0)) usage('--cases needs a whole number > 0');
+    const lib = opts.targets.filter((t) => !JS.includes(t));
+    if (lib.length) usage(`--cases counts JS cases; pick JS targets with --target (not ${lib.join(', ')})`);
+  }
   if (!(opts.hangSeconds > 0)) usage('--hang-seconds needs a number > 0');
   if (!(Number.isSafeInteger(opts.seed) && opts.seed >= 0)) usage('--seed needs a whole number >= 0');
   for (const t of opts.targets) if (!ALL.includes(t)) usage(`unknown target ${t} (targets: ${ALL.join(', ')})`);
@@ -49,7 +56,7 @@ function parseArgs(argv) {
 }
 
 function usage(why) {
-  console.error(`fuzz: ${why}\nusage: npm run fuzz -- [--seconds N] [--target ${ALL.join('|')}[,...]] [--seed S] [--out DIR] [--hang-seconds H] [--json]\n` +
+  console.error(`fuzz: ${why}\nusage: npm run fuzz -- [--seconds N | --cases N] [--target ${ALL.join('|')}[,...]] [--seed S] [--out DIR] [--hang-seconds H] [--json]\n` +
     '       npm run fuzz -- --replay FILE   (a repro .json of a JS target, or a libFuzzer artifact)');
   process.exit(2);
 }
@@ -85,14 +92,15 @@ async function main() {
   if (unbuildable) log(`fuzz: the libFuzzer targets are SKIPPED: ${unbuildable}`);
   const runnable = opts.targets.filter((t) => JS.includes(t) || !unbuildable);
   const share = opts.seconds / runnable.length;
-  log(`fuzz: ${runnable.join(', ')} for ${share.toFixed(1)} s each, seed ${opts.seed}, repros in ${path.relative(root, opts.out) || '.'}/`);
+  const each = opts.cases === undefined ? `for ${share.toFixed(1)} s each` : `cases 0..${opts.cases - 1} each`;
+  log(`fuzz: ${runnable.join(', ')} ${each}, seed ${opts.seed}, repros in ${path.relative(root, opts.out) || '.'}/`);
   const results = [];
   for (const target of opts.targets) {
     if (!runnable.includes(target)) {
       results.push({ target, skipped: unbuildable });
       continue;
     }
-    const common = { seed: opts.seed, seconds: share, out: opts.out, log };
+    const common = { seed: opts.seed, seconds: share, cases: opts.cases, out: opts.out, log };
     const r = JS.includes(target)
       ? await runJsTarget({ target, hangMs: opts.hangSeconds * 1000, memMb: MEM_MB, ...common })
       : await runLibFuzzerTarget({ name: target, root, corpusRoot: path.join(root, 'fuzz-corpus'), ...common });

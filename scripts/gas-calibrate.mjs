@@ -48,10 +48,17 @@ const missing = info.ops.filter((op) => !cases.some((c) => c.op === op));
 if (!only && missing.length) throw new Error(`gas-calibrate: no cases for ${missing.join(', ')} (bench/gas/cases.mjs)`);
 
 // The garbage of earlier cases (programs, their arenas, input arrays) is collected
-// before each case is timed: V8's collector would otherwise run beside the timed
-// loop on the other core and take memory bandwidth from it (a Split measured 7x slower).
+// before each case is timed, and the event loop turned so the dead programs'
+// finalizers run: V8's collector would otherwise run beside the timed loop on the
+// other core and take memory bandwidth from it (a Split measured 7x slower), and
+// dead programs' spare arenas would still count against the process's arena budget
+// (native/core/program.h), so a large case's arena would be fresh pages every run.
 if (typeof global.gc !== 'function') {
   process.stderr.write('gas-calibrate: run with node --expose-gc (npm run gas:calibrate does) for steady timings\n');
+}
+async function collectGarbage() {
+  global.gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 20));
 }
 const measured = [];
 for (const [i, c] of cases.entries()) {
@@ -61,7 +68,7 @@ for (const [i, c] of cases.entries()) {
   const ns = {};
   let outputs;
   for (let instance = 0; instance < (quick ? 1 : 2); instance++) {
-    global.gc?.();
+    await collectGarbage();
     const prepared = prepareCase(c, 2 * i + instance + 1);
     outputs = prepared.outputs;
     for (const isa of ISAS) ns[isa] = Math.min(ns[isa] ?? Infinity, timeNode(prepared, isa, timing));
@@ -69,14 +76,20 @@ for (const [i, c] of cases.entries()) {
   const inputs = c.inputs.map((s) => ({ dtype: s.dtype, shape: s.shape, data: s.data }));
   const cls = gas.gasClass(c.op, inputs, c.attrs);
   const f = gas.gasFeatures(c.op, inputs, outputs, c.attrs);
-  measured.push({ op: c.op, cls, label: c.label, features: gas.GAS_FEATURES.map((k) => Number(f[k])), ns });
+  measured.push({ op: c.op, cls, label: c.label, features: gas.GAS_FEATURES.map((k) => Number(f[k])), ns, node: { inputs, outputs, attrs: c.attrs } });
   if (process.stderr.isTTY) process.stderr.write(`\r${i + 1}/${cases.length} ${c.op} ${c.label}`.padEnd(90));
   else if ((i + 1) % 50 === 0) process.stderr.write(`gas-calibrate: ${i + 1}/${cases.length} cases timed\n`);
 }
 if (process.stderr.isTTY) process.stderr.write('\n');
 
+const untimed = [...info.ops, ...gas.PATH_CLASSES].filter((cls) => !measured.some((m) => m.cls === cls));
+if (!only && untimed.length) throw new Error(`gas-calibrate: no cases for the cost classes ${untimed.join(', ')} (bench/gas/cases.mjs)`);
+
 // ---- fit (on the widest ISA: what nodes run) -----------------------------------
-let table = require('../dist/ir/gas-table.js');
+// A fitted table is installed into the loaded lib/ir/gas-table.js (this process
+// only; --write then writes the file), so that every price below, and Runtime's
+// in the whole runs, comes from lib/ir/gas.ts itself.
+const loaded = require('../dist/ir/gas-table.js');
 if (fit) {
   const fitted = {};
   for (const cls of [...new Set(measured.map((m) => m.cls))].sort()) {
@@ -84,26 +97,17 @@ if (fit) {
     const coef = fitMinimax(rows.map((m) => m.features), rows.map((m) => m.ns[WIDEST]));
     fitted[cls] = coef.map((c) => Math.round(c * MICRO));
   }
-  table = { GAS_TABLE: fitted, RUN_COEFFICIENTS: table.RUN_COEFFICIENTS };
+  for (const cls of Object.keys(loaded.GAS_TABLE)) if (!(cls in fitted) && !only) delete loaded.GAS_TABLE[cls];
+  Object.assign(loaded.GAS_TABLE, fitted);
   if (write) {
-    // Timing whole runs goes through Runtime, which prices every node: give the
-    // loaded table the new node prices first (this process only; the file follows).
-    const loaded = require('../dist/ir/gas-table.js');
-    Object.assign(loaded.GAS_TABLE, fitted);
     const runs = await timeRuns(WIDEST, timing);
-    table.RUN_COEFFICIENTS = runs.coefficients.map((c) => Math.round(c * MICRO));
-    loaded.RUN_COEFFICIENTS.splice(0, loaded.RUN_COEFFICIENTS.length, ...table.RUN_COEFFICIENTS);
-    writeTable(table, runs);
+    loaded.RUN_COEFFICIENTS.splice(0, loaded.RUN_COEFFICIENTS.length, ...runs.coefficients.map((c) => Math.round(c * MICRO)));
+    writeTable(loaded, runs);
   }
 }
 
 // ---- price and report ------------------------------------------------------------
-const priced = (m) => {
-  const coef = table.GAS_TABLE[m.cls];
-  if (!coef) throw new Error(`gas-calibrate: no coefficients for ${m.cls}: run with --write`);
-  return Math.ceil(m.features.reduce((s, v, j) => s + v * coef[j], 0) / MICRO);
-};
-for (const m of measured) m.gas = priced(m);
+for (const m of measured) m.gas = Number(gas.nodeGas(m.op, m.node.inputs, m.node.outputs, m.node.attrs));
 
 const report = summarize(measured);
 if (!only) {
@@ -126,7 +130,7 @@ if (!only) {
   }
 }
 printReport(report);
-if (value('--json')) fs.writeFileSync(value('--json'), JSON.stringify({ machine: machine(), measured, report }, null, 1));
+if (value('--json')) fs.writeFileSync(value('--json'), JSON.stringify({ machine: machine(), measured, report }, (k, v) => (k === 'node' ? undefined : v), 1));
 if (doc) writeDoc(report);
 
 function summarize(rows) {

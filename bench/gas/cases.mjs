@@ -93,6 +93,8 @@ function convCases() {
     c('8x1x28x28 k5 -> 4', [8, 1, 28, 28], [4, 1, 5, 5], true, {}),
     c('1x256x4x4 k3 -> 256, dilation 2', [1, 256, 8, 8], [256, 256, 3, 3], false, { dilations: [2n, 2n] }),
     c('1x1x512x512 k1 -> 1', [1, 1, 512, 512], [1, 1, 1, 1], false, {}),
+    c('65536x1x1x1 k1 (a call per image)', [65536, 1, 1, 1], [1, 1, 1, 1], false, {}),
+    c('1x16384x2x2 group 16384, 6 outputs each (a call per group)', [1, 16384, 2, 2], [98304, 1, 1, 1], true, { group: 16384n }),
   ];
 }
 
@@ -157,12 +159,23 @@ function shapeOpCases() {
   const cases = [];
   const add = (op, label, inputs, attrs = {}) => cases.push({ op, label, inputs, attrs });
   for (const n of [1, 4096, 1 << 20, 1 << 22]) add('Reshape', `[${n}] -> [${n}/4,4]`, [f32(n), i64(n >= 4 ? [n / 4, 4] : [1, 1])]);
+  add('Reshape', '[4194304] -> [1,4194304]', [f32(1 << 22), i64([1, 1 << 22])]);
+  add('Reshape', '[1024,1024] -> [1048576]', [f32(1024, 1024), i64([1 << 20])]);
+  add('Reshape', '[65536] int64 -> [256,256]', [typed('int64', 1 << 16), i64([256, 256])]);
   add('Transpose', '[1]', [f32(1)]);
   add('Transpose', '[1024,1024] perm 1,0', [f32(1024, 1024)], { perm: [1n, 0n] });
   add('Transpose', '[64,64,64] perm 2,1,0', [f32(64, 64, 64)], { perm: [2n, 1n, 0n] });
   add('Transpose', '[8,128,8,64] perm 0,2,1,3', [f32(8, 128, 8, 64)], { perm: [0n, 2n, 1n, 3n] });
   add('Transpose', '[262144,4] perm 1,0', [f32(1 << 18, 4)], { perm: [1n, 0n] });
   add('Transpose', '[4,262144] perm 1,0', [f32(4, 1 << 18)], { perm: [1n, 0n] });
+  add('Transpose', '[2048,2048] perm 1,0', [f32(2048, 2048)], { perm: [1n, 0n] });
+  add('Transpose', '[2048,2048] bool perm 1,0', [typed('bool', 2048, 2048)], { perm: [1n, 0n] });
+  add('Transpose', '[1048576,2,2] bool perm 1,0,2', [typed('bool', 1 << 20, 2, 2)], { perm: [1n, 0n, 2n] });
+  add('Transpose', '[512,512] int64 (default perm)', [typed('int64', 512, 512)]);
+  add('Transpose', '[64,32,16,8] perm 1,0,2,3 (runs of 128)', [f32(64, 32, 16, 8)], { perm: [1n, 0n, 2n, 3n] });
+  add('Transpose', '[4096,64,4] perm 1,0,2 (runs of 4)', [f32(4096, 64, 4)], { perm: [1n, 0n, 2n] });
+  add('Transpose', '[2,3,4] perm 1,0,2 (tiny runs)', [f32(2, 3, 4)], { perm: [1n, 0n, 2n] });
+  add('Transpose', '[1,4194304] perm 1,0 (one copy)', [f32(1, 1 << 22)], { perm: [1n, 0n] });
   add('Concat', '2 x [1]', [f32(1), f32(1)], { axis: 0n });
   add('Concat', '2 x [1024,512] axis 1', [f32(1024, 512), f32(1024, 512)], { axis: 1n });
   add('Concat', '2 x [1048576,1] axis 1', [f32(1 << 20, 1), f32(1 << 20, 1)], { axis: 1n });
@@ -188,6 +201,7 @@ function shapeOpCases() {
   add('Gather', '[1024,1024] cols by [512] axis 1', [f32(1024, 1024), idx(512, 1024)], { axis: 1n });
   add('Gather', '[1048576] by [1048576]', [f32(1 << 20), idx(1 << 20, 1 << 20)], { axis: 0n });
   add('Gather', '[65536,1] by [65536]', [f32(1 << 16, 1), idx(1 << 16, 1 << 16)], { axis: 0n });
+  add('Gather', '[4194304] by [4194304] (data past the caches)', [f32(1 << 22), idx(1 << 22, 1 << 22)], { axis: 0n });
   add('Expand', '[1] -> [1]', [f32(1), i64([1])]);
   add('Expand', '[1] -> [1048576]', [f32(1), i64([1 << 20])]);
   add('Expand', '[1024] -> [1024,1024]', [f32(1024), i64([1024, 1024])]);

@@ -55,6 +55,9 @@ function gemm(calls: bigint, m: bigint, n: bigint, k: bigint): [bigint, bigint] 
   return [tiles * GEMM_TILE_M * GEMM_TILE_N * k, calls + tiles];
 }
 
+/** Cost classes beyond the engine's ops: an op whose engine paths differ in speed (gasClass). */
+export const PATH_CLASSES = ['Cast/from-float', 'Cast/to-bool', 'Conv/depthwise', 'Transpose/tiled'] as const;
+
 /** The integer values of a constant input (undefined when absent or not a constant). */
 const intsOf = (s: Spec | undefined): number[] | undefined => (s?.data ? Array.from(s.data, Number) : undefined);
 
@@ -66,6 +69,7 @@ export function gasClass(op: string, inputs: Spec[], attrs: Record<string, AttrV
     if (inputs[0].dtype === 'float32') return 'Cast/from-float';
     if (int(attrs.to, 1) === 9) return 'Cast/to-bool';
   }
+  if (op === 'Transpose' && inputs[0] && transposePlan(inputs[0].shape, attrs).tiles !== undefined) return 'Transpose/tiled';
   if (op === 'Conv' && inputs[1]) {
     const group = BigInt(int(attrs.group, 1));
     const w = inputs[1].shape;
@@ -134,13 +138,8 @@ function workAndLoops(op: string, inputs: Spec[], outputs: OutSpec[], attrs: Rec
     case 'BatchNormalization':
       return [inN, prod(x!.shape, 0, Math.min(2, x!.shape.length))];
     case 'Transpose': {
-      // Runs copied: the trailing dimensions the permutation leaves in place are one run;
-      // with none left in place, each output row is gathered with a stride.
-      const rank = x!.shape.length;
-      const perm = Array.isArray(attrs.perm) ? (attrs.perm as (number | bigint)[]).map(Number) : [...Array(rank).keys()].reverse();
-      let moved = rank;
-      while (moved > 0 && perm[moved - 1] === moved - 1) moved--;
-      return [outN, moved === rank ? rows(y.shape) : prod(y.shape, 0, moved)];
+      const plan = transposePlan(x!.shape, attrs);
+      return [outN, plan.tiles ?? plan.runs];
     }
     case 'Concat': {
       const axis = axisOf(attrs.axis, 0, y.shape.length);
@@ -167,12 +166,17 @@ function workAndLoops(op: string, inputs: Spec[], outputs: OutSpec[], attrs: Rec
       // Walked row by row over the three-way broadcast, whatever the shapes.
       return [outN, rows(y.shape)];
     default: {
-      // Elementwise (unary, binary, Cast, Reshape): broadcast inputs are walked row by row.
+      // Binary ops walk broadcast inputs row by row (same shapes: one flat loop); the
+      // rest (unary ops, Clip with its scalar bounds, Cast, Reshape's copy) one flat loop.
+      if (!BROADCASTING.has(op)) return [outN, 0n];
       const broadcast = inputs.some((s) => s !== null && (s.shape.length !== y.shape.length || s.shape.some((d, i) => d !== y.shape[i])));
       return [outN, broadcast ? rows(y.shape) : 0n];
     }
   }
 }
+
+/** The binary ops of native/cpu/ops/binary.cc's apply_broadcast (Where walks rows always). */
+const BROADCASTING = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Equal', 'Less', 'Greater']);
 
 /**
  * Inner loops of a reduction (native/cpu/ops/reduce.cc): axes merged into
@@ -212,6 +216,38 @@ function reduceLoops(shape: number[], axesInput: Spec | undefined, attrs: Record
   const inner = size[size.length - 1];
   const tiles = (inner + 63n) / 64n;
   return (outN / inner) * tiles * (r + 31n);
+}
+
+/**
+ * How native/cpu/ops/shape_ops.cc transposes: output axes (size-1 dropped)
+ * merged where they are neighbours in the input too. When the innermost output
+ * axis is contiguous in the input, rows of it are copied as runs; otherwise the
+ * copy goes in 32 x 32 tiles of the two axes involved, element by element.
+ */
+function transposePlan(shape: number[], attrs: Record<string, AttrValue>): { runs: bigint; tiles?: bigint } {
+  const rank = shape.length;
+  const perm = Array.isArray(attrs.perm) ? (attrs.perm as (number | bigint)[]).map(Number) : [...Array(rank).keys()].reverse();
+  const strides = shape.map((_, d) => prod(shape, d + 1));
+  const axes: { n: bigint; is: bigint }[] = [];
+  for (const p of perm) {
+    const n = BigInt(shape[p]);
+    if (n === 1n) continue;
+    const last = axes[axes.length - 1];
+    if (last && last.is === strides[p] * n) {
+      last.n *= n;
+      last.is = strides[p];
+    } else {
+      axes.push({ n, is: strides[p] });
+    }
+  }
+  const total = prod(shape);
+  if (total === 0n) return { runs: 0n };
+  if (axes.length <= 1) return { runs: 1n };
+  const inner = axes[axes.length - 1];
+  if (inner.is === 1n) return { runs: total / inner.n };
+  const k = axes.find((a) => a.is === 1n)!;
+  const tiles = (total / (k.n * inner.n)) * ((k.n + 31n) / 32n) * ((inner.n + 31n) / 32n);
+  return { runs: 0n, tiles };
 }
 
 /**

@@ -69,13 +69,24 @@ int64_t attrs_bytes(const Attrs& attrs) {
   return bytes;
 }
 
+namespace {
+// Spare arenas held by every program of the process: one count for all engines
+// and workers, because memory is the process's, whichever thread it serves.
+std::atomic<int64_t> g_spare_arena_bytes{0};
+}  // namespace
+
+int64_t ArenaCache::spare_bytes() { return g_spare_arena_bytes.load(); }
+
+ArenaCache::~ArenaCache() {
+  if (spare_) g_spare_arena_bytes -= int64_t(bytes_);
+}
+
 ArenaCache::Block ArenaCache::take() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!spare_.empty()) {
-      Block b = std::move(spare_.back());
-      spare_.pop_back();
-      return b;
+    if (spare_) {
+      g_spare_arena_bytes -= int64_t(bytes_);
+      return std::move(spare_);
     }
   }
   Block b(static_cast<uint8_t*>(std::aligned_alloc(Program::kAlign, bytes_)), std::free);
@@ -83,10 +94,15 @@ ArenaCache::Block ArenaCache::take() {
   return b;
 }
 
-void ArenaCache::give(Block block) {
+void ArenaCache::give(Block block) noexcept {
   if (!block) return;
   std::lock_guard<std::mutex> lock(mutex_);
-  if (spare_.size() < kMaxSpare) spare_.push_back(std::move(block));
+  if (spare_) return;  // another run's arena is kept already; this one is freed
+  if (g_spare_arena_bytes.fetch_add(int64_t(bytes_)) + int64_t(bytes_) > kBudgetBytes) {
+    g_spare_arena_bytes -= int64_t(bytes_);
+    return;
+  }
+  spare_ = std::move(block);
 }
 
 Program::Program(ProgramSpec spec) {

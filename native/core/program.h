@@ -4,6 +4,7 @@
 // and executes. Intermediate values share one arena laid out at build time;
 // graph outputs get their own buffers (they outlive the run).
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -49,25 +50,33 @@ struct ArenaSlot {
 // what kMaxProgramAttrBytes bounds.
 int64_t attrs_bytes(const Attrs& attrs);
 
-// Arenas of finished runs, kept for the next run of the same program. An arena
-// freed and allocated again each run comes back as fresh pages (glibc maps
-// large blocks straight from the kernel), and faulting them in cost more than
-// the elementwise ops computing into them. At most kMaxSpare are kept (runs of
-// one program in one worker come one after another); they are freed with the
-// program.
+// The arena of a program's last run, kept for its next run. An arena freed and
+// allocated again each run comes back as fresh pages (glibc maps large blocks
+// straight from the kernel), and faulting them in cost more than the elementwise
+// ops computing into them. One is kept per program (runs of one program in one
+// worker come one after another), and all programs of the process together keep
+// at most kBudgetBytes: a node caching programs for many kernels and input
+// shapes would otherwise pin an arena for each. Freed with the program.
 class ArenaCache {
  public:
   using Block = std::unique_ptr<uint8_t, void (*)(void*)>;
-  static constexpr size_t kMaxSpare = 1;
+  static constexpr int64_t kBudgetBytes = int64_t(256) << 20;
   explicit ArenaCache(size_t bytes) : bytes_(bytes) {}
+  ~ArenaCache();
+  ArenaCache(const ArenaCache&) = delete;
+  ArenaCache& operator=(const ArenaCache&) = delete;
   // A block of bytes(), 64-byte aligned; throws E_TOO_LARGE when memory is short.
   Block take();
-  void give(Block block);
+  // Keeps the block for the next take() if the slot is free and the budget allows;
+  // frees it otherwise. Never throws: it runs while a stopped run unwinds.
+  void give(Block block) noexcept;
   size_t bytes() const { return bytes_; }
+  // Bytes of spare arenas the whole process holds now (tests, diagnostics).
+  static int64_t spare_bytes();
 
  private:
   std::mutex mutex_;
-  std::vector<Block> spare_;
+  Block spare_{nullptr, std::free};
   size_t bytes_;
 };
 

@@ -147,9 +147,9 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   explicit ProgramWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ProgramWrap>(info) {
     napi_entry(info.Env(), "createProgram", [&] {
       program_ = std::make_shared<const Program>(parse(info[0]));
-      // The arena the program keeps between runs is memory V8 cannot see; told
+      // The arena the program may keep between runs is memory V8 cannot see; told
       // of it, the garbage collector frees unreachable programs in time.
-      external_bytes_ = int64_t(ArenaCache::kMaxSpare) * program_->arena_bytes();
+      external_bytes_ = program_->arena_bytes() <= ArenaCache::kBudgetBytes ? program_->arena_bytes() : 0;
       Napi::MemoryManagement::AdjustExternalMemory(info.Env(), external_bytes_);
       return 0;
     });

@@ -24,9 +24,10 @@ function spawnWorker(args, memMb, stdio) {
 }
 
 /** One child: resolves with what it reported and how it ended. */
-function runChild({ target, seed, from, until, hangMs, memMb }) {
+function runChild({ target, seed, from, until, end, hangMs, memMb }) {
   return new Promise((resolve) => {
-    const child = spawnWorker(['run', target, String(seed), String(from), String(until)], memMb, ['ignore', 'ignore', 'pipe', 'pipe']);
+    const args = ['run', target, String(seed), String(from), String(until), ...(end === undefined ? [] : [String(end)])];
+    const child = spawnWorker(args, memMb, ['ignore', 'ignore', 'pipe', 'pipe']);
     const r = { cases: 0, current: -1, outcomes: {}, findings: [], hung: false, stderr: '' };
     let timer;
     const watch = (ms) => {
@@ -72,13 +73,16 @@ async function saveRepro(out, target, seed, f) {
   return `${base}.json`;
 }
 
-/** Fuzzes `target` for `seconds`; returns its figures and findings. */
-export async function runJsTarget({ target, seed, seconds, out, hangMs, memMb, log }) {
-  const start = Date.now(), until = start + seconds * 1000;
+/**
+ * Fuzzes `target` for `seconds`, or, given `cases`, runs exactly cases 0 .. cases-1
+ * whatever the time (tests, exact repeats); returns its figures and findings.
+ */
+export async function runJsTarget({ target, seed, seconds, cases, out, hangMs, memMb, log }) {
+  const start = Date.now(), until = cases === undefined ? start + seconds * 1000 : Number.MAX_SAFE_INTEGER;
   const stats = { target, kind: 'js', executions: 0, crashes: 0, hangs: 0, failures: 0, outcomes: {}, repros: [], children: 0 };
   let next = 0;
-  while (Date.now() < until - 100) {
-    const r = await runChild({ target, seed, from: next, until, hangMs, memMb });
+  while (cases === undefined ? Date.now() < until - 100 : next < cases) {
+    const r = await runChild({ target, seed, from: next, until, end: cases, hangMs, memMb });
     stats.children++;
     stats.executions += r.cases;
     for (const [k, n] of Object.entries(r.outcomes)) stats.outcomes[k] = (stats.outcomes[k] ?? 0) + n;

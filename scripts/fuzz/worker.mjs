@@ -1,6 +1,8 @@
 // A child process of the JS fuzzers (started by js-runner.mjs under an
 // address-space limit). Modes:
-//   worker.mjs run TARGET SEED FROM UNTIL   cases FROM, FROM+1, ... until the clock passes UNTIL (ms since epoch)
+//   worker.mjs run TARGET SEED FROM UNTIL [END]
+//                                           cases FROM, FROM+1, ... until the clock passes UNTIL (ms since
+//                                           epoch) or, given END, before case END
 //   worker.mjs dump TARGET SEED INDEX BASE  writes case INDEX to BASE.case.json (and BASE.onnx for models); runs nothing
 //   worker.mjs replay TARGET SEED INDEX     runs case INDEX alone and says how it ended (exit 1 on a finding)
 // In run mode it reports on fd 3, one line per event, written synchronously so
@@ -13,7 +15,7 @@ import { Rng } from './rng.mjs';
 import { AivmError, judge } from './pipeline.mjs';
 import { JS_TARGETS } from './targets.mjs';
 
-const [mode, targetName, seedArg, indexArg, extra] = process.argv.slice(2);
+const [mode, targetName, seedArg, indexArg, extra, endArg] = process.argv.slice(2);
 const target = JS_TARGETS[targetName];
 const seed = Number(seedArg);
 const caseOf = (ctx, index) => target.make(new Rng(seed, targetName, index), ctx);
@@ -40,14 +42,14 @@ async function outcomeOf(ctx, c, index) {
   }
 }
 
-async function runMode(ctx, from, until) {
+async function runMode(ctx, from, until, end = Infinity) {
   const say = (line) => fs.writeSync(3, line + '\n');
   let outcomes = {};
   const flush = () => {
     say(`o ${JSON.stringify(outcomes)}`);
     outcomes = {};
   };
-  for (let i = from, n = 1; Date.now() < until; i++, n++) {
+  for (let i = from, n = 1; Date.now() < until && i < end; i++, n++) {
     say(`c ${i}`);
     const out = await outcomeOf(ctx, caseOf(ctx, i), i);
     if (typeof out === 'string') outcomes[out] = (outcomes[out] ?? 0) + 1;
@@ -75,7 +77,7 @@ function caseJson(c) {
 
 const ctx = await target.setup();
 if (mode === 'run') {
-  await runMode(ctx, Number(indexArg), Number(extra));
+  await runMode(ctx, Number(indexArg), Number(extra), endArg === undefined ? Infinity : Number(endArg));
 } else if (mode === 'dump') {
   const c = caseOf(ctx, Number(indexArg));
   fs.writeFileSync(`${extra}.case.json`, caseJson(c) + '\n');

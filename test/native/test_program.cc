@@ -305,23 +305,53 @@ TEST(weights_are_borrowed) {
 }
 
 TEST(reused_arenas_leave_nothing_behind) {
-  // Arenas go back to the program for the next run: what one run left in them
-  // must not reach another's outputs, a failed run's included (each node's
-  // outputs are zeroed before it computes).
-  Chain c;
-  Program p(c.b.spec);
-  std::vector<Tensor> other{random_f32(c.inputs[0].shape, 99)};
-  for (size_t k = 1; k < c.inputs.size(); ++k) other.push_back(c.inputs[k]);
+  // Arenas go back to the program for the next run: what one run left in them,
+  // also a run that failed halfway (its first nodes wrote the arena, then a
+  // Gather met an index out of range), must not reach another's outputs (each
+  // node's outputs are zeroed before it computes).
+  Builder b;
+  int x = b.input(DType::F32, {64});
+  int idx = b.input(DType::I64, {8});
+  int relu = b.value(DType::F32, {64}), neg = b.value(DType::F32, {64}), mm = b.value(DType::F32, {64});
+  int picked = b.value(DType::F32, {8});
+  b.node("relu", "Relu", {x}, {relu});
+  b.node("neg", "Neg", {relu}, {neg});
+  b.node("mul", "Mul", {neg, x}, {mm});
+  b.node("gather", "Gather", {mm, idx}, {picked}, attrs1("axis", attr_int(0)));
+  b.spec.outputs = {picked};
+  Program p(b.spec);
+  auto indices = [](int64_t first) {
+    Tensor t = aivm::make_tensor(DType::I64, {8}, "test");
+    for (int64_t k = 0; k < 8; ++k) t.ptr<int64_t>()[k] = first + 7 * k;
+    return t;
+  };
+  const std::vector<Tensor> good{random_f32({64}, 41, 2.0f), indices(3)};
+  const std::vector<Tensor> other{random_f32({64}, 42, 2.0f), indices(5)};
+  const std::vector<Tensor> bad{random_f32({64}, 43, 2.0f), indices(20)};  // 20 + 49 = 69 > 63
   std::vector<aivm::Hash32> h;
-  const std::vector<Tensor> ref = reference(c.b.spec, c.inputs, &h);
-  const std::vector<Tensor> ref_other = reference(c.b.spec, other, &h);
+  const std::vector<Tensor> ref = reference(b.spec, good, &h);
+  const std::vector<Tensor> ref_other = reference(b.spec, other, &h);
   for (int k = 0; k < 6; ++k) {
+    CHECK_THROWS_CODE(E_INDEX, p.run(engine(), ptrs_of(bad), aivm::Isa::SCALAR, 1));
     const bool mine = k % 2 == 0;
-    CHECK(all_same(p.run(engine(), ptrs_of(mine ? c.inputs : other), aivm::Isa::SCALAR, 1 + k % 2), mine ? ref : ref_other));
-    aivm::RunControl stop;
-    stop.set_timeout_ms(0);
-    CHECK_THROWS_CODE(E_TIMEOUT, p.run(engine(), ptrs_of(other), aivm::Isa::SCALAR, 1, nullptr, &stop));
+    CHECK(all_same(p.run(engine(), ptrs_of(mine ? good : other), aivm::Isa::SCALAR, 1 + k % 2), mine ? ref : ref_other));
   }
+}
+
+TEST(spare_arenas_are_counted_and_freed_with_their_program) {
+  // One spare per program, counted process-wide against ArenaCache::kBudgetBytes.
+  const int64_t before = aivm::ArenaCache::spare_bytes();
+  {
+    Chain c;
+    Program p(c.b.spec);
+    CHECK(aivm::ArenaCache::spare_bytes() == before);  // nothing kept before a run
+    p.run(engine(), ptrs_of(c.inputs), aivm::Isa::SCALAR, 1);
+    const int64_t one = aivm::ArenaCache::spare_bytes() - before;
+    CHECK(one > p.arena_bytes() && one <= aivm::ArenaCache::kBudgetBytes);  // the arena and its guard
+    p.run(engine(), ptrs_of(c.inputs), aivm::Isa::SCALAR, 2);
+    CHECK(aivm::ArenaCache::spare_bytes() - before == one);  // reused, not a second one
+  }
+  CHECK(aivm::ArenaCache::spare_bytes() == before);  // freed with the program
 }
 
 TEST(concurrent_runs_agree) {

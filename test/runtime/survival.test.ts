@@ -138,6 +138,22 @@ describe('D2: program size is bounded before any work', () => {
     const model = Buffer.concat([head, graphLength, nodes, rest, opset]);
     await expectCode(async () => loadKernel(await kernelWith(model)), 'E_TOO_LARGE', `${n} nodes`);
   });
+
+  it('a model whose nodes have more outputs than a program has values is refused at load (E_TOO_LARGE)', async () => {
+    // Nine Splits of 65,536 outputs each: 589,824 outputs, over maxProgramValues (2^19).
+    const outputs = limits.maxOpOutputs;
+    const nodes = Math.floor(limits.maxProgramValues / outputs) + 1;
+    const out = Uint8Array.from(fString(2, 'o'));
+    const names = new Uint8Array(out.length * outputs);
+    for (let i = 0; i < outputs; i++) names.set(out, i * out.length);
+    const body = Buffer.concat([Uint8Array.from([...fString(1, 'x'), ...fString(4, 'Split')]), names]);
+    const node = Buffer.concat([Uint8Array.from([...tag(1, 2), ...varint(body.length)]), body]);
+    const rest = Uint8Array.from(graphProto({ inputs: [valueInfo('x', FLOAT, ['batch', 4])], outputs: [valueInfo('y', FLOAT, ['batch', 4])] }));
+    const graph = Buffer.concat([...Array.from({ length: nodes }, () => node), rest]);
+    const model = Buffer.concat([Uint8Array.from([...fVarint(1, 8), ...tag(7, 2), ...varint(graph.length)]), graph,
+      Uint8Array.from(fMsg(8, fString(1, ''), fVarint(2, 18)))]);
+    await expectCode(async () => loadKernel(await kernelWith(model)), 'E_TOO_LARGE', `${nodes * outputs} outputs`);
+  });
 });
 
 describe('D5: inputs transferred or detached while the engine reads them', () => {

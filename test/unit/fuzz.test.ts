@@ -20,12 +20,13 @@ function fuzz(args: string[], env: Record<string, string> = {}) {
 describe('npm run fuzz (JS targets)', () => {
   it('runs every JS target and reports figures as JSON', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'aivm-fuzz-'));
-    const r = fuzz(['--target', 'graphs,kernels,runop', '--seconds', '6', '--seed', '11', '--out', out, '--json']);
+    // --cases, not --seconds: the same cases however loaded the machine is.
+    const r = fuzz(['--target', 'graphs,kernels,runop', '--cases', '40', '--seed', '11', '--out', out, '--json']);
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.found).toBe(false);
     for (const t of report.targets) {
-      expect(t.executions, t.target).toBeGreaterThan(10);
+      expect(t.executions, t.target).toBe(40);
       expect(t.crashes + t.hangs + t.failures).toBe(0);
       expect(t.outcomes.ok, `${t.target} reaches runs`).toBeGreaterThan(0);
     }
@@ -43,7 +44,7 @@ describe('npm run fuzz (JS targets)', () => {
   it('catches a crash, a hang, a non-AivmError and running out of memory; saves repros that replay', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'aivm-fuzz-'));
     const plant = { AIVM_FUZZ_PLANT: 'abort:3,throw:5,oom:7,hang:9' };
-    const r = fuzz(['--target', 'runop', '--seconds', '4', '--seed', '2', '--out', out, '--hang-seconds', '1', '--json'], plant);
+    const r = fuzz(['--target', 'runop', '--cases', '12', '--seed', '2', '--out', out, '--hang-seconds', '1', '--json'], plant);
     expect(r.status).toBe(1);
     const [t] = JSON.parse(r.stdout).targets;
     expect([t.crashes, t.hangs, t.failures]).toEqual([1, 1, 2]);

@@ -1,9 +1,10 @@
 // Gas v2 (docs/GAS.md): every engine op has a price, and each feature is what the
 // document says it is for the shapes that made gas v1 blind to time (batches of
 // tiny matrices, broadcast rows, transposes, fan-outs), worked out here by hand.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { binding } from '../../lib/binding';
-import { GAS_FEATURES, GAS_VERSION, gasClass, gasFeatures, nodeGas, runGas } from '../../lib/ir/gas';
+import { GAS_FEATURES, GAS_VERSION, PATH_CLASSES, gasClass, gasFeatures, nodeGas, runGas } from '../../lib/ir/gas';
 import { GAS_TABLE, RUN_COEFFICIENTS } from '../../lib/ir/gas-table';
 import type { DType } from '../../lib/tensor';
 
@@ -12,11 +13,9 @@ const features = (op: string, inputs: ReturnType<typeof f32>[], outputs: ReturnT
   GAS_FEATURES.map((k) => Number(gasFeatures(op, inputs, outputs, attrs)[k]));
 
 describe('the gas table', () => {
-  it('prices every engine op and nothing else, with non-negative integer microgas', () => {
-    const ops = binding().engineInfo().ops;
-    const classes = Object.keys(GAS_TABLE);
-    for (const op of ops) expect(classes, `no price for ${op}`).toContain(op);
-    for (const cls of classes) expect(ops, `a price for unknown ${cls}`).toContain(cls.split('/')[0]);
+  it('prices every engine op and engine path class and nothing else, with non-negative integer microgas', () => {
+    const want = [...binding().engineInfo().ops, ...PATH_CLASSES].sort();
+    expect(Object.keys(GAS_TABLE).sort()).toEqual(want);
     for (const row of [...Object.values(GAS_TABLE), RUN_COEFFICIENTS]) {
       expect(row.length).toBe(row === RUN_COEFFICIENTS ? 2 : GAS_FEATURES.length);
       for (const c of row) expect(Number.isSafeInteger(c) && c >= 0).toBe(true);
@@ -37,6 +36,20 @@ describe('the gas table', () => {
     const micro = c.reduce((s, k, i) => s + BigInt(k) * f[i], 0n);
     expect(nodeGas('Relu', [f32(1)], [f32(1)], {})).toBe((micro + 999_999n) / 1_000_000n);
     expect(runGas(0n)).toBe((BigInt(RUN_COEFFICIENTS[0]) + 999_999n) / 1_000_000n);
+  });
+});
+
+describe('the gas version', () => {
+  // Any change to the table or the features is a new gas version (docs/GAS.md): two
+  // nodes reporting the same gasVersion must price every run alike. Refit, bump
+  // GAS_VERSION, then pin the new digest here.
+  const PINNED: Record<string, string> = {
+    'aivm-gas-v2': '6518cc3b2828f64d57bcc6ab15ad0179a4a15b299b5ffcebe81e8df1b2e9fdca',
+  };
+  it('is pinned to its table: a refit without a new version fails here', () => {
+    const table = Object.fromEntries(Object.entries(GAS_TABLE).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const digest = createHash('sha256').update(JSON.stringify({ GAS_FEATURES, table, RUN_COEFFICIENTS })).digest('hex');
+    expect(PINNED[GAS_VERSION], `${GAS_VERSION}'s table digest is ${digest}`).toBe(digest);
   });
 });
 
@@ -64,15 +77,47 @@ describe('features, by hand', () => {
     expect(features('Conv', [f32(1, 32, 8, 8), f32(32, 1, 3, 3)], [f32(1, 32, 8, 8)], { ...pads, group: 32n }).slice(2, 4)).toEqual([32 * 64 * 9, 32 * 8]);
   });
 
-  it('elementwise: broadcast inputs cost a loop per output row, same shapes none', () => {
+  it('elementwise: broadcast inputs of binary ops cost a loop per output row; Where always walks rows; unary ops, Clip, Cast and Reshape none', () => {
     expect(features('Add', [f32(2 ** 20, 1), f32(1)], [f32(2 ** 20, 1)]).slice(2, 4)).toEqual([2 ** 20, 2 ** 20]);
     expect(features('Add', [f32(64, 1024), f32(1024)], [f32(64, 1024)]).slice(2, 4)).toEqual([65536, 64]);
     expect(features('Add', [f32(64, 1024), f32(64, 1024)], [f32(64, 1024)]).slice(2, 4)).toEqual([65536, 0]);
+    const cond = { dtype: 'bool' as DType, shape: [64, 1024] };
+    expect(features('Where', [cond, f32(64, 1024), f32(64, 1024)], [f32(64, 1024)]).slice(2, 4)).toEqual([65536, 64]);
+    // Reshape copies its elements once: its shape input is no broadcast (a [2^22] -> [1, 2^22] once cost one loop).
+    const shape = { dtype: 'int64' as DType, shape: [2], data: BigInt64Array.from([1n, BigInt(2 ** 22)]) };
+    expect(features('Reshape', [f32(2 ** 22), shape], [f32(1, 2 ** 22)])).toEqual([1, 2 * 4 * 2 ** 22 + 16, 2 ** 22, 0, 3]);
+    const bound = (v: number) => ({ dtype: 'float32' as DType, shape: [], data: Float32Array.from([v]) });
+    expect(features('Clip', [f32(8, 8), bound(0), bound(6)], [f32(8, 8)]).slice(1, 4)).toEqual([64 * 4 * 2 + 8, 64, 0]);
+  });
+
+  it('pools, normalizations and Gemm', () => {
+    const pool = { kernel_shape: [3n, 3n], strides: [2n, 2n], pads: [1n, 1n, 1n, 1n] };
+    // [1,64,112,112] -> [1,64,56,56]: each output reads a 3x3 window; rows = 1*64*56.
+    expect(features('MaxPool', [f32(1, 64, 112, 112)], [f32(1, 64, 56, 56)], pool).slice(2, 4)).toEqual([64 * 56 * 56 * 9, 64 * 56]);
+    expect(features('GlobalAveragePool', [f32(2, 512, 7, 7)], [f32(2, 512, 1, 1)]).slice(2, 4)).toEqual([2 * 512 * 49, 2 * 512]);
+    const c = f32(16);
+    expect(features('BatchNormalization', [f32(2, 16, 8, 8), c, c, c, c], [f32(2, 16, 8, 8)]).slice(2, 5)).toEqual([2048, 32, 6]);
+    // Gemm [1,64] x [64,10]: one call of 1 x 1 tiles (6 x 16), K = 64.
+    expect(features('Gemm', [f32(1, 64), f32(64, 10), f32(10)], [f32(1, 10)]).slice(2, 4)).toEqual([6 * 16 * 64, 2]);
+    // Transpose's default permutation reverses the axes: [8, 4] -> [4, 8], one 32x32 tile.
+    expect(gasClass('Transpose', [f32(8, 4)], {})).toBe('Transpose/tiled');
+    expect(features('Transpose', [f32(8, 4)], [f32(4, 8)])[3]).toBe(1);
+    // Expand [1024] -> [8, 1024]: 8 rows.
+    const to = { dtype: 'int64' as DType, shape: [2], data: BigInt64Array.from([8n, 1024n]) };
+    expect(features('Expand', [f32(1024), to], [f32(8, 1024)]).slice(2, 4)).toEqual([8192, 8]);
   });
 
   it('copies: Transpose runs, Split and Concat pieces, Gather rows and indices, Slice runs', () => {
-    expect(features('Transpose', [f32(1024, 1024)], [f32(1024, 1024)], { perm: [1n, 0n] })[3]).toBe(1024);
+    // Transpose: the innermost axis kept -> runs of it ([8,128,8,64] perm 0,2,1,3: 8*8*128 runs of 64);
+    // moved -> 32x32 tiles of the two axes involved, element by element (its own class).
+    expect(gasClass('Transpose', [f32(8, 128, 8, 64)], { perm: [0n, 2n, 1n, 3n] })).toBe('Transpose');
     expect(features('Transpose', [f32(8, 128, 8, 64)], [f32(8, 8, 128, 64)], { perm: [0n, 2n, 1n, 3n] })[3]).toBe(8 * 8 * 128);
+    expect(gasClass('Transpose', [f32(1024, 1024)], { perm: [1n, 0n] })).toBe('Transpose/tiled');
+    expect(features('Transpose', [f32(1024, 1024)], [f32(1024, 1024)], { perm: [1n, 0n] })[3]).toBe(32 * 32);
+    // [2,1,3] perm 2,0,1: the size-1 axis drops, then [3 | 2] -> tiles of 3 x 2: one.
+    expect(features('Transpose', [f32(2, 1, 3)], [f32(3, 2, 1)], { perm: [2n, 0n, 1n] })[3]).toBe(1);
+    // A permutation that only moves size-1 axes is one flat copy.
+    expect(features('Transpose', [f32(1, 64, 1)], [f32(64, 1, 1)], { perm: [1n, 0n, 2n] })[3]).toBe(1);
     const pieces = Array.from({ length: 4096 }, () => f32(1));
     expect(features('Split', [f32(4096)], pieces, { axis: 0n })).toEqual([1, 8 * 4096, 4096, 4096, 4097]);
     expect(features('Concat', [f32(3, 2), f32(3, 5)], [f32(3, 7)], { axis: 1n }).slice(2, 5)).toEqual([21, 6, 3]);
