@@ -16,7 +16,8 @@ import { startHardhatNode } from '../scripts/hardhat-node.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const { loadKernel, encodeTensors, Registry, deployRegistry, rpcProvider, AivmNode } = require(path.join(root, 'dist', 'index.js'));
+const { loadKernel, encodeTensors } = require(path.join(root, 'dist', 'index.js'));
+const { Registry, deployRegistry, rpcProvider, AivmNode } = require(path.join(root, 'dist', 'network', 'index.js'));
 const runs = process.argv.includes('--quick') ? 3 : 10;
 const POLL_MS = 50;
 

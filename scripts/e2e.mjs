@@ -3,9 +3,9 @@
 // A hardhat node on 127.0.0.1, a registry, the digits-mlp kernel published
 // with an http URI (a loopback file server), four `aivm node` processes with
 // empty kernel directories (they fetch and check the kernel): three honest ones
-// forced to scalar / avx2 / avx512 and one that flips a bit of its output. A
-// request with quorum 3: one honest node is killed right after it commits and
-// restarted before the reveal phase. The request must finalize with the
+// forced to scalar / avx2 / avx512 and one that flips a bit of its output
+// (scripts/e2e/dishonest-node.cjs). A request with quorum 3: one honest node is
+// killed right after it commits and restarted before the reveal phase. The request must finalize with the
 // kernel's golden hash and name exactly the dishonest node; `aivm aggregate`
 // over the nodes' signed results must agree, and reject a forged one. Then the
 // adversarial part: kernels built to abort or exhaust a node
@@ -25,6 +25,8 @@ import { makeHostileKernels } from './hostile-kernels.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'dist/cli/aivm.js');
+// The CLI with every run's result falsified (the package has no option for it).
+const dishonestCli = path.join(root, 'scripts/e2e/dishonest-node.cjs');
 const KERNEL = 'digits-mlp';
 const VECTOR = 'batch1';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aivm-e2e-'));
@@ -55,9 +57,9 @@ function aivm(args, { expect = 0 } = {}) {
   });
 }
 
-/** A long-running `aivm node`; resolves events as they are logged. */
-function startNode(name, keystore, extra, dirs = name) {
-  const args = [cli, 'node', '--rpc', chain.url, '--registry', registry, '--keystore', keystore,
+/** A long-running `aivm node` (or `entry node`); resolves events as they are logged. */
+function startNode(name, keystore, extra, dirs = name, entry = cli) {
+  const args = [entry, 'node', '--rpc', chain.url, '--registry', registry, '--keystore', keystore,
     '--kernels', path.join(tmp, `kernels-${dirs}`), '--state', path.join(tmp, `state-${dirs}`), '--poll-ms', '100', ...extra];
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
@@ -170,7 +172,7 @@ async function main() {
     scalar: startNode('scalar', keys.scalar, ['--isa', 'scalar']),
     avx2: startNode('avx2', keys.avx2, ['--isa', isaOf('avx2')]),
     avx512: startNode('avx512', keys.avx512, ['--isa', isaOf('avx512')]),
-    dishonest: startNode('dishonest', keys.dishonest, ['--flip-output-bit']),
+    dishonest: startNode('dishonest', keys.dishonest, [], 'dishonest', dishonestCli),
   };
   await Promise.all(Object.values(nodes).map((n) => n.waitFor('started', (e) => e.event === 'started')));
   say('four nodes started (empty kernel directories)');

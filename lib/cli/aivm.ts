@@ -71,7 +71,6 @@ network:
                         operator caps, whatever a kernel declares (defaults: 1e10 gas, 1 GiB,
                         1 GiB, 60 s, every op); a kernel over them is refused (E_POLICY) and
                         never retried; runs execute in a child process unless --isolation thread
-      --flip-output-bit (tests only) behave as a dishonest node: flip one output bit
   result <requestId> [--wait [--timeout S]] [--json]
                         a request's commits, reveals and, once finalized, the agreed hash and
                         the dissenting nodes; exit 3 while not finalized

@@ -10,7 +10,7 @@ export interface Parsed {
   flags: Map<string, string | true>;
 }
 
-const SWITCHES = new Set(['json', 'update-golden', 'no-progress', 'sign', 'wait', 'flip-output-bit', 'remove', 'allow-local-inputs']);
+const SWITCHES = new Set(['json', 'update-golden', 'no-progress', 'sign', 'wait', 'remove', 'allow-local-inputs']);
 
 export function parseArgs(argv: string[]): Parsed {
   const [command = 'help', ...rest] = argv;

@@ -1,5 +1,5 @@
 // `aivm info` and `aivm selftest`: engine facts and the cross-machine self-test.
-import { engineInfo, selftest } from '../index';
+import { engineInfo, selftest } from '../engine';
 import { allowOnly, intFlag, stringFlag, type Parsed } from './args';
 
 export async function infoCommand(p: Parsed): Promise<number> {

@@ -4,11 +4,10 @@ import * as path from 'path';
 import { binding } from '../binding';
 import { AivmError } from '../errors';
 import { lowerFor } from '../runtime/executor';
-import { loadKernel, type Kernel } from '../runtime/kernel';
 import { Runtime, type Receipt } from '../runtime/runtime';
 import { traceFileFromReceipt } from '../runtime/trace';
 import { writeProgramFile } from '../runtime/program-file';
-import { readInputsJson, readNpy } from '../kernel';
+import { loadKernel, readInputFile, type Kernel } from '../kernel';
 import { sealKernel, setVectorHashes } from './authoring';
 import type { Tensor } from '../tensor';
 import { allowOnly, intFlag, stringFlag, type Parsed, UsageError } from './args';
@@ -16,23 +15,6 @@ import { receiptToJson, summarize } from './format';
 
 function progress(p: Parsed, message: string): void {
   if (p.flags.get('no-progress') !== true) process.stderr.write(`${message}\n`);
-}
-
-/** A run's inputs from a .json inputs file or a .npy (one tensor, for single-input kernels). */
-export function readInputFile(file: string, kernel: Kernel): Record<string, Tensor> {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (err) {
-    throw new AivmError('E_INPUT', `cannot read input file ${file}: ${(err as Error).message}`);
-  }
-  if (file.endsWith('.npy')) {
-    if (kernel.manifest.inputs.length !== 1) {
-      throw new AivmError('E_INPUT', `a .npy file holds one tensor, but kernel ${kernel.manifest.name} takes ${kernel.manifest.inputs.length} inputs: use a .json input file`);
-    }
-    return { [kernel.manifest.inputs[0].name]: readNpy(new Uint8Array(bytes)) };
-  }
-  return readInputsJson(bytes.toString('utf8'), kernel.manifest.inputs, file);
 }
 
 async function inputsFor(p: Parsed, kernel: Kernel): Promise<{ inputs: Record<string, Tensor>; source: string; golden?: string }> {

@@ -2,7 +2,7 @@
 // and its signed engine fingerprint (docs/NETWORK.md). Passwords come from
 // --password-file or AIVM_PASSWORD, never from an argument (it would show in `ps`).
 import * as fs from 'fs';
-import { engineInfo, selftest } from '../index';
+import { engineInfo, selftest } from '../engine';
 import { REFERENCE_SELFTEST, signFingerprint, verifyFingerprintFile } from '../network/fingerprint';
 import { createKeystore, keystoreAddress, openKeystore, readPassword } from '../network/keystore';
 import { allowOnly, intFlag, stringFlag, UsageError, type Parsed } from './args';

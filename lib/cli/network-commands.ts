@@ -6,9 +6,8 @@ import * as path from 'path';
 import { keccak256 } from 'ethers';
 import { AivmError } from '../errors';
 import { encodeTensors } from '../hash/encoding';
-import { readInputFile } from './kernel-commands';
 import { connect, deployRegistry, Registry } from '../chain/registry';
-import { loadKernel, type Kernel } from '../runtime/kernel';
+import { loadKernel, readInputFile, type Kernel } from '../kernel';
 import { isAddress, verifySignedResult, type ResultFields, type SignedResultJson } from '../network/attestation';
 import { verifyFingerprintFile } from '../network/fingerprint';
 import type { NodePolicy } from '../network/policy';
@@ -219,7 +218,7 @@ function policyFlags(p: Parsed): NodePolicy {
 }
 
 export async function nodeCommand(p: Parsed): Promise<number> {
-  allowOnly(p, [...CHAIN_FLAGS, 'registry', 'kernels', 'state', 'isa', 'threads', 'poll-ms', 'flip-output-bit', 'allow-local-inputs', ...POLICY_FLAGS], [0, 0]);
+  allowOnly(p, [...CHAIN_FLAGS, 'registry', 'kernels', 'state', 'isa', 'threads', 'poll-ms', 'allow-local-inputs', ...POLICY_FLAGS], [0, 0]);
   const kernelsDir = stringFlag(p, 'kernels');
   const stateDir = stringFlag(p, 'state');
   if (!kernelsDir || !stateDir) throw new UsageError('node needs --kernels DIR (local and fetched kernels) and --state DIR (what it committed)');
@@ -227,7 +226,7 @@ export async function nodeCommand(p: Parsed): Promise<number> {
   if (isolation !== 'process' && isolation !== 'thread') throw new UsageError(`--isolation must be 'process' or 'thread', got '${isolation}'`);
   const node = await AivmNode.create({
     registry: await registry(p), kernelsDir, stateDir, isa: stringFlag(p, 'isa'), threads: intFlag(p, 'threads', 1, 256, 'E_THREADS'),
-    pollMs: intFlag(p, 'poll-ms', 10, 60000), flipOutputBit: p.flags.get('flip-output-bit') === true, allowLocalInputs: p.flags.get('allow-local-inputs') === true,
+    pollMs: intFlag(p, 'poll-ms', 10, 60000), allowLocalInputs: p.flags.get('allow-local-inputs') === true,
     policy: policyFlags(p), isolation,
     log: (e) => console.log(JSON.stringify(e)),
   });

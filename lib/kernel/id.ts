@@ -1,6 +1,6 @@
 // Digests and the kernel id. Both are keccak256 (the EVM's hash) so that a
 // contract can check a kernel id or a file digest without another primitive.
-import { keccak256 } from 'ethers';
+import { keccak256 } from '../hash/keccak';
 import { canonicalJson } from './canonical';
 
 /** Domain separation: a kernel id can never equal the hash of some other AIVM object. */

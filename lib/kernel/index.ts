@@ -1,5 +1,6 @@
-// Kernel directories: the aivm.json manifest, file digests, the kernel id,
-// input files. See docs/KERNEL_FORMAT.md.
+// The kernel, whole: its directory (the aivm.json manifest, file digests, the
+// kernel id), loading it ready to run, and checking and reading its inputs.
+// See docs/KERNEL_FORMAT.md.
 export { canonicalJson } from './canonical';
 export { computeKernelId, fileDigest, KERNEL_ID_PREFIX } from './id';
 export {
@@ -18,6 +19,9 @@ export {
 } from './manifest';
 export { loadKernelFiles, checkAggregationScript, checkEngine, compareVersions, MAX_FILE_BYTES, type LoadedKernelFiles, type GoldenVector, type LoadOptions, type EngineIdentity } from './load';
 export { parseSafetensors, type WeightTensor } from './safetensors';
-export { readInputsJson, checkInputs, readNpy, writeNpy } from './inputs';
+export { loadKernel, type Kernel, type KernelVector } from './kernel';
+export { checkInputs, checkRunInputs } from './check-inputs';
+export { readInputsJson, readNpy, writeNpy } from './inputs';
+export { readInputFile } from './input-file';
 export { updateManifestDigests } from './authoring';
 export { parseJsonStrict, JsonSyntaxError } from './json';

@@ -5,6 +5,7 @@
 // because JSON numbers lose integers above 2^53.
 import { AivmError, describe } from '../errors';
 import { DTypes, numel, tensor, type DType, type Tensor } from '../tensor';
+import { checkInputs } from './check-inputs';
 import { JsonSyntaxError, parseJsonStrict } from './json';
 import type { IoSpec } from './manifest';
 
@@ -130,52 +131,6 @@ const CONVERT: Record<DType, Convert> = {
     throw inputError(`${where()}: expected true, false, 0 or 1, got ${describe(v)}`);
   },
 };
-
-/**
- * Checks run inputs against the kernel's input specs: every input present,
- * none unknown, dtypes equal, ranks and fixed dimensions equal, each symbolic
- * dimension bound to one value across all inputs and within `maxDims`.
- * Returns the bound symbolic dimensions. Throws E_INPUT naming the input.
- */
-export function checkInputs(
-  inputs: Record<string, Tensor>,
-  specs: readonly IoSpec[],
-  maxDims?: Record<string, number>,
-  what = 'inputs',
-): Record<string, number> {
-  for (const name of Object.keys(inputs)) {
-    if (!specs.some((s) => s.name === name)) {
-      throw inputError(`${what}: unknown input '${name}' (the kernel's inputs are ${specs.map((s) => `'${s.name}'`).join(', ')})`);
-    }
-  }
-  const bound: Record<string, number> = {};
-  const boundBy: Record<string, string> = {};
-  for (const spec of specs) {
-    const t = inputs[spec.name];
-    const where = `${what}: input '${spec.name}'`;
-    if (t === undefined) throw inputError(`${where} is missing`);
-    if (t.dtype !== spec.dtype) throw inputError(`${where}: dtype must be ${spec.dtype}, got ${t.dtype}`);
-    const want = `[${spec.shape.join(', ')}]`;
-    if (t.shape.length !== spec.shape.length) throw inputError(`${where}: shape [${t.shape.join(', ')}] does not match ${want} (rank ${t.shape.length}, expected ${spec.shape.length})`);
-    spec.shape.forEach((d, i) => {
-      const got = t.shape[i];
-      if (typeof d === 'number') {
-        if (got !== d) throw inputError(`${where}: shape [${t.shape.join(', ')}] does not match ${want} (dimension ${i} is ${got}, expected ${d})`);
-        return;
-      }
-      if (got < 1) throw inputError(`${where}: dimension ${i} ("${d}") must be at least 1, got ${got}`);
-      if (bound[d] === undefined) {
-        const max = maxDims?.[d];
-        if (max !== undefined && got > max) throw inputError(`${where}: dimension ${i} ("${d}") is ${got}, over the kernel's limit maxDims.${d} = ${max}`);
-        bound[d] = got;
-        boundBy[d] = `${spec.name}[${i}]`;
-      } else if (bound[d] !== got) {
-        throw inputError(`${where}: dimension ${i} ("${d}") is ${got} but ${boundBy[d]} set "${d}" to ${bound[d]}`);
-      }
-    });
-  }
-  return bound;
-}
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);

@@ -7,12 +7,12 @@ import { constants as fsConstants, promises as fs } from 'fs';
 import * as path from 'path';
 import * as vm from 'vm';
 import { AivmError } from '../errors';
-// binding().engineInfo() is what lib/index.ts engineInfo() returns; importing
-// the binding directly avoids an import cycle once index.ts re-exports lib/kernel.
+// binding().engineInfo() is what lib/engine.ts engineInfo() returns, less the copy.
 import { binding } from '../binding';
 import type { Tensor } from '../tensor';
 import { computeKernelId, fileDigest } from './id';
-import { checkInputs, readInputsJson, readNpy } from './inputs';
+import { checkInputs } from './check-inputs';
+import { readInputsJson, readNpy } from './inputs';
 import { MANIFEST_FILE, parseManifest, pathProblem, type KernelManifest } from './manifest';
 import { parseSafetensors, type WeightTensor } from './safetensors';
 

@@ -13,9 +13,8 @@ import { randomBytes } from 'crypto';
 import { fileURLToPath } from 'url';
 import { getBytes, keccak256 } from 'ethers';
 import { AivmError } from '../errors';
-import { computeKernelId, parseJsonStrict } from '../kernel';
-import { loadKernel, type Kernel } from '../runtime/kernel';
-import { Keccak256 } from './keccak';
+import { computeKernelId, loadKernel, parseJsonStrict, type Kernel } from '../kernel';
+import { Keccak256 } from '../hash/keccak';
 
 /** Largest input a URI may serve (the calldata limit is the contract's, 16 KiB). */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;

@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import { isHexString, type Signer } from 'ethers';
 import { AivmError, describe } from '../errors';
-import type { SelftestResult } from '../index';
+import type { SelftestResult } from '../engine';
 import { DOMAIN_NAME, DOMAIN_VERSION, isAddress, recoverSigner } from './attestation';
 
 export const FINGERPRINT_FORMAT = 'aivm-fingerprint/1';

@@ -5,8 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { AivmError } from '../errors';
-import { loadKernelFiles } from '../kernel';
-import { loadKernel, type Kernel } from '../runtime/kernel';
+import { loadKernel, loadKernelFiles, type Kernel } from '../kernel';
 import type { Registry } from '../chain/registry';
 import { fetchRegisteredKernel, type KernelFetchLimits } from './fetch';
 

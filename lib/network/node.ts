@@ -11,9 +11,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { hexlify, randomBytes, solidityPackedKeccak256, type Wallet } from 'ethers';
 import { AivmError } from '../errors';
-import { hashTensors, selftest } from '../index';
-import type { Kernel } from '../runtime/kernel';
-import { Runtime, type Receipt } from '../runtime/runtime';
+import { selftest } from '../engine';
+import type { Kernel } from '../kernel';
+import { Runtime } from '../runtime/runtime';
 import type { Tensor } from '../tensor';
 import { decodeTensors } from '../hash/encoding';
 import { chainReason, type Registry, type RequestedEvent, type RequestState } from '../chain/registry';
@@ -33,8 +33,6 @@ export interface NodeOptions {
   stateDir: string;
   isa?: string;
   threads?: number;
-  /** Testing only: flip one bit of the first output before hashing, i.e. behave as a dishonest node. */
-  flipOutputBit?: boolean;
   pollMs?: number;
   scriptLimits?: ScriptLimits;
   /** The self-test the engine must reproduce before the node starts; default REFERENCE_SELFTEST. */
@@ -148,7 +146,7 @@ export class AivmNode {
     if (this.stopped) return; // stopped before it ran: stop() released everything
     this.running = true;
     try {
-      this.log('started', { registry: this.opts.registry.address, chainId: this.chainId.toString(), isa: this.runtime.isa ?? 'default', selftest: this.selftestTotal, stateFile: this.store.file, admitted: this.admitted, dishonest: !!this.opts.flipOutputBit });
+      this.log('started', { registry: this.opts.registry.address, chainId: this.chainId.toString(), isa: this.runtime.isa ?? 'default', selftest: this.selftestTotal, stateFile: this.store.file, admitted: this.admitted });
       if (!this.admitted) {
         // It still runs: the owner may admit it later. Until then every commit is refused.
         this.log('not-admitted', { level: 'warning', registry: this.opts.registry.address, message: `this node (${this.address}) is not admitted on registry ${this.opts.registry.address}: the registry refuses its commitments (NotAdmitted) until the owner admits it (aivm admit with this node's signed fingerprint)` });
@@ -314,7 +312,7 @@ export class AivmNode {
       if (receipt.inputHash !== rec.inputHash.toLowerCase()) {
         throw new AivmError('E_INPUT', `the decoded input hashes to ${receipt.inputHash}, the request says ${rec.inputHash}`);
       }
-      done.outputHash = this.opts.flipOutputBit ? flipOneBit(kernel, receipt) : receipt.outputHash;
+      done.outputHash = receipt.outputHash;
       const t1 = performance.now();
       done.salt = hexlify(randomBytes(32));
       done.attestation = await signResult(this.wallet, { chainId: this.chainId, verifyingContract: this.opts.registry.address }, {
@@ -470,15 +468,6 @@ function inputsFor(kernel: Kernel, tensors: Tensor[]): Record<string, Tensor> {
     throw new AivmError('E_INPUT', `the request holds ${tensors.length} tensors, kernel ${kernel.manifest.name} takes ${names.length} (${names.join(', ')})`);
   }
   return Object.fromEntries(names.map((n, i) => [n, tensors[i]]));
-}
-
-/** The dishonest node's output: the lowest bit of the first output's first element flipped, then hashed as usual. */
-function flipOneBit(kernel: Kernel, receipt: Receipt): string {
-  const outs = kernel.manifest.outputs.map((o) => receipt.outputs[o.name]);
-  const first = outs[0];
-  const bytes = new Uint8Array(first.data.buffer, first.data.byteOffset, first.data.byteLength);
-  if (bytes.length > 0) bytes[0] ^= 1;
-  return hashTensors(outs);
 }
 
 function round(ms: number | undefined): number | undefined {

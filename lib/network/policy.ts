@@ -3,7 +3,7 @@
 // kernel over them is refused (E_POLICY) before it runs, with the refusal
 // persisted in the node's state so a restart does not try it again.
 import { AivmError, invalidArgument } from '../errors';
-import type { Kernel } from '../runtime/kernel';
+import type { Kernel } from '../kernel';
 
 export interface NodePolicy {
   /** The most gas a kernel may declare (limits.maxGas). Default 1e10: about 10 s of one core at aivm-gas-v2's price (docs/GAS.md). */

@@ -12,7 +12,7 @@ import { merkleRoot } from '../hash/merkle';
 import { GAS_VERSION } from '../ir/gas';
 import type { Tensor } from '../tensor';
 import { executeToReply, STOP_CANCEL, STOP_TIMEOUT, type Task, type TaskReply, type TaskResult } from './executor';
-import { checkRunInputs, type Kernel } from './kernel';
+import { checkRunInputs, type Kernel } from '../kernel';
 import type { WorkerMessage } from './worker';
 import { ProcessPool, type StopReason } from './process-pool';
 
@@ -239,12 +239,6 @@ export class Runtime {
       receipt.trace = { nodes, root: merkleRoot(nodes.map((n) => n.hash)) };
     }
     return receipt;
-  }
-
-  /** A hook for tests: makes one worker exit (honoured only with AIVM_TEST_HOOKS=1). */
-  async crashOneWorkerForTest(): Promise<void> {
-    if (!this.pool) return;
-    await this.pool.run({ kind: 'exit' } satisfies WorkerMessage).catch(() => undefined);
   }
 
   /** Waits for pending runs, then stops the workers. */

@@ -149,8 +149,15 @@ describe('checkInputs', () => {
     expect(checkInputs({ a: a(2), b: b(2) }, specs, { batch: 4 })).toEqual({ batch: 2 });
   });
 
+  it('refuses what is not an object of well-formed tensors (the Runtime passes its callers\' inputs here)', async () => {
+    await expectCode(() => checkInputs(null, specs), 'E_INPUT', "inputs must be an object mapping input names ('a', 'b') to tensors");
+    await expectCode(() => checkInputs([a(1), b(1)], specs), 'E_INPUT', 'must be an object');
+    const wrongArray = { a: { dtype: 'float32', shape: [1, 3], data: new Float64Array(3) }, b: b(1) };
+    await expectCode(() => checkInputs(wrongArray, specs), 'E_INPUT', "input 'a': dtype float32 needs data as a Float32Array");
+  });
+
   it.each<[string, Record<string, any>, string]>([
-    ['missing', { a: a(1) }, "input 'b' is missing"],
+    ['missing', { a: a(1) }, "missing input 'b' (int64 [batch])"],
     ['unknown', { a: a(1), b: b(1), c: b(1) }, "unknown input 'c'"],
     ['dtype', { a: a(1), b: tensor('int32', [1]) }, "input 'b': dtype must be int64, got int32"],
     ['rank', { a: tensor('float32', [3]), b: b(1) }, "input 'a': shape [3] does not match [batch, 3]"],

@@ -16,13 +16,13 @@ import { AivmError } from '../../lib/errors';
 import { engineInfo, hashTensors } from '../../lib/index';
 import type { Tensor } from '../../lib/tensor';
 import { encodeTensors } from '../../lib/hash/encoding';
-import { loadKernel } from '../../lib/runtime/kernel';
-import { computeKernelId, updateManifestDigests } from '../../lib/kernel';
+import { computeKernelId, loadKernel, updateManifestDigests } from '../../lib/kernel';
 import { REGISTRY_ABI } from '../../lib/chain/artifact';
 import { Registry, chainReason, deployRegistry, provider as rpcProvider, type FinalizedEvent } from '../../lib/chain/registry';
 import { verifySignedResult } from '../../lib/network/attestation';
 import { TransientFetchError, fetchKernel, readUri } from '../../lib/network/fetch';
-import { Keccak256 } from '../../lib/network/keccak';
+import { Keccak256 } from '../../lib/hash/keccak';
+import { makeDishonest } from '../helpers/faults';
 import { AivmNode, type NodeOptions } from '../../lib/network/node';
 import { createKeystore } from '../../lib/network/keystore';
 import { Runtime } from '../../lib/runtime/runtime';
@@ -137,11 +137,12 @@ async function startNode(
   const kernelsDir = o.kernelsDir ?? freshDir('kernels');
   const stateDir = o.stateDir ?? freshDir('state');
   const node = await AivmNode.create({
-    registry: o.registry ?? new Registry(address, w), kernelsDir, stateDir, isa: o.isa, flipOutputBit: o.flip, pollMs: POLL_MS,
+    registry: o.registry ?? new Registry(address, w), kernelsDir, stateDir, isa: o.isa, pollMs: POLL_MS,
     allowLocalInputs: o.allowLocalInputs, scriptLimits: o.scriptLimits, kernelFetchLimits: o.kernelFetchLimits,
     policy: o.policy, isolation: o.isolation,
     log: (e) => events.push(e),
   });
+  if (o.flip) makeDishonest(node);
   const h: NodeHandle = { node, done: node.run().catch(() => undefined), wallet: w, stateDir, kernelsDir, events };
   running.add(h);
   return h;

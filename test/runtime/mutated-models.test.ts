@@ -10,7 +10,7 @@ import { AivmError } from '../../lib/errors';
 import { buildIr } from '../../lib/ir/build';
 import { lowerIr, type EngineAccess } from '../../lib/ir/lower';
 import { parseOnnxModel } from '../../lib/onnx';
-import { loadKernel } from '../../lib/runtime/kernel';
+import { loadKernel } from '../../lib/kernel';
 import { fixture, SHIPPED } from '../helpers/kernels';
 
 // AIVM_FUZZ_N=20000 for a longer local run.

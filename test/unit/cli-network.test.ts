@@ -8,7 +8,7 @@ import { Wallet, id, parseEther, type JsonRpcProvider } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selftest } from '../../lib/index';
 import { Registry, provider as rpcProvider } from '../../lib/chain/registry';
-import { loadKernel } from '../../lib/runtime/kernel';
+import { loadKernel } from '../../lib/kernel';
 import { signResult } from '../../lib/network/attestation';
 import { signFingerprint } from '../../lib/network/fingerprint';
 import { openKeystore } from '../../lib/network/keystore';

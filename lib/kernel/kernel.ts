@@ -1,14 +1,15 @@
-// loadKernel: a kernel directory, checked and ready to run. Reading, digests and
-// the kernel id are lib/kernel's; this adds the ONNX model (lib/onnx), the IR
+// loadKernel: a kernel directory, checked and ready to run. The files, digests
+// and kernel id come from load.ts; this adds the ONNX model (lib/onnx), the IR
 // (lib/ir) and the packed, shareable weights.
 import { binding } from '../binding';
 import { AivmError } from '../errors';
 import { buildIr } from '../ir/build';
 import { packIr, unpackIr, type IrPackage } from '../ir/pack';
 import type { IrGraph } from '../ir/types';
-import { checkAggregationScript, loadKernelFiles, type Manifest } from '../kernel';
 import { parseOnnxModel, type OnnxTensor } from '../onnx';
-import { checkTensor, type DType, type Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
+import { checkAggregationScript, loadKernelFiles } from './load';
+import type { KernelManifest as Manifest } from './manifest';
 
 export interface KernelVector {
   name: string;
@@ -110,48 +111,4 @@ function checkManifestMatchesModel(manifest: Manifest, ir: IrGraph): void {
   }
   const outs = new Set(ir.outputs);
   for (const o of manifest.outputs) if (!outs.has(o.name)) fail(`outputs[] declares '${o.name}', which the model does not produce`);
-}
-
-/** Binds symbolic dims and checks run inputs against the manifest; returns them in IR order. */
-export function checkRunInputs(kernel: Kernel, inputs: Record<string, Tensor>): Tensor[] {
-  if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) {
-    throw new AivmError('E_INPUT', `inputs must be an object mapping input names (${kernel.manifest.inputs.map((i) => i.name).join(', ')}) to tensors`);
-  }
-  const names = new Set(kernel.manifest.inputs.map((i) => i.name));
-  for (const key of Object.keys(inputs)) {
-    if (!names.has(key)) throw new AivmError('E_INPUT', `unknown input '${key}'; kernel ${kernel.manifest.name} takes ${[...names].join(', ')}`);
-  }
-  const bound = new Map<string, number>();
-  const maxDims = kernel.manifest.limits.maxDims ?? {};
-  for (const m of kernel.manifest.inputs) {
-    const t = inputs[m.name];
-    if (t === undefined) throw new AivmError('E_INPUT', `missing input '${m.name}' (${m.dtype} [${m.shape.join(', ')}])`);
-    try {
-      checkTensor(t, `input '${m.name}'`);
-    } catch (err) {
-      throw new AivmError('E_INPUT', (err as Error).message);
-    }
-    if (t.dtype !== (m.dtype as DType)) throw new AivmError('E_INPUT', `input '${m.name}' must be ${m.dtype}, got ${t.dtype}`);
-    if (t.shape.length !== m.shape.length) {
-      throw new AivmError('E_INPUT', `input '${m.name}' must have shape [${m.shape.join(', ')}] (rank ${m.shape.length}), got [${t.shape.join(', ')}]`);
-    }
-    m.shape.forEach((d, i) => {
-      const got = t.shape[i];
-      if (typeof d === 'number') {
-        if (got !== d) throw new AivmError('E_INPUT', `input '${m.name}' dimension ${i} must be ${d}, got ${got} (shape [${t.shape.join(', ')}])`);
-        return;
-      }
-      const prev = bound.get(d);
-      if (prev !== undefined && prev !== got) {
-        throw new AivmError('E_INPUT', `input '${m.name}' dimension ${i} ('${d}') is ${got}, but another input bound '${d}' to ${prev}`);
-      }
-      if (got < 1) throw new AivmError('E_INPUT', `input '${m.name}' dimension ${i} ('${d}') must be at least 1, got ${got}`);
-      const max = (maxDims as Record<string, number>)[d];
-      if (max !== undefined && got > max) {
-        throw new AivmError('E_INPUT', `input '${m.name}' dimension ${i} ('${d}') is ${got}, over the kernel's limit of ${max} (limits.maxDims.${d})`);
-      }
-      bound.set(d, got);
-    });
-  }
-  return kernel.ir.inputs.map((i) => inputs[i.name]);
 }
