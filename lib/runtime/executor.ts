@@ -31,11 +31,22 @@ export interface Task {
   stop?: Int32Array;
   /** Date.now() by which the run must end (E_TIMEOUT). */
   deadline?: number;
+  /**
+   * The order receipts hash inputs and outputs in (the manifest's), as indices into the
+   * IR-ordered inputs and outputs; absent when the manifest lists both in the model's order.
+   */
+  hashOrder?: HashOrder;
+}
+
+export interface HashOrder {
+  inputs: number[];
+  outputs: number[];
 }
 
 export interface TaskResult {
   /** In IR output order. */
   outputs: NativeTensor[];
+  /** Over the inputs, then the outputs, in Task.hashOrder (the manifest's order). */
   inputHash: string;
   outputHash: string;
   gas: bigint;
@@ -149,17 +160,21 @@ export async function execute(task: Task): Promise<TaskResult> {
   }
   const program = withValues ? programFor(task.pkg, inputSignature(shapes), lowered, true) : plain;
   const isa = task.isa ?? binding().engineInfo().defaultIsa;
-  const opts: NativeProgramRunOptions = { isa, threads: task.threads, trace: task.trace !== false, hash: true };
+  // The engine hashes during the run only what a receipt holds: the inputs and the graph
+  // outputs in the model's order. Otherwise each is hashed once, below, in the receipt's order.
+  const hashInRun = !withValues && task.hashOrder === undefined;
+  const opts: NativeProgramRunOptions = { isa, threads: task.threads, trace: task.trace !== false, hash: hashInRun };
   if (task.stop) opts.cancel = task.stop;
   if (task.deadline !== undefined) opts.timeoutMs = Math.max(0, task.deadline - Date.now());
   const run = task.sync ? program.runSync(task.inputs, opts) : await program.run(task.inputs, opts);
   const nOut = lowered.spec.outputs.length;
   const outputs = withValues ? run.outputs.slice(0, nOut) : run.outputs;
+  const inOrder = <T>(items: T[], order: number[] | undefined) => (order ? order.map((i) => items[i]) : items);
   const result: TaskResult = {
     outputs,
-    inputHash: run.inputHash!,
-    // With values, the program's outputs include every node's: hash only the graph outputs.
-    outputHash: withValues ? binding().hashTensors(outputs) : run.outputHash!,
+    inputHash: hashInRun ? run.inputHash! : binding().hashTensors(inOrder(task.inputs, task.hashOrder?.inputs)),
+    // With values, the program's outputs include every node's: only the graph outputs are hashed.
+    outputHash: hashInRun ? run.outputHash! : binding().hashTensors(inOrder(outputs, task.hashOrder?.outputs)),
     gas: lowered.gas,
     memoryBytes,
     isa,

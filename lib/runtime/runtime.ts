@@ -11,7 +11,7 @@ import { AivmError, invalidArgument } from '../errors';
 import { merkleRoot } from '../hash/merkle';
 import { GAS_VERSION } from '../ir/gas';
 import type { Tensor } from '../tensor';
-import { executeToReply, STOP_CANCEL, STOP_TIMEOUT, type Task, type TaskReply, type TaskResult } from './executor';
+import { executeToReply, STOP_CANCEL, STOP_TIMEOUT, type HashOrder, type Task, type TaskReply, type TaskResult } from './executor';
 import { checkRunInputs, type Kernel } from '../kernel';
 import type { WorkerMessage } from './worker';
 import { ProcessPool, type StopReason } from './process-pool';
@@ -120,6 +120,22 @@ class RunStop {
   }
 }
 
+const hashOrders = new WeakMap<Kernel, HashOrder | undefined>();
+
+/**
+ * Receipts hash in the manifest's order; the worker hashes once, in that order, given
+ * as indices into the model's (IR) order. Undefined when the two orders are the same.
+ */
+function hashOrderOf(kernel: Kernel): HashOrder | undefined {
+  if (kernel.order.inputsAsModel && kernel.order.outputsAsModel) return undefined;
+  if (!hashOrders.has(kernel)) {
+    const inputs = kernel.manifest.inputs.map((m) => kernel.ir.inputs.findIndex((i) => i.name === m.name));
+    const outputs = kernel.manifest.outputs.map((m) => kernel.ir.outputs.indexOf(m.name));
+    hashOrders.set(kernel, { inputs, outputs });
+  }
+  return hashOrders.get(kernel);
+}
+
 function workerFile(): string {
   // Compiled output sits next to this file; under vitest (running lib/ as .ts) use dist/.
   const here = path.join(__dirname, 'worker.js');
@@ -187,12 +203,13 @@ export class Runtime {
       maxMemoryBytes: kernel.manifest.limits.maxMemoryBytes,
       stop: stop?.flag,
       deadline: stop?.deadline,
+      hashOrder: hashOrderOf(kernel),
     };
     try {
       stop?.throwIfStopped();
       const reply = await this.dispatch(task, stop);
       if (!reply.ok) throw new AivmError(reply.code, `${kernel.manifest.name}: ${reply.message}`);
-      return this.receipt(kernel, inputs, reply.result);
+      return this.receipt(kernel, reply.result);
     } finally {
       stop?.dispose();
     }
@@ -209,17 +226,12 @@ export class Runtime {
     }
   }
 
-  private receipt(kernel: Kernel, inputs: Record<string, Tensor>, r: TaskResult): Receipt {
-    // The worker hashed in the model's (IR) order; receipts hash in manifest order. They
-    // differ only when the manifest lists inputs or outputs in another order.
+  private receipt(kernel: Kernel, r: TaskResult): Receipt {
+    // The worker returns outputs in the model's (IR) order and hashed them in the manifest's (Task.hashOrder).
     const byName = new Map(kernel.ir.outputs.map((name, i) => [name, r.outputs[i] as Tensor]));
-    const ordered = kernel.manifest.outputs.map((o) => byName.get(o.name)!);
     // fromEntries defines own properties, so any output name ('__proto__', '1') stays an output.
-    const outputs: Record<string, Tensor> = Object.fromEntries(kernel.manifest.outputs.map((o, i) => [o.name, ordered[i]]));
-    const outputHash = kernel.order.outputsAsModel ? r.outputHash : binding().hashTensors(ordered as NativeTensor[]);
-    const inputHash = kernel.order.inputsAsModel
-      ? r.inputHash
-      : binding().hashTensors(kernel.manifest.inputs.map((i) => inputs[i.name]) as NativeTensor[]);
+    const outputs: Record<string, Tensor> = Object.fromEntries(kernel.manifest.outputs.map((o) => [o.name, byName.get(o.name)!]));
+    const { inputHash, outputHash } = r;
     const info = binding().engineInfo(); // cached by binding()
     const receipt: Receipt = {
       kernelId: kernel.id,

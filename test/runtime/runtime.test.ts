@@ -183,6 +183,22 @@ describe('two-inputs kernel (manifest order differs from the model; duplicate no
       expect(r.outputHash).toBe(hashTensors([r.outputs.z, r.outputs.y]));
     }
   });
+
+  it('hashes in manifest order however it runs: in a child process, and with a trace that keeps values', async () => {
+    const kernel = await loadKernel(fixture('two-inputs'));
+    const a = tensor('float32', [1, 3], [1.5, -2, 0.1]);
+    const b = tensor('float32', [1, 3], [0.5, 1, 0.2]);
+    const runs = [
+      await runtime({ workers: 1, isolation: 'process' }).run(kernel, { a, b }),
+      await runtime({ workers: 0 }).run(kernel, { a, b }, { trace: 'values' }),
+      await runtime({ workers: 1 }).run(kernel, { a, b }, { trace: true }),
+    ];
+    for (const r of runs) {
+      expect(r.inputHash).toBe(hashTensors([b, a]));
+      expect(r.outputHash).toBe(hashTensors([r.outputs.z, r.outputs.y]));
+    }
+    expect(runs[1].trace!.nodes.map((n) => n.hash)).toEqual(runs[2].trace!.nodes.map((n) => n.hash));
+  });
 });
 
 describe('lowering cannot allocate past the memory limit', () => {
