@@ -52,7 +52,7 @@ if (!only && missing.length) throw new Error(`gas-calibrate: no cases for ${miss
 // finalizers run: V8's collector would otherwise run beside the timed loop on the
 // other core and take memory bandwidth from it (a Split measured 7x slower), and
 // dead programs' spare arenas would still count against the process's arena budget
-// (native/core/program.h), so a large case's arena would be fresh pages every run.
+// (native/engine/program.h), so a large case's arena would be fresh pages every run.
 if (typeof global.gc !== 'function') {
   process.stderr.write('gas-calibrate: run with node --expose-gc (npm run gas:calibrate does) for steady timings\n');
 }

@@ -12,10 +12,10 @@ const list = (dir) =>
     .map((f) => `${dir}/${f}`);
 
 const groups = {
-  // compiled once, with baseline flags
-  core: [...list('native/core'), 'native/cpu/features.cc'],
-  // compiled once per ISA, each time with that ISA's flags and namespace
-  isa: [...list('native/cpu/ops'), 'native/cpu/op_table.cc'],
+  // compiled once, with baseline flags: core, the op contracts, the engine
+  core: [...list('native/core'), ...list('native/ops'), ...list('native/engine'), 'native/cpu/features.cc'],
+  // compiled once per ISA, each time with that ISA's flags and namespace: computes
+  isa: [...list('native/cpu/ops'), 'native/cpu/compute_table.cc'],
   napi: list('native/napi'),
 };
 

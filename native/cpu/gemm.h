@@ -21,7 +21,7 @@
 #include <cstring>
 #include <memory>
 
-#include "core/op.h"
+#include "ops/op.h"
 #include "cpu/isa.h"
 #include "math/fma.h"
 

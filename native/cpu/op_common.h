@@ -1,4 +1,4 @@
-// Helpers shared by the op families of one ISA. Compiled into each ISA's
+// Helpers shared by the computes of one ISA. Compiled into each ISA's
 // namespace, so a helper's AVX-512 copy can never be linked into the scalar path.
 #pragma once
 #include <cstdint>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "aivm/error.h"
-#include "core/op.h"
+#include "ops/op.h"
 #include "core/shape_util.h"
 #include "cpu/isa.h"
 #include "math/canonical.h"
@@ -17,25 +17,6 @@ namespace aivm::cpu::AIVM_ISA_NS {
 
 // Work below this many elements per chunk is not worth a thread hand-off.
 constexpr int64_t kMinChunkElements = 16384;
-
-inline void require_dtype(const OpContext& ctx, size_t i, DType expected, const char* role) {
-  const Tensor& t = ctx.input(i);
-  if (t.dtype != expected) {
-    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input ") + std::to_string(i) + " (" + role + ") must be " +
-                                         dtype_name(expected) + ", got " + dtype_name(t.dtype));
-  }
-}
-
-inline void require_rank(const OpContext& ctx, size_t i, int min_rank, int max_rank, const char* role) {
-  const Tensor& t = ctx.input(i);
-  if (t.rank() < min_rank || t.rank() > max_rank) {
-    fail(ErrorCode::E_SHAPE, ctx.op, std::string("input ") + std::to_string(i) + " (" + role + ") must have rank " +
-                                         (min_rank == max_rank ? std::to_string(min_rank)
-                                                               : std::to_string(min_rank) + " to " +
-                                                                     std::to_string(max_rank)) +
-                                         ", got shape " + shape_str(t.shape));
-  }
-}
 
 // ---- The canonical reductions of docs/NUMERICS.md --------------------------
 

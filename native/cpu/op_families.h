@@ -1,17 +1,11 @@
-// One registration function per op family file (native/cpu/ops/<family>.cc).
-// op_table.cc calls each; adding a family means adding one line here and there.
+// One compute function per op family file (native/cpu/ops/<family>.cc),
+// declared from op_list.h's family list: adding a family there declares it here.
 #pragma once
-#include "core/op.h"
 #include "cpu/isa.h"
+#include "ops/op.h"
 
 namespace aivm::cpu::AIVM_ISA_NS {
-void register_unary(OpTable& table);
-void register_binary(OpTable& table);
-void register_matmul(OpTable& table);
-void register_conv(OpTable& table);
-void register_pool(OpTable& table);
-void register_normalization(OpTable& table);
-void register_reduce(OpTable& table);
-void register_shape_ops(OpTable& table);
-void register_cast(OpTable& table);
+#define AIVM_DECLARE_COMPUTES_(family) void add_##family##_computes(ComputeTable& table);
+AIVM_OP_FAMILIES(AIVM_DECLARE_COMPUTES_)
+#undef AIVM_DECLARE_COMPUTES_
 }  // namespace aivm::cpu::AIVM_ISA_NS

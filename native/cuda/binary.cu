@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/shape_util.h"
-#include "core/params_binary.h"
+#include "ops/binary.h"
 #include "cuda/device.h"
 #include "cuda/ops.h"
 #include "math/transcendental.h"
@@ -116,10 +116,10 @@ template <Op K> void compute_arith(const OpContext& ctx, std::vector<Tensor>& ou
   switch (ctx.input(0).dtype) {
     case DType::F32: return run_binary<K, float, float, float>(ctx, out);
     case DType::I64:
-      if (K == Op::DIV) params::check_no_zero_divisor(ctx, ctx.input(1));
+      if (K == Op::DIV) ops::check_no_zero_divisor(ctx, ctx.input(1));
       return run_binary<K, int64_t, int64_t, int64_t>(ctx, out);
     case DType::I32:
-      if (K == Op::DIV) params::check_no_zero_divisor(ctx, ctx.input(1));
+      if (K == Op::DIV) ops::check_no_zero_divisor(ctx, ctx.input(1));
       return run_binary<K, int32_t, int32_t, int32_t>(ctx, out);
     default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
   }
@@ -176,16 +176,16 @@ void compute_where(const OpContext& ctx, std::vector<Tensor>& out) {
 
 }  // namespace
 
-void register_binary(ComputeMap& m) {
-  m["Add"] = compute_arith<Op::ADD>;
-  m["Sub"] = compute_arith<Op::SUB>;
-  m["Mul"] = compute_arith<Op::MUL>;
-  m["Div"] = compute_arith<Op::DIV>;
-  m["Pow"] = compute_pow;
-  m["Equal"] = compute_cmp<Op::EQ>;
-  m["Less"] = compute_cmp<Op::LT>;
-  m["Greater"] = compute_cmp<Op::GT>;
-  m["Where"] = compute_where;
+void add_binary_computes(ComputeTable& t) {
+  t.add(OpId::Add, compute_arith<Op::ADD>);
+  t.add(OpId::Sub, compute_arith<Op::SUB>);
+  t.add(OpId::Mul, compute_arith<Op::MUL>);
+  t.add(OpId::Div, compute_arith<Op::DIV>);
+  t.add(OpId::Pow, compute_pow);
+  t.add(OpId::Equal, compute_cmp<Op::EQ>);
+  t.add(OpId::Less, compute_cmp<Op::LT>);
+  t.add(OpId::Greater, compute_cmp<Op::GT>);
+  t.add(OpId::Where, compute_where);
 }
 
 }  // namespace aivm::cuda

@@ -101,6 +101,6 @@ void compute_cast(const OpContext& ctx, std::vector<Tensor>& out) {
 
 }  // namespace
 
-void register_cast(ComputeMap& m) { m["Cast"] = compute_cast; }
+void add_cast_computes(ComputeTable& t) { t.add(OpId::Cast, compute_cast); }
 
 }  // namespace aivm::cuda

@@ -12,6 +12,7 @@
 
 #include "cuda/device.h"
 #include "cuda/ops.h"
+#include "ops/conv.h"
 
 namespace aivm::cuda {
 namespace {
@@ -46,38 +47,20 @@ AIVM_KERNEL conv_kernel(int64_t n, const float* x, const float* w, const float* 
   }
 }
 
-// Padding before the first row / column (conv.cc conv_dims; infer validated the
-// attributes). SAME_*: out = ceil(in / s), total = max(0, (out-1)*s + ek - in),
-// begin = total/2 (SAME_UPPER) or total - total/2 (SAME_LOWER).
-int64_t pad_begin(const std::string& auto_pad, int64_t explicit_pad, int64_t in, int64_t s, int64_t k, int64_t d) {
-  if (auto_pad == "NOTSET") return explicit_pad;
-  if (auto_pad == "VALID") return 0;
-  const int64_t ek = (k - 1) * d + 1;  // dilated kernel extent
-  const int64_t out = (in + s - 1) / s;
-  const int64_t total = std::max<int64_t>(0, (out - 1) * s + ek - in);
-  return auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
-}
-
 void compute_conv(const OpContext& ctx, std::vector<Tensor>& out) {
+  // The contract's geometry (ops/conv.h): pads resolved from auto_pad there.
+  const ops::ConvDims d = ops::conv_dims(ctx);
   const Shape& xs = ctx.input(0).shape;
   const Shape& ws = ctx.input(1).shape;
-  const int64_t group = ctx.attrs.get_int(ctx.op, "group", 1);
-  const std::vector<int64_t> st = ctx.attrs.get_ints(ctx.op, "strides", {1, 1});
-  const std::vector<int64_t> dl = ctx.attrs.get_ints(ctx.op, "dilations", {1, 1});
-  const std::string auto_pad = ctx.attrs.get_string(ctx.op, "auto_pad", "NOTSET");
-  const std::vector<int64_t> pads =
-      auto_pad == "NOTSET" ? ctx.attrs.get_ints(ctx.op, "pads", {0, 0, 0, 0}) : std::vector<int64_t>{0, 0, 0, 0};
-  const int64_t pt = pad_begin(auto_pad, pads[0], xs[2], st[0], ws[2], dl[0]);
-  const int64_t pl = pad_begin(auto_pad, pads[1], xs[3], st[1], ws[3], dl[1]);
   Staging s(ctx, out);
   const float* bias = ctx.optional(2) ? s.in<float>(2) : nullptr;
   launch(ctx.op, out[0].numel(), conv_kernel, s.in<float>(0), s.in<float>(1), bias, s.out<float>(0), dims_of(xs),
-         dims_of(ws), dims_of(out[0].shape), dims_of({group, st[0], st[1], dl[0], dl[1], pt, pl}));
+         dims_of(ws), dims_of(out[0].shape), dims_of({d.group, d.sh, d.sw, d.dh, d.dw, d.pt, d.pl}));
   s.finish();
 }
 
 }  // namespace
 
-void register_conv(ComputeMap& m) { m["Conv"] = compute_conv; }
+void add_conv_computes(ComputeTable& t) { t.add(OpId::Conv, compute_conv); }
 
 }  // namespace aivm::cuda

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "aivm/tensor.h"
-#include "core/op.h"
+#include "ops/op.h"
 #include "cuda/compat.h"
 
 namespace aivm::cuda {

@@ -9,6 +9,7 @@
 #include "core/shape_util.h"
 #include "cuda/device.h"
 #include "cuda/ops.h"
+#include "ops/matmul.h"
 
 namespace aivm::cuda {
 namespace {
@@ -34,21 +35,14 @@ AIVM_KERNEL matmul_kernel(int64_t n, const float* a, const float* b, const int64
 }
 
 void compute_matmul(const OpContext& ctx, std::vector<Tensor>& out) {
-  // infer validated the shapes. A 1-D A is [1, K], a 1-D B is [K, 1] (numpy).
-  const Shape& as = ctx.input(0).shape;
-  const Shape& bs = ctx.input(1).shape;
-  const bool a_vec = as.size() == 1, b_vec = bs.size() == 1;
-  const int64_t K = as.back();
-  const int64_t M = a_vec ? 1 : as[as.size() - 2];
-  const int64_t N = b_vec ? 1 : bs.back();
-  const Shape batch_a = a_vec ? Shape{} : Shape(as.begin(), as.end() - 2);
-  const Shape batch_b = b_vec ? Shape{} : Shape(bs.begin(), bs.end() - 2);
-  const Shape batch = broadcast_shapes(ctx.op, batch_a, batch_b);
+  // The contract's dimensions (ops/matmul.h): a 1-D A is [1, K], a 1-D B is [K, 1] (numpy).
+  const ops::MatMulDims d = ops::matmul_dims(ctx);
+  const int64_t M = d.M, N = d.N, K = d.K;
   Staging s(ctx, out);
   const int64_t n = out[0].numel();  // batch * M * N
   if (n > 0) {
-    const int64_t* off_a = s.upload(batch_offsets(batch_a, batch, M * K));
-    const int64_t* off_b = s.upload(batch_offsets(batch_b, batch, K * N));
+    const int64_t* off_a = s.upload(batch_offsets(d.batch_a, d.batch, M * K));
+    const int64_t* off_b = s.upload(batch_offsets(d.batch_b, d.batch, K * N));
     launch(ctx.op, n, matmul_kernel, s.in<float>(0), s.in<float>(1), off_a, off_b, s.out<float>(0), M, N, K);
   }
   s.finish();
@@ -72,24 +66,13 @@ AIVM_KERNEL gemm_kernel(int64_t n, const float* a, int64_t a_rs, int64_t a_cs, c
 }
 
 void compute_gemm(const OpContext& ctx, std::vector<Tensor>& out) {
-  // infer validated shapes and attributes (transA/transB are 0 or 1).
-  const bool trans_a = ctx.attrs.get_int(ctx.op, "transA", 0) == 1;
-  const bool trans_b = ctx.attrs.get_int(ctx.op, "transB", 0) == 1;
-  const float alpha = ctx.attrs.get_float(ctx.op, "alpha", 1.0f);
-  const float beta = ctx.attrs.get_float(ctx.op, "beta", 1.0f);
-  const Shape& as = ctx.input(0).shape;
-  const int64_t M = trans_a ? as[1] : as[0];
-  const int64_t K = trans_a ? as[0] : as[1];
-  const int64_t N = out[0].shape[1];
-  // C as [rows, cols] after left-padding with 1s; a dim of 1 broadcasts (stride 0).
-  const Tensor* ct = ctx.optional(2);
-  int64_t c_rs = 0, c_cs = 0;
-  if (ct) {
-    Shape cs = ct->shape;
-    while (cs.size() < 2) cs.insert(cs.begin(), 1);
-    c_rs = cs[0] == 1 ? 0 : cs[1];
-    c_cs = cs[1] == 1 ? 0 : 1;
-  }
+  // The contract's dimensions and attributes (ops/matmul.h); C's strides are 0
+  // on its broadcast dims.
+  const ops::GemmDims d = ops::gemm_dims(ctx);
+  const bool trans_a = d.trans_a, trans_b = d.trans_b;
+  const float alpha = d.alpha, beta = d.beta;
+  const int64_t M = d.M, K = d.K, N = d.N, c_rs = d.c_rs, c_cs = d.c_cs;
+  const Tensor* ct = d.has_c ? ctx.optional(2) : nullptr;
   Staging s(ctx, out);
   const float* pc = ct ? s.in<float>(2) : nullptr;
   launch(ctx.op, M * N, gemm_kernel, s.in<float>(0), trans_a ? int64_t(1) : K, trans_a ? M : int64_t(1),
@@ -100,9 +83,9 @@ void compute_gemm(const OpContext& ctx, std::vector<Tensor>& out) {
 
 }  // namespace
 
-void register_matmul(ComputeMap& m) {
-  m["MatMul"] = compute_matmul;
-  m["Gemm"] = compute_gemm;
+void add_matmul_computes(ComputeTable& t) {
+  t.add(OpId::MatMul, compute_matmul);
+  t.add(OpId::Gemm, compute_gemm);
 }
 
 }  // namespace aivm::cuda

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/shape_util.h"
-#include "core/params_normalization.h"
+#include "ops/normalization.h"
 #include "cuda/device.h"
 #include "cuda/ops.h"
 #include "math/transcendental.h"
@@ -47,7 +47,7 @@ AIVM_KERNEL softmax_kernel(int64_t n, const float* x, float* y, int64_t len, int
 
 template <bool LOG> void compute_softmax(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  const int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", -1), x.rank());
+  const int axis = ops::softmax_axis(ctx);
   const int64_t outer = dims_product(x.shape, 0, axis);
   const int64_t len = x.shape[size_t(axis)];
   const int64_t inner = dims_product(x.shape, axis + 1, x.rank());
@@ -88,18 +88,18 @@ AIVM_KERNEL layer_norm_kernel(int64_t n, const float* x, const float* sc, const 
 
 // Scale / B on the device as len values per row: the tensor itself when it
 // already has len elements (then its layout is the row's), else the CPU's own
-// broadcast expansion (core/params_normalization.h), uploaded.
+// broadcast expansion (ops/normalization.h), uploaded.
 const float* row_param(Staging& s, size_t i, const Tensor& t, const Shape& norm, int64_t len) {
   if (t.numel() == len) return s.in<float>(i);
-  return s.upload(params::layer_norm_expand_param(t, norm));
+  return s.upload(ops::layer_norm_expand_param(t, norm));
 }
 
 void compute_layer_norm(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  const int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", -1), x.rank());
-  const float eps = ctx.attrs.get_float(ctx.op, "epsilon", 1e-5f);
-  const int64_t outer = dims_product(x.shape, 0, axis);
-  const int64_t len = dims_product(x.shape, axis, x.rank());
+  const ops::LayerNormShape ls = ops::layer_norm_shape(ctx);
+  const int axis = ls.axis;
+  const float eps = ls.epsilon;
+  const int64_t outer = ls.outer, len = ls.n;
   if (outer == 0) return;  // every output is empty
   const Shape norm(x.shape.begin() + axis, x.shape.end());
   const Tensor* bias = ctx.optional(2);
@@ -127,7 +127,7 @@ AIVM_KERNEL batch_norm_kernel(int64_t n, const float* x, const float* scale, con
 
 void compute_batch_norm(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  const float eps = ctx.attrs.get_float(ctx.op, "epsilon", 1e-5f);
+  const float eps = ops::batch_norm_epsilon(ctx);
   const int64_t total = x.numel();
   if (total == 0) return;
   Staging s(ctx, out);
@@ -138,11 +138,11 @@ void compute_batch_norm(const OpContext& ctx, std::vector<Tensor>& out) {
 
 }  // namespace
 
-void register_normalization(ComputeMap& m) {
-  m["Softmax"] = compute_softmax<false>;
-  m["LogSoftmax"] = compute_softmax<true>;
-  m["LayerNormalization"] = compute_layer_norm;
-  m["BatchNormalization"] = compute_batch_norm;
+void add_normalization_computes(ComputeTable& t) {
+  t.add(OpId::Softmax, compute_softmax<false>);
+  t.add(OpId::LogSoftmax, compute_softmax<true>);
+  t.add(OpId::LayerNormalization, compute_layer_norm);
+  t.add(OpId::BatchNormalization, compute_batch_norm);
 }
 
 }  // namespace aivm::cuda

@@ -1,7 +1,7 @@
 // CUDA MaxPool, AveragePool, GlobalAveragePool: one thread per output element,
 // the definitions of native/cpu/ops/pool.cc (docs/numerics/pool.md). The
 // geometry (attributes, output sizes, pads, AveragePool counts) is the CPU's
-// own code, core/params_pool.h.
+// own code, ops/pool.h.
 //
 // The CPU sweeps whole output rows tap by tap; per output element that is the
 // window's real taps in (kh, kw) order, each added to one chain (AveragePool)
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/shape_util.h"
-#include "core/params_pool.h"
+#include "ops/pool.h"
 #include "cuda/device.h"
 #include "cuda/ops.h"
 
@@ -20,7 +20,7 @@ namespace {
 // One spatial axis of the geometry as a kernel argument (Dims entries).
 enum : int { kIn, kOut, kKernel, kStride, kDilation, kPadBegin };
 
-Dims axis_dims(const params::PoolDim& d) {
+Dims axis_dims(const ops::PoolDim& d) {
   return dims_of({d.in, d.out, d.kernel, d.stride, d.dilation, d.pad_begin});
 }
 
@@ -96,23 +96,22 @@ AIVM_KERNEL avgpool_kernel(int64_t n, const float* x, float* y, Dims h, Dims w, 
 }
 
 // The per-axis divisors, computed on the host by the CPU's own tap_count.
-std::vector<int64_t> tap_counts(const params::PoolDim& d, bool include_pad) {
+std::vector<int64_t> tap_counts(const ops::PoolDim& d, bool include_pad) {
   std::vector<int64_t> c(size_t(d.out));
-  for (int64_t o = 0; o < d.out; ++o) c[size_t(o)] = params::pool_tap_count(d, o, include_pad);
+  for (int64_t o = 0; o < d.out; ++o) c[size_t(o)] = ops::pool_tap_count(d, o, include_pad);
   return c;
 }
 
-// infer already validated X (float32, N x C x H x W) and every attribute;
-// pool_geometry re-reads them with the CPU's defaults.
+// The contract's geometry (ops/pool.h), with the CPU's defaults and checks.
 void compute_maxpool(const OpContext& ctx, std::vector<Tensor>& out) {
-  const params::PoolGeom g = params::pool_geometry(ctx, true);
+  const ops::PoolGeom g = ops::pool_geometry(ctx, true);
   Staging s(ctx, out);
   launch(ctx.op, out[0].numel(), maxpool_kernel, s.in<float>(0), s.out<float>(0), axis_dims(g.h), axis_dims(g.w));
   s.finish();
 }
 
 void compute_avgpool(const OpContext& ctx, std::vector<Tensor>& out) {
-  const params::PoolGeom g = params::pool_geometry(ctx, false);
+  const ops::PoolGeom g = ops::pool_geometry(ctx, false);
   Staging s(ctx, out);
   const int64_t* count_h = s.upload(tap_counts(g.h, g.count_include_pad));
   const int64_t* count_w = s.upload(tap_counts(g.w, g.count_include_pad));
@@ -140,10 +139,10 @@ void compute_global_avgpool(const OpContext& ctx, std::vector<Tensor>& out) {
 
 }  // namespace
 
-void register_pool(ComputeMap& m) {
-  m["MaxPool"] = compute_maxpool;
-  m["AveragePool"] = compute_avgpool;
-  m["GlobalAveragePool"] = compute_global_avgpool;
+void add_pool_computes(ComputeTable& t) {
+  t.add(OpId::MaxPool, compute_maxpool);
+  t.add(OpId::AveragePool, compute_avgpool);
+  t.add(OpId::GlobalAveragePool, compute_global_avgpool);
 }
 
 }  // namespace aivm::cuda

@@ -1,7 +1,7 @@
 // CUDA ReduceSum, ReduceMean, ReduceMax, ReduceMin: one thread per output
 // element, the definitions of native/cpu/ops/reduce.cc (docs/numerics/reduce.md).
 // The axes plan (axes input or attribute, keepdims, noop_with_empty_axes) is
-// the CPU's own code, core/params_reduce.h.
+// the CPU's own code, ops/reduce.h.
 //
 // The canonical order: the reduced elements of one output are enumerated in
 // row-major order of the reduced axes (increasing axis order, the last one
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/shape_util.h"
-#include "core/params_reduce.h"
+#include "ops/reduce.h"
 #include "cuda/device.h"
 #include "cuda/ops.h"
 
@@ -132,7 +132,7 @@ template <class Op, Kind K> typename Op::T empty_value() {
 }
 
 template <class Op, Kind K>
-void reduce_typed(const OpContext& ctx, const params::ReducePlan& plan, std::vector<Tensor>& out) {
+void reduce_typed(const OpContext& ctx, const ops::ReducePlan& plan, std::vector<Tensor>& out) {
   using T = typename Op::T;
   const Tensor& x = ctx.input(0);
   const int64_t total_out = out[0].numel();
@@ -164,7 +164,7 @@ void reduce_typed(const OpContext& ctx, const params::ReducePlan& plan, std::vec
 }
 
 template <Kind K> void compute_reduce(const OpContext& ctx, std::vector<Tensor>& out) {
-  const params::ReducePlan plan = params::reduce_plan(ctx);
+  const ops::ReducePlan plan = ops::reduce_plan(ctx);
   switch (ctx.input(0).dtype) {
     case DType::F32:
       if constexpr (K == Kind::SUM || K == Kind::MEAN) reduce_typed<SumF, K>(ctx, plan, out);
@@ -187,11 +187,11 @@ template <Kind K> void compute_reduce(const OpContext& ctx, std::vector<Tensor>&
 
 }  // namespace
 
-void register_reduce(ComputeMap& m) {
-  m["ReduceSum"] = compute_reduce<Kind::SUM>;
-  m["ReduceMean"] = compute_reduce<Kind::MEAN>;
-  m["ReduceMax"] = compute_reduce<Kind::MAX>;
-  m["ReduceMin"] = compute_reduce<Kind::MIN>;
+void add_reduce_computes(ComputeTable& t) {
+  t.add(OpId::ReduceSum, compute_reduce<Kind::SUM>);
+  t.add(OpId::ReduceMean, compute_reduce<Kind::MEAN>);
+  t.add(OpId::ReduceMax, compute_reduce<Kind::MAX>);
+  t.add(OpId::ReduceMin, compute_reduce<Kind::MIN>);
 }
 
 }  // namespace aivm::cuda

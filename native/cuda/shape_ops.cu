@@ -9,13 +9,13 @@
 // the output at sum(i_d * out_stride_d), both in int64. Each op only chooses
 // the shape, strides and base offsets on the host. infer has validated every
 // shape-carrying input, so compute reads them without checking again; Gather's
-// indices are checked here on the host, before any launch (core/params_shape.h,
+// indices are checked here on the host, before any launch (ops/shape_ops.h,
 // the CPU's own check).
 #include <cstdint>
 #include <vector>
 
 #include "core/shape_util.h"
-#include "core/params_shape.h"
+#include "ops/shape_ops.h"
 #include "cuda/device.h"
 #include "cuda/ops.h"
 
@@ -67,10 +67,7 @@ void strided_copy(const OpContext& ctx, Staging& s, size_t in, size_t outp, DTyp
 
 void compute_transpose(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  const int rank = x.rank();
-  std::vector<int64_t> rev(static_cast<size_t>(rank));
-  for (int i = 0; i < rank; ++i) rev[size_t(i)] = rank - 1 - i;
-  const std::vector<int64_t> perm = ctx.attrs.get_ints(ctx.op, "perm", rev);  // validated by infer
+  const std::vector<int64_t> perm = ops::transpose_perm(ctx);
   const std::vector<int64_t> xs = strides_of(x.shape);
   std::vector<int64_t> is(perm.size());
   for (size_t j = 0; j < perm.size(); ++j) is[j] = xs[size_t(perm[j])];
@@ -95,7 +92,7 @@ void compute_reshape(const OpContext& ctx, std::vector<Tensor>& out) {
 
 void compute_concat(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& y = out[0];
-  const int axis = normalize_axis(ctx.op, "axis", ctx.attrs.require_int(ctx.op, "axis"), y.rank());
+  const int axis = ops::concat_axis(ctx);
   const std::vector<int64_t> ys = strides_of(y.shape);
   Staging s(ctx, out);
   int64_t off = 0;
@@ -109,7 +106,8 @@ void compute_concat(const OpContext& ctx, std::vector<Tensor>& out) {
 
 void compute_split(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  const int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", 0), x.rank());
+  int axis = 0;
+  ops::split_sizes(ctx, &axis);
   const std::vector<int64_t> xs = strides_of(x.shape);
   Staging s(ctx, out);
   int64_t off = 0;
@@ -126,22 +124,8 @@ void compute_split(const OpContext& ctx, std::vector<Tensor>& out) {
 void compute_slice(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
   const int rank = x.rank();
-  // The CPU's slice_plan without its checks (infer ran them): inputs read as
-  // int64, axes default to 0..n-1 and steps to 1, each named axis clamped by
-  // the shared params::slice_dim.
-  const std::vector<int64_t> starts = params::read_ints(ctx.input(1));
-  const std::vector<int64_t> ends = params::read_ints(ctx.input(2));
-  const size_t n = starts.size();
-  std::vector<int64_t> axes(n), steps(n, 1);
-  for (size_t i = 0; i < n; ++i) axes[i] = int64_t(i);
-  if (ctx.optional(3)) axes = params::read_ints(*ctx.optional(3));
-  if (ctx.optional(4)) steps = params::read_ints(*ctx.optional(4));
-  std::vector<params::SliceDim> plan(static_cast<size_t>(rank));
-  for (int d = 0; d < rank; ++d) plan[size_t(d)] = {0, 1, x.shape[size_t(d)]};
-  for (size_t i = 0; i < n; ++i) {
-    const size_t a = size_t(axes[i] < 0 ? axes[i] + rank : axes[i]);
-    plan[a] = params::slice_dim(starts[i], ends[i], steps[i], x.shape[a]);
-  }
+  // The contract's plan (ops/shape_ops.h): each named axis clamped by ops::slice_dim.
+  const std::vector<ops::SliceDim> plan = ops::slice_plan(ctx);
   if (out[0].numel() == 0) return;  // nothing to copy (and no stride is ever applied)
   const std::vector<int64_t> xs = strides_of(x.shape);
   std::vector<int64_t> is(static_cast<size_t>(rank));
@@ -171,10 +155,10 @@ AIVM_KERNEL gather_kernel(int64_t n, const T* x, T* y, const int64_t* pos, int64
 
 void compute_gather(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  const int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", 0), x.rank());
-  const std::vector<int64_t> idx = params::read_ints(ctx.input(1));
+  const int axis = ops::gather_axis(ctx);
+  const std::vector<int64_t> idx = ops::read_ints(ctx.input(1));
   const int64_t dim = x.shape[size_t(axis)];
-  params::check_gather_indices(ctx, idx, axis, dim);  // before any device work, as the CPU
+  ops::check_gather_indices(ctx, idx, axis, dim);  // before any device work, as the CPU
   const int64_t total = out[0].numel();
   if (total == 0) return;
   // Indices made non-negative once, on the host.
@@ -202,14 +186,14 @@ void compute_expand(const OpContext& ctx, std::vector<Tensor>& out) {
 
 }  // namespace
 
-void register_shape_ops(ComputeMap& m) {
-  m["Transpose"] = compute_transpose;
-  m["Reshape"] = compute_reshape;
-  m["Concat"] = compute_concat;
-  m["Split"] = compute_split;
-  m["Slice"] = compute_slice;
-  m["Gather"] = compute_gather;
-  m["Expand"] = compute_expand;
+void add_shape_ops_computes(ComputeTable& t) {
+  t.add(OpId::Transpose, compute_transpose);
+  t.add(OpId::Reshape, compute_reshape);
+  t.add(OpId::Concat, compute_concat);
+  t.add(OpId::Split, compute_split);
+  t.add(OpId::Slice, compute_slice);
+  t.add(OpId::Gather, compute_gather);
+  t.add(OpId::Expand, compute_expand);
 }
 
 }  // namespace aivm::cuda

@@ -9,6 +9,7 @@
 #include "cuda/device.h"
 #include "cuda/ops.h"
 #include "math/unary.h"
+#include "ops/unary.h"
 
 namespace aivm::cuda {
 namespace {
@@ -62,8 +63,7 @@ void compute_leaky_relu(const OpContext& ctx, std::vector<Tensor>& out) {
 }
 
 void compute_gelu(const OpContext& ctx, std::vector<Tensor>& out) {
-  // infer validated the attribute: it is "none" or "tanh".
-  if (ctx.attrs.get_string(ctx.op, "approximate", "none") == "tanh") return compute_float<UnaryFn::GELU_TANH>(ctx, out);
+  if (ops::gelu_tanh_mode(ctx)) return compute_float<UnaryFn::GELU_TANH>(ctx, out);
   compute_float<UnaryFn::GELU_ERF>(ctx, out);
 }
 
@@ -109,21 +109,21 @@ void compute_clip(const OpContext& ctx, std::vector<Tensor>& out) {
 
 }  // namespace
 
-void register_unary(ComputeMap& m) {
-  m["Neg"] = compute_neg_abs<false>;
-  m["Abs"] = compute_neg_abs<true>;
-  m["Sqrt"] = compute_float<UnaryFn::SQRT>;
-  m["Reciprocal"] = compute_float<UnaryFn::RECIPROCAL>;
-  m["Relu"] = compute_float<UnaryFn::RELU>;
-  m["LeakyRelu"] = compute_leaky_relu;
-  m["Sigmoid"] = compute_float<UnaryFn::SIGMOID>;
-  m["Tanh"] = compute_float<UnaryFn::TANH>;
-  m["Exp"] = compute_float<UnaryFn::EXP>;
-  m["Log"] = compute_float<UnaryFn::LOG>;
-  m["Erf"] = compute_float<UnaryFn::ERF>;
-  m["Gelu"] = compute_gelu;
-  m["Softplus"] = compute_float<UnaryFn::SOFTPLUS>;
-  m["Clip"] = compute_clip;
+void add_unary_computes(ComputeTable& t) {
+  t.add(OpId::Neg, compute_neg_abs<false>);
+  t.add(OpId::Abs, compute_neg_abs<true>);
+  t.add(OpId::Sqrt, compute_float<UnaryFn::SQRT>);
+  t.add(OpId::Reciprocal, compute_float<UnaryFn::RECIPROCAL>);
+  t.add(OpId::Relu, compute_float<UnaryFn::RELU>);
+  t.add(OpId::LeakyRelu, compute_leaky_relu);
+  t.add(OpId::Sigmoid, compute_float<UnaryFn::SIGMOID>);
+  t.add(OpId::Tanh, compute_float<UnaryFn::TANH>);
+  t.add(OpId::Exp, compute_float<UnaryFn::EXP>);
+  t.add(OpId::Log, compute_float<UnaryFn::LOG>);
+  t.add(OpId::Erf, compute_float<UnaryFn::ERF>);
+  t.add(OpId::Gelu, compute_gelu);
+  t.add(OpId::Softplus, compute_float<UnaryFn::SOFTPLUS>);
+  t.add(OpId::Clip, compute_clip);
 }
 
 }  // namespace aivm::cuda

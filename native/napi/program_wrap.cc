@@ -9,7 +9,7 @@
 #include <cmath>
 #include <memory>
 
-#include "core/program.h"
+#include "engine/program.h"
 #include "napi/addon.h"
 #include "napi/errors.h"
 #include "napi/tensor_convert.h"

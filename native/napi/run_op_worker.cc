@@ -5,7 +5,7 @@
 #include <cmath>
 #include <memory>
 
-#include "core/selftest.h"
+#include "engine/selftest.h"
 #include "napi/addon.h"
 #include "napi/errors.h"
 #include "napi/tensor_convert.h"

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "core/program.h"
+#include "engine/program.h"
 
 namespace aivm {
 

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "aivm/engine.h"
-#include "core/selftest.h"
+#include "engine/selftest.h"
 #include "tools/program_file.h"
 
 #include <fstream>

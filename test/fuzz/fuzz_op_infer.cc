@@ -1,6 +1,6 @@
 // libFuzzer target: every op's shape inference with fuzzed inputs and attributes,
 // and its compute where the shapes are small. The input picks an op from the
-// scalar table, an input count around its arity, each input's dtype and shape
+// op list, an input count around its arity, each input's dtype and shape
 // (small dims, sometimes hostile ones: negative, 2^31, 2^63-1) with data for the
 // inputs infer reads, and attributes named from the op's own list (sometimes
 // not) with fuzzed kinds and values (empty and long lists, extreme ints, NaN).
@@ -18,8 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "core/op.h"
-#include "cpu/isa_tables.h"
+#include "ops/op.h"
 #include "fuzz_common.h"
 
 namespace {
@@ -139,7 +138,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider in(data, size);
   static const std::vector<std::string> ops = aivm::op_names();
   const std::string& op = ops[in.ConsumeIntegralInRange<size_t>(0, ops.size() - 1)];
-  const aivm::OpKernel& kernel = *aivm::cpu::scalar::op_table().find(op);
+  aivm::OpId id;
+  if (!aivm::find_op(op, &id)) return 0;
+  const aivm::OpContract& kernel = aivm::op_contract(id);
 
   // Around the op's arity (Concat's 1024 capped at 6), sometimes one off.
   int lo = std::max(0, kernel.min_inputs - 1), hi = std::min(kernel.max_inputs, 6) + 1;

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "core/selftest.h"
+#include "engine/selftest.h"
 #include "test_util.h"
 
 using aivm::Attrs;

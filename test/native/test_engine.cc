@@ -5,7 +5,7 @@
 #include <cstdlib>
 
 #include "core/fpenv.h"
-#include "core/selftest.h"
+#include "engine/selftest.h"
 #include "core/thread_pool.h"
 #include "test_util.h"
 

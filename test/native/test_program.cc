@@ -6,7 +6,7 @@
 #include <atomic>
 #include <thread>
 
-#include "core/program.h"
+#include "engine/program.h"
 #include "test_util.h"
 
 using aivm::DType;

@@ -9,8 +9,8 @@
 
 #include "aivm/run_control.h"
 #include "core/first_fit.h"
-#include "core/program.h"
-#include "core/selftest.h"
+#include "engine/program.h"
+#include "engine/selftest.h"
 #include "test_util.h"
 
 using aivm::DType;

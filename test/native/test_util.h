@@ -13,7 +13,7 @@
 #include "aivm/engine.h"
 #include "aivm/hash.h"
 #include "core/rng.h"
-#include "core/selftest.h"
+#include "engine/selftest.h"
 
 namespace aivm_test {
 

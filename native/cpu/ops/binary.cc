@@ -1,10 +1,10 @@
-// Broadcasting binary ops (Add, Sub, Mul, Div, Pow), comparisons (Equal, Less,
+// Computes of the broadcasting binary ops (contracts: native/ops/binary.cc): (Add, Sub, Mul, Div, Pow), comparisons (Equal, Less,
 // Greater) and the ternary Where. Each output element is one IEEE operation on
 // its two inputs, so SIMD width and threads cannot change a bit.
 #include <cstdint>
 #include <type_traits>
 
-#include "core/params_binary.h"
+#include "ops/binary.h"
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
 #include "math/transcendental.h"
@@ -60,22 +60,9 @@ template <class T> T int_div(T a, T b) {
   return T(a / b);
 }
 
-using params::check_no_zero_divisor;  // shared with cuda/binary.cu
+using ops::check_no_zero_divisor;  // shared with cuda/binary.cu
 
 enum class Arith { ADD, SUB, MUL, DIV };
-
-template <Arith K> std::vector<OutputSpec> infer_arith(const OpContext& ctx) {
-  const Tensor& a = ctx.input(0);
-  const Tensor& b = ctx.input(1);
-  if (a.dtype == DType::BOOL) {
-    fail(ErrorCode::E_DTYPE, ctx.op, "input 0 (A) must be float32, int32 or int64, got bool");
-  }
-  if (b.dtype != a.dtype) {
-    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 1 (B) must have the dtype of input 0 (") +
-                                         dtype_name(a.dtype) + "), got " + dtype_name(b.dtype));
-  }
-  return {{a.dtype, broadcast_shapes(ctx.op, a.shape, b.shape)}};
-}
 
 template <Arith K, class T> T arith(T a, T b) {
   if constexpr (std::is_floating_point_v<T>) {
@@ -111,15 +98,6 @@ template <Arith K> void compute_arith(const OpContext& ctx, std::vector<Tensor>&
   }
 }
 
-// Pow: float32 base; float32, int32 or int64 exponent (integers converted to
-// float32 first, rounding to nearest even), result by math::pow_f32.
-std::vector<OutputSpec> infer_pow(const OpContext& ctx) {
-  require_dtype(ctx, 0, DType::F32, "X");
-  const Tensor& y = ctx.input(1);
-  if (y.dtype == DType::BOOL) fail(ErrorCode::E_DTYPE, ctx.op, "input 1 (Y) must be float32, int32 or int64, got bool");
-  return {{DType::F32, broadcast_shapes(ctx.op, ctx.input(0).shape, y.shape)}};
-}
-
 void compute_pow(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
   const Tensor& y = ctx.input(1);
@@ -140,19 +118,6 @@ void compute_pow(const OpContext& ctx, std::vector<Tensor>& out) {
 
 enum class Cmp { EQ, LT, GT };
 
-template <Cmp K> std::vector<OutputSpec> infer_cmp(const OpContext& ctx) {
-  const Tensor& a = ctx.input(0);
-  const Tensor& b = ctx.input(1);
-  if (K != Cmp::EQ && a.dtype == DType::BOOL) {
-    fail(ErrorCode::E_DTYPE, ctx.op, "input 0 (A) must be float32, int32 or int64, got bool");
-  }
-  if (b.dtype != a.dtype) {
-    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 1 (B) must have the dtype of input 0 (") +
-                                         dtype_name(a.dtype) + "), got " + dtype_name(b.dtype));
-  }
-  return {{DType::BOOL, broadcast_shapes(ctx.op, a.shape, b.shape)}};
-}
-
 // IEEE comparisons: NaN compares false with everything, -0 == +0.
 template <Cmp K, class T> uint8_t compare(T a, T b) {
   if constexpr (K == Cmp::EQ) return a == b;
@@ -169,19 +134,6 @@ template <Cmp K> void compute_cmp(const OpContext& ctx, std::vector<Tensor>& out
     case DType::I32: apply_broadcast<int32_t, int32_t, uint8_t>(ctx, a, b, out[0], compare<K, int32_t>); break;
     case DType::BOOL: apply_broadcast<uint8_t, uint8_t, uint8_t>(ctx, a, b, out[0], compare<K, uint8_t>); break;
   }
-}
-
-// Where(condition, X, Y): X where condition is true, else Y; three-way broadcast.
-std::vector<OutputSpec> infer_where(const OpContext& ctx) {
-  require_dtype(ctx, 0, DType::BOOL, "condition");
-  const Tensor& x = ctx.input(1);
-  const Tensor& y = ctx.input(2);
-  if (y.dtype != x.dtype) {
-    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 2 (Y) must have the dtype of input 1 (") +
-                                         dtype_name(x.dtype) + "), got " + dtype_name(y.dtype));
-  }
-  Shape s = broadcast_shapes(ctx.op, ctx.input(0).shape, x.shape);
-  return {{x.dtype, broadcast_shapes(ctx.op, s, y.shape)}};
 }
 
 template <class T> void where_typed(const OpContext& ctx, Tensor& out) {
@@ -218,16 +170,16 @@ void compute_where(const OpContext& ctx, std::vector<Tensor>& out) {
 
 }  // namespace
 
-void register_binary(OpTable& t) {
-  t.add({"Add", 2, 2, {}, infer_arith<Arith::ADD>, compute_arith<Arith::ADD>});
-  t.add({"Sub", 2, 2, {}, infer_arith<Arith::SUB>, compute_arith<Arith::SUB>});
-  t.add({"Mul", 2, 2, {}, infer_arith<Arith::MUL>, compute_arith<Arith::MUL>});
-  t.add({"Div", 2, 2, {}, infer_arith<Arith::DIV>, compute_arith<Arith::DIV>});
-  t.add({"Pow", 2, 2, {}, infer_pow, compute_pow});
-  t.add({"Equal", 2, 2, {}, infer_cmp<Cmp::EQ>, compute_cmp<Cmp::EQ>});
-  t.add({"Less", 2, 2, {}, infer_cmp<Cmp::LT>, compute_cmp<Cmp::LT>});
-  t.add({"Greater", 2, 2, {}, infer_cmp<Cmp::GT>, compute_cmp<Cmp::GT>});
-  t.add({"Where", 3, 3, {}, infer_where, compute_where});
+void add_binary_computes(ComputeTable& t) {
+  t.add(OpId::Add, compute_arith<Arith::ADD>);
+  t.add(OpId::Sub, compute_arith<Arith::SUB>);
+  t.add(OpId::Mul, compute_arith<Arith::MUL>);
+  t.add(OpId::Div, compute_arith<Arith::DIV>);
+  t.add(OpId::Pow, compute_pow);
+  t.add(OpId::Equal, compute_cmp<Cmp::EQ>);
+  t.add(OpId::Less, compute_cmp<Cmp::LT>);
+  t.add(OpId::Greater, compute_cmp<Cmp::GT>);
+  t.add(OpId::Where, compute_where);
 }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS

@@ -15,26 +15,6 @@
 namespace aivm::cpu::AIVM_ISA_NS {
 namespace {
 
-DType cast_target(const OpContext& ctx) {
-  int64_t to = ctx.attrs.require_int(ctx.op, "to");
-  DType t;
-  if (to < INT32_MIN || to > INT32_MAX || !dtype_from_tag(int32_t(to), &t)) {
-    fail(ErrorCode::E_ATTR, ctx.op,
-         "attribute 'to': unsupported target dtype " + std::to_string(to) +
-             " (supported: 1 float32, 6 int32, 7 int64, 9 bool)");
-  }
-  return t;
-}
-
-std::vector<OutputSpec> infer_cast(const OpContext& ctx) {
-  const Tensor& x = ctx.input(0);
-  DType to = cast_target(ctx);
-  // 'saturate' (opset 19) only affects float8 targets, which this engine does
-  // not have: it is accepted (must be an int) and has no effect.
-  ctx.attrs.get_int(ctx.op, "saturate", 1);
-  return {{to, x.shape}};
-}
-
 // float32 -> signed integer: NaN -> 0, truncation toward zero, saturation to
 // [min, max]. The bounds -2^(bits-1) and 2^(bits-1) are exact floats; a float
 // strictly between them truncates to a representable integer, so the final
@@ -111,6 +91,6 @@ void compute_cast(const OpContext& ctx, std::vector<Tensor>& out) {
 
 }  // namespace
 
-void register_cast(OpTable& t) { t.add({"Cast", 1, 1, {"to", "saturate"}, infer_cast, compute_cast}); }
+void add_cast_computes(ComputeTable& t) { t.add(OpId::Cast, compute_cast); }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "core/params_normalization.h"
+#include "ops/normalization.h"
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
 #include "math/transcendental.h"
@@ -62,15 +62,6 @@ inline float canon(float v) { return v != v ? canonical_nan() : v; }
 // axis is not the innermost one (their data is contiguous across the tile).
 constexpr int64_t kSliceTile = 64;
 
-std::vector<OutputSpec> infer_softmax(const OpContext& ctx) {
-  require_dtype(ctx, 0, DType::F32, "input");
-  require_rank(ctx, 0, 1, kMaxRank, "input");
-  const Tensor& x = ctx.input(0);
-  normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", -1), x.rank());
-  return {{DType::F32, x.shape}};
-}
-
-// One contiguous slice: y = softmax(x) or log_softmax(x).
 template <bool LOG> void softmax_row(const float* x, float* y, int64_t n) {
   const float m = row_max(x, n);
   for (int64_t i = 0; i < n; ++i) y[i] = math::exp_f32(x[i] - m);
@@ -138,7 +129,7 @@ template <bool LOG> void softmax_tile(const float* x, float* y, int64_t n, int64
 
 template <bool LOG> void compute_softmax(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  const int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", -1), x.rank());
+  const int axis = ops::softmax_axis(ctx);
   const int64_t outer = dims_product(x.shape, 0, axis);
   const int64_t n = x.shape[size_t(axis)];
   const int64_t inner = dims_product(x.shape, axis + 1, x.rank());
@@ -168,60 +159,12 @@ template <bool LOG> void compute_softmax(const OpContext& ctx, std::vector<Tenso
 
 // ---- LayerNormalization ---------------------------------------------------------
 
-struct LayerNormShape {
-  int axis;
-  int64_t outer, n;
-};
-
-// Scale and B must broadcast (unidirectionally) to X's normalized dims [axis, rank).
-void check_norm_param(const OpContext& ctx, size_t i, const char* role, const Shape& norm) {
-  require_dtype(ctx, i, DType::F32, role);
-  const Shape& s = ctx.input(i).shape;
-  bool ok = s.size() <= norm.size();
-  for (size_t d = 0; ok && d < s.size(); ++d) {
-    int64_t want = norm[norm.size() - s.size() + d];
-    ok = s[d] == want || s[d] == 1;
-  }
-  if (!ok) {
-    fail(ErrorCode::E_SHAPE, ctx.op, "input " + std::to_string(i) + " (" + role +
-                                         ") must broadcast to the normalized shape " + shape_str(norm) +
-                                         ", got shape " + shape_str(s));
-  }
-}
-
-LayerNormShape layer_norm_shape(const OpContext& ctx) {
-  require_dtype(ctx, 0, DType::F32, "X");
-  require_rank(ctx, 0, 1, kMaxRank, "X");
-  const Tensor& x = ctx.input(0);
-  int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", -1), x.rank());
-  int64_t stash = ctx.attrs.get_int(ctx.op, "stash_type", 1);
-  if (stash != 1) {
-    fail(ErrorCode::E_ATTR, ctx.op, "attribute 'stash_type' must be 1 (float32), got " + std::to_string(stash));
-  }
-  float eps = ctx.attrs.get_float(ctx.op, "epsilon", 1e-5f);
-  if (!(eps >= 0.0f) || !std::isfinite(eps)) {
-    fail(ErrorCode::E_ATTR, ctx.op, "attribute 'epsilon' must be a finite number >= 0, got " + std::to_string(eps));
-  }
-  Shape norm(x.shape.begin() + axis, x.shape.end());
-  check_norm_param(ctx, 1, "Scale", norm);
-  if (ctx.optional(2)) check_norm_param(ctx, 2, "B", norm);
-  return {axis, dims_product(x.shape, 0, axis), dims_product(x.shape, axis, x.rank())};
-}
-
-std::vector<OutputSpec> infer_layer_norm(const OpContext& ctx) {
-  LayerNormShape ls = layer_norm_shape(ctx);
-  const Tensor& x = ctx.input(0);
-  Shape stat = x.shape;
-  for (size_t d = size_t(ls.axis); d < stat.size(); ++d) stat[d] = 1;
-  return {{DType::F32, x.shape}, {DType::F32, stat}, {DType::F32, stat}};
-}
-
 void compute_layer_norm(const OpContext& ctx, std::vector<Tensor>& out) {
-  LayerNormShape ls = layer_norm_shape(ctx);
+  const ops::LayerNormShape ls = ops::layer_norm_shape(ctx);
   const Tensor& x = ctx.input(0);
   const Tensor& scale = ctx.input(1);
   const Tensor* bias = ctx.optional(2);
-  const float eps = ctx.attrs.get_float(ctx.op, "epsilon", 1e-5f);
+  const float eps = ls.epsilon;
   const int64_t n = ls.n;
   if (ls.outer == 0) return;
   Shape norm(x.shape.begin() + ls.axis, x.shape.end());
@@ -229,11 +172,11 @@ void compute_layer_norm(const OpContext& ctx, std::vector<Tensor>& out) {
   const float* sc = scale.ptr<float>();
   const float* bi = bias ? bias->ptr<float>() : nullptr;
   if (scale.numel() != n) {
-    scale_buf = params::layer_norm_expand_param(scale, norm);
+    scale_buf = ops::layer_norm_expand_param(scale, norm);
     sc = scale_buf.data();
   }
   if (bias && bias->numel() != n) {
-    bias_buf = params::layer_norm_expand_param(*bias, norm);
+    bias_buf = ops::layer_norm_expand_param(*bias, norm);
     bi = bias_buf.data();
   }
   const float* px = x.ptr<float>();
@@ -267,42 +210,9 @@ void compute_layer_norm(const OpContext& ctx, std::vector<Tensor>& out) {
 
 // ---- BatchNormalization (inference) ---------------------------------------------
 
-float bn_epsilon(const OpContext& ctx) {
-  float eps = ctx.attrs.get_float(ctx.op, "epsilon", 1e-5f);
-  if (!(eps >= 0.0f) || !std::isfinite(eps)) {
-    fail(ErrorCode::E_ATTR, ctx.op, "attribute 'epsilon' must be a finite number >= 0, got " + std::to_string(eps));
-  }
-  return eps;
-}
-
-std::vector<OutputSpec> infer_batch_norm(const OpContext& ctx) {
-  require_dtype(ctx, 0, DType::F32, "X");
-  require_rank(ctx, 0, 2, kMaxRank, "X");
-  int64_t training = ctx.attrs.get_int(ctx.op, "training_mode", 0);
-  if (training != 0) {
-    fail(ErrorCode::E_ATTR, ctx.op, "training mode is not supported (attribute 'training_mode' must be 0, got " +
-                                        std::to_string(training) + ")");
-  }
-  ctx.attrs.get_float(ctx.op, "momentum", 0.9f);  // accepted, unused in inference
-  bn_epsilon(ctx);
-  const Tensor& x = ctx.input(0);
-  const int64_t c = x.shape[1];
-  const char* roles[] = {"X", "scale", "B", "input_mean", "input_var"};
-  for (size_t i = 1; i < 5; ++i) {
-    require_dtype(ctx, i, DType::F32, roles[i]);
-    const Tensor& t = ctx.input(i);
-    if (t.rank() != 1 || t.shape[0] != c) {
-      fail(ErrorCode::E_SHAPE, ctx.op, "input " + std::to_string(i) + " (" + roles[i] + ") must have shape [" +
-                                           std::to_string(c) + "] (the channels of X " + shape_str(x.shape) +
-                                           "), got shape " + shape_str(t.shape));
-    }
-  }
-  return {{DType::F32, x.shape}};
-}
-
 void compute_batch_norm(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  const float eps = bn_epsilon(ctx);
+  const float eps = ops::batch_norm_epsilon(ctx);
   const int64_t c = x.shape[1];
   const int64_t spatial = dims_product(x.shape, 2, x.rank());
   const int64_t total = x.numel();
@@ -330,12 +240,11 @@ void compute_batch_norm(const OpContext& ctx, std::vector<Tensor>& out) {
 
 }  // namespace
 
-void register_normalization(OpTable& t) {
-  t.add({"Softmax", 1, 1, {"axis"}, infer_softmax, compute_softmax<false>});
-  t.add({"LogSoftmax", 1, 1, {"axis"}, infer_softmax, compute_softmax<true>});
-  t.add({"LayerNormalization", 2, 3, {"axis", "epsilon", "stash_type"}, infer_layer_norm, compute_layer_norm});
-  t.add({"BatchNormalization", 5, 5, {"epsilon", "momentum", "training_mode"}, infer_batch_norm,
-         compute_batch_norm});
+void add_normalization_computes(ComputeTable& t) {
+  t.add(OpId::Softmax, compute_softmax<false>);
+  t.add(OpId::LogSoftmax, compute_softmax<true>);
+  t.add(OpId::LayerNormalization, compute_layer_norm);
+  t.add(OpId::BatchNormalization, compute_batch_norm);
 }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS

@@ -13,7 +13,7 @@
 
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
-#include "core/params_pool.h"
+#include "ops/pool.h"
 
 // GCC's -O2 "very cheap" vectorizer cost model refuses loops whose trip count
 // is not a known multiple of the vector width; the dynamic model only changes
@@ -27,38 +27,9 @@ namespace aivm::cpu::AIVM_ISA_NS {
 namespace {
 
 // The attribute parsing and geometry (output sizes, pads, AveragePool counts)
-// are shared with the CUDA ops: core/params_pool.h.
-using params::PoolDim;
-using params::PoolGeom;
-
-void require_nchw(const OpContext& ctx) {
-  require_dtype(ctx, 0, DType::F32, "X");
-  const Tensor& x = ctx.input(0);
-  if (x.rank() != 4) {
-    fail(ErrorCode::E_SHAPE, ctx.op, "only 2-D pooling is supported: input 0 (X) must have rank 4 (N x C x H x W), got shape " +
-                                         shape_str(x.shape));
-  }
-  if (x.shape[2] < 1 || x.shape[3] < 1) {
-    fail(ErrorCode::E_SHAPE, ctx.op, "input 0 (X) must have non-empty spatial dims (H, W >= 1), got shape " +
-                                         shape_str(x.shape));
-  }
-}
-
-// Validates X and every attribute of MaxPool / AveragePool; computes the geometry.
-PoolGeom pool_geometry(const OpContext& ctx, bool is_max) {
-  require_nchw(ctx);
-  return params::pool_geometry(ctx, is_max);
-}
-
-std::vector<OutputSpec> infer_maxpool(const OpContext& ctx) {
-  PoolGeom g = pool_geometry(ctx, true);
-  return {{DType::F32, {g.n, g.c, g.h.out, g.w.out}}};
-}
-
-std::vector<OutputSpec> infer_avgpool(const OpContext& ctx) {
-  PoolGeom g = pool_geometry(ctx, false);
-  return {{DType::F32, {g.n, g.c, g.h.out, g.w.out}}};
-}
+// are shared with the CUDA ops: ops/pool.h.
+using ops::PoolDim;
+using ops::PoolGeom;
 
 // Output positions o in [lo, hi) whose tap at offset `off` (= k*dilation -
 // pad_begin) lands inside the input: 0 <= o*stride + off < in.
@@ -90,7 +61,7 @@ int64_t min_rows(int64_t work_per_row) {
 }
 
 void compute_maxpool(const OpContext& ctx, std::vector<Tensor>& out) {
-  PoolGeom g = pool_geometry(ctx, true);
+  PoolGeom g = ops::pool_geometry(ctx, true);
   const PoolDim& h = g.h;
   const PoolDim& w = g.w;
   const float* px = ctx.input(0).ptr<float>();
@@ -133,13 +104,13 @@ void compute_maxpool(const OpContext& ctx, std::vector<Tensor>& out) {
 }
 
 void compute_avgpool(const OpContext& ctx, std::vector<Tensor>& out) {
-  PoolGeom g = pool_geometry(ctx, false);
+  PoolGeom g = ops::pool_geometry(ctx, false);
   const PoolDim& h = g.h;
   const PoolDim& w = g.w;
   const float* px = ctx.input(0).ptr<float>();
   float* py = out[0].ptr<float>();
   std::vector<int64_t> count_w(size_t(w.out));
-  for (int64_t ow = 0; ow < w.out; ++ow) count_w[size_t(ow)] = params::pool_tap_count(w, ow, g.count_include_pad);
+  for (int64_t ow = 0; ow < w.out; ++ow) count_w[size_t(ow)] = ops::pool_tap_count(w, ow, g.count_include_pad);
   int64_t rows = g.n * g.c * h.out;
   ctx.parallel_for(rows, min_rows(w.out * h.kernel * w.kernel), [&](int64_t begin, int64_t end) {
     std::vector<float> acc(size_t(w.out));
@@ -166,7 +137,7 @@ void compute_avgpool(const OpContext& ctx, std::vector<Tensor>& out) {
           }
         }
       }
-      int64_t ch = params::pool_tap_count(h, oh, g.count_include_pad);
+      int64_t ch = ops::pool_tap_count(h, oh, g.count_include_pad);
       float* y = py + r * w.out;
       for (int64_t ow = 0; ow < w.out; ++ow) {
         int64_t cnt = ch * count_w[size_t(ow)];
@@ -175,22 +146,6 @@ void compute_avgpool(const OpContext& ctx, std::vector<Tensor>& out) {
       }
     }
   });
-}
-
-// GlobalAveragePool: any rank >= 3 (N x C x spatial...), the mean of each plane.
-std::vector<OutputSpec> infer_global_avgpool(const OpContext& ctx) {
-  require_dtype(ctx, 0, DType::F32, "X");
-  const Tensor& x = ctx.input(0);
-  if (x.rank() < 3) {
-    fail(ErrorCode::E_SHAPE, ctx.op, "input 0 (X) must have rank >= 3 (N x C x spatial...), got shape " +
-                                         shape_str(x.shape));
-  }
-  if (dims_product(x.shape, 2, x.rank()) == 0) {
-    fail(ErrorCode::E_SHAPE, ctx.op, "input 0 (X) must have non-empty spatial dims, got shape " + shape_str(x.shape));
-  }
-  Shape s = x.shape;
-  for (size_t i = 2; i < s.size(); ++i) s[i] = 1;
-  return {{DType::F32, s}};
 }
 
 void compute_global_avgpool(const OpContext& ctx, std::vector<Tensor>& out) {
@@ -210,14 +165,10 @@ void compute_global_avgpool(const OpContext& ctx, std::vector<Tensor>& out) {
 
 }  // namespace
 
-void register_pool(OpTable& t) {
-  t.add({"MaxPool", 1, 1,
-         {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"},
-         infer_maxpool, compute_maxpool});
-  t.add({"AveragePool", 1, 1,
-         {"auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"},
-         infer_avgpool, compute_avgpool});
-  t.add({"GlobalAveragePool", 1, 1, {}, infer_global_avgpool, compute_global_avgpool});
+void add_pool_computes(ComputeTable& t) {
+  t.add(OpId::MaxPool, compute_maxpool);
+  t.add(OpId::AveragePool, compute_avgpool);
+  t.add(OpId::GlobalAveragePool, compute_global_avgpool);
 }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS

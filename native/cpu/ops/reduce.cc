@@ -22,7 +22,7 @@
 
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
-#include "core/params_reduce.h"
+#include "ops/reduce.h"
 
 // GCC's -O2 "very cheap" vectorizer cost model refuses every loop whose trip
 // count is not a known multiple of the vector width; the dynamic model only
@@ -40,20 +40,8 @@ enum class Kind { SUM, MEAN, MAX, MIN };
 // ---- Attributes and axes ------------------------------------------------------
 
 // The plan (reduced axes, keepdims, noop_with_empty_axes) is shared with the
-// CUDA ops: core/params_reduce.h.
-using params::ReducePlan;
-
-template <Kind K> std::vector<OutputSpec> infer_reduce(const OpContext& ctx) {
-  const Tensor& x = ctx.input(0);
-  bool ok = x.dtype == DType::F32 || (K != Kind::MEAN && (x.dtype == DType::I32 || x.dtype == DType::I64));
-  if (!ok) {
-    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 0 (data) must be ") +
-                                         (K == Kind::MEAN ? "float32" : "float32, int32 or int64") + ", got " +
-                                         dtype_name(x.dtype));
-  }
-  ReducePlan plan = params::reduce_plan(ctx);
-  return {{x.dtype, plan.out_shape}};
-}
+// CUDA ops: ops/reduce.h.
+using ops::ReducePlan;
 
 // ---- Combining rules ----------------------------------------------------------------
 
@@ -242,7 +230,7 @@ template <class Op, Kind K> void reduce_typed(const OpContext& ctx, const Reduce
 }
 
 template <Kind K> void compute_reduce(const OpContext& ctx, std::vector<Tensor>& out) {
-  ReducePlan plan = params::reduce_plan(ctx);
+  ReducePlan plan = ops::reduce_plan(ctx);
   switch (ctx.input(0).dtype) {
     case DType::F32:
       if constexpr (K == Kind::SUM || K == Kind::MEAN) reduce_typed<SumF, K>(ctx, plan, out[0]);
@@ -265,12 +253,11 @@ template <Kind K> void compute_reduce(const OpContext& ctx, std::vector<Tensor>&
 
 }  // namespace
 
-void register_reduce(OpTable& t) {
-  const std::vector<std::string> attrs = {"axes", "keepdims", "noop_with_empty_axes"};
-  t.add({"ReduceSum", 1, 2, attrs, infer_reduce<Kind::SUM>, compute_reduce<Kind::SUM>, {1}});
-  t.add({"ReduceMean", 1, 2, attrs, infer_reduce<Kind::MEAN>, compute_reduce<Kind::MEAN>, {1}});
-  t.add({"ReduceMax", 1, 2, attrs, infer_reduce<Kind::MAX>, compute_reduce<Kind::MAX>, {1}});
-  t.add({"ReduceMin", 1, 2, attrs, infer_reduce<Kind::MIN>, compute_reduce<Kind::MIN>, {1}});
+void add_reduce_computes(ComputeTable& t) {
+  t.add(OpId::ReduceSum, compute_reduce<Kind::SUM>);
+  t.add(OpId::ReduceMean, compute_reduce<Kind::MEAN>);
+  t.add(OpId::ReduceMax, compute_reduce<Kind::MAX>);
+  t.add(OpId::ReduceMin, compute_reduce<Kind::MIN>);
 }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS

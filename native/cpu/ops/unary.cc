@@ -1,4 +1,4 @@
-// Elementwise unary ops: Neg, Abs, Sqrt, Reciprocal, Relu, LeakyRelu, Sigmoid,
+// Computes of the elementwise unary ops (contracts: native/ops/unary.cc): Neg, Abs, Sqrt, Reciprocal, Relu, LeakyRelu, Sigmoid,
 // Tanh, Exp, Log, Erf, Gelu, Softplus and Clip. Each output element is a pure
 // function of one input element (and, for Clip, two scalars), computed by one
 // fixed sequence of IEEE binary32 operations or one math:: function, so neither
@@ -20,6 +20,7 @@
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
 #include "math/unary.h"
+#include "ops/unary.h"
 
 namespace aivm::cpu::AIVM_ISA_NS {
 namespace {
@@ -42,24 +43,6 @@ void map_unary(const OpContext& ctx, const Tensor& in, Tensor& out, int64_t min_
   ctx.parallel_for(in.numel(), min_chunk, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) po[i] = f(pi[i]);
   });
-}
-
-// ---- Inference helpers -------------------------------------------------------
-
-std::vector<OutputSpec> infer_float_only(const OpContext& ctx) {
-  require_dtype(ctx, 0, DType::F32, "X");
-  const Tensor& x = ctx.input(0);
-  return {{x.dtype, x.shape}};
-}
-
-// Neg and Abs: float32, int32 or int64.
-std::vector<OutputSpec> infer_signed_numeric(const OpContext& ctx) {
-  const Tensor& x = ctx.input(0);
-  if (x.dtype != DType::F32 && x.dtype != DType::I32 && x.dtype != DType::I64) {
-    fail(ErrorCode::E_DTYPE, ctx.op,
-         std::string("input 0 (X) must be float32, int32 or int64, got ") + dtype_name(x.dtype));
-  }
-  return {{x.dtype, x.shape}};
 }
 
 // ---- Neg, Abs ------------------------------------------------------------------
@@ -114,13 +97,6 @@ template <UnaryFn K> void compute_float(const OpContext& ctx, std::vector<Tensor
 
 // ---- LeakyRelu ------------------------------------------------------------------
 
-std::vector<OutputSpec> infer_leaky_relu(const OpContext& ctx) {
-  require_dtype(ctx, 0, DType::F32, "X");
-  ctx.attrs.get_float(ctx.op, "alpha", 0.01f);  // type check (a float, or an int)
-  const Tensor& x = ctx.input(0);
-  return {{x.dtype, x.shape}};
-}
-
 void compute_leaky_relu(const OpContext& ctx, std::vector<Tensor>& out) {
   const float alpha = ctx.attrs.get_float(ctx.op, "alpha", 0.01f);
   map_unary<float, float>(ctx, ctx.input(0), out[0], kMinChunkCheap,
@@ -129,22 +105,8 @@ void compute_leaky_relu(const OpContext& ctx, std::vector<Tensor>& out) {
 
 // ---- Gelu (opset 20) ------------------------------------------------------------
 
-bool gelu_tanh_mode(const OpContext& ctx) {
-  std::string mode = ctx.attrs.get_string(ctx.op, "approximate", "none");
-  if (mode == "none") return false;
-  if (mode == "tanh") return true;
-  fail(ErrorCode::E_ATTR, ctx.op, "attribute 'approximate' must be \"none\" or \"tanh\", got \"" + mode + "\"");
-}
-
-std::vector<OutputSpec> infer_gelu(const OpContext& ctx) {
-  require_dtype(ctx, 0, DType::F32, "X");
-  gelu_tanh_mode(ctx);
-  const Tensor& x = ctx.input(0);
-  return {{x.dtype, x.shape}};
-}
-
 void compute_gelu(const OpContext& ctx, std::vector<Tensor>& out) {
-  if (gelu_tanh_mode(ctx)) {
+  if (ops::gelu_tanh_mode(ctx)) {
     map_unary<float, float>(ctx, ctx.input(0), out[0], kMinChunkTranscendental,
                             [](float v) { return math::unary_op_f32<UnaryFn::GELU_TANH>(v); });
   } else {
@@ -154,34 +116,6 @@ void compute_gelu(const OpContext& ctx, std::vector<Tensor>& out) {
 }
 
 // ---- Clip (opset 13) ---------------------------------------------------------------
-
-// Input 1 (min) or 2 (max), when present, must be a scalar of X's dtype: rank 0,
-// or rank 1 with exactly one element (what exporters commonly emit).
-void check_clip_bound(const OpContext& ctx, size_t i, const char* role) {
-  const Tensor* b = ctx.optional(i);
-  if (!b) return;
-  const Tensor& x = ctx.input(0);
-  if (b->dtype != x.dtype) {
-    fail(ErrorCode::E_DTYPE, ctx.op, "input " + std::to_string(i) + " (" + role + ") must have the dtype of input 0 (" +
-                                         dtype_name(x.dtype) + "), got " + dtype_name(b->dtype));
-  }
-  if (b->rank() > 1 || b->numel() != 1) {
-    fail(ErrorCode::E_SHAPE, ctx.op, "input " + std::to_string(i) + " (" + role +
-                                         ") must be a scalar (rank 0, or rank 1 with one element), got shape " +
-                                         shape_str(b->shape));
-  }
-}
-
-std::vector<OutputSpec> infer_clip(const OpContext& ctx) {
-  const Tensor& x = ctx.input(0);
-  if (x.dtype != DType::F32 && x.dtype != DType::I32 && x.dtype != DType::I64) {
-    fail(ErrorCode::E_DTYPE, ctx.op,
-         std::string("input 0 (input) must be float32, int32 or int64, got ") + dtype_name(x.dtype));
-  }
-  check_clip_bound(ctx, 1, "min");
-  check_clip_bound(ctx, 2, "max");
-  return {{x.dtype, x.shape}};
-}
 
 template <class T> T clip_bound(const OpContext& ctx, size_t i, T fallback) {
   const Tensor* b = ctx.optional(i);
@@ -238,21 +172,21 @@ void compute_clip(const OpContext& ctx, std::vector<Tensor>& out) {
 
 }  // namespace
 
-void register_unary(OpTable& t) {
-  t.add({"Neg", 1, 1, {}, infer_signed_numeric, compute_neg});
-  t.add({"Abs", 1, 1, {}, infer_signed_numeric, compute_abs});
-  t.add({"Sqrt", 1, 1, {}, infer_float_only, compute_float<UnaryFn::SQRT>});
-  t.add({"Reciprocal", 1, 1, {}, infer_float_only, compute_float<UnaryFn::RECIPROCAL>});
-  t.add({"Relu", 1, 1, {}, infer_float_only, compute_float<UnaryFn::RELU>});
-  t.add({"LeakyRelu", 1, 1, {"alpha"}, infer_leaky_relu, compute_leaky_relu});
-  t.add({"Sigmoid", 1, 1, {}, infer_float_only, compute_float<UnaryFn::SIGMOID>});
-  t.add({"Tanh", 1, 1, {}, infer_float_only, compute_float<UnaryFn::TANH>});
-  t.add({"Exp", 1, 1, {}, infer_float_only, compute_float<UnaryFn::EXP>});
-  t.add({"Log", 1, 1, {}, infer_float_only, compute_float<UnaryFn::LOG>});
-  t.add({"Erf", 1, 1, {}, infer_float_only, compute_float<UnaryFn::ERF>});
-  t.add({"Gelu", 1, 1, {"approximate"}, infer_gelu, compute_gelu});
-  t.add({"Softplus", 1, 1, {}, infer_float_only, compute_float<UnaryFn::SOFTPLUS>});
-  t.add({"Clip", 1, 3, {}, infer_clip, compute_clip});
+void add_unary_computes(ComputeTable& t) {
+  t.add(OpId::Neg, compute_neg);
+  t.add(OpId::Abs, compute_abs);
+  t.add(OpId::Sqrt, compute_float<UnaryFn::SQRT>);
+  t.add(OpId::Reciprocal, compute_float<UnaryFn::RECIPROCAL>);
+  t.add(OpId::Relu, compute_float<UnaryFn::RELU>);
+  t.add(OpId::LeakyRelu, compute_leaky_relu);
+  t.add(OpId::Sigmoid, compute_float<UnaryFn::SIGMOID>);
+  t.add(OpId::Tanh, compute_float<UnaryFn::TANH>);
+  t.add(OpId::Exp, compute_float<UnaryFn::EXP>);
+  t.add(OpId::Log, compute_float<UnaryFn::LOG>);
+  t.add(OpId::Erf, compute_float<UnaryFn::ERF>);
+  t.add(OpId::Gelu, compute_gelu);
+  t.add(OpId::Softplus, compute_float<UnaryFn::SOFTPLUS>);
+  t.add(OpId::Clip, compute_clip);
 }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS

@@ -11,6 +11,7 @@
 #include "aivm/error.h"
 #include "aivm/run_control.h"
 #include "aivm/tensor.h"
+#include "ops/op.h"
 
 namespace aivm {
 
@@ -50,12 +51,16 @@ class Engine {
   std::vector<Tensor> run_op(const std::string& op, const std::vector<const Tensor*>& inputs,
                              const Attrs& attrs, Isa isa, int threads, int64_t max_output_bytes = kMaxBytes);
 
-  // Runs op's compute into preallocated outputs of exactly the dtypes and
-  // shapes infer_op gives for these inputs (the Program executor's step: it
-  // validated and inferred the node when it was built). Same op table, strict
-  // fp environment and thread pool as run_op; checks no guard bytes.
-  // control (may be null) is checked at chunk boundaries inside the op.
-  void compute_into(const std::string& op, const std::vector<const Tensor*>& inputs, const Attrs& attrs, Isa isa,
+  // The compute table of one backend (E_INTERNAL if the build left an op out).
+  // A Program takes it once per run and indexes it by each node's OpId.
+  const ComputeTable& computes(Isa isa) const;
+
+  // Runs one compute into preallocated outputs of exactly the dtypes and shapes
+  // infer_op gives for these inputs (the Program executor's step: it validated
+  // and inferred the node when it was built). Same strict fp environment and
+  // thread pool as run_op; checks no guard bytes. control (may be null) is
+  // checked at chunk boundaries inside the op.
+  void compute_into(ComputeFn compute, OpId op, const std::vector<const Tensor*>& inputs, const Attrs& attrs,
                     int threads, std::vector<Tensor>& outputs, const RunControl* control = nullptr);
 
   int hardware_threads() const;
@@ -64,9 +69,9 @@ class Engine {
   std::unique_ptr<ThreadPool> pool_;
 };
 
-// Names of every op, sorted; the same list for every ISA.
+// Names of every op (native/ops/op_list.h), sorted; the same list for every ISA.
 std::vector<std::string> op_names();
-// The ops one ISA's table holds (tests check it equals op_names()).
+// The ops one backend's compute table holds (tests check it equals op_names()).
 std::vector<std::string> op_names_for(Isa isa);
 
 // For each op, the inputs whose data its shape inference reads (Reshape's
@@ -78,6 +83,8 @@ std::map<std::string, std::vector<int>> op_data_inputs();
 // shape of every output. Inputs outside op_data_inputs()[op] are never read and
 // may have data == nullptr; those inside it need their data (E_ARG otherwise).
 std::vector<TensorSpec> infer_op(const std::string& op, const std::vector<const Tensor*>& inputs, const Attrs& attrs);
+// The same for an op already resolved (find_op).
+std::vector<TensorSpec> infer_op(OpId op, const std::vector<const Tensor*>& inputs, const Attrs& attrs);
 
 // Throws E_THREADS unless 1 <= threads <= kMaxThreads.
 void check_threads(int threads);

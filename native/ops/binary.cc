@@ -1,0 +1,99 @@
+// Contracts of the broadcasting binary ops (Add, Sub, Mul, Div, Pow), the
+// comparisons (Equal, Less, Greater) and Where, and the integer Div's zero check
+// their computes share (native/cpu/ops/binary.cc, native/cuda/binary.cu).
+#include "ops/binary.h"
+
+#include <cstdint>
+#include <string>
+
+#include "aivm/error.h"
+#include "ops/common.h"
+#include "ops/families.h"
+
+namespace aivm::ops {
+namespace {
+
+template <class T> void check_no_zero(const OpContext& ctx, const Tensor& b) {
+  const T* p = b.ptr<T>();
+  for (int64_t i = 0, n = b.numel(); i < n; ++i) {
+    if (p[i] == 0) fail(ErrorCode::E_VALUE, ctx.op, "integer division by zero (input 1, element " + std::to_string(i) + ")");
+  }
+}
+
+}  // namespace
+
+void check_no_zero_divisor(const OpContext& ctx, const Tensor& b) {
+  if (b.dtype == DType::I64) return check_no_zero<int64_t>(ctx, b);
+  if (b.dtype == DType::I32) return check_no_zero<int32_t>(ctx, b);
+  fail(ErrorCode::E_INTERNAL, ctx.op, "zero-divisor check on a non-integer tensor");
+}
+
+namespace {
+
+enum class Arith { ADD, SUB, MUL, DIV };
+enum class Cmp { EQ, LT, GT };
+
+template <Arith K> std::vector<OutputSpec> infer_arith(const OpContext& ctx) {
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  if (a.dtype == DType::BOOL) {
+    fail(ErrorCode::E_DTYPE, ctx.op, "input 0 (A) must be float32, int32 or int64, got bool");
+  }
+  if (b.dtype != a.dtype) {
+    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 1 (B) must have the dtype of input 0 (") +
+                                         dtype_name(a.dtype) + "), got " + dtype_name(b.dtype));
+  }
+  return {{a.dtype, broadcast_shapes(ctx.op, a.shape, b.shape)}};
+}
+
+// Pow: float32 base; float32, int32 or int64 exponent (integers converted to
+// float32 first, rounding to nearest even), result by math::pow_f32.
+std::vector<OutputSpec> infer_pow(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::F32, "X");
+  const Tensor& y = ctx.input(1);
+  if (y.dtype == DType::BOOL) fail(ErrorCode::E_DTYPE, ctx.op, "input 1 (Y) must be float32, int32 or int64, got bool");
+  return {{DType::F32, broadcast_shapes(ctx.op, ctx.input(0).shape, y.shape)}};
+}
+
+
+template <Cmp K> std::vector<OutputSpec> infer_cmp(const OpContext& ctx) {
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  if (K != Cmp::EQ && a.dtype == DType::BOOL) {
+    fail(ErrorCode::E_DTYPE, ctx.op, "input 0 (A) must be float32, int32 or int64, got bool");
+  }
+  if (b.dtype != a.dtype) {
+    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 1 (B) must have the dtype of input 0 (") +
+                                         dtype_name(a.dtype) + "), got " + dtype_name(b.dtype));
+  }
+  return {{DType::BOOL, broadcast_shapes(ctx.op, a.shape, b.shape)}};
+}
+
+// Where(condition, X, Y): X where condition is true, else Y; three-way broadcast.
+std::vector<OutputSpec> infer_where(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::BOOL, "condition");
+  const Tensor& x = ctx.input(1);
+  const Tensor& y = ctx.input(2);
+  if (y.dtype != x.dtype) {
+    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 2 (Y) must have the dtype of input 1 (") +
+                                         dtype_name(x.dtype) + "), got " + dtype_name(y.dtype));
+  }
+  Shape s = broadcast_shapes(ctx.op, ctx.input(0).shape, x.shape);
+  return {{x.dtype, broadcast_shapes(ctx.op, s, y.shape)}};
+}
+
+}  // namespace
+
+void add_binary_contracts(ContractTable& t) {
+  t.add(OpId::Add, {2, 2, {}, infer_arith<Arith::ADD>});
+  t.add(OpId::Sub, {2, 2, {}, infer_arith<Arith::SUB>});
+  t.add(OpId::Mul, {2, 2, {}, infer_arith<Arith::MUL>});
+  t.add(OpId::Div, {2, 2, {}, infer_arith<Arith::DIV>});
+  t.add(OpId::Pow, {2, 2, {}, infer_pow});
+  t.add(OpId::Equal, {2, 2, {}, infer_cmp<Cmp::EQ>});
+  t.add(OpId::Less, {2, 2, {}, infer_cmp<Cmp::LT>});
+  t.add(OpId::Greater, {2, 2, {}, infer_cmp<Cmp::GT>});
+  t.add(OpId::Where, {3, 3, {}, infer_where});
+}
+
+}  // namespace aivm::ops

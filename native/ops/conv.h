@@ -1,0 +1,25 @@
+// Conv's geometry, read from its inputs and attributes by the contract
+// (native/ops/conv.cc) and by each backend's compute, so the CPU and CUDA
+// computes pad, stride and dilate alike (docs/numerics/conv.md).
+#pragma once
+#include <cstdint>
+
+#include "ops/op.h"
+
+namespace aivm::ops {
+
+struct ConvDims {
+  int64_t N = 0, C = 0, H = 0, W = 0;  // input
+  int64_t M = 0, kH = 0, kW = 0;       // weights [M, C/group, kH, kW]
+  int64_t group = 1;
+  int64_t sh = 1, sw = 1, dh = 1, dw = 1;
+  int64_t pt = 0, pl = 0, pb = 0, pr = 0;  // pads: top, left, bottom, right
+  int64_t OH = 0, OW = 0;
+  bool has_bias = false;
+};
+
+// Validates X, W, the optional bias and every attribute, and resolves the
+// padding (auto_pad) and output size. Every value stays far inside int64.
+ConvDims conv_dims(const OpContext& ctx);
+
+}  // namespace aivm::ops

@@ -1,0 +1,32 @@
+// MatMul's and Gemm's dimensions, read from their inputs and attributes once
+// by the contract (native/ops/matmul.cc) and again by each backend's compute,
+// so the CPU and CUDA computes see the same M, K, N, batches and C broadcast.
+#pragma once
+#include <cstdint>
+
+#include "ops/op.h"
+
+namespace aivm::ops {
+
+struct MatMulDims {
+  bool a_vec = false, b_vec = false;  // 1-D operands (numpy: promoted, then the dim removed)
+  int64_t M = 1, K = 0, N = 1;
+  Shape batch_a, batch_b, batch;  // batch dims of A, B and their broadcast
+  Shape out;
+};
+
+// Validates A and B (float32, rank >= 1, equal K, broadcastable batches).
+MatMulDims matmul_dims(const OpContext& ctx);
+
+struct GemmDims {
+  bool trans_a = false, trans_b = false;
+  float alpha = 1.0f, beta = 1.0f;
+  int64_t M = 0, K = 0, N = 0;
+  bool has_c = false;
+  int64_t c_rs = 0, c_cs = 0;  // strides of C viewed as broadcast to [M, N]
+};
+
+// Validates A, B, the optional C and the attributes.
+GemmDims gemm_dims(const OpContext& ctx);
+
+}  // namespace aivm::ops

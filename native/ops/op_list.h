@@ -1,0 +1,68 @@
+// The one list of the engine's ops. Everything else that names ops derives from
+// it: the contract table (native/ops), each backend's compute table (native/cpu,
+// native/cuda), the self-test registry, engineInfo().ops, and the checks that
+// the gas table and docs/CONFORMANCE.md cover exactly these ops
+// (test/unit/op-list.test.ts). docs/ADDING_AN_OP.md says how to add one.
+#pragma once
+
+// Op families: one file each in native/ops/, native/cpu/ops/, native/cuda/ and
+// native/engine/selftest_<family>.cc. F(family)
+#define AIVM_OP_FAMILIES(F) \
+  F(unary)                  \
+  F(binary)                 \
+  F(matmul)                 \
+  F(conv)                   \
+  F(pool)                   \
+  F(normalization)          \
+  F(reduce)                 \
+  F(shape_ops)              \
+  F(cast)
+
+// Every op: X(ONNX name, family). The order is the OpId order; it is not part of
+// any hash (op lists the engine reports are sorted by name).
+#define AIVM_OPS(X)                     \
+  X(Neg, unary)                         \
+  X(Abs, unary)                         \
+  X(Sqrt, unary)                        \
+  X(Reciprocal, unary)                  \
+  X(Relu, unary)                        \
+  X(LeakyRelu, unary)                   \
+  X(Sigmoid, unary)                     \
+  X(Tanh, unary)                        \
+  X(Exp, unary)                         \
+  X(Log, unary)                         \
+  X(Erf, unary)                         \
+  X(Gelu, unary)                        \
+  X(Softplus, unary)                    \
+  X(Clip, unary)                        \
+  X(Add, binary)                        \
+  X(Sub, binary)                        \
+  X(Mul, binary)                        \
+  X(Div, binary)                        \
+  X(Pow, binary)                        \
+  X(Equal, binary)                      \
+  X(Less, binary)                       \
+  X(Greater, binary)                    \
+  X(Where, binary)                      \
+  X(MatMul, matmul)                     \
+  X(Gemm, matmul)                       \
+  X(Conv, conv)                         \
+  X(MaxPool, pool)                      \
+  X(AveragePool, pool)                  \
+  X(GlobalAveragePool, pool)            \
+  X(Softmax, normalization)             \
+  X(LogSoftmax, normalization)          \
+  X(LayerNormalization, normalization)  \
+  X(BatchNormalization, normalization)  \
+  X(ReduceSum, reduce)                  \
+  X(ReduceMean, reduce)                 \
+  X(ReduceMax, reduce)                  \
+  X(ReduceMin, reduce)                  \
+  X(Transpose, shape_ops)               \
+  X(Reshape, shape_ops)                 \
+  X(Concat, shape_ops)                  \
+  X(Split, shape_ops)                   \
+  X(Slice, shape_ops)                   \
+  X(Gather, shape_ops)                  \
+  X(Expand, shape_ops)                  \
+  X(Cast, cast)

@@ -1,0 +1,29 @@
+// The reduced-axes plan of ReduceSum/Mean/Max/Min (axes from input 1 or the
+// older attribute, keepdims, noop_with_empty_axes), shared by the CPU
+// (cpu/ops/reduce.cc) and CUDA (cuda/reduce.cu) ops so both read the same axes
+// with the same defaults and refuse the same values with the same errors.
+// Compiled once, with baseline flags (native/ops): every ISA copy of the op
+// and the CUDA op call the same code.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "aivm/error.h"
+#include "aivm/tensor.h"
+#include "ops/op.h"
+
+namespace aivm::ops {
+
+struct ReducePlan {
+  std::vector<bool> reduced;  // per input axis
+  bool identity = false;      // noop_with_empty_axes = 1 with no axes: output = input
+  bool keepdims = true;
+  Shape out_shape;
+};
+
+int64_t reduce_bool_attr(const OpContext& ctx, const char* name, int64_t fallback);
+
+ReducePlan reduce_plan(const OpContext& ctx);
+
+}  // namespace aivm::ops

@@ -1,0 +1,98 @@
+// Contracts of the elementwise unary ops: Neg, Abs, Sqrt, Reciprocal, Relu,
+// LeakyRelu, Sigmoid, Tanh, Exp, Log, Erf, Gelu, Softplus and Clip. Their
+// computes: native/cpu/ops/unary.cc, native/cuda/unary.cu; exact definitions:
+// docs/numerics/unary.md.
+#include "ops/unary.h"
+
+#include "ops/common.h"
+#include "ops/families.h"
+
+namespace aivm::ops {
+
+bool gelu_tanh_mode(const OpContext& ctx) {
+  std::string mode = ctx.attrs.get_string(ctx.op, "approximate", "none");
+  if (mode == "none") return false;
+  if (mode == "tanh") return true;
+  fail(ErrorCode::E_ATTR, ctx.op, "attribute 'approximate' must be \"none\" or \"tanh\", got \"" + mode + "\"");
+}
+
+namespace {
+
+std::vector<OutputSpec> infer_float_only(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::F32, "X");
+  const Tensor& x = ctx.input(0);
+  return {{x.dtype, x.shape}};
+}
+
+// Neg and Abs: float32, int32 or int64.
+std::vector<OutputSpec> infer_signed_numeric(const OpContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  if (x.dtype != DType::F32 && x.dtype != DType::I32 && x.dtype != DType::I64) {
+    fail(ErrorCode::E_DTYPE, ctx.op,
+         std::string("input 0 (X) must be float32, int32 or int64, got ") + dtype_name(x.dtype));
+  }
+  return {{x.dtype, x.shape}};
+}
+
+std::vector<OutputSpec> infer_leaky_relu(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::F32, "X");
+  ctx.attrs.get_float(ctx.op, "alpha", 0.01f);  // type check (a float, or an int)
+  const Tensor& x = ctx.input(0);
+  return {{x.dtype, x.shape}};
+}
+
+std::vector<OutputSpec> infer_gelu(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::F32, "X");
+  gelu_tanh_mode(ctx);
+  const Tensor& x = ctx.input(0);
+  return {{x.dtype, x.shape}};
+}
+
+// Clip (opset 13): input 1 (min) or 2 (max), when present, must be a scalar of
+// X's dtype: rank 0, or rank 1 with exactly one element (what exporters commonly emit).
+void check_clip_bound(const OpContext& ctx, size_t i, const char* role) {
+  const Tensor* b = ctx.optional(i);
+  if (!b) return;
+  const Tensor& x = ctx.input(0);
+  if (b->dtype != x.dtype) {
+    fail(ErrorCode::E_DTYPE, ctx.op, "input " + std::to_string(i) + " (" + role + ") must have the dtype of input 0 (" +
+                                         dtype_name(x.dtype) + "), got " + dtype_name(b->dtype));
+  }
+  if (b->rank() > 1 || b->numel() != 1) {
+    fail(ErrorCode::E_SHAPE, ctx.op, "input " + std::to_string(i) + " (" + role +
+                                         ") must be a scalar (rank 0, or rank 1 with one element), got shape " +
+                                         shape_str(b->shape));
+  }
+}
+
+std::vector<OutputSpec> infer_clip(const OpContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  if (x.dtype != DType::F32 && x.dtype != DType::I32 && x.dtype != DType::I64) {
+    fail(ErrorCode::E_DTYPE, ctx.op,
+         std::string("input 0 (input) must be float32, int32 or int64, got ") + dtype_name(x.dtype));
+  }
+  check_clip_bound(ctx, 1, "min");
+  check_clip_bound(ctx, 2, "max");
+  return {{x.dtype, x.shape}};
+}
+
+}  // namespace
+
+void add_unary_contracts(ContractTable& t) {
+  t.add(OpId::Neg, {1, 1, {}, infer_signed_numeric});
+  t.add(OpId::Abs, {1, 1, {}, infer_signed_numeric});
+  t.add(OpId::Sqrt, {1, 1, {}, infer_float_only});
+  t.add(OpId::Reciprocal, {1, 1, {}, infer_float_only});
+  t.add(OpId::Relu, {1, 1, {}, infer_float_only});
+  t.add(OpId::LeakyRelu, {1, 1, {"alpha"}, infer_leaky_relu});
+  t.add(OpId::Sigmoid, {1, 1, {}, infer_float_only});
+  t.add(OpId::Tanh, {1, 1, {}, infer_float_only});
+  t.add(OpId::Exp, {1, 1, {}, infer_float_only});
+  t.add(OpId::Log, {1, 1, {}, infer_float_only});
+  t.add(OpId::Erf, {1, 1, {}, infer_float_only});
+  t.add(OpId::Gelu, {1, 1, {"approximate"}, infer_gelu});
+  t.add(OpId::Softplus, {1, 1, {}, infer_float_only});
+  t.add(OpId::Clip, {1, 3, {}, infer_clip});
+}
+
+}  // namespace aivm::ops
