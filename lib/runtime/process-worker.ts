@@ -46,9 +46,6 @@ function send(message: FromChild): void {
 async function onRun(message: Extract<ToChild, { kind: 'run' }>): Promise<void> {
   const pkg = packageFor(message.task.pkgKey, message.pkg);
   if (!pkg) return send({ kind: 'need-package', id: message.id });
-  // A test hook (honoured only with AIVM_TEST_HOOKS=1): crash the way an engine bug would.
-  const crashKey = process.env.AIVM_TEST_HOOKS === '1' ? process.env.AIVM_TEST_CRASH_KEY : undefined;
-  if (crashKey && pkg.key.startsWith(crashKey)) process.kill(process.pid, 'SIGSEGV');
   const stop = new Int32Array(new SharedArrayBuffer(4));
   running.set(message.id, stop);
   const { pkgKey: _key, ...rest } = message.task;

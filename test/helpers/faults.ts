@@ -1,6 +1,8 @@
 // Fault injection for tests, kept out of the package: production code has no
-// hook for any of this. Both helpers reach a private field of a production class
-// on purpose; if it is renamed they fail loudly instead of injecting nothing.
+// hook for any of this. killOneWorker and makeDishonest reach a private field of
+// a production class on purpose; if it is renamed they fail loudly instead of
+// injecting nothing.
+import * as path from 'path';
 import type Piscina from 'piscina';
 import { hashTensors } from '../../lib/engine';
 import type { AivmNode } from '../../lib/network/node';
@@ -37,5 +39,23 @@ export function makeDishonest(node: AivmNode): void {
     const bytes = new Uint8Array(first.data.buffer, first.data.byteOffset, first.data.byteLength);
     if (bytes.length > 0) bytes[0] ^= 1;
     return { ...receipt, outputHash: hashTensors(outputs) };
+  };
+}
+
+/**
+ * Makes every engine process of a Runtime with isolation: 'process' started from now on
+ * raise SIGSEGV (as an engine bug would) when asked to run the kernel `kernelId`
+ * (test/helpers/crash-engine-process.cjs, preloaded through NODE_OPTIONS). Returns the undo.
+ */
+export function crashEngineProcessesOn(kernelId: string): () => void {
+  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, AIVM_TEST_CRASH_KEY: process.env.AIVM_TEST_CRASH_KEY };
+  const preload = path.join(__dirname, 'crash-engine-process.cjs');
+  process.env.NODE_OPTIONS = [saved.NODE_OPTIONS, `--require ${JSON.stringify(preload)}`].filter(Boolean).join(' ');
+  process.env.AIVM_TEST_CRASH_KEY = kernelId;
+  return () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   };
 }

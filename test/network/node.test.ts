@@ -22,7 +22,7 @@ import { Registry, chainReason, deployRegistry, provider as rpcProvider, type Fi
 import { verifySignedResult } from '../../lib/network/attestation';
 import { TransientFetchError, fetchKernel, readUri } from '../../lib/network/fetch';
 import { Keccak256 } from '../../lib/hash/keccak';
-import { makeDishonest } from '../helpers/faults';
+import { crashEngineProcessesOn, makeDishonest } from '../helpers/faults';
 import { AivmNode, type NodeOptions } from '../../lib/network/node';
 import { createKeystore } from '../../lib/network/keystore';
 import { Runtime } from '../../lib/runtime/runtime';
@@ -950,8 +950,7 @@ describe('AivmNode survives hostile kernels (issue 11)', () => {
     const crashing = await mlpVariant('crashing-mlp', (m) => (m.description = 'digits-mlp whose engine process the test hook kills'));
     const { address, reg } = await freshRegistry();
     await reg.registerKernel(crashing.id, keccak256(fs.readFileSync(path.join(crashing.dir, 'aivm.json'))), crashing.dir);
-    process.env.AIVM_TEST_HOOKS = '1';
-    process.env.AIVM_TEST_CRASH_KEY = crashing.id; // the child process raises SIGSEGV on this kernel
+    const undoCrash = crashEngineProcessesOn(crashing.id); // the child process raises SIGSEGV on this kernel
     try {
       const h = await startNode(address, { key: 9 });
       const bad = await requestKernel(reg, crashing.id);
@@ -969,8 +968,7 @@ describe('AivmNode survives hostile kernels (issue 11)', () => {
       const again = await startNode(address, { key: 9, registry: new Registry(address, h.wallet), stateDir: h.stateDir, kernelsDir: h.kernelsDir });
       await expectNotRetried(again, bad.requestId, 'failed');
     } finally {
-      delete process.env.AIVM_TEST_HOOKS;
-      delete process.env.AIVM_TEST_CRASH_KEY;
+      undoCrash();
     }
   });
 

@@ -11,6 +11,7 @@ import { binding, type NativeTensor, type ProgramSpec } from '../../lib/binding'
 import { loadKernel, Runtime, runOp, tensor, type Tensor } from '../../lib/index';
 import { sealKernel } from '../../lib/cli/authoring';
 import { copyKernel, expectedOutputs, fixture } from '../helpers/kernels';
+import { crashEngineProcessesOn } from '../helpers/faults';
 import { expectCode } from '../kernel/fixture';
 import { fMsg, fString, fVarint, graphProto, modelProto, nodeProto, packedVarints, tag, tensorProto, valueInfo, varint, type Bytes } from '../onnx/pb';
 
@@ -290,8 +291,7 @@ describe('crash isolation: runs in child processes', () => {
     const threads = new Runtime({ workers: 1 });
     runtimes.push(threads);
     const expected = (await threads.run(good, { x: x4() })).outputHash;
-    process.env.AIVM_TEST_HOOKS = '1';
-    process.env.AIVM_TEST_CRASH_KEY = crashing.id; // its child process raises SIGSEGV on this kernel
+    const undoCrash = crashEngineProcessesOn(crashing.id); // its child process raises SIGSEGV on this kernel
     const rt = new Runtime({ workers: 2, isolation: 'process' });
     runtimes.push(rt);
     try {
@@ -302,8 +302,7 @@ describe('crash isolation: runs in child processes', () => {
       expect(alongside.status === 'fulfilled' && alongside.value.outputHash).toBe(expected);
       for (let i = 0; i < 4; i++) expect((await rt.run(good, { x: x4() })).outputHash).toBe(expected);
     } finally {
-      delete process.env.AIVM_TEST_HOOKS;
-      delete process.env.AIVM_TEST_CRASH_KEY;
+      undoCrash();
     }
   });
 
