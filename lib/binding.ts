@@ -20,6 +20,7 @@ export interface NativeEngineInfo {
   cuda: string;
   threads: number;
   ops: string[];
+  selftestOps: string[];
   /** Per op, the input indices whose data its shape inference reads (they must be constants in a Program). */
   dataInputs: Record<string, number[]>;
   /** Every size limit of the engine (native/include/aivm/limits.h, docs/RELIABILITY.md). */

@@ -18,8 +18,13 @@ export interface EngineInfo {
   cuda: string;
   /** Hardware threads available to the engine. */
   threads: number;
-  /** Every op the engine implements. */
+  /** Every op the engine implements (native/ops/op_list.h), sorted. */
   ops: string[];
+  /**
+   * The ops the self-test covers: every op except those added after the current numerics
+   * version's self-test total was pinned (docs/ADDING_AN_OP.md), sorted.
+   */
+  selftestOps: string[];
   /** Every size limit of the engine, checked before the allocation or work it bounds (docs/RELIABILITY.md). */
   limits: EngineLimits;
 }

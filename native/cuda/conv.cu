@@ -49,7 +49,7 @@ AIVM_KERNEL conv_kernel(int64_t n, const float* x, const float* w, const float* 
 
 void compute_conv(const OpContext& ctx, std::vector<Tensor>& out) {
   // The contract's geometry (ops/conv.h): pads resolved from auto_pad there.
-  const ops::ConvDims d = ops::conv_dims(ctx);
+  const ops::ConvDims& d = ctx.params_as<ops::ConvDims>();
   const Shape& xs = ctx.input(0).shape;
   const Shape& ws = ctx.input(1).shape;
   Staging s(ctx, out);

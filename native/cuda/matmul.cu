@@ -36,7 +36,7 @@ AIVM_KERNEL matmul_kernel(int64_t n, const float* a, const float* b, const int64
 
 void compute_matmul(const OpContext& ctx, std::vector<Tensor>& out) {
   // The contract's dimensions (ops/matmul.h): a 1-D A is [1, K], a 1-D B is [K, 1] (numpy).
-  const ops::MatMulDims d = ops::matmul_dims(ctx);
+  const ops::MatMulDims& d = ctx.params_as<ops::MatMulDims>();
   const int64_t M = d.M, N = d.N, K = d.K;
   Staging s(ctx, out);
   const int64_t n = out[0].numel();  // batch * M * N
@@ -68,7 +68,7 @@ AIVM_KERNEL gemm_kernel(int64_t n, const float* a, int64_t a_rs, int64_t a_cs, c
 void compute_gemm(const OpContext& ctx, std::vector<Tensor>& out) {
   // The contract's dimensions and attributes (ops/matmul.h); C's strides are 0
   // on its broadcast dims.
-  const ops::GemmDims d = ops::gemm_dims(ctx);
+  const ops::GemmDims& d = ctx.params_as<ops::GemmDims>();
   const bool trans_a = d.trans_a, trans_b = d.trans_b;
   const float alpha = d.alpha, beta = d.beta;
   const int64_t M = d.M, K = d.K, N = d.N, c_rs = d.c_rs, c_cs = d.c_cs;

@@ -47,7 +47,7 @@ AIVM_KERNEL softmax_kernel(int64_t n, const float* x, float* y, int64_t len, int
 
 template <bool LOG> void compute_softmax(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  const int axis = ops::softmax_axis(ctx);
+  const int axis = ctx.params_as<ops::SoftmaxParams>().axis;
   const int64_t outer = dims_product(x.shape, 0, axis);
   const int64_t len = x.shape[size_t(axis)];
   const int64_t inner = dims_product(x.shape, axis + 1, x.rank());
@@ -96,7 +96,7 @@ const float* row_param(Staging& s, size_t i, const Tensor& t, const Shape& norm,
 
 void compute_layer_norm(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  const ops::LayerNormShape ls = ops::layer_norm_shape(ctx);
+  const ops::LayerNormShape& ls = ctx.params_as<ops::LayerNormShape>();
   const int axis = ls.axis;
   const float eps = ls.epsilon;
   const int64_t outer = ls.outer, len = ls.n;
@@ -127,7 +127,7 @@ AIVM_KERNEL batch_norm_kernel(int64_t n, const float* x, const float* scale, con
 
 void compute_batch_norm(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  const float eps = ops::batch_norm_epsilon(ctx);
+  const float eps = ctx.params_as<ops::BatchNormParams>().epsilon;
   const int64_t total = x.numel();
   if (total == 0) return;
   Staging s(ctx, out);

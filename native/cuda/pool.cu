@@ -104,14 +104,14 @@ std::vector<int64_t> tap_counts(const ops::PoolDim& d, bool include_pad) {
 
 // The contract's geometry (ops/pool.h), with the CPU's defaults and checks.
 void compute_maxpool(const OpContext& ctx, std::vector<Tensor>& out) {
-  const ops::PoolGeom g = ops::pool_geometry(ctx, true);
+  const ops::PoolGeom& g = ctx.params_as<ops::PoolGeom>();
   Staging s(ctx, out);
   launch(ctx.op, out[0].numel(), maxpool_kernel, s.in<float>(0), s.out<float>(0), axis_dims(g.h), axis_dims(g.w));
   s.finish();
 }
 
 void compute_avgpool(const OpContext& ctx, std::vector<Tensor>& out) {
-  const ops::PoolGeom g = ops::pool_geometry(ctx, false);
+  const ops::PoolGeom& g = ctx.params_as<ops::PoolGeom>();
   Staging s(ctx, out);
   const int64_t* count_h = s.upload(tap_counts(g.h, g.count_include_pad));
   const int64_t* count_w = s.upload(tap_counts(g.w, g.count_include_pad));

@@ -164,7 +164,7 @@ void reduce_typed(const OpContext& ctx, const ops::ReducePlan& plan, std::vector
 }
 
 template <Kind K> void compute_reduce(const OpContext& ctx, std::vector<Tensor>& out) {
-  const ops::ReducePlan plan = ops::reduce_plan(ctx);
+  const ops::ReducePlan& plan = ctx.params_as<ops::ReducePlan>();
   switch (ctx.input(0).dtype) {
     case DType::F32:
       if constexpr (K == Kind::SUM || K == Kind::MEAN) reduce_typed<SumF, K>(ctx, plan, out);

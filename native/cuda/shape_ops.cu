@@ -67,7 +67,7 @@ void strided_copy(const OpContext& ctx, Staging& s, size_t in, size_t outp, DTyp
 
 void compute_transpose(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  const std::vector<int64_t> perm = ops::transpose_perm(ctx);
+  const std::vector<int64_t>& perm = ctx.params_as<ops::TransposeParams>().perm;
   const std::vector<int64_t> xs = strides_of(x.shape);
   std::vector<int64_t> is(perm.size());
   for (size_t j = 0; j < perm.size(); ++j) is[j] = xs[size_t(perm[j])];
@@ -92,7 +92,7 @@ void compute_reshape(const OpContext& ctx, std::vector<Tensor>& out) {
 
 void compute_concat(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& y = out[0];
-  const int axis = ops::concat_axis(ctx);
+  const int axis = ctx.params_as<ops::AxisParams>().axis;
   const std::vector<int64_t> ys = strides_of(y.shape);
   Staging s(ctx, out);
   int64_t off = 0;
@@ -106,8 +106,7 @@ void compute_concat(const OpContext& ctx, std::vector<Tensor>& out) {
 
 void compute_split(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  int axis = 0;
-  ops::split_sizes(ctx, &axis);
+  const int axis = ctx.params_as<ops::SplitParams>().axis;
   const std::vector<int64_t> xs = strides_of(x.shape);
   Staging s(ctx, out);
   int64_t off = 0;
@@ -125,7 +124,7 @@ void compute_slice(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
   const int rank = x.rank();
   // The contract's plan (ops/shape_ops.h): each named axis clamped by ops::slice_dim.
-  const std::vector<ops::SliceDim> plan = ops::slice_plan(ctx);
+  const std::vector<ops::SliceDim>& plan = ctx.params_as<ops::SlicePlan>().dims;
   if (out[0].numel() == 0) return;  // nothing to copy (and no stride is ever applied)
   const std::vector<int64_t> xs = strides_of(x.shape);
   std::vector<int64_t> is(static_cast<size_t>(rank));
@@ -155,7 +154,7 @@ AIVM_KERNEL gather_kernel(int64_t n, const T* x, T* y, const int64_t* pos, int64
 
 void compute_gather(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  const int axis = ops::gather_axis(ctx);
+  const int axis = ctx.params_as<ops::AxisParams>().axis;
   const std::vector<int64_t> idx = ops::read_ints(ctx.input(1));
   const int64_t dim = x.shape[size_t(axis)];
   ops::check_gather_indices(ctx, idx, axis, dim);  // before any device work, as the CPU

@@ -56,14 +56,14 @@ AIVM_KERNEL leaky_relu_kernel(int64_t n, const float* x, float* y, float alpha) 
 }
 
 void compute_leaky_relu(const OpContext& ctx, std::vector<Tensor>& out) {
-  const float alpha = ctx.attrs.get_float(ctx.op, "alpha", 0.01f);
+  const float alpha = ctx.params_as<ops::LeakyReluParams>().alpha;
   Staging s(ctx, out);
   launch(ctx.op, out[0].numel(), leaky_relu_kernel, s.in<float>(0), s.out<float>(0), alpha);
   s.finish();
 }
 
 void compute_gelu(const OpContext& ctx, std::vector<Tensor>& out) {
-  if (ops::gelu_tanh_mode(ctx)) return compute_float<UnaryFn::GELU_TANH>(ctx, out);
+  if (ctx.params_as<ops::GeluParams>().tanh) return compute_float<UnaryFn::GELU_TANH>(ctx, out);
   compute_float<UnaryFn::GELU_ERF>(ctx, out);
 }
 

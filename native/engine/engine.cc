@@ -141,6 +141,19 @@ std::vector<std::string> op_names() {
   return out;
 }
 
+std::vector<std::string> selftest_op_names() {
+  static const char* const outside[] = {
+#define AIVM_OUTSIDE_NAME_(name) #name,
+      AIVM_OPS_OUTSIDE_SELFTEST(AIVM_OUTSIDE_NAME_)
+#undef AIVM_OUTSIDE_NAME_
+  };
+  std::vector<std::string> out;
+  for (const std::string& name : op_names()) {
+    if (std::find(std::begin(outside), std::end(outside), name) == std::end(outside)) out.push_back(name);
+  }
+  return out;
+}
+
 std::vector<std::string> op_names_for(Isa isa) {
   const ComputeTable& t = raw_table(isa);
   std::vector<std::string> out;
@@ -205,7 +218,7 @@ const OpContract& checked_contract(OpId id, const std::vector<const Tensor*>& in
 
 }  // namespace
 
-std::vector<TensorSpec> infer_op(OpId id, const std::vector<const Tensor*>& inputs, const Attrs& attrs) {
+std::vector<TensorSpec> infer_op(OpId id, const std::vector<const Tensor*>& inputs, const Attrs& attrs, Params* kept) {
   const OpContract& contract = checked_contract(id, inputs, attrs);
   const char* op = op_name(id);
   for (int i : contract.data_inputs) {
@@ -215,6 +228,7 @@ std::vector<TensorSpec> infer_op(OpId id, const std::vector<const Tensor*>& inpu
   }
   // No thread pool: infer never runs parallel work.
   OpContext ctx{op, inputs, attrs, nullptr, 1};
+  ctx.kept = kept;
   fault::inject(fault::Site::INFER, op);
   return contract.infer(ctx);
 }
@@ -233,8 +247,12 @@ std::vector<Tensor> Engine::run_op(const std::string& name, const std::vector<co
   const char* op = op_name(id);
   enter_strict_fpenv();
   OpContext ctx{op, inputs, attrs, pool_.get(), threads};
+  Params params;
+  ctx.kept = &params;
   fault::inject(fault::Site::INFER, op);
   std::vector<OutputSpec> specs = contract.infer(ctx);
+  ctx.kept = nullptr;
+  ctx.params = &params;
   // Each output is at most 2^37 bytes and there are at most kMaxOpOutputs: no overflow.
   int64_t total = 0;
   for (const auto& s : specs) total += checked_numel(s.shape, op, "output") * int64_t(dtype_size(s.dtype));
@@ -259,11 +277,12 @@ std::vector<Tensor> Engine::run_op(const std::string& name, const std::vector<co
 const ComputeTable& Engine::computes(Isa isa) const { return checked_table(isa); }
 
 void Engine::compute_into(ComputeFn compute, OpId id, const std::vector<const Tensor*>& inputs, const Attrs& attrs,
-                          int threads, std::vector<Tensor>& outputs, const RunControl* control) {
+                          const Params& params, int threads, std::vector<Tensor>& outputs, const RunControl* control) {
   const char* op = op_name(id);
   enter_strict_fpenv();
   fault::inject(fault::Site::COMPUTE, op);
   OpContext ctx{op, inputs, attrs, pool_.get(), threads, control && control->active() ? control : nullptr};
+  ctx.params = &params;
   compute(ctx, outputs);
 }
 

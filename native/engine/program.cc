@@ -163,7 +163,7 @@ Program::Program(ProgramSpec spec) {
       throw Error(ErrorCode::E_UNSUPPORTED_OP, "program: node " + std::to_string(i) + " '" + pn.name + "' (" + pn.op +
                                                    "): no such op in engine " + kEngineVersion);
     }
-    nodes_.push_back({pn.name, id, pn.attrs, pn.inputs, {}});
+    nodes_.push_back({pn.name, id, pn.attrs, pn.inputs, {}, {}});
     const OpContract& contract = op_contract(id);
     auto is_data_input = [&](size_t k) {
       return std::find(contract.data_inputs.begin(), contract.data_inputs.end(), int(k)) != contract.data_inputs.end();
@@ -198,7 +198,7 @@ Program::Program(ProgramSpec spec) {
     }
     std::vector<TensorSpec> specs;
     try {
-      specs = infer_op(id, ptrs, pn.attrs);
+      specs = infer_op(id, ptrs, pn.attrs, &nodes_.back().params);
     } catch (const Error& e) {
       rethrow_at(e, where(i));
     }
@@ -341,7 +341,7 @@ std::vector<Tensor> Program::run(Engine& engine, const std::vector<const Tensor*
     ins.clear();
     for (int id : node.inputs) ins.push_back(id < 0 ? nullptr : &vals[size_t(id)]);
     try {
-      engine.compute_into(computes[node.op], node.op, ins, node.attrs, threads, outs, control);
+      engine.compute_into(computes[node.op], node.op, ins, node.attrs, node.params, threads, outs, control);
     } catch (const Error& e) {
       rethrow_at(e, where(i));
     }

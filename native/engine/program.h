@@ -120,6 +120,7 @@ class Program {
     Attrs attrs;
     std::vector<int> inputs;
     std::vector<int> outputs;  // one per op output; unused ones get hidden value ids
+    Params params;             // what infer kept for compute, made once at build
   };
 
   void plan_arena();

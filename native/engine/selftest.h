@@ -1,7 +1,7 @@
 // The engine self-test: every op on inputs from the counter-based generator
 // (core/rng.h), over many shapes including odd ones. Its per-op hashes must be
 // the same for every ISA, thread count and machine; test/golden pins them.
-// Each op family contributes its cases from native/core/selftest_<family>.cc.
+// Each op family contributes its cases from native/engine/selftest_<family>.cc.
 #pragma once
 #include <string>
 #include <utility>
@@ -10,6 +10,7 @@
 #include "aivm/attrs.h"
 #include "aivm/engine.h"
 #include "aivm/hash.h"
+#include "ops/op_list.h"
 
 namespace aivm {
 
@@ -40,15 +41,12 @@ AttrValue attr_string(const std::string& v);
 AttrValue attr_ints(const std::vector<int64_t>& v);
 
 // ---- Families -----------------------------------------------------------------
-void selftest_cases_binary(CaseList& out);
-void selftest_cases_unary(CaseList& out);
-void selftest_cases_matmul(CaseList& out);
-void selftest_cases_conv(CaseList& out);
-void selftest_cases_pool(CaseList& out);
-void selftest_cases_normalization(CaseList& out);
-void selftest_cases_reduce(CaseList& out);
-void selftest_cases_shape_ops(CaseList& out);
-void selftest_cases_cast(CaseList& out);
+// One case list per op family (native/engine/selftest_<family>.cc), declared
+// from op_list.h's family list. Every op must have at least one case
+// (test_engine: every_op_has_selftest_cases).
+#define AIVM_DECLARE_SELFTEST_CASES_(family) void selftest_cases_##family(CaseList& out);
+AIVM_OP_FAMILIES(AIVM_DECLARE_SELFTEST_CASES_)
+#undef AIVM_DECLARE_SELFTEST_CASES_
 
 // All cases, in a fixed order.
 CaseList selftest_cases();

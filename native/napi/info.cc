@@ -61,6 +61,9 @@ Napi::Value engine_info(const Napi::CallbackInfo& info) {
     Napi::Array ops = Napi::Array::New(env);
     for (const std::string& name : op_names()) ops.Set(ops.Length(), name);
     out.Set("ops", ops);
+    Napi::Array selftest_ops = Napi::Array::New(env);
+    for (const std::string& name : selftest_op_names()) selftest_ops.Set(selftest_ops.Length(), name);
+    out.Set("selftestOps", selftest_ops);
     Napi::Object data_inputs = Napi::Object::New(env);
     for (const auto& kv : op_data_inputs()) {
       Napi::Array list = Napi::Array::New(env, kv.second.size());

@@ -145,6 +145,7 @@ static std::vector<OutputSpec> infer_conv(const OpContext& ctx) {
   const ConvDims d = conv_dims(ctx);
   Shape out = {d.N, d.M, d.OH, d.OW};
   checked_numel(out, ctx.op, "output");
+  ctx.keep(d);
   return {{DType::F32, out}};
 }
 

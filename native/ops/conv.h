@@ -1,6 +1,6 @@
-// Conv's geometry, read from its inputs and attributes by the contract
-// (native/ops/conv.cc) and by each backend's compute, so the CPU and CUDA
-// computes pad, stride and dilate alike (docs/numerics/conv.md).
+// Conv's geometry: worked out from its inputs and attributes once, by the
+// contract's infer (native/ops/conv.cc), and kept for compute (ops/op.h Params),
+// so the CPU and CUDA computes pad, stride and dilate alike (docs/numerics/conv.md).
 #pragma once
 #include <cstdint>
 

@@ -40,6 +40,7 @@ MatMulDims matmul_dims(const OpContext& ctx) {
 static std::vector<OutputSpec> infer_matmul(const OpContext& ctx) {
   MatMulDims d = matmul_dims(ctx);
   checked_numel(d.out, ctx.op, "output");
+  ctx.keep(d);
   return {{DType::F32, d.out}};
 }
 
@@ -98,6 +99,7 @@ GemmDims gemm_dims(const OpContext& ctx) {
 
 static std::vector<OutputSpec> infer_gemm(const OpContext& ctx) {
   GemmDims d = gemm_dims(ctx);
+  ctx.keep(d);
   return {{DType::F32, {d.M, d.N}}};
 }
 

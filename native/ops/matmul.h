@@ -1,6 +1,7 @@
-// MatMul's and Gemm's dimensions, read from their inputs and attributes once
-// by the contract (native/ops/matmul.cc) and again by each backend's compute,
-// so the CPU and CUDA computes see the same M, K, N, batches and C broadcast.
+// MatMul's and Gemm's dimensions: worked out from their inputs and attributes
+// once, by the contract's infer (native/ops/matmul.cc), and kept for compute
+// (ops/op.h Params), so the CPU and CUDA computes see the same M, K, N, batches
+// and C broadcast.
 #pragma once
 #include <cstdint>
 

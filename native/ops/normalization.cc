@@ -29,21 +29,21 @@ std::vector<float> layer_norm_expand_param(const Tensor& t, const Shape& norm) {
   return v;
 }
 
+namespace {
+
 int softmax_axis(const OpContext& ctx) {
   return normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", -1), ctx.input(0).rank());
 }
 
-static std::vector<OutputSpec> infer_softmax(const OpContext& ctx) {
+std::vector<OutputSpec> infer_softmax(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::F32, "input");
   require_rank(ctx, 0, 1, kMaxRank, "input");
   const Tensor& x = ctx.input(0);
-  softmax_axis(ctx);
+  ctx.keep(SoftmaxParams{softmax_axis(ctx)});
   return {{DType::F32, x.shape}};
 }
 
 // One contiguous slice: y = softmax(x) or log_softmax(x).
-
-namespace {
 
 // Scale and B must broadcast (unidirectionally) to X's normalized dims [axis, rank).
 void check_norm_param(const OpContext& ctx, size_t i, const char* role, const Shape& norm) {
@@ -60,8 +60,6 @@ void check_norm_param(const OpContext& ctx, size_t i, const char* role, const Sh
                                          ", got shape " + shape_str(s));
   }
 }
-
-}  // namespace
 
 LayerNormShape layer_norm_shape(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::F32, "X");
@@ -82,8 +80,9 @@ LayerNormShape layer_norm_shape(const OpContext& ctx) {
   return {axis, dims_product(x.shape, 0, axis), dims_product(x.shape, axis, x.rank()), eps};
 }
 
-static std::vector<OutputSpec> infer_layer_norm(const OpContext& ctx) {
+std::vector<OutputSpec> infer_layer_norm(const OpContext& ctx) {
   LayerNormShape ls = layer_norm_shape(ctx);
+  ctx.keep(ls);
   const Tensor& x = ctx.input(0);
   Shape stat = x.shape;
   for (size_t d = size_t(ls.axis); d < stat.size(); ++d) stat[d] = 1;
@@ -98,7 +97,7 @@ float batch_norm_epsilon(const OpContext& ctx) {
   return eps;
 }
 
-static std::vector<OutputSpec> infer_batch_norm(const OpContext& ctx) {
+std::vector<OutputSpec> infer_batch_norm(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::F32, "X");
   require_rank(ctx, 0, 2, kMaxRank, "X");
   int64_t training = ctx.attrs.get_int(ctx.op, "training_mode", 0);
@@ -107,7 +106,7 @@ static std::vector<OutputSpec> infer_batch_norm(const OpContext& ctx) {
                                         std::to_string(training) + ")");
   }
   ctx.attrs.get_float(ctx.op, "momentum", 0.9f);  // accepted, unused in inference
-  batch_norm_epsilon(ctx);
+  ctx.keep(BatchNormParams{batch_norm_epsilon(ctx)});
   const Tensor& x = ctx.input(0);
   const int64_t c = x.shape[1];
   const char* roles[] = {"X", "scale", "B", "input_mean", "input_var"};
@@ -122,6 +121,7 @@ static std::vector<OutputSpec> infer_batch_norm(const OpContext& ctx) {
   }
   return {{DType::F32, x.shape}};
 }
+}  // namespace
 
 void add_normalization_contracts(ContractTable& t) {
   t.add(OpId::Softmax, {1, 1, {"axis"}, infer_softmax});

@@ -84,6 +84,10 @@ const Tensor& OpContext::input(size_t i) const {
   return *inputs[i];
 }
 
+void OpContext::missing_params() const {
+  fail(ErrorCode::E_INTERNAL, op, "compute found no parameters of the expected type (infer keeps them)");
+}
+
 void OpContext::parallel_for(int64_t n, int64_t min_chunk,
                              const std::function<void(int64_t, int64_t)>& body) const {
   pool->parallel_for(n, min_chunk, threads, body, control);

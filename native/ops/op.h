@@ -2,14 +2,16 @@
 // contract, written once here and compiled once (native/ops/<family>.cc):
 // arity, accepted attributes, which inputs infer reads the data of, and infer
 // (validate inputs and attributes, return output dtypes and shapes, allocate
-// nothing). Backends (native/cpu, native/cuda) supply only compute (fill
+// nothing, and keep what compute needs as typed Params). Backends (native/cpu, native/cuda) supply only compute (fill
 // preallocated outputs), one table per backend indexed by OpId. Keeping infer
 // and compute apart lets a Program plan memory before running and refuse
 // oversized runs early.
 #pragma once
 #include <array>
 #include <functional>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "aivm/attrs.h"
@@ -24,6 +26,29 @@ class ThreadPool;
 
 using OutputSpec = TensorSpec;
 
+// What an op's infer worked out from its attributes and input shapes (a typed
+// struct of ops/<family>.h: GemmDims, PoolGeom, ...), kept with the node so that
+// compute never reads an attribute again: a Program keeps one per node from
+// build to destruction, runOp one per call. Immutable once made, so runs on
+// several threads share it.
+class Params {
+ public:
+  template <class P> static Params of(P value) {
+    Params p;
+    p.ptr_ = std::make_shared<const P>(std::move(value));
+    p.type_ = &type_tag<P>;
+    return p;
+  }
+  // The struct, or nullptr when none was kept or it has another type.
+  template <class P> const P* get() const { return type_ == &type_tag<P> ? static_cast<const P*>(ptr_.get()) : nullptr; }
+
+ private:
+  // One address per type, program-wide (an inline variable): the type check.
+  template <class P> static inline const char type_tag = 0;
+  std::shared_ptr<const void> ptr_;
+  const void* type_ = nullptr;
+};
+
 struct OpContext {
   const char* op;
   const std::vector<const Tensor*>& inputs;
@@ -33,6 +58,21 @@ struct OpContext {
   // The run's deadline and cancellation flag (null: none). parallel_for checks
   // it between pieces of work; ops with long serial loops call check_stop().
   const RunControl* control = nullptr;
+  // Infer stores its parameters here (keep); compute reads them (params). The
+  // engine sets the first while inferring and the second while computing.
+  Params* kept = nullptr;
+  const Params* params = nullptr;
+
+  template <class P> void keep(P value) const {
+    if (kept) *kept = Params::of(std::move(value));
+  }
+  // The parameters infer kept for this node; E_INTERNAL if it kept none of type P.
+  template <class P> const P& params_as() const {
+    const P* p = params ? params->template get<P>() : nullptr;
+    if (!p) missing_params();
+    return *p;
+  }
+  [[noreturn]] void missing_params() const;
 
   size_t num_inputs() const { return inputs.size(); }
   // Throws E_ARITY when input i is missing.

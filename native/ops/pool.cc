@@ -172,11 +172,13 @@ namespace {
 
 std::vector<OutputSpec> infer_maxpool(const OpContext& ctx) {
   PoolGeom g = pool_geometry(ctx, true);
+  ctx.keep(g);
   return {{DType::F32, {g.n, g.c, g.h.out, g.w.out}}};
 }
 
 std::vector<OutputSpec> infer_avgpool(const OpContext& ctx) {
   PoolGeom g = pool_geometry(ctx, false);
+  ctx.keep(g);
   return {{DType::F32, {g.n, g.c, g.h.out, g.w.out}}};
 }
 

@@ -1,8 +1,8 @@
 // The 2-D pooling geometry of MaxPool / AveragePool (kernel, strides,
 // dilations, pads, auto_pad, ceil_mode, count_include_pad; docs/numerics/pool.md),
-// shared by the CPU (cpu/ops/pool.cc) and CUDA (cuda/pool.cu) ops so both read
-// the same attributes with the same defaults, refuse the same values with the
-// same errors and resolve the same output sizes, pads and AveragePool counts.
+// resolved once by the contract's infer (native/ops/pool.cc) and kept for the
+// CPU (cpu/ops/pool.cc) and CUDA (cuda/pool.cu) computes (ops/op.h Params), so
+// both use the same output sizes, pads and AveragePool counts.
 // Compiled once, with baseline flags (native/ops): every ISA copy of the op
 // and the CUDA op call the same code.
 #pragma once

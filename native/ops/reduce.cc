@@ -80,6 +80,7 @@ template <Kind K> std::vector<OutputSpec> infer_reduce(const OpContext& ctx) {
                                          dtype_name(x.dtype));
   }
   ReducePlan plan = reduce_plan(ctx);
+  ctx.keep(plan);
   return {{x.dtype, plan.out_shape}};
 }
 

@@ -1,7 +1,7 @@
 // The reduced-axes plan of ReduceSum/Mean/Max/Min (axes from input 1 or the
-// older attribute, keepdims, noop_with_empty_axes), shared by the CPU
-// (cpu/ops/reduce.cc) and CUDA (cuda/reduce.cu) ops so both read the same axes
-// with the same defaults and refuse the same values with the same errors.
+// older attribute, keepdims, noop_with_empty_axes), made once by the contract's
+// infer (native/ops/reduce.cc) and kept for the CPU (cpu/ops/reduce.cc) and CUDA
+// (cuda/reduce.cu) computes (ops/op.h Params).
 // Compiled once, with baseline flags (native/ops): every ISA copy of the op
 // and the CUDA op call the same code.
 #pragma once

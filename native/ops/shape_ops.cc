@@ -90,7 +90,7 @@ void require_output_rank(const OpContext& ctx, size_t rank) {
 
 }  // namespace
 
-std::vector<int64_t> transpose_perm(const OpContext& ctx) {
+static std::vector<int64_t> transpose_perm(const OpContext& ctx) {
   int rank = ctx.input(0).rank();
   std::vector<int64_t> rev(static_cast<size_t>(rank));
   for (int i = 0; i < rank; ++i) rev[size_t(i)] = rank - 1 - i;
@@ -110,12 +110,12 @@ std::vector<int64_t> transpose_perm(const OpContext& ctx) {
   return perm;
 }
 
-int concat_axis(const OpContext& ctx) {
+static int concat_axis(const OpContext& ctx) {
   return normalize_axis(ctx.op, "axis", ctx.attrs.require_int(ctx.op, "axis"), ctx.input(0).rank());
 }
 
 // Sizes of Split's outputs along the axis.
-std::vector<int64_t> split_sizes(const OpContext& ctx, int* axis_out) {
+static std::vector<int64_t> split_sizes(const OpContext& ctx, int* axis_out) {
   const Tensor& x = ctx.input(0);
   if (x.rank() < 1) fail(ErrorCode::E_SHAPE, ctx.op, "input 0 (input) must have rank >= 1, got a scalar (shape [])");
   int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", 0), x.rank());
@@ -179,7 +179,7 @@ std::vector<int64_t> split_sizes(const OpContext& ctx, int* axis_out) {
   return sizes;
 }
 
-std::vector<SliceDim> slice_plan(const OpContext& ctx) {
+static std::vector<SliceDim> slice_plan(const OpContext& ctx) {
   const Tensor& x = ctx.input(0);
   int rank = x.rank();
   require_int_dtype(ctx, 1, "starts", true);
@@ -232,7 +232,7 @@ std::vector<SliceDim> slice_plan(const OpContext& ctx) {
   return plan;
 }
 
-int gather_axis(const OpContext& ctx) {
+static int gather_axis(const OpContext& ctx) {
   return normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", 0), ctx.input(0).rank());
 }
 
@@ -241,6 +241,7 @@ namespace {
 std::vector<OutputSpec> infer_transpose(const OpContext& ctx) {
   const Tensor& x = ctx.input(0);
   std::vector<int64_t> perm = transpose_perm(ctx);
+  ctx.keep(TransposeParams{perm});
   Shape out(perm.size());
   for (size_t j = 0; j < perm.size(); ++j) out[j] = x.shape[size_t(perm[j])];
   return {{x.dtype, out}};
@@ -322,6 +323,7 @@ std::vector<OutputSpec> infer_concat(const OpContext& ctx) {
     fail(ErrorCode::E_SHAPE, ctx.op, "input 0 must have rank >= 1, got a scalar (shape [])");
   }
   int axis = concat_axis(ctx);
+  ctx.keep(AxisParams{axis});
   Shape out = x0.shape;
   for (size_t i = 1; i < ctx.num_inputs(); ++i) {
     const Tensor& xi = ctx.input(i);
@@ -346,11 +348,13 @@ std::vector<OutputSpec> infer_split(const OpContext& ctx) {
   int axis;
   std::vector<int64_t> sizes = split_sizes(ctx, &axis);
   std::vector<OutputSpec> out;
+  out.reserve(sizes.size());
   for (int64_t s : sizes) {
     Shape shape = x.shape;
     shape[size_t(axis)] = s;
     out.push_back({x.dtype, shape});
   }
+  ctx.keep(SplitParams{axis, std::move(sizes)});
   return out;
 }
 
@@ -358,6 +362,7 @@ std::vector<OutputSpec> infer_slice(const OpContext& ctx) {
   std::vector<SliceDim> plan = slice_plan(ctx);
   Shape out(plan.size());
   for (size_t d = 0; d < plan.size(); ++d) out[d] = plan[d].size;
+  ctx.keep(SlicePlan{std::move(plan)});
   return {{ctx.input(0).dtype, out}};
 }
 
@@ -367,6 +372,7 @@ std::vector<OutputSpec> infer_gather(const OpContext& ctx) {
   require_int_dtype(ctx, 1, "indices", true);
   const Tensor& idx = ctx.input(1);
   int axis = gather_axis(ctx);
+  ctx.keep(AxisParams{axis});
   require_output_rank(ctx, size_t(x.rank() + idx.rank() - 1));
   Shape out(x.shape.begin(), x.shape.begin() + axis);
   out.insert(out.end(), idx.shape.begin(), idx.shape.end());

@@ -1,7 +1,7 @@
-// Host-side parameter code shared by the CPU (cpu/ops/shape_ops.cc) and CUDA
-// (cuda/shape_ops.cu) shape ops: reading int index tensors, Slice's clamping of
-// one axis, and Gather's index check (so both refuse the same indices with the
-// same error). Compiled once, with baseline flags (native/ops): every ISA copy of the op
+// What the shape-op contracts keep for compute (ops/op.h Params), and host-side
+// code shared by the CPU (cpu/ops/shape_ops.cc) and CUDA (cuda/shape_ops.cu)
+// computes: reading int index tensors, Slice's clamping of one axis, and
+// Gather's index check (so both refuse the same indices with the same error). Compiled once, with baseline flags (native/ops): every ISA copy of the op
 // and the CUDA op call the same code.
 #pragma once
 #include <cstdint>
@@ -29,19 +29,19 @@ SliceDim slice_dim(int64_t s, int64_t e, int64_t step, int64_t dim);
 // anything is copied: each must lie in [-dim, dim - 1].
 void check_gather_indices(const OpContext& ctx, const std::vector<int64_t>& idx, int axis, int64_t dim);
 
-// Transpose's perm (default: reversed axes), validated as a permutation.
-std::vector<int64_t> transpose_perm(const OpContext& ctx);
-
-// Concat's axis in [0, rank) (the attribute is required).
-int concat_axis(const OpContext& ctx);
-
-// Sizes of Split's outputs along *axis_out (from input 1, num_outputs, or equal parts).
-std::vector<int64_t> split_sizes(const OpContext& ctx, int* axis_out);
-
-// Slice's plan: one SliceDim per input axis, from starts/ends/axes/steps.
-std::vector<SliceDim> slice_plan(const OpContext& ctx);
-
-// Gather's axis in [0, rank).
-int gather_axis(const OpContext& ctx);
+// What the contracts keep for compute (ops/op.h Params).
+struct TransposeParams {
+  std::vector<int64_t> perm;  // a permutation of the input's axes (default: reversed)
+};
+struct AxisParams {  // Concat, Gather
+  int axis;          // in [0, rank)
+};
+struct SplitParams {
+  int axis;
+  std::vector<int64_t> sizes;  // of each output along axis
+};
+struct SlicePlan {
+  std::vector<SliceDim> dims;  // one per input axis
+};
 
 }  // namespace aivm::ops

@@ -9,14 +9,14 @@
 
 namespace aivm::ops {
 
+namespace {
+
 bool gelu_tanh_mode(const OpContext& ctx) {
   std::string mode = ctx.attrs.get_string(ctx.op, "approximate", "none");
   if (mode == "none") return false;
   if (mode == "tanh") return true;
   fail(ErrorCode::E_ATTR, ctx.op, "attribute 'approximate' must be \"none\" or \"tanh\", got \"" + mode + "\"");
 }
-
-namespace {
 
 std::vector<OutputSpec> infer_float_only(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::F32, "X");
@@ -36,14 +36,14 @@ std::vector<OutputSpec> infer_signed_numeric(const OpContext& ctx) {
 
 std::vector<OutputSpec> infer_leaky_relu(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::F32, "X");
-  ctx.attrs.get_float(ctx.op, "alpha", 0.01f);  // type check (a float, or an int)
+  ctx.keep(LeakyReluParams{ctx.attrs.get_float(ctx.op, "alpha", 0.01f)});  // a float, or an int
   const Tensor& x = ctx.input(0);
   return {{x.dtype, x.shape}};
 }
 
 std::vector<OutputSpec> infer_gelu(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::F32, "X");
-  gelu_tanh_mode(ctx);
+  ctx.keep(GeluParams{gelu_tanh_mode(ctx)});
   const Tensor& x = ctx.input(0);
   return {{x.dtype, x.shape}};
 }

@@ -4,7 +4,12 @@
 
 namespace aivm::ops {
 
-// Gelu's `approximate`: true for "tanh", false for "none"; E_ATTR otherwise.
-bool gelu_tanh_mode(const OpContext& ctx);
+// What the unary contracts keep for compute (ops/op.h Params).
+struct LeakyReluParams {
+  float alpha;
+};
+struct GeluParams {
+  bool tanh;  // approximate = "tanh" (else "none": the erf form)
+};
 
 }  // namespace aivm::ops

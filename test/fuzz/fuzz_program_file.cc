@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "aivm/run_control.h"
-#include "core/program.h"
+#include "engine/program.h"
 #include "fuzz_common.h"
 #include "tools/program_file.h"
 

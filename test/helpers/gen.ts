@@ -1,6 +1,6 @@
 // The counter-based generator of native/core/rng.h, reimplemented in JS so
 // tests can build the same inputs independently of the engine.
-import { tensor, type Tensor } from '../../lib/index';
+import { engineInfo, tensor, type Tensor } from '../../lib/index';
 
 const MASK = (1n << 64n) - 1n;
 
@@ -34,11 +34,5 @@ export function sameBits(a: Tensor, b: Tensor): boolean {
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
-/**
- * Ops added to the engine after the self-test's golden hashes were pinned for
- * aivm-fp32-v1 (issue 3). Adding a case to the self-test would change the pinned
- * total, which may only change with a numerics bump; these ops are covered by
- * their own native tests (every ISA x threads vs scalar bits) and by kernel goldens.
- */
-export const OPS_NOT_IN_SELFTEST = ['Expand'];
-export const selftestOps = (ops: string[]) => ops.filter((op) => !OPS_NOT_IN_SELFTEST.includes(op)).sort();
+/** The ops the self-test covers (the native op list less AIVM_OPS_OUTSIDE_SELFTEST; engineInfo().selftestOps). */
+export const selftestOps = () => [...engineInfo().selftestOps].sort();

@@ -1,7 +1,9 @@
 // Engine-level tests: hashing, ISA selection, the floating-point environment,
 // the thread pool, argument checking, and the binary op family.
+#include <algorithm>
 #include <atomic>
 #include <cfloat>
+#include <map>
 #include <cstdlib>
 
 #include "core/fpenv.h"
@@ -67,8 +69,30 @@ TEST(isa_selection) {
 
 TEST(every_isa_has_every_op) {
   for (Isa isa : available_isas()) {
-    CHECK_MSG(op_names_for(isa) == op_names(), std::string(isa_name(isa)) + " lacks ops of the scalar table");
+    CHECK_MSG(op_names_for(isa) == op_names(), std::string(isa_name(isa)) + " lacks ops of the op list");
   }
+}
+
+// The op list (native/ops/op_list.h) is the one source: every op has a contract,
+// and self-test cases exactly when it is not one of AIVM_OPS_OUTSIDE_SELFTEST.
+TEST(every_op_has_a_contract_and_selftest_cases) {
+  std::map<std::string, int> cases;
+  for (const auto& c : aivm::selftest_cases()) ++cases[c.op];
+  const std::vector<std::string> covers = aivm::selftest_op_names();
+  CHECK(cases.size() == covers.size());
+  CHECK(int(op_names().size()) == aivm::kOpCount);
+  for (int i = 0; i < aivm::kOpCount; ++i) {
+    aivm::OpId id = aivm::OpId(i), found;
+    const std::string name = aivm::op_name(id);
+    CHECK_MSG(aivm::find_op(name, &found) && found == id, name + ": find_op does not give it back");
+    CHECK_MSG(aivm::op_contract(id).infer != nullptr, name + ": no contract");
+    bool covered = std::find(covers.begin(), covers.end(), name) != covers.end();
+    CHECK_MSG(covered == (cases[name] > 0), name + (covered ? ": no self-test cases (native/engine/selftest_" +
+                                                                  std::string(aivm::op_family(id)) + ".cc)"
+                                                            : ": has self-test cases but is outside the self-test"));
+  }
+  aivm::OpId none;
+  CHECK(!aivm::find_op("Nope", &none) && !aivm::find_op("", &none) && !aivm::find_op("relu", &none));
 }
 
 TEST(strict_fpenv_on_every_engine_thread) {

@@ -138,7 +138,7 @@ void conv_depthwise(const OpContext& ctx, const ops::ConvDims& d, const float* p
 }
 
 void compute_conv(const OpContext& ctx, std::vector<Tensor>& out) {
-  const ops::ConvDims d = ops::conv_dims(ctx);
+  const ops::ConvDims& d = ctx.params_as<ops::ConvDims>();
   const float* px = ctx.input(0).ptr<float>();
   const float* pw = ctx.input(1).ptr<float>();
   const float* pbias = d.has_bias ? ctx.optional(2)->ptr<float>() : nullptr;

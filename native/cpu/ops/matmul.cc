@@ -19,7 +19,7 @@ namespace {
 // ---- MatMul -------------------------------------------------------------------
 
 void compute_matmul(const OpContext& ctx, std::vector<Tensor>& out) {
-  ops::MatMulDims d = ops::matmul_dims(ctx);
+  const ops::MatMulDims& d = ctx.params_as<ops::MatMulDims>();
   const float* pa = ctx.input(0).ptr<float>();
   const float* pb = ctx.input(1).ptr<float>();
   float* py = out[0].ptr<float>();
@@ -49,7 +49,7 @@ void compute_matmul(const OpContext& ctx, std::vector<Tensor>& out) {
 // ---- Gemm ---------------------------------------------------------------------
 
 void compute_gemm(const OpContext& ctx, std::vector<Tensor>& out) {
-  ops::GemmDims d = ops::gemm_dims(ctx);
+  const ops::GemmDims& d = ctx.params_as<ops::GemmDims>();
   const float* pa = ctx.input(0).ptr<float>();
   const float* pb = ctx.input(1).ptr<float>();
   const float* pc = d.has_c ? ctx.optional(2)->ptr<float>() : nullptr;

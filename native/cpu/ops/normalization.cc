@@ -129,7 +129,7 @@ template <bool LOG> void softmax_tile(const float* x, float* y, int64_t n, int64
 
 template <bool LOG> void compute_softmax(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  const int axis = ops::softmax_axis(ctx);
+  const int axis = ctx.params_as<ops::SoftmaxParams>().axis;
   const int64_t outer = dims_product(x.shape, 0, axis);
   const int64_t n = x.shape[size_t(axis)];
   const int64_t inner = dims_product(x.shape, axis + 1, x.rank());
@@ -160,7 +160,7 @@ template <bool LOG> void compute_softmax(const OpContext& ctx, std::vector<Tenso
 // ---- LayerNormalization ---------------------------------------------------------
 
 void compute_layer_norm(const OpContext& ctx, std::vector<Tensor>& out) {
-  const ops::LayerNormShape ls = ops::layer_norm_shape(ctx);
+  const ops::LayerNormShape& ls = ctx.params_as<ops::LayerNormShape>();
   const Tensor& x = ctx.input(0);
   const Tensor& scale = ctx.input(1);
   const Tensor* bias = ctx.optional(2);
@@ -212,7 +212,7 @@ void compute_layer_norm(const OpContext& ctx, std::vector<Tensor>& out) {
 
 void compute_batch_norm(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  const float eps = ops::batch_norm_epsilon(ctx);
+  const float eps = ctx.params_as<ops::BatchNormParams>().epsilon;
   const int64_t c = x.shape[1];
   const int64_t spatial = dims_product(x.shape, 2, x.rank());
   const int64_t total = x.numel();

@@ -61,7 +61,7 @@ int64_t min_rows(int64_t work_per_row) {
 }
 
 void compute_maxpool(const OpContext& ctx, std::vector<Tensor>& out) {
-  PoolGeom g = ops::pool_geometry(ctx, true);
+  const PoolGeom& g = ctx.params_as<PoolGeom>();
   const PoolDim& h = g.h;
   const PoolDim& w = g.w;
   const float* px = ctx.input(0).ptr<float>();
@@ -104,7 +104,7 @@ void compute_maxpool(const OpContext& ctx, std::vector<Tensor>& out) {
 }
 
 void compute_avgpool(const OpContext& ctx, std::vector<Tensor>& out) {
-  PoolGeom g = ops::pool_geometry(ctx, false);
+  const PoolGeom& g = ctx.params_as<PoolGeom>();
   const PoolDim& h = g.h;
   const PoolDim& w = g.w;
   const float* px = ctx.input(0).ptr<float>();

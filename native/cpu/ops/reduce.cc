@@ -230,7 +230,7 @@ template <class Op, Kind K> void reduce_typed(const OpContext& ctx, const Reduce
 }
 
 template <Kind K> void compute_reduce(const OpContext& ctx, std::vector<Tensor>& out) {
-  ReducePlan plan = ops::reduce_plan(ctx);
+  const ReducePlan& plan = ctx.params_as<ReducePlan>();
   switch (ctx.input(0).dtype) {
     case DType::F32:
       if constexpr (K == Kind::SUM || K == Kind::MEAN) reduce_typed<SumF, K>(ctx, plan, out[0]);

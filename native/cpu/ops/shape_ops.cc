@@ -221,7 +221,7 @@ template <class T> void transpose_typed(const OpContext& ctx, const Tensor& x, T
 
 void compute_transpose(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  std::vector<int64_t> perm = ops::transpose_perm(ctx);
+  const std::vector<int64_t>& perm = ctx.params_as<ops::TransposeParams>().perm;
   by_width(x.dtype, [&](auto tag) { transpose_typed<decltype(tag)>(ctx, x, out[0], perm); });
 }
 
@@ -267,7 +267,7 @@ void gather_rows(const OpContext& ctx, uint8_t* big, int64_t outer, int64_t big_
 
 void compute_concat(const OpContext& ctx, std::vector<Tensor>& out) {
   Tensor& y = out[0];
-  int axis = ops::concat_axis(ctx);
+  const int axis = ctx.params_as<ops::AxisParams>().axis;
   int64_t outer = dims_product(y.shape, 0, axis);
   int64_t inner = dims_product(y.shape, axis + 1, y.rank());
   std::vector<int64_t> col, row;
@@ -286,7 +286,9 @@ void compute_concat(const OpContext& ctx, std::vector<Tensor>& out) {
 void compute_split(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
   int axis;
-  std::vector<int64_t> sizes = ops::split_sizes(ctx, &axis);
+  const ops::SplitParams& split = ctx.params_as<ops::SplitParams>();
+  axis = split.axis;
+  const std::vector<int64_t>& sizes = split.sizes;
   int64_t outer = dims_product(x.shape, 0, axis);
   int64_t inner = dims_product(x.shape, axis + 1, x.rank());
   std::vector<int64_t> col, row;
@@ -367,7 +369,7 @@ template <class T> void slice_typed(const OpContext& ctx, const Tensor& x, Tenso
 
 void compute_slice(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  std::vector<SliceDim> plan = ops::slice_plan(ctx);
+  const std::vector<SliceDim>& plan = ctx.params_as<ops::SlicePlan>().dims;
   by_width(x.dtype, [&](auto tag) { slice_typed<decltype(tag)>(ctx, x, out[0], plan); });
 }
 
@@ -405,7 +407,7 @@ template <class T> void gather_typed(const OpContext& ctx, const Tensor& x, Tens
 
 void compute_gather(const OpContext& ctx, std::vector<Tensor>& out) {
   const Tensor& x = ctx.input(0);
-  int axis = ops::gather_axis(ctx);
+  const int axis = ctx.params_as<ops::AxisParams>().axis;
   std::vector<int64_t> idx = read_ints(ctx.input(1));
   ops::check_gather_indices(ctx, idx, axis, x.shape[size_t(axis)]);
   by_width(x.dtype, [&](auto tag) { gather_typed<decltype(tag)>(ctx, x, out[0], axis, idx); });

@@ -98,7 +98,7 @@ template <UnaryFn K> void compute_float(const OpContext& ctx, std::vector<Tensor
 // ---- LeakyRelu ------------------------------------------------------------------
 
 void compute_leaky_relu(const OpContext& ctx, std::vector<Tensor>& out) {
-  const float alpha = ctx.attrs.get_float(ctx.op, "alpha", 0.01f);
+  const float alpha = ctx.params_as<ops::LeakyReluParams>().alpha;
   map_unary<float, float>(ctx, ctx.input(0), out[0], kMinChunkCheap,
                           [alpha](float v) { return math::leaky_relu_f32(v, alpha); });
 }
@@ -106,7 +106,7 @@ void compute_leaky_relu(const OpContext& ctx, std::vector<Tensor>& out) {
 // ---- Gelu (opset 20) ------------------------------------------------------------
 
 void compute_gelu(const OpContext& ctx, std::vector<Tensor>& out) {
-  if (ops::gelu_tanh_mode(ctx)) {
+  if (ctx.params_as<ops::GeluParams>().tanh) {
     map_unary<float, float>(ctx, ctx.input(0), out[0], kMinChunkTranscendental,
                             [](float v) { return math::unary_op_f32<UnaryFn::GELU_TANH>(v); });
   } else {

@@ -56,12 +56,13 @@ class Engine {
   const ComputeTable& computes(Isa isa) const;
 
   // Runs one compute into preallocated outputs of exactly the dtypes and shapes
-  // infer_op gives for these inputs (the Program executor's step: it validated
-  // and inferred the node when it was built). Same strict fp environment and
-  // thread pool as run_op; checks no guard bytes. control (may be null) is
-  // checked at chunk boundaries inside the op.
+  // infer_op gives for these inputs, with the Params that infer kept (the
+  // Program executor's step: it validated and inferred the node when it was
+  // built). Same strict fp environment and thread pool as run_op; checks no
+  // guard bytes. control (may be null) is checked at chunk boundaries inside the op.
   void compute_into(ComputeFn compute, OpId op, const std::vector<const Tensor*>& inputs, const Attrs& attrs,
-                    int threads, std::vector<Tensor>& outputs, const RunControl* control = nullptr);
+                    const Params& params, int threads, std::vector<Tensor>& outputs,
+                    const RunControl* control = nullptr);
 
   int hardware_threads() const;
 
@@ -71,6 +72,8 @@ class Engine {
 
 // Names of every op (native/ops/op_list.h), sorted; the same list for every ISA.
 std::vector<std::string> op_names();
+// The ops the self-test covers: op_names() less AIVM_OPS_OUTSIDE_SELFTEST (ops/op_list.h).
+std::vector<std::string> selftest_op_names();
 // The ops one backend's compute table holds (tests check it equals op_names()).
 std::vector<std::string> op_names_for(Isa isa);
 
@@ -83,8 +86,10 @@ std::map<std::string, std::vector<int>> op_data_inputs();
 // shape of every output. Inputs outside op_data_inputs()[op] are never read and
 // may have data == nullptr; those inside it need their data (E_ARG otherwise).
 std::vector<TensorSpec> infer_op(const std::string& op, const std::vector<const Tensor*>& inputs, const Attrs& attrs);
-// The same for an op already resolved (find_op).
-std::vector<TensorSpec> infer_op(OpId op, const std::vector<const Tensor*>& inputs, const Attrs& attrs);
+// The same for an op already resolved (find_op); the parameters infer works
+// out for compute (ops/op.h Params) go to *kept when given.
+std::vector<TensorSpec> infer_op(OpId op, const std::vector<const Tensor*>& inputs, const Attrs& attrs,
+                                 Params* kept = nullptr);
 
 // Throws E_THREADS unless 1 <= threads <= kMaxThreads.
 void check_threads(int threads);
