@@ -61,8 +61,17 @@ export const PATH_CLASSES = ['Cast/from-float', 'Cast/to-bool', 'Conv/depthwise'
 /** The integer values of a constant input (undefined when absent or not a constant). */
 const intsOf = (s: Spec | undefined): number[] | undefined => (s?.data ? Array.from(s.data, Number) : undefined);
 
+/**
+ * Ops priced as another op's class because the engine runs them on the same path at the
+ * same speed: an op added later need not refit the table (which would be a new gas
+ * version), docs/ADDING_AN_OP.md. PRelu is apply_broadcast with one compare and multiply
+ * per element, as Mul.
+ */
+export const CLASS_OF: Readonly<Record<string, string>> = { PRelu: 'Mul' };
+
 /** The cost class of a node: its op, or the op and the engine path where paths differ in speed. */
 export function gasClass(op: string, inputs: Spec[], attrs: Record<string, AttrValue>): string {
+  if (Object.hasOwn(CLASS_OF, op)) return CLASS_OF[op];
   // native/cpu/ops/cast.cc: from float32 every element is tested (NaN, saturation, zero);
   // from integers to bool each is compared with 0; other casts are plain conversions.
   if (op === 'Cast' && inputs[0]) {
@@ -176,7 +185,7 @@ function workAndLoops(op: string, inputs: Spec[], outputs: OutSpec[], attrs: Rec
 }
 
 /** The binary ops of native/cpu/ops/binary.cc's apply_broadcast (Where walks rows always). */
-const BROADCASTING = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Equal', 'Less', 'Greater']);
+const BROADCASTING = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'PRelu', 'Equal', 'Less', 'Greater']);
 
 /**
  * Inner loops of a reduction (native/cpu/ops/reduce.cc): axes merged into

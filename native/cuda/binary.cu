@@ -1,4 +1,4 @@
-// CUDA binary ops (Add Sub Mul Div Pow Equal Less Greater) and the ternary
+// CUDA binary ops (Add Sub Mul Div Pow PRelu Equal Less Greater) and the ternary
 // Where: one thread per output element, the same per-element definitions as
 // native/cpu/ops/binary.cc (docs/numerics/binary.md). Each element is one IEEE
 // operation (or math::pow_f32, or a select) on its own input elements, so the
@@ -50,7 +50,7 @@ Broadcast broadcast_of(const Shape& out, const std::vector<const Tensor*>& input
   return b;
 }
 
-enum class Op : int { ADD, SUB, MUL, DIV, POW, EQ, LT, GT };
+enum class Op : int { ADD, SUB, MUL, DIV, POW, EQ, LT, GT, PRELU };
 
 // Integer -> float32 rounded to nearest even (Pow's integer exponents), the
 // IEEE conversion the CPU's float(v) is.
@@ -76,6 +76,9 @@ template <class T> AIVM_HD float to_f32(T v) {
 template <Op K, class Ta, class Tb, class To> AIVM_HD To apply_op(Ta a, Tb b) {
   if constexpr (K == Op::POW) {
     return math::pow_f32(a, to_f32(b));
+  } else if constexpr (K == Op::PRELU) {
+    // x < 0 ? slope * x : x, NaN canonical (the CPU's prelu_f32).
+    return canon(a < 0.0f ? mul_rn(b, a) : a);
   } else if constexpr (K == Op::EQ) {
     return uint8_t(a == b);
   } else if constexpr (K == Op::LT) {
@@ -174,6 +177,10 @@ void compute_where(const OpContext& ctx, std::vector<Tensor>& out) {
   }
 }
 
+void compute_prelu(const OpContext& ctx, std::vector<Tensor>& out) {
+  run_binary<Op::PRELU, float, float, float>(ctx, out);
+}
+
 }  // namespace
 
 void add_binary_computes(ComputeTable& t) {
@@ -186,6 +193,7 @@ void add_binary_computes(ComputeTable& t) {
   t.add(OpId::Less, compute_cmp<Op::LT>);
   t.add(OpId::Greater, compute_cmp<Op::GT>);
   t.add(OpId::Where, compute_where);
+  t.add(OpId::PRelu, compute_prelu);
 }
 
 }  // namespace aivm::cuda

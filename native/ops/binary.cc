@@ -1,5 +1,5 @@
-// Contracts of the broadcasting binary ops (Add, Sub, Mul, Div, Pow), the
-// comparisons (Equal, Less, Greater) and Where, and the integer Div's zero check
+// Contracts of the broadcasting binary ops (Add, Sub, Mul, Div, Pow, PRelu),
+// the comparisons (Equal, Less, Greater) and Where, and the integer Div's zero check
 // their computes share (native/cpu/ops/binary.cc, native/cuda/binary.cu).
 #include "ops/binary.h"
 
@@ -82,6 +82,20 @@ std::vector<OutputSpec> infer_where(const OpContext& ctx) {
   return {{x.dtype, broadcast_shapes(ctx.op, s, y.shape)}};
 }
 
+// PRelu (opset 9 and 16): float32 X and slope, slope unidirectionally
+// broadcastable to X (numpy rules, X's shape wins); the output has X's shape.
+std::vector<OutputSpec> infer_prelu(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::F32, "X");
+  require_dtype(ctx, 1, DType::F32, "slope");
+  const Shape& x = ctx.input(0).shape;
+  const Shape& slope = ctx.input(1).shape;
+  if (broadcast_shapes(ctx.op, x, slope) != x) {
+    fail(ErrorCode::E_SHAPE, ctx.op, "input 1 (slope) of shape " + shape_str(slope) +
+                                         " must broadcast to input 0 (X) " + shape_str(x) + " without growing it");
+  }
+  return {{DType::F32, x}};
+}
+
 }  // namespace
 
 void add_binary_contracts(ContractTable& t) {
@@ -94,6 +108,7 @@ void add_binary_contracts(ContractTable& t) {
   t.add(OpId::Less, {2, 2, {}, infer_cmp<Cmp::LT>});
   t.add(OpId::Greater, {2, 2, {}, infer_cmp<Cmp::GT>});
   t.add(OpId::Where, {3, 3, {}, infer_where});
+  t.add(OpId::PRelu, {2, 2, {}, infer_prelu});
 }
 
 }  // namespace aivm::ops

@@ -44,6 +44,7 @@
   X(Less, binary)                       \
   X(Greater, binary)                    \
   X(Where, binary)                      \
+  X(PRelu, binary)                      \
   X(MatMul, matmul)                     \
   X(Gemm, matmul)                       \
   X(Conv, conv)                         \
@@ -74,4 +75,5 @@
 // next numerics version; their bits are checked on every ISA and thread count
 // by their own native tests and by kernel goldens (docs/ADDING_AN_OP.md).
 #define AIVM_OPS_OUTSIDE_SELFTEST(X) \
-  X(Expand)
+  X(Expand)                          \
+  X(PRelu)

@@ -104,6 +104,8 @@ const BUILDERS = [
   { when: isNumeric, build: (g, x) => g.add(g.rng.pick(['Abs', 'Neg']), [x.name], {}, [x]) },
   { when: isFloat, build: (g, x) => g.add('LeakyRelu', [x.name], { alpha: g.rng.unit() }, [x]) },
   { when: isFloat, build: (g, x) => g.add('Gelu', [x.name], { approximate: g.rng.pick(['none', 'tanh']) }, [x]) },
+  // PRelu's slope broadcasts to X without growing it (a suffix of X's shape, 1s allowed).
+  { when: (v) => isFloat(v) && known(v), build: (g, x) => g.add('PRelu', [x.name, g.random('float32', broadcastable(g.rng, x.shape))], {}, [x]) },
   {
     when: isNumeric,
     build: (g, x) => {

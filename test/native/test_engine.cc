@@ -208,6 +208,39 @@ TEST(binary_arith_matches_float64_reference) {
   }
 }
 
+// PRelu, the worked example of docs/ADDING_AN_OP.md: x < 0 ? slope * x : x is
+// one correctly rounded multiply where x is negative and x itself elsewhere, so
+// the float64 result rounded once is the exact answer (half an ulp at most,
+// and run_everywhere checks every ISA x threads gives the scalar bits).
+TEST(prelu_matches_float64_reference) {
+  const std::vector<std::pair<Shape, Shape>> shapes = {
+      {{1023}, {1023}}, {{2, 3, 31}, {3, 1}}, {{4, 17, 33}, {33}}, {{1000}, {}}, {{2, 3, 4, 5}, {1, 1, 5}}, {{0, 3}, {3}}};
+  uint64_t stream = 401;
+  for (const auto& s : shapes) {
+    Tensor x = random_f32(s.first, stream++, 10.0f), slope = random_f32(s.second, stream++, 2.0f);
+    std::vector<Tensor> out = run_everywhere("PRelu", {&x, &slope});
+    CHECK(out[0].shape == x.shape);
+    check_close(out[0], reference_binary(x, slope, out[0].shape, [](double v, double a) { return v < 0 ? a * v : v; }),
+                0.5, 0.0, "PRelu " + shape_str(s.first));
+  }
+  // Signed zeros pass unchanged, NaN (in X, or a slope used by a negative X) is
+  // the canonical NaN, infinities follow IEEE multiplication.
+  Tensor x = tensor_f32({6}, {-0.0f, 0.0f, kNaN, -kInf, -2.0f, kInf});
+  Tensor slope = tensor_f32({6}, {3.0f, 3.0f, 1.0f, 0.5f, kNaN, -1.0f});
+  std::vector<Tensor> y = run_everywhere("PRelu", {&x, &slope});
+  const float* p = y[0].ptr<float>();
+  CHECK(bits_of(p[0]) == 0x80000000u && bits_of(p[1]) == 0u);
+  CHECK(bits_of(p[2]) == kCanonNan && bits_of(p[4]) == kCanonNan);
+  CHECK(p[3] == -kInf && p[5] == kInf);
+  // slope must broadcast to X without growing it, and both are float32.
+  Tensor wide = random_f32({2, 5}, 420);
+  Tensor row = random_f32({5}, 421);
+  Tensor ints = tensor_i64({5}, {1, 2, 3, 4, 5});
+  CHECK_THROWS_CODE(E_SHAPE, run("PRelu", {&row, &wide}));
+  CHECK_THROWS_CODE(E_DTYPE, run("PRelu", {&row, &ints}));
+  CHECK_THROWS_CODE(E_ARITY, run("PRelu", {&row}));
+}
+
 TEST(binary_special_values_and_ints) {
   Tensor a = tensor_f32({4}, {INFINITY, -0.0f, 1.0f, NAN});
   Tensor b = tensor_f32({4}, {INFINITY, 0.0f, 0.0f, 1.0f});

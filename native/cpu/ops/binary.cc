@@ -1,6 +1,7 @@
-// Computes of the broadcasting binary ops (contracts: native/ops/binary.cc): (Add, Sub, Mul, Div, Pow), comparisons (Equal, Less,
-// Greater) and the ternary Where. Each output element is one IEEE operation on
-// its two inputs, so SIMD width and threads cannot change a bit.
+// Computes of the broadcasting binary ops (Add, Sub, Mul, Div, Pow, PRelu), the
+// comparisons (Equal, Less, Greater) and the ternary Where; their contracts are
+// native/ops/binary.cc. Each output element is one IEEE operation on its two
+// inputs, so SIMD width and threads cannot change a bit.
 #include <cstdint>
 #include <type_traits>
 
@@ -168,6 +169,18 @@ void compute_where(const OpContext& ctx, std::vector<Tensor>& out) {
   }
 }
 
+// PRelu: x < 0 ? slope * x : x, one IEEE multiply where x is negative; -0 and
+// +0 pass unchanged (neither is < 0), a NaN becomes the canonical NaN (whichever
+// operand an x86 multiply would propagate, every ISA writes the same bits).
+inline float prelu_f32(float x, float slope) {
+  const float y = x < 0.0f ? slope * x : x;
+  return y != y ? canonical_nan() : y;
+}
+
+void compute_prelu(const OpContext& ctx, std::vector<Tensor>& out) {
+  apply_broadcast<float, float, float>(ctx, ctx.input(0), ctx.input(1), out[0], prelu_f32);
+}
+
 }  // namespace
 
 void add_binary_computes(ComputeTable& t) {
@@ -180,6 +193,7 @@ void add_binary_computes(ComputeTable& t) {
   t.add(OpId::Less, compute_cmp<Cmp::LT>);
   t.add(OpId::Greater, compute_cmp<Cmp::GT>);
   t.add(OpId::Where, compute_where);
+  t.add(OpId::PRelu, compute_prelu);
 }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS

@@ -1,4 +1,5 @@
-// Computes of the data-movement ops (contracts: native/ops/shape_ops.cc): Transpose, Reshape, Concat, Split, Slice, Gather, Expand.
+// Computes of the data-movement ops (contracts: native/ops/shape_ops.cc):
+// Transpose, Reshape, Concat, Split, Slice, Gather, Expand.
 // They copy element bits and never compute on them, so every ISA and thread
 // count gives the same bytes by construction (NaN payloads, -0 and non-0/1 bool
 // bytes survive untouched). Elements are moved as unsigned integers of the

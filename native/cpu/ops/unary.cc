@@ -1,4 +1,5 @@
-// Computes of the elementwise unary ops (contracts: native/ops/unary.cc): Neg, Abs, Sqrt, Reciprocal, Relu, LeakyRelu, Sigmoid,
+// Computes of the elementwise unary ops (contracts: native/ops/unary.cc): Neg,
+// Abs, Sqrt, Reciprocal, Relu, LeakyRelu, Sigmoid,
 // Tanh, Exp, Log, Erf, Gelu, Softplus and Clip. Each output element is a pure
 // function of one input element (and, for Clip, two scalars), computed by one
 // fixed sequence of IEEE binary32 operations or one math:: function, so neither
