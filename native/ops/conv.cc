@@ -41,7 +41,9 @@ int64_t dilated_extent(int64_t k, int64_t dilation) {
 
 }  // namespace
 
-ConvDims conv_dims(const OpContext& ctx) {
+// Validates X, W, the optional bias and every attribute, and resolves the
+// padding (auto_pad) and output size. Every value stays far inside int64.
+static ConvDims conv_dims(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::F32, "X");
   require_dtype(ctx, 1, DType::F32, "W");
   const Tensor& x = ctx.input(0);

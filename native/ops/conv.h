@@ -18,8 +18,5 @@ struct ConvDims {
   bool has_bias = false;
 };
 
-// Validates X, W, the optional bias and every attribute, and resolves the
-// padding (auto_pad) and output size. Every value stays far inside int64.
-ConvDims conv_dims(const OpContext& ctx);
 
 }  // namespace aivm::ops

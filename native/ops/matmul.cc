@@ -9,7 +9,8 @@
 
 namespace aivm::ops {
 
-MatMulDims matmul_dims(const OpContext& ctx) {
+// Validates A and B (float32, rank >= 1, equal K, broadcastable batches).
+static MatMulDims matmul_dims(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::F32, "A");
   require_dtype(ctx, 1, DType::F32, "B");
   const Tensor& a = ctx.input(0);
@@ -56,7 +57,8 @@ bool trans_attr(const OpContext& ctx, const char* name) {
 
 }  // namespace
 
-GemmDims gemm_dims(const OpContext& ctx) {
+// Validates A, B, the optional C and the attributes.
+static GemmDims gemm_dims(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::F32, "A");
   require_dtype(ctx, 1, DType::F32, "B");
   require_rank(ctx, 0, 2, 2, "A");

@@ -16,8 +16,6 @@ struct MatMulDims {
   Shape out;
 };
 
-// Validates A and B (float32, rank >= 1, equal K, broadcastable batches).
-MatMulDims matmul_dims(const OpContext& ctx);
 
 struct GemmDims {
   bool trans_a = false, trans_b = false;
@@ -27,7 +25,5 @@ struct GemmDims {
   int64_t c_rs = 0, c_cs = 0;  // strides of C viewed as broadcast to [M, N]
 };
 
-// Validates A, B, the optional C and the attributes.
-GemmDims gemm_dims(const OpContext& ctx);
 
 }  // namespace aivm::ops

@@ -1,5 +1,6 @@
 // Contracts of MaxPool, AveragePool and GlobalAveragePool, and the pooling
-// geometry their computes share (native/cpu/ops/pool.cc, native/cuda/pool.cu).
+// geometry the contracts keep for the computes (native/cpu/ops/pool.cc,
+// native/cuda/pool.cu).
 #include "ops/pool.h"
 
 #include "core/shape_util.h"
@@ -8,19 +9,20 @@
 
 namespace aivm::ops {
 
-int64_t pool_floor_div(int64_t a, int64_t b) {  // b > 0
+static int64_t pool_floor_div(int64_t a, int64_t b) {  // b > 0
   int64_t q = a / b;
   return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
-std::string pool_ints_str(const std::vector<int64_t>& v) {
+static std::string pool_ints_str(const std::vector<int64_t>& v) {
   std::string s = "[";
   for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
   return s + "]";
 }
 
-std::vector<int64_t> pool_ints_attr(const OpContext& ctx, const char* name, size_t len, int64_t lo,
-                                    const std::vector<int64_t>& fallback, bool* present) {
+// Reads an INTS attribute that must hold `len` values in [lo, kPoolMaxAttrValue).
+static std::vector<int64_t> pool_ints_attr(const OpContext& ctx, const char* name, size_t len, int64_t lo,
+                                           const std::vector<int64_t>& fallback, bool* present = nullptr) {
   std::vector<int64_t> v = ctx.attrs.get_ints(ctx.op, name, fallback, present);
   if (v.size() != len) {
     fail(ErrorCode::E_ATTR, ctx.op, std::string("attribute '") + name + "' must hold " + std::to_string(len) +
@@ -35,7 +37,8 @@ std::vector<int64_t> pool_ints_attr(const OpContext& ctx, const char* name, size
   return v;
 }
 
-int64_t pool_flag_attr(const OpContext& ctx, const char* name) {
+// A 0/1 attribute (ceil_mode, count_include_pad); E_ATTR otherwise.
+static int64_t pool_flag_attr(const OpContext& ctx, const char* name) {
   int64_t v = ctx.attrs.get_int(ctx.op, name, 0);
   if (v != 0 && v != 1) {
     fail(ErrorCode::E_ATTR, ctx.op, std::string("attribute '") + name + "' must be 0 or 1, got " + std::to_string(v));
@@ -43,7 +46,8 @@ int64_t pool_flag_attr(const OpContext& ctx, const char* name) {
   return v;
 }
 
-void pool_resolve_dim(const OpContext& ctx, PoolDim& d, AutoPad auto_pad, bool ceil_mode,
+// Output size of one dim, ONNX/onnxruntime rules (docs/numerics/pool.md).
+static void pool_resolve_dim(const OpContext& ctx, PoolDim& d, AutoPad auto_pad, bool ceil_mode,
                       const char* axis) {
   int64_t eff = (d.kernel - 1) * d.dilation + 1;  // extent of a window
   if (auto_pad == AutoPad::SAME_UPPER || auto_pad == AutoPad::SAME_LOWER) {
@@ -83,6 +87,7 @@ static void require_nchw(const OpContext& ctx) {
   }
 }
 
+// Validates every attribute of MaxPool / AveragePool and computes the geometry.
 static PoolGeom attrs_geometry(const OpContext& ctx, bool is_max) {
   const Tensor& x = ctx.input(0);
   PoolGeom g{};
@@ -163,7 +168,7 @@ int64_t pool_tap_count(const PoolDim& d, int64_t o, bool include_pad) {
 }
 
 // Validates X and every attribute of MaxPool / AveragePool; computes the geometry.
-PoolGeom pool_geometry(const OpContext& ctx, bool is_max) {
+static PoolGeom pool_geometry(const OpContext& ctx, bool is_max) {
   require_nchw(ctx);
   return attrs_geometry(ctx, is_max);
 }

@@ -38,24 +38,6 @@ struct PoolGeom {
   bool count_include_pad;
 };
 
-int64_t pool_floor_div(int64_t a, int64_t b);  // b > 0
-
-std::string pool_ints_str(const std::vector<int64_t>& v);
-
-// Reads an INTS attribute that must hold `len` values in [lo, kPoolMaxAttrValue).
-std::vector<int64_t> pool_ints_attr(const OpContext& ctx, const char* name, size_t len, int64_t lo,
-                                    const std::vector<int64_t>& fallback, bool* present = nullptr);
-
-int64_t pool_flag_attr(const OpContext& ctx, const char* name);
-
-// Output size of one dim, ONNX/onnxruntime rules (docs/numerics/pool.md).
-void pool_resolve_dim(const OpContext& ctx, PoolDim& d, AutoPad auto_pad, bool ceil_mode,
-                      const char* axis);
-
-// Validates every attribute of MaxPool / AveragePool and computes the geometry.
-// Checks X (a float32 N x C x H x W tensor with H, W >= 1) first.
-PoolGeom pool_geometry(const OpContext& ctx, bool is_max);
-
 // Number of taps of window o that AveragePool divides by: taps on the input,
 // or (count_include_pad) taps on the input or its explicit/auto padding, never
 // the ceil_mode overhang past pad_end.

@@ -7,7 +7,7 @@
 
 namespace aivm::ops {
 
-int64_t reduce_bool_attr(const OpContext& ctx, const char* name, int64_t fallback) {
+static int64_t reduce_bool_attr(const OpContext& ctx, const char* name, int64_t fallback) {
   int64_t v = ctx.attrs.get_int(ctx.op, name, fallback);
   if (v != 0 && v != 1) {
     fail(ErrorCode::E_ATTR, ctx.op, std::string("attribute '") + name + "' must be 0 or 1, got " + std::to_string(v));
@@ -15,7 +15,7 @@ int64_t reduce_bool_attr(const OpContext& ctx, const char* name, int64_t fallbac
   return v;
 }
 
-ReducePlan reduce_plan(const OpContext& ctx) {
+static ReducePlan reduce_plan(const OpContext& ctx) {
   const Tensor& x = ctx.input(0);
   const int rank = x.rank();
   ReducePlan plan;

@@ -22,8 +22,5 @@ struct ReducePlan {
   Shape out_shape;
 };
 
-int64_t reduce_bool_attr(const OpContext& ctx, const char* name, int64_t fallback);
-
-ReducePlan reduce_plan(const OpContext& ctx);
 
 }  // namespace aivm::ops
