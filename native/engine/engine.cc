@@ -115,20 +115,26 @@ const ComputeTable& raw_table(Isa isa) {
   }
 }
 
+// What a backend's table lacks, in words ("" when it has every op of op_list.h).
+std::string missing_computes(Isa isa, const ComputeTable& t) {
+  for (int i = 0; i < kOpCount; ++i) {
+    if (!t[OpId(i)]) {
+      return std::string(op_name(OpId(i))) + ": no compute in the " + isa_name(isa) + " backend (native/" +
+             (isa == Isa::CUDA ? "cuda/" : "cpu/ops/") + op_family(OpId(i)) + (isa == Isa::CUDA ? ".cu)" : ".cc)");
+    }
+  }
+  return "";
+}
+
 // A backend that lacks a compute for an op of op_list.h is a build bug: every
-// backend runs every op. Checked once per ISA, on first use.
+// backend runs every op. Checked once per ISA, on first use (the check itself
+// never throws, so the once_flag is never left mid-call).
 const ComputeTable& checked_table(Isa isa) {
   static std::once_flag once[5];
+  static std::string missing[5];
   const ComputeTable& t = raw_table(isa);
-  std::call_once(once[int(isa)], [&] {
-    for (int i = 0; i < kOpCount; ++i) {
-      if (!t[OpId(i)]) {
-        throw Error(ErrorCode::E_INTERNAL, std::string(op_name(OpId(i))) + ": no compute in the " + isa_name(isa) +
-                                               " backend (native/" + (isa == Isa::CUDA ? "cuda/" : "cpu/ops/") +
-                                               op_family(OpId(i)) + (isa == Isa::CUDA ? ".cu)" : ".cc)"));
-      }
-    }
-  });
+  std::call_once(once[int(isa)], [&] { missing[int(isa)] = missing_computes(isa, t); });
+  if (!missing[int(isa)].empty()) throw Error(ErrorCode::E_INTERNAL, missing[int(isa)]);
   return t;
 }
 
@@ -276,14 +282,14 @@ std::vector<Tensor> Engine::run_op(const std::string& name, const std::vector<co
 
 const ComputeTable& Engine::computes(Isa isa) const { return checked_table(isa); }
 
-void Engine::compute_into(ComputeFn compute, OpId id, const std::vector<const Tensor*>& inputs, const Attrs& attrs,
+void Engine::compute_into(const ComputeTable& computes, OpId id, const std::vector<const Tensor*>& inputs, const Attrs& attrs,
                           const Params& params, int threads, std::vector<Tensor>& outputs, const RunControl* control) {
   const char* op = op_name(id);
   enter_strict_fpenv();
   fault::inject(fault::Site::COMPUTE, op);
   OpContext ctx{op, inputs, attrs, pool_.get(), threads, control && control->active() ? control : nullptr};
   ctx.params = &params;
-  compute(ctx, outputs);
+  computes[id](ctx, outputs);
 }
 
 }  // namespace aivm

@@ -341,7 +341,7 @@ std::vector<Tensor> Program::run(Engine& engine, const std::vector<const Tensor*
     ins.clear();
     for (int id : node.inputs) ins.push_back(id < 0 ? nullptr : &vals[size_t(id)]);
     try {
-      engine.compute_into(computes[node.op], node.op, ins, node.attrs, node.params, threads, outs, control);
+      engine.compute_into(computes, node.op, ins, node.attrs, node.params, threads, outs, control);
     } catch (const Error& e) {
       rethrow_at(e, where(i));
     }

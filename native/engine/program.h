@@ -16,6 +16,7 @@
 #include "aivm/engine.h"
 #include "aivm/hash.h"
 #include "aivm/tensor.h"
+#include "ops/op.h"
 
 namespace aivm {
 
@@ -117,7 +118,7 @@ class Program {
   struct Node {
     std::string name;
     OpId op;  // resolved once, at build: a run indexes tables by it
-    Attrs attrs;
+    Attrs attrs;  // as the spec gave them (compute reads params, never these)
     std::vector<int> inputs;
     std::vector<int> outputs;  // one per op output; unused ones get hidden value ids
     Params params;             // what infer kept for compute, made once at build

@@ -1,5 +1,4 @@
-// Checks shared by the op contracts (and by computes that re-read a checked
-// input). Compiled once, with baseline flags.
+// Checks shared by the op contracts (native/ops/<family>.cc).
 #pragma once
 #include <string>
 

@@ -43,8 +43,6 @@ std::vector<OutputSpec> infer_softmax(const OpContext& ctx) {
   return {{DType::F32, x.shape}};
 }
 
-// One contiguous slice: y = softmax(x) or log_softmax(x).
-
 // Scale and B must broadcast (unidirectionally) to X's normalized dims [axis, rank).
 void check_norm_param(const OpContext& ctx, size_t i, const char* role, const Shape& norm) {
   require_dtype(ctx, i, DType::F32, role);

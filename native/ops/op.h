@@ -44,7 +44,8 @@ class Params {
 
  private:
   // One address per type, program-wide (an inline variable): the type check.
-  template <class P> static inline const char type_tag = 0;
+  // Not const, so no linker folds two types' tags into one read-only constant.
+  template <class P> static inline char type_tag = 0;
   std::shared_ptr<const void> ptr_;
   const void* type_ = nullptr;
 };

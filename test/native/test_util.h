@@ -113,7 +113,7 @@ inline float from_bits(uint32_t u) {
 inline bool same_bits_or_nan(float a, float b) { return (std::isnan(a) && std::isnan(b)) || bits_of(a) == bits_of(b); }
 
 // ---- Attributes ----------------------------------------------------------------
-// AttrValue builders: the engine self-test's (core/selftest.h).
+// AttrValue builders: the engine self-test's (engine/selftest.h).
 using aivm::attr_float;
 using aivm::attr_int;
 using aivm::attr_ints;
@@ -219,7 +219,7 @@ inline std::vector<aivm::Tensor> run_everywhere(const std::string& op,
   return spec;
 }
 
-// Runs a self-test case (core/selftest.h) through run_everywhere; omitted
+// Runs a self-test case (engine/selftest.h) through run_everywhere; omitted
 // optional inputs are passed as null.
 inline std::vector<aivm::Tensor> run_case_everywhere(const aivm::SelftestCase& c) {
   std::vector<const aivm::Tensor*> in;

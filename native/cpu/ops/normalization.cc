@@ -62,6 +62,7 @@ inline float canon(float v) { return v != v ? canonical_nan() : v; }
 // axis is not the innermost one (their data is contiguous across the tile).
 constexpr int64_t kSliceTile = 64;
 
+// One contiguous slice: y = softmax(x) or log_softmax(x).
 template <bool LOG> void softmax_row(const float* x, float* y, int64_t n) {
   const float m = row_max(x, n);
   for (int64_t i = 0; i < n; ++i) y[i] = math::exp_f32(x[i] - m);

@@ -11,9 +11,14 @@
 #include "aivm/error.h"
 #include "aivm/run_control.h"
 #include "aivm/tensor.h"
-#include "ops/op.h"
 
 namespace aivm {
+
+// The ops layer's types (native/ops/op.h), declared only: this public header
+// stays below every other layer; the engine layer includes the definitions.
+enum class OpId : int;
+class ComputeTable;
+class Params;
 
 constexpr const char* kEngineVersion = "0.1.0";
 constexpr const char* kNumericsVersion = "aivm-fp32-v1";
@@ -60,7 +65,7 @@ class Engine {
   // Program executor's step: it validated and inferred the node when it was
   // built). Same strict fp environment and thread pool as run_op; checks no
   // guard bytes. control (may be null) is checked at chunk boundaries inside the op.
-  void compute_into(ComputeFn compute, OpId op, const std::vector<const Tensor*>& inputs, const Attrs& attrs,
+  void compute_into(const ComputeTable& computes, OpId op, const std::vector<const Tensor*>& inputs, const Attrs& attrs,
                     const Params& params, int threads, std::vector<Tensor>& outputs,
                     const RunControl* control = nullptr);
 
