@@ -3,6 +3,7 @@
 import * as path from 'path';
 import { AivmError } from './errors';
 import type { DType } from './tensor';
+import type { EngineInfo } from './engine';
 
 export interface NativeTensor {
   dtype: DType;
@@ -12,19 +13,11 @@ export interface NativeTensor {
 
 export type AttrValue = number | bigint | string | number[] | bigint[];
 
-export interface NativeEngineInfo {
-  version: string;
+/** What the addon's engineInfo() gives: the public EngineInfo (lib/engine.ts) and what only the library reads. */
+export interface NativeEngineInfo extends Omit<EngineInfo, 'numerics'> {
   numerics: string;
-  isas: string[];
-  defaultIsa: string;
-  cuda: string;
-  threads: number;
-  ops: string[];
-  selftestOps: string[];
   /** Per op, the input indices whose data its shape inference reads (they must be constants in a Program). */
   dataInputs: Record<string, number[]>;
-  /** Every size limit of the engine (native/include/aivm/limits.h, docs/RELIABILITY.md). */
-  limits: EngineLimits;
   /** Present (true) only in a build with -DAIVM_FAULT_INJECTION (tests). */
   faultInjection?: boolean;
 }

@@ -25,7 +25,7 @@ export interface EngineInfo {
    * version's self-test total was pinned (docs/ADDING_AN_OP.md), sorted.
    */
   selftestOps: string[];
-  /** Every size limit of the engine, checked before the allocation or work it bounds (docs/RELIABILITY.md). */
+  /** Every size limit of the engine, checked before the allocation or work it bounds (native/include/aivm/limits.h, docs/RELIABILITY.md). */
   limits: EngineLimits;
 }
 
