@@ -88,6 +88,21 @@ export interface NativeProgram {
   runSync(inputs: NativeTensor[], opts?: NativeProgramRunOptions): NativeProgramResult;
 }
 
+/**
+ * A Program grown node by node (what lowering uses): each node is checked and inferred once, when
+ * it is added, and build() only plans. Value ids are given out in order: inputs, constants and node
+ * outputs as they are added.
+ */
+export interface NativeProgramBuilder {
+  addInput(spec: { dtype: DType; shape: number[] }): number;
+  /** Borrowed like createProgram's constants (a SharedArrayBuffer in place, a plain ArrayBuffer copied). */
+  addConstant(tensor: NativeTensor): number;
+  /** Every output of the op, in order. inputs: -1 or null = an omitted optional input. Throws naming the node; adds nothing then. */
+  addNode(name: string, op: string, inputs: (number | null)[], attrs?: Record<string, AttrValue>): { id: number; dtype: DType; shape: number[] }[];
+  /** A program with these graph outputs; may be called again for other outputs. */
+  build(outputs: number[]): NativeProgram;
+}
+
 export interface NativeSelftest {
   isa: string;
   threads: number;
@@ -118,6 +133,7 @@ export interface NativeBinding {
   ): { dtype: DType; shape: number[] }[];
   /** Validates, infers and plans a graph (synchronous; allocates no arena). */
   createProgram(spec: ProgramSpec): NativeProgram;
+  createProgramBuilder(): NativeProgramBuilder;
 }
 
 let cached: NativeBinding | undefined;

@@ -15,7 +15,6 @@ const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { loadKernel } = require('../dist/index.js');
 const { lowerFor } = require('../dist/runtime/executor.js');
-const { binding } = require('../dist/binding.js');
 const { updateManifestDigests } = require('../dist/kernel/authoring.js');
 const { GAS_VERSION } = require('../dist/ir/gas.js');
 const write = process.argv.includes('--write');
@@ -41,7 +40,7 @@ for (const name of fs.readdirSync(path.join(root, 'kernels')).sort()) {
     return maxDims[d];
   }));
   const lowered = await lowerFor(kernel.pkg, shapes);
-  const program = binding().createProgram(lowered.spec);
+  const program = lowered.builder.build(lowered.spec.outputs);
   const memory = program.arenaBytes + program.outputBytes + lowered.foldedBytes;
   const derived = roundUp2(lowered.gas);
   console.log(`${name}: largest run ${JSON.stringify(shapes)} costs ${lowered.gas} gas (${GAS_VERSION}) -> maxGas ${derived} ` +

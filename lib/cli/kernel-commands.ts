@@ -157,7 +157,7 @@ export async function inspectCommand(p: Parsed): Promise<number> {
   for (const v of kernel.vectors) {
     const shapes = kernel.ir.inputs.map((i) => v.inputs[i.name].shape);
     const lowered = await lowerFor(kernel.pkg, shapes, kernel.manifest.limits.maxMemoryBytes);
-    const program = binding().createProgram(lowered.spec);
+    const program = lowered.builder.build(lowered.spec.outputs);
     costs.push({ vector: v.name, shapes: Object.fromEntries(kernel.ir.inputs.map((i, k) => [i.name, shapes[k]])), gas: lowered.gas.toString(),
       memoryBytes: program.arenaBytes + program.outputBytes + lowered.foldedBytes, engineOps: lowered.spec.nodes.length });
   }

@@ -1,10 +1,13 @@
-// Lowering: the IR specialised to concrete input shapes, as a native ProgramSpec.
+// Lowering: the IR specialised to concrete input shapes, as a native program.
 // Shape arithmetic (Shape, Unsqueeze, ConstantOfShape, Range, ...) is folded
 // here, engine ops whose inputs are all small constants are evaluated once with
 // the engine itself (scalar, one thread: the same bits any ISA would give), and
-// what is left is a list of engine ops over value ids. Every step depends only
-// on the IR and the input shapes, so every node lowers a kernel identically.
-import type { AttrValue, NativeTensor, ProgramSpec } from '../binding';
+// what is left is a list of engine ops over value ids, added one by one to a
+// native ProgramBuilder: adding a node infers it (once; the Program it builds
+// does not infer again) and gives back the output shapes lowering goes on with.
+// Every step depends only on the IR and the input shapes, so every node lowers
+// a kernel identically.
+import type { AttrValue, NativeProgramBuilder, NativeTensor, ProgramSpec } from '../binding';
 import { AivmError } from '../errors';
 import { dtypeSize, numel, type DType } from '../tensor';
 import { GRAPH_LEVEL_OPS } from './build';
@@ -13,6 +16,8 @@ import { nodeGas, runGas } from './gas';
 import type { IrConstant, IrGraph, IrNode } from './types';
 
 export interface EngineAccess {
+  createProgramBuilder(): NativeProgramBuilder;
+  /** Shape inference alone: for ops on constants, which lowering may fold instead of adding. */
   inferOp(op: string, inputs: ({ dtype: DType; shape: number[]; data?: NativeTensor['data'] } | null)[],
     attrs?: Record<string, AttrValue>): { dtype: DType; shape: number[] }[];
   runOp(op: string, inputs: (NativeTensor | null)[], attrs: Record<string, AttrValue>): Promise<NativeTensor[]>;
@@ -30,6 +35,9 @@ export interface LoweredNode {
 }
 
 export interface LoweredProgram {
+  /** Every engine node inferred once, when lowering added it: build(outputs) plans a Program. */
+  builder: NativeProgramBuilder;
+  /** The same graph as plain data, with the builder's value ids (traces, `aivm inspect`, tests). */
   spec: ProgramSpec;
   /** Parallel to spec.nodes. */
   nodes: LoweredNode[];
@@ -59,6 +67,7 @@ export function inputSignature(shapes: number[][]): string {
 export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: EngineAccess,
   memoryBudget = Number.POSITIVE_INFINITY): Promise<LoweredProgram> {
   const spec: ProgramSpec = { values: [], constants: [], inputs: [], outputs: [], nodes: [] };
+  const builder = engine.createProgramBuilder();
   const lowered: LoweredNode[] = [];
   const env = new Map<string, Entry>();
   const constIds = new Map<IrConstant, number>();
@@ -71,23 +80,32 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
     }
   };
 
-  const newValue = (dtype: DType, shape: number[]): ValueEntry => {
+  // The builder gives value ids out in order; spec.values mirrors them.
+  const newValue: NewValue = (id, dtype, shape) => {
+    if (id !== spec.values.length) throw new AivmError('E_INTERNAL', `lowering: the builder gave value id ${id}, expected ${spec.values.length}`);
     spec.values.push({ dtype, shape });
-    return { kind: 'value', id: spec.values.length - 1, dtype, shape };
+    return { kind: 'value', id, dtype, shape };
   };
   const idOf = (e: Entry): number => {
     if (e.kind === 'value') return e.id;
     let id = constIds.get(e.c);
     if (id === undefined) {
-      id = newValue(e.c.dtype, e.c.shape).id;
+      id = newValue(builder.addConstant(e.c as NativeTensor), e.c.dtype, e.c.shape).id;
       spec.constants.push({ value: id, data: e.c.data });
       constIds.set(e.c, id);
     }
     return id;
   };
+  const addNode: AddNode = (node, op, ins, attrs) => {
+    const inputIds = ins.map((e) => (e === null ? -1 : idOf(e)));
+    const outs = builder.addNode(node.name, op, inputIds, attrs).map((o) => newValue(o.id, o.dtype, o.shape));
+    spec.nodes.push({ name: node.name, op, inputs: inputIds, outputs: outs.map((o) => o.id), attrs });
+    return outs;
+  };
 
   ir.inputs.forEach((input, i) => {
-    const e = newValue(input.dtype, inputShapes[i]);
+    const shape = inputShapes[i];
+    const e = newValue(builder.addInput({ dtype: input.dtype, shape }), input.dtype, shape);
     spec.inputs.push(e.id);
     env.set(input.name, e);
   });
@@ -98,12 +116,12 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
     let outputs: Entry[];
     if ((GRAPH_LEVEL_OPS as readonly string[]).includes(node.op)) {
       outputs = foldGraphLevelOp(node, inputs, ir, {
-        reshape: (e, shape) => reshapeEntry(e, shape, node, spec, lowered, newValue, idOf),
+        reshape: (e, shape) => reshapeEntry(e, shape, node, lowered, addNode),
         charge,
       });
     } else {
       const attrs = engineAttrs(node, ir);
-      outputs = await lowerEngineOp(node, inputs, attrs, engine, spec, lowered, newValue, idOf, charge);
+      outputs = await lowerEngineOp(node, inputs, attrs, engine, lowered, addNode, charge);
     }
     node.outputs.forEach((name, i) => {
       if (name === '') return;
@@ -119,7 +137,7 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
   for (const id of [...spec.inputs, ...spec.outputs]) ioBytes += BigInt(bytesOf(spec.values[id]));
   let gas = runGas(ioBytes);
   for (const n of lowered) gas += n.gas;
-  return { spec, nodes: lowered, outputs: [...ir.outputs], gas, foldedBytes };
+  return { builder, spec, nodes: lowered, outputs: [...ir.outputs], gas, foldedBytes };
 }
 
 function lookup(env: Map<string, Entry>, name: string, node: IrNode | undefined): Entry {
@@ -161,11 +179,12 @@ function engineAttrs(node: IrNode, ir: IrGraph): Record<string, AttrValue> {
   return attrs;
 }
 
-type NewValue = (dtype: DType, shape: number[]) => ValueEntry;
+type NewValue = (id: number, dtype: DType, shape: number[]) => ValueEntry;
+/** Adds an engine node to the builder (inferring it) and to the spec; its output values, one per op output. */
+type AddNode = (node: IrNode, op: string, inputs: (Entry | null)[], attrs: Record<string, AttrValue>) => ValueEntry[];
 
 async function lowerEngineOp(node: IrNode, inputs: (Entry | null)[], attrs: Record<string, AttrValue>, engine: EngineAccess,
-  spec: ProgramSpec, lowered: LoweredNode[], newValue: NewValue, idOf: (e: Entry) => number,
-  charge: (bytes: number, what: string) => void): Promise<Entry[]> {
+  lowered: LoweredNode[], addNode: AddNode, charge: (bytes: number, what: string) => void): Promise<Entry[]> {
   // Trailing omitted inputs are simply absent for the engine.
   let last = inputs.length;
   while (last > 0 && inputs[last - 1] === null) last--;
@@ -178,36 +197,37 @@ async function lowerEngineOp(node: IrNode, inputs: (Entry | null)[], attrs: Reco
         'the engine needs it to be known when the program is built (a constant, or shape arithmetic the loader can fold)');
     }
   }
+  // Constants with their data: gas reads some (Reduce* axes, Slice steps), as infer does.
   const specsIn = ins.map((e) => (e === null ? null : e.kind === 'const' ? { dtype: e.c.dtype, shape: e.c.shape, data: e.c.data } : { dtype: e.dtype, shape: e.shape }));
-  const outSpecs = engine.inferOp(node.op, specsIn, attrs);
 
   // Fold only small work: constant inputs AND outputs within FOLD_LIMIT elements, so a
   // kernel cannot make lowering allocate a large uncharged constant (a folded output is
-  // held per worker and counted by neither gas nor the memory plan).
-  const allConst = ins.length > 0 && ins.every((e) => e === null || e.kind === 'const');
+  // held per worker and counted by neither gas nor the memory plan). Only such candidates
+  // are inferred apart; every other node is inferred once, by the builder.
   const small = (shape: number[]) => numel(shape) <= FOLD_LIMIT;
-  if (allConst && specsIn.every((s) => s === null || small(s.shape)) && outSpecs.every((s) => small(s.shape))) {
-    for (const o of outSpecs) charge(bytesOf(o), `folded ${node.op}`);
-    const outs = await engine.runOp(node.op, ins.map((e) => (e ? (e as { c: IrConstant }).c as NativeTensor : null)), attrs);
-    return outs.map((t) => ({ kind: 'const', c: t as IrConstant }));
+  const consts = ins.length > 0 && ins.every((e) => e === null || e.kind === 'const') ? ins as ({ kind: 'const'; c: IrConstant } | null)[] : undefined;
+  if (consts && specsIn.every((s) => s === null || small(s.shape))) {
+    const outSpecs = engine.inferOp(node.op, specsIn, attrs);
+    if (outSpecs.every((s) => small(s.shape))) {
+      for (const o of outSpecs) charge(bytesOf(o), `folded ${node.op}`);
+      const outs = await engine.runOp(node.op, consts.map((e) => (e ? e.c as NativeTensor : null)), attrs);
+      return outs.map((t) => ({ kind: 'const', c: t as IrConstant }));
+    }
   }
 
-  const entries = outSpecs.map((s) => newValue(s.dtype, s.shape));
-  const g = nodeGas(node.op, specsIn.map((s) => s ?? null), outSpecs, attrs);
-  spec.nodes.push({ name: node.name, op: node.op, inputs: ins.map((e) => (e === null ? -1 : idOf(e))), outputs: entries.map(idOf), attrs });
-  lowered.push({ name: node.name, op: node.op, outputs: outSpecs.map((_, i) => node.outputs[i] ?? ''), gas: g });
-  return entries;
+  const outs = addNode(node, node.op, ins, attrs);
+  const g = nodeGas(node.op, specsIn, outs, attrs);
+  lowered.push({ name: node.name, op: node.op, outputs: outs.map((_, i) => node.outputs[i] ?? ''), gas: g });
+  return outs;
 }
 
 /** A reshape of a constant is a new view of the same data; of a runtime value, an engine Reshape. */
-function reshapeEntry(e: Entry, shape: number[], node: IrNode, spec: ProgramSpec, lowered: LoweredNode[], newValue: NewValue,
-  idOf: (e: Entry) => number): Entry {
+function reshapeEntry(e: Entry, shape: number[], node: IrNode, lowered: LoweredNode[], addNode: AddNode): Entry {
   if (e.kind === 'const') return { kind: 'const', c: { dtype: e.c.dtype, shape, data: e.c.data } };
   const shapeConst: IrConstant = { dtype: 'int64', shape: [shape.length], data: BigInt64Array.from(shape.map(BigInt)) };
-  const out = newValue(e.dtype, shape);
+  const [out] = addNode(node, 'Reshape', [e, { kind: 'const', c: shapeConst }], {});
   const ins = [{ dtype: e.dtype, shape: e.shape }, { dtype: 'int64' as DType, shape: [shape.length] }];
-  const g = nodeGas('Reshape', ins, [{ dtype: e.dtype, shape }], {});
-  spec.nodes.push({ name: node.name, op: 'Reshape', inputs: [idOf(e), idOf({ kind: 'const', c: shapeConst })], outputs: [idOf(out)], attrs: {} });
+  const g = nodeGas('Reshape', ins, [{ dtype: out.dtype, shape: out.shape }], {});
   lowered.push({ name: node.name, op: 'Reshape', outputs: [node.outputs[0]], gas: g });
   return out;
 }

@@ -67,10 +67,12 @@ const MAX_SIGNATURES = 16;
 const kernels = new Map<string, KernelCache>();
 let engine: EngineAccess | undefined;
 
-function engineAccess(): EngineAccess {
+/** What lowering uses of the engine (this thread's addon; folding on scalar, one thread). Tests and the fuzzer lower through it too. */
+export function engineAccess(): EngineAccess {
   if (!engine) {
     const b = binding();
     engine = {
+      createProgramBuilder: () => b.createProgramBuilder(),
       inferOp: (op, inputs, attrs) => b.inferOp(op, inputs, attrs),
       runOp: (op, inputs, attrs) => b.runOp(op, inputs, attrs, 'scalar', 1),
       dataInputs: b.engineInfo().dataInputs,
@@ -119,12 +121,8 @@ function programFor(pkg: IrPackage, sig: string, lowered: LoweredProgram, allVal
   const key = allValues ? `${sig}|values` : sig;
   let program = c.programs.get(key);
   if (!program) {
-    let spec = lowered.spec;
-    if (allValues) {
-      // To return every node's outputs, make them all graph outputs (the plan then keeps them all).
-      spec = { ...spec, outputs: allOutputIds(spec) };
-    }
-    program = binding().createProgram(spec);
+    // To return every node's outputs, make them all graph outputs (the plan then keeps them all).
+    program = lowered.builder.build(allValues ? allOutputIds(lowered.spec) : lowered.spec.outputs);
     c.programs.set(key, program);
   }
   return program;

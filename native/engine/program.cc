@@ -53,11 +53,15 @@ void check_program_limits(const ProgramSpec& spec) {
   over("bytes of attributes", attr_bytes, kMaxProgramAttrBytes);
 }
 
-}  // namespace
-
-std::string Program::where(size_t node) const {
-  return "node " + std::to_string(node) + " '" + nodes_[node].name + "' (" + op_name(nodes_[node].op) + ")";
+std::string node_where(size_t index, const std::string& name, const std::string& op) {
+  return "node " + std::to_string(index) + " '" + name + "' (" + op + ")";
 }
+
+int64_t value_bytes(const TensorSpec& spec, const std::string& what) {
+  return checked_numel(spec.shape, "program", what) * int64_t(dtype_size(spec.dtype));
+}
+
+}  // namespace
 
 int64_t attrs_bytes(const Attrs& attrs) {
   int64_t bytes = 0;
@@ -104,44 +108,164 @@ void ArenaCache::give(Block block) noexcept {
   spare_ = std::move(block);
 }
 
-Program::Program(ProgramSpec spec) {
+
+void ProgramBuilder::check_id(int id, const std::string& what) const {
+  if (id < 0 || id >= num_values()) {
+    bad_spec(what + " names " + value_str(id) + ", but values are 0.." + std::to_string(num_values() - 1));
+  }
+}
+
+const TensorSpec& ProgramBuilder::spec(int id) const {
+  check_id(id, "spec()");
+  return graph_.values[size_t(id)].spec;
+}
+
+int ProgramBuilder::add_value(const TensorSpec& spec, Program::Kind kind, int index) {
+  const int id = num_values();
+  if (int64_t(id) >= kMaxProgramValues) {
+    throw Error(ErrorCode::E_TOO_LARGE, "program: the graph's values and the outputs its ops make are over the engine's limit of " +
+                                            std::to_string(kMaxProgramValues));
+  }
+  if (value_bytes(spec, value_str(id)) > kMaxBytes) {
+    throw Error(ErrorCode::E_TOO_LARGE, "program: " + value_str(id) + " " + shape_str(spec.shape) +
+                                            " is over the engine's size limit");
+  }
+  graph_.values.push_back({spec, kind, index});
+  return id;
+}
+
+int ProgramBuilder::add_input(const TensorSpec& spec) {
+  int id = add_value(spec, Program::Kind::INPUT, int(graph_.inputs.size()));
+  graph_.inputs.push_back(id);
+  return id;
+}
+
+int ProgramBuilder::add_constant(const Tensor& constant) {
+  if (!constant.data && checked_numel(constant.shape, "program", "a constant") > 0) bad_spec("a constant has no data");
+  int id = add_value({constant.dtype, constant.shape}, Program::Kind::CONSTANT, int(graph_.constants.size()));
+  graph_.constants.push_back(constant);
+  graph_.snapshotted.push_back(false);
+  return id;
+}
+
+std::vector<int> ProgramBuilder::add_node(std::string name, const std::string& op, Attrs attrs, std::vector<int> inputs) {
+  const size_t index = graph_.nodes.size();
+  if (int64_t(index) >= kMaxProgramNodes) {
+    throw Error(ErrorCode::E_TOO_LARGE, "program: over " + std::to_string(kMaxProgramNodes) + " nodes, the engine's limit");
+  }
+  OpId id;
+  if (!find_op(op, &id)) {
+    throw Error(ErrorCode::E_UNSUPPORTED_OP, "program: " + node_where(index, name, op) + ": no such op in engine " +
+                                                 kEngineVersion);
+  }
+  const std::string where = node_where(index, name, op);
+  const int64_t attr_bytes = graph_.attr_bytes + attrs_bytes(attrs);
+  if (attr_bytes > kMaxProgramAttrBytes) {
+    throw Error(ErrorCode::E_TOO_LARGE, "program: " + where + ": " + std::to_string(attr_bytes) +
+                                            " bytes of attributes in the graph, over the engine's limit of " +
+                                            std::to_string(kMaxProgramAttrBytes));
+  }
+  if (int64_t(inputs.size()) > kMaxOpInputs) {
+    throw Error(ErrorCode::E_ARITY, "program: " + where + ": " + std::to_string(inputs.size()) +
+                                        " inputs, over the engine's limit of " + std::to_string(kMaxOpInputs));
+  }
+  const OpContract& contract = op_contract(id);
+  auto is_data_input = [&](size_t k) {
+    return std::find(contract.data_inputs.begin(), contract.data_inputs.end(), int(k)) != contract.data_inputs.end();
+  };
+  // Shape-only views of the inputs, with data only where infer reads it.
+  std::vector<Tensor> views(inputs.size());
+  std::vector<const Tensor*> ptrs(inputs.size(), nullptr);
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const int v_id = inputs[k];
+    if (v_id == -1) continue;
+    const std::string what = where + " input " + std::to_string(k);
+    check_id(v_id, what);
+    const Program::Value& v = graph_.values[size_t(v_id)];
+    views[k] = view(v.spec, nullptr);
+    if (is_data_input(k)) {
+      if (v.kind != Program::Kind::CONSTANT) {
+        bad_spec(what + " (" + value_str(v_id) + ") must be a constant: " + op + " reads its data to infer output shapes");
+      }
+      // The plan is made from these bytes: an owned copy keeps it valid even
+      // if the caller's (possibly shared) buffer changes later.
+      Tensor& c = graph_.constants[size_t(v.index)];
+      if (!graph_.snapshotted[size_t(v.index)]) {
+        c = copy_of(c, op);
+        graph_.snapshotted[size_t(v.index)] = true;
+      }
+      views[k].data = c.data;
+    }
+    ptrs[k] = &views[k];
+  }
+  Params params;
+  std::vector<TensorSpec> specs;
+  try {
+    specs = infer_op(id, ptrs, attrs, &params);
+  } catch (const Error& e) {
+    rethrow_at(e, where);
+  }
+  if (int64_t(graph_.values.size() + specs.size()) > kMaxProgramValues) {
+    throw Error(ErrorCode::E_TOO_LARGE, "program: " + where + ": the graph's values and the outputs its ops make " +
+                                            "are over the engine's limit of " + std::to_string(kMaxProgramValues));
+  }
+  std::vector<int> outputs;
+  for (const TensorSpec& s : specs) outputs.push_back(add_value(s, Program::Kind::ARENA, -1));
+  graph_.attr_bytes = attr_bytes;
+  graph_.nodes.push_back({std::move(name), id, std::move(attrs), std::move(inputs), outputs, std::move(params)});
+  return outputs;
+}
+
+Program ProgramBuilder::build(const std::vector<int>& outputs) const {
+  for (size_t k = 0; k < outputs.size(); ++k) check_id(outputs[k], "output " + std::to_string(k));
+  return Program(graph_, outputs);
+}
+
+Program::Program(Graph graph, const std::vector<int>& outputs) : graph_(std::move(graph)), outputs_(outputs) {
+  for (int id : outputs_) {
+    Value& v = graph_.values[size_t(id)];
+    if (v.kind == Kind::ARENA) v.kind = Kind::OUTPUT;
+    output_bytes_ += value_bytes(v.spec, value_str(id));
+  }
+  plan_arena();
+  arenas_ = std::make_unique<ArenaCache>(size_t(arena_bytes_) + kGuardBytes);
+}
+
+namespace {
+
+// A spec's graph through a builder: the spec's value ids map to the builder's,
+// each defined exactly once, and every declared output spec must be what the
+// op infers.
+Program program_from_spec(ProgramSpec spec) {
   check_program_limits(spec);
   const int n = int(spec.values.size());
-  values_.resize(size_t(n));
   for (int id = 0; id < n; ++id) {
-    const TensorSpec& s = spec.values[size_t(id)];
-    int64_t numel = checked_numel(s.shape, "program", value_str(id));
-    if (numel * int64_t(dtype_size(s.dtype)) > kMaxBytes) {
-      throw Error(ErrorCode::E_TOO_LARGE, "program: " + value_str(id) + " " + shape_str(s.shape) +
+    if (value_bytes(spec.values[size_t(id)], value_str(id)) > kMaxBytes) {
+      throw Error(ErrorCode::E_TOO_LARGE, "program: " + value_str(id) + " " + shape_str(spec.values[size_t(id)].shape) +
                                               " is over the engine's size limit");
     }
-    values_[size_t(id)].spec = s;
   }
-  // `what` is a function naming the place: messages are built only on failure.
-  auto check_id = [&](int id, auto what) {
-    if (id < 0 || id >= n) {
-      bad_spec(what() + " names " + value_str(id) + ", but values are 0.." + std::to_string(n - 1));
-    }
+  std::vector<int> built(size_t(n), -1);  // the spec's value id -> the builder's
+  auto check_id = [&](int id, const std::string& what) {
+    if (id < 0 || id >= n) bad_spec(what + " names " + value_str(id) + ", but values are 0.." + std::to_string(n - 1));
   };
-  auto define = [&](int id, Kind kind, int index, auto what) {
-    if (values_[size_t(id)].kind != Kind::UNDEFINED) bad_spec(value_str(id) + " is defined twice (again by " + what() + ")");
-    values_[size_t(id)].kind = kind;
-    values_[size_t(id)].index = index;
+  auto define = [&](int id, int builder_id, const std::string& what) {
+    if (built[size_t(id)] != -1) bad_spec(value_str(id) + " is defined twice (again by " + what + ")");
+    built[size_t(id)] = builder_id;
   };
 
+  ProgramBuilder b;
   for (size_t k = 0; k < spec.inputs.size(); ++k) {
-    auto what = [&] { return "input " + std::to_string(k); };
+    const std::string what = "input " + std::to_string(k);
     check_id(spec.inputs[k], what);
-    define(spec.inputs[k], Kind::INPUT, int(k), what);
+    define(spec.inputs[k], b.add_input(spec.values[size_t(spec.inputs[k])]), what);
   }
-  inputs_ = spec.inputs;
-
   for (size_t k = 0; k < spec.constants.size(); ++k) {
-    int id = spec.constants[k].first;
+    const int id = spec.constants[k].first;
     const Tensor& t = spec.constants[k].second;
-    std::string what = "constant " + std::to_string(k);
-    check_id(id, [&] { return what; });
-    const TensorSpec& s = values_[size_t(id)].spec;
+    const std::string what = "constant " + std::to_string(k);
+    check_id(id, what);
+    const TensorSpec& s = spec.values[size_t(id)];
     if (t.dtype != s.dtype) {
       throw Error(ErrorCode::E_DTYPE, "program: " + what + " (" + value_str(id) + ") is " + dtype_name(t.dtype) +
                                           ", declared " + dtype_name(s.dtype));
@@ -151,117 +275,76 @@ Program::Program(ProgramSpec spec) {
                                           shape_str(t.shape) + ", declared " + shape_str(s.shape));
     }
     if (!t.data) bad_spec(what + " (" + value_str(id) + ") has no data");
-    define(id, Kind::CONSTANT, int(k), [&] { return what; });
-    constants_.push_back(t);
+    define(id, b.add_constant(t), what);
   }
-
-  std::vector<bool> snapshotted(constants_.size(), false);
   for (size_t i = 0; i < spec.nodes.size(); ++i) {
     ProgramNode& pn = spec.nodes[i];
-    OpId id;
-    if (!find_op(pn.op, &id)) {
-      throw Error(ErrorCode::E_UNSUPPORTED_OP, "program: node " + std::to_string(i) + " '" + pn.name + "' (" + pn.op +
-                                                   "): no such op in engine " + kEngineVersion);
-    }
-    nodes_.push_back({pn.name, id, pn.attrs, pn.inputs, {}, {}});
-    const OpContract& contract = op_contract(id);
-    auto is_data_input = [&](size_t k) {
-      return std::find(contract.data_inputs.begin(), contract.data_inputs.end(), int(k)) != contract.data_inputs.end();
-    };
-    // Shape-only views of the inputs, with data only where infer reads it.
-    std::vector<Tensor> views(pn.inputs.size());
-    std::vector<const Tensor*> ptrs(pn.inputs.size(), nullptr);
+    std::vector<int> inputs;
     for (size_t k = 0; k < pn.inputs.size(); ++k) {
-      int id = pn.inputs[k];
-      if (id == -1) continue;
-      auto what = [&] { return where(i) + " input " + std::to_string(k); };
-      check_id(id, what);
-      const Value& v = values_[size_t(id)];
-      if (v.kind == Kind::UNDEFINED) {
-        bad_spec(what() + " reads " + value_str(id) + " before anything defines it (nodes must be in topological order)");
-      }
-      views[k] = view(v.spec, nullptr);
-      if (is_data_input(k)) {
-        if (v.kind != Kind::CONSTANT) {
-          bad_spec(what() + " (" + value_str(id) + ") must be a constant: " + pn.op +
-                   " reads its data to infer output shapes");
-        }
-        // The plan was made from these bytes: an owned copy keeps it valid even
-        // if the caller's (possibly shared) buffer changes later.
-        if (!snapshotted[size_t(v.index)]) {
-          constants_[size_t(v.index)] = copy_of(constants_[size_t(v.index)], pn.op);
-          snapshotted[size_t(v.index)] = true;
-        }
-        views[k].data = constants_[size_t(v.index)].data;
-      }
-      ptrs[k] = &views[k];
-    }
-    std::vector<TensorSpec> specs;
-    try {
-      specs = infer_op(id, ptrs, pn.attrs, &nodes_.back().params);
-    } catch (const Error& e) {
-      rethrow_at(e, where(i));
-    }
-    if (pn.outputs.size() > specs.size()) {
-      throw Error(ErrorCode::E_ARITY, "program: " + where(i) + " lists " + std::to_string(pn.outputs.size()) +
-                                          " outputs, the op produces " + std::to_string(specs.size()));
-    }
-    Node& node = nodes_.back();
-    for (size_t j = 0; j < specs.size(); ++j) {
-      int id = j < pn.outputs.size() ? pn.outputs[j] : -1;
-      auto what = [&] { return where(i) + " output " + std::to_string(j); };
+      const int id = pn.inputs[k];
       if (id == -1) {
-        // The op writes it anyway: give it arena room for this node only.
-        if (int64_t(values_.size()) >= kMaxProgramValues) {
-          throw Error(ErrorCode::E_TOO_LARGE, "program: " + where(i) + ": the graph's values and the outputs its ops make " +
-                                                  "are over the engine's limit of " + std::to_string(kMaxProgramValues));
-        }
-        values_.push_back({specs[j], Kind::ARENA, -1});
-        node.outputs.push_back(int(values_.size()) - 1);
+        inputs.push_back(-1);
         continue;
       }
+      const std::string what = node_where(i, pn.name, pn.op) + " input " + std::to_string(k);
       check_id(id, what);
-      const TensorSpec& declared = values_[size_t(id)].spec;
-      if (declared.dtype != specs[j].dtype || declared.shape != specs[j].shape) {
-        throw Error(ErrorCode::E_SHAPE, "program: " + what() + " (" + value_str(id) + ") is declared " +
-                                            dtype_name(declared.dtype) + " " + shape_str(declared.shape) +
-                                            " but the op gives " + dtype_name(specs[j].dtype) + " " +
-                                            shape_str(specs[j].shape));
+      if (built[size_t(id)] == -1) {
+        bad_spec(what + " reads " + value_str(id) + " before anything defines it (nodes must be in topological order)");
       }
-      define(id, Kind::ARENA, -1, what);
-      node.outputs.push_back(id);
+      inputs.push_back(built[size_t(id)]);
+    }
+    const std::vector<int> outs = b.add_node(pn.name, pn.op, pn.attrs, std::move(inputs));
+    const std::string where = node_where(i, pn.name, pn.op);
+    if (pn.outputs.size() > outs.size()) {
+      throw Error(ErrorCode::E_ARITY, "program: " + where + " lists " + std::to_string(pn.outputs.size()) +
+                                          " outputs, the op produces " + std::to_string(outs.size()));
+    }
+    for (size_t j = 0; j < pn.outputs.size(); ++j) {
+      const int id = pn.outputs[j];
+      if (id == -1) continue;  // the op writes it anyway, into arena room for this node only
+      const std::string what = where + " output " + std::to_string(j);
+      check_id(id, what);
+      const TensorSpec& declared = spec.values[size_t(id)];
+      const TensorSpec& inferred = b.spec(outs[j]);
+      if (declared.dtype != inferred.dtype || declared.shape != inferred.shape) {
+        throw Error(ErrorCode::E_SHAPE, "program: " + what + " (" + value_str(id) + ") is declared " +
+                                            dtype_name(declared.dtype) + " " + shape_str(declared.shape) +
+                                            " but the op gives " + dtype_name(inferred.dtype) + " " +
+                                            shape_str(inferred.shape));
+      }
+      define(id, outs[j], what);
     }
   }
-
+  std::vector<int> outputs;
   for (size_t k = 0; k < spec.outputs.size(); ++k) {
-    int id = spec.outputs[k];
-    check_id(id, [&] { return "output " + std::to_string(k); });
-    Value& v = values_[size_t(id)];
-    if (v.kind == Kind::UNDEFINED) bad_spec("output " + std::to_string(k) + " (" + value_str(id) + ") is never defined");
-    if (v.kind == Kind::ARENA) v.kind = Kind::OUTPUT;
-    output_bytes_ += checked_numel(v.spec.shape, "program", value_str(id)) * int64_t(dtype_size(v.spec.dtype));
+    const int id = spec.outputs[k];
+    check_id(id, "output " + std::to_string(k));
+    if (built[size_t(id)] == -1) bad_spec("output " + std::to_string(k) + " (" + value_str(id) + ") is never defined");
+    outputs.push_back(built[size_t(id)]);
   }
-  outputs_ = spec.outputs;
-  plan_arena();
-  arenas_ = std::make_unique<ArenaCache>(size_t(arena_bytes_) + kGuardBytes);
+  return b.build(outputs);
 }
+
+}  // namespace
+
+Program::Program(ProgramSpec spec) : Program(program_from_spec(std::move(spec))) {}
 
 // Greedy first-fit in definition order (core/first_fit.h): each arena value
 // takes the lowest 64-byte aligned offset where it overlaps no placed value whose
 // lifetime meets its own. Depends only on the spec, so every machine gets the
 // same plan.
 void Program::plan_arena() {
-  std::vector<int> first(values_.size(), -1), last(values_.size(), -1);
-  for (size_t i = 0; i < nodes_.size(); ++i) {
-    for (int id : nodes_[i].outputs) first[size_t(id)] = last[size_t(id)] = int(i);
-    for (int id : nodes_[i].inputs) {
+  std::vector<int> first(graph_.values.size(), -1), last(graph_.values.size(), -1);
+  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+    for (int id : graph_.nodes[i].outputs) first[size_t(id)] = last[size_t(id)] = int(i);
+    for (int id : graph_.nodes[i].inputs) {
       if (id >= 0) last[size_t(id)] = int(i);
     }
   }
   FirstFit fit;
-  for (const Node& node : nodes_) {
+  for (const Node& node : graph_.nodes) {
     for (int id : node.outputs) {
-      Value& v = values_[size_t(id)];
+      Value& v = graph_.values[size_t(id)];
       if (v.kind != Kind::ARENA) continue;
       int64_t bytes = checked_numel(v.spec.shape, "program", value_str(id)) * int64_t(dtype_size(v.spec.dtype));
       // At least one alignment unit, so even an empty value has its own address.
@@ -278,14 +361,14 @@ std::vector<Tensor> Program::run(Engine& engine, const std::vector<const Tensor*
                                  std::vector<Hash32>* node_hashes, const RunControl* control,
                                  std::vector<int64_t>* node_nanos) const {
   check_threads(threads);
-  if (inputs.size() != inputs_.size()) {
-    throw Error(ErrorCode::E_ARITY, "program: expects " + std::to_string(inputs_.size()) + " inputs, got " +
+  if (inputs.size() != graph_.inputs.size()) {
+    throw Error(ErrorCode::E_ARITY, "program: expects " + std::to_string(graph_.inputs.size()) + " inputs, got " +
                                         std::to_string(inputs.size()));
   }
-  std::vector<Tensor> vals(values_.size());
+  std::vector<Tensor> vals(graph_.values.size());
   for (size_t k = 0; k < inputs.size(); ++k) {
-    int id = inputs_[k];
-    const TensorSpec& s = values_[size_t(id)].spec;
+    int id = graph_.inputs[k];
+    const TensorSpec& s = graph_.values[size_t(id)].spec;
     const Tensor* t = inputs[k];
     std::string what = "program: input " + std::to_string(k) + " (" + value_str(id) + ")";
     if (!t || !t->data) throw Error(ErrorCode::E_ARG, what + " is missing");
@@ -297,8 +380,8 @@ std::vector<Tensor> Program::run(Engine& engine, const std::vector<const Tensor*
     }
     vals[size_t(id)] = *t;
   }
-  for (size_t id = 0; id < values_.size(); ++id) {
-    if (values_[id].kind == Kind::CONSTANT) vals[id] = constants_[size_t(values_[id].index)];
+  for (size_t id = 0; id < graph_.values.size(); ++id) {
+    if (graph_.values[id].kind == Kind::CONSTANT) vals[id] = graph_.constants[size_t(graph_.values[id].index)];
   }
 
   // This run's arena (a spare one from an earlier run, or new), with a guard
@@ -323,13 +406,13 @@ std::vector<Tensor> Program::run(Engine& engine, const std::vector<const Tensor*
   if (node_nanos) node_nanos->clear();
   std::vector<Tensor> outs;
   std::vector<const Tensor*> ins;
-  for (size_t i = 0; i < nodes_.size(); ++i) {
+  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
     if (control) control->check();
     const auto started = node_nanos ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-    const Node& node = nodes_[i];
+    const Node& node = graph_.nodes[i];
     outs.clear();
     for (int id : node.outputs) {
-      const Value& v = values_[size_t(id)];
+      const Value& v = graph_.values[size_t(id)];
       if (v.kind == Kind::OUTPUT) {
         outs.push_back(make_tensor(v.spec.dtype, v.spec.shape, op_name(node.op)));
       } else {
@@ -343,11 +426,11 @@ std::vector<Tensor> Program::run(Engine& engine, const std::vector<const Tensor*
     try {
       engine.compute_into(computes, node.op, ins, node.attrs, node.params, threads, outs, control);
     } catch (const Error& e) {
-      rethrow_at(e, where(i));
+      rethrow_at(e, node_where(i, node.name, op_name(node.op)));
     }
     bool intact = guard_intact();
     for (const Tensor& t : outs) intact = intact && guards_intact(t);
-    if (!intact) throw Error(ErrorCode::E_INTERNAL, "program: " + where(i) + ": kernel wrote outside its outputs");
+    if (!intact) throw Error(ErrorCode::E_INTERNAL, "program: " + node_where(i, node.name, op_name(node.op)) + ": kernel wrote outside its outputs");
     if (node_nanos) {
       node_nanos->push_back(
           std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count());
@@ -363,7 +446,7 @@ std::vector<Tensor> Program::run(Engine& engine, const std::vector<const Tensor*
   std::vector<Tensor> result;
   for (int id : outputs_) {
     // Inputs and constants are not ours to hand out: copy them.
-    Kind kind = values_[size_t(id)].kind;
+    Kind kind = graph_.values[size_t(id)].kind;
     result.push_back(kind == Kind::OUTPUT ? vals[size_t(id)] : copy_of(vals[size_t(id)], "program"));
   }
   return result;

@@ -1,8 +1,10 @@
 // A Program is a whole graph checked, shape-inferred and memory-planned once,
-// then run many times. Building it validates every id, arity, attribute and
-// declared shape against the ops' own infer, so run() only checks its inputs
-// and executes. Intermediate values share one arena laid out at build time;
-// graph outputs get their own buffers (they outlive the run).
+// then run many times. Building it validates every id, arity and attribute and
+// infers each node once (a ProgramBuilder, node by node, as lowering adds them;
+// or Program(ProgramSpec), which also compares the spec's declared shapes), so
+// run() only checks its inputs and executes. Intermediate values share one
+// arena laid out at build time; graph outputs get their own buffers (they
+// outlive the run).
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -81,19 +83,22 @@ class ArenaCache {
   size_t bytes_;
 };
 
+class ProgramBuilder;
+
 class Program {
  public:
   static constexpr int64_t kAlign = 64;
 
   // Validates and plans; throws aivm::Error naming the node or value at fault.
   // The spec's size is checked against aivm/limits.h first (E_TOO_LARGE), and
-  // building is O(n log n) in nodes + values.
+  // building is O(n log n) in nodes + values. The spec's nodes go through a
+  // ProgramBuilder, and their declared output specs must equal what it infers.
   explicit Program(ProgramSpec spec);
 
   int64_t arena_bytes() const { return arena_bytes_; }
   int64_t output_bytes() const { return output_bytes_; }
   const std::vector<ArenaSlot>& slots() const { return slots_; }
-  size_t num_nodes() const { return nodes_.size(); }
+  size_t num_nodes() const { return graph_.nodes.size(); }
 
   // Runs the graph. inputs match the spec's inputs in order and must have the
   // declared dtypes and shapes. node_hashes, when given, receives per node the
@@ -109,31 +114,73 @@ class Program {
                           std::vector<int64_t>* node_nanos = nullptr) const;
 
  private:
-  enum class Kind { UNDEFINED, INPUT, CONSTANT, ARENA, OUTPUT };
+  friend class ProgramBuilder;
+  enum class Kind { INPUT, CONSTANT, ARENA, OUTPUT };
   struct Value {
     TensorSpec spec;
-    Kind kind = Kind::UNDEFINED;
-    int index = -1;  // input position, constant index or arena slot
+    Kind kind;
+    int index;  // input position, constant index or arena slot (-1 until planned)
   };
   struct Node {
     std::string name;
     OpId op;  // resolved once, at build: a run indexes tables by it
     Attrs attrs;  // as the spec gave them (compute reads params, never these)
+    std::vector<int> inputs;   // value ids; -1 = an omitted optional input
+    std::vector<int> outputs;  // one per op output, each its own value
+    Params params;             // what infer kept for compute, made once when the node was added
+  };
+  // The checked, inferred graph: what a ProgramBuilder grows node by node and
+  // every Program it builds starts from. Value ids are positions in `values`.
+  struct Graph {
+    std::vector<Value> values;
+    std::vector<Tensor> constants;
+    std::vector<bool> snapshotted;  // per constant: copied because an op's infer read its bytes
     std::vector<int> inputs;
-    std::vector<int> outputs;  // one per op output; unused ones get hidden value ids
-    Params params;             // what infer kept for compute, made once at build
+    std::vector<Node> nodes;
+    int64_t attr_bytes = 0;
   };
 
+  // Marks the graph outputs and plans the arena: no op is inferred again.
+  Program(Graph graph, const std::vector<int>& outputs);
   void plan_arena();
-  std::string where(size_t node) const;
 
-  std::vector<Value> values_;  // the spec's values, then hidden unused outputs
-  std::vector<Tensor> constants_;
-  std::vector<int> inputs_, outputs_;
-  std::vector<Node> nodes_;
+  Graph graph_;
+  std::vector<int> outputs_;
   std::vector<ArenaSlot> slots_;
   int64_t arena_bytes_ = 0, output_bytes_ = 0;
   std::unique_ptr<ArenaCache> arenas_;  // made once the plan is known
+};
+
+// Builds a Program one node at a time, the way lowering discovers the graph:
+// each node is checked and its outputs inferred once, when it is added (the
+// caller gets their specs back, to fold shape arithmetic and price the node),
+// and build() only plans. Value ids are given out in order: inputs, constants
+// and node outputs as they are added. Not thread-safe; build() may be called
+// again (for other graph outputs) and leaves the builder as it was.
+class ProgramBuilder {
+ public:
+  // Throw E_TOO_LARGE past aivm/limits.h (values, nodes, attribute bytes, a value's size).
+  int add_input(const TensorSpec& spec);
+  // The bytes are borrowed (the caller keeps them alive for every Program built),
+  // except those an op reads to infer, which are copied when that op is added.
+  int add_constant(const Tensor& constant);
+  // Checks the node (op known, input ids defined, build-time data inputs constant),
+  // infers it and returns the value ids of all the op's outputs, in order.
+  // Throws aivm::Error naming the node; on failure the builder is unchanged.
+  std::vector<int> add_node(std::string name, const std::string& op, Attrs attrs, std::vector<int> inputs);
+
+  const TensorSpec& spec(int id) const;
+  int num_values() const { return int(graph_.values.size()); }
+  size_t num_nodes() const { return graph_.nodes.size(); }
+
+  // A Program with these graph outputs (value ids; an input or a constant is
+  // copied out at the end of each run).
+  Program build(const std::vector<int>& outputs) const;
+
+ private:
+  int add_value(const TensorSpec& spec, Program::Kind kind, int index);
+  void check_id(int id, const std::string& what) const;
+  Program::Graph graph_;
 };
 
 }  // namespace aivm

@@ -7,6 +7,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   auto* addon = new Addon();
   env.SetInstanceData(addon);  // deleted by Node when this environment ends
   addon->program_class = Napi::Persistent(define_program_class(env));
+  addon->program_builder_class = Napi::Persistent(define_program_builder_class(env));
   exports.Set("engineInfo", Napi::Function::New(env, engine_info, "engineInfo"));
   exports.Set("setErrorClass", Napi::Function::New(env, set_error_class, "setErrorClass"));
   exports.Set("runOp", Napi::Function::New(env, run_op, "runOp"));
@@ -14,6 +15,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("selftest", Napi::Function::New(env, selftest, "selftest"));
   exports.Set("inferOp", Napi::Function::New(env, infer_op, "inferOp"));
   exports.Set("createProgram", Napi::Function::New(env, create_program, "createProgram"));
+  exports.Set("createProgramBuilder", Napi::Function::New(env, create_program_builder, "createProgramBuilder"));
   return exports;
 }
 

@@ -4,14 +4,28 @@
 #pragma once
 #include <napi.h>
 
+#include <memory>
+
 #include "aivm/engine.h"
+
+namespace aivm {
+class Program;
+}  // namespace aivm
 
 namespace aivm::napi {
 
 struct Addon {
   Engine engine;
   Napi::FunctionReference error_class;
-  Napi::FunctionReference program_class;  // NativeProgram, built by createProgram
+  Napi::FunctionReference program_class;  // NativeProgram, built by createProgram and ProgramBuilder.build
+  Napi::FunctionReference program_builder_class;  // NativeProgramBuilder, made by createProgramBuilder
+};
+
+// A Program built natively (ProgramBuilder) on its way into a NativeProgram,
+// with the JS object that keeps the buffers it borrows alive.
+struct BuiltProgram {
+  std::shared_ptr<const Program> program;
+  Napi::Object keep_alive;
 };
 
 // Exported functions, one file each (see addon.cc for the table).
@@ -23,6 +37,9 @@ Napi::Value selftest(const Napi::CallbackInfo& info);
 Napi::Value infer_op(const Napi::CallbackInfo& info);
 Napi::Value create_program(const Napi::CallbackInfo& info);
 Napi::Function define_program_class(Napi::Env env);
+Napi::Value wrap_program(Napi::Env env, std::shared_ptr<const Program> program, Napi::Object keep_alive);
+Napi::Value create_program_builder(const Napi::CallbackInfo& info);
+Napi::Function define_program_builder_class(Napi::Env env);
 
 // Resolves an optional JS isa name (undefined -> default, honouring AIVM_ISA).
 Isa isa_from_js(const Napi::Value& value);

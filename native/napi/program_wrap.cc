@@ -28,26 +28,6 @@ Napi::Array array_at(const Napi::Object& obj, const char* key, const std::string
   return v.As<Napi::Array>();
 }
 
-// A value id: an integer in [0, 2^31), or -1 where allow_omitted (null counts as -1 there too).
-// what() names the place; it is called only on failure.
-template <class What> int id_from_js(const Napi::Value& v, const What& what, bool allow_omitted) {
-  if (allow_omitted && (v.IsNull() || v.IsUndefined())) return -1;
-  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
-  if (!(d >= (allow_omitted ? -1 : 0) && d < 2147483648.0) || d != std::floor(d)) {
-    bad_arg(what(), std::string("must be a value id (an integer >= 0") + (allow_omitted ? ", or -1 when omitted)" : ")"));
-  }
-  return int(d);
-}
-
-std::vector<int> ids_from_js(const Napi::Array& arr, const std::string& what, bool allow_omitted) {
-  std::vector<int> out;
-  out.reserve(arr.Length());
-  for (uint32_t i = 0; i < arr.Length(); ++i) {
-    out.push_back(id_from_js(arr.Get(i), [&] { return what + "[" + std::to_string(i) + "]"; }, allow_omitted));
-  }
-  return out;
-}
-
 // One run's arguments, parsed on the main thread, and what it produced.
 struct RunJob {
   std::shared_ptr<const Program> program;
@@ -144,9 +124,17 @@ class ProgramRunWorker : public Napi::AsyncWorker {
 
 class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
  public:
+  // new NativeProgram(spec), from createProgram; or (External<Built>), from
+  // ProgramBuilder.build (wrap_program below), which JS cannot forge.
   explicit ProgramWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ProgramWrap>(info) {
     napi_entry(info.Env(), "createProgram", [&] {
-      program_ = std::make_shared<const Program>(parse(info[0]));
+      if (info[0].IsExternal()) {
+        const BuiltProgram& built = *info[0].As<Napi::External<BuiltProgram>>().Data();
+        program_ = built.program;
+        keep_alive_ = Napi::Persistent(built.keep_alive);
+      } else {
+        program_ = std::make_shared<const Program>(parse(info[0]));
+      }
       // The arena the program may keep between runs is memory V8 cannot see; told
       // of it, the garbage collector frees unreachable programs in time.
       external_bytes_ = program_->arena_bytes() <= ArenaCache::kBudgetBytes ? program_->arena_bytes() : 0;
@@ -271,7 +259,7 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
       Napi::Value c = constants.Get(i);
       if (!c.IsObject()) bad_arg(what, "must be an object {value, data}");
       Napi::Object co = c.As<Napi::Object>();
-      int id = id_from_js(co.Get("value"), [&] { return what + ".value"; }, false);
+      int id = id_from_js(co.Get("value"), [&] { return "createProgram: " + what + ".value"; }, false);
       if (size_t(id) >= spec.values.size()) {
         bad_arg(what + ".value", "= " + std::to_string(id) + " is not a value id (there are " +
                                      std::to_string(spec.values.size()) + " values)");
@@ -288,8 +276,8 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
     Napi::Array inputs = array_at(obj, "inputs", "spec."), outputs = array_at(obj, "outputs", "spec.");
     over_limit("inputs", inputs.Length(), kMaxProgramValues);
     over_limit("outputs", outputs.Length(), kMaxProgramValues);
-    spec.inputs = ids_from_js(inputs, "spec.inputs", false);
-    spec.outputs = ids_from_js(outputs, "spec.outputs", false);
+    spec.inputs = ids_from_js(inputs, "createProgram: spec.inputs", false);
+    spec.outputs = ids_from_js(outputs, "createProgram: spec.outputs", false);
     int64_t attr_bytes = 0;
     for (uint32_t i = 0; i < nodes.Length(); ++i) {
       std::string what = "nodes[" + std::to_string(i) + "]";
@@ -306,8 +294,8 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
       Napi::Array node_inputs = array_at(no, "inputs", what + "."), node_outputs = array_at(no, "outputs", what + ".");
       over_limit(what + " inputs", node_inputs.Length(), kMaxOpInputs);
       over_limit(what + " outputs", node_outputs.Length(), kMaxOpOutputs);
-      node.inputs = ids_from_js(node_inputs, what + ".inputs", true);
-      node.outputs = ids_from_js(node_outputs, what + ".outputs", true);
+      node.inputs = ids_from_js(node_inputs, "createProgram: " + what + ".inputs", true);
+      node.outputs = ids_from_js(node_outputs, "createProgram: " + what + ".outputs", true);
       node.attrs = attrs_from_js(no.Get("attrs"), "createProgram: " + what + " (" + node.op + ")");
       attr_bytes += attrs_bytes(node.attrs);
       over_limit("bytes of attributes", attr_bytes, kMaxProgramAttrBytes);
@@ -335,6 +323,8 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
   int64_t external_bytes_ = 0;  // reported to V8 (AdjustExternalMemory)
   // The constants over SharedArrayBuffers that program_ borrows (the others are copies it owns).
   std::vector<Napi::ObjectReference> constants_;
+  // A program from a builder: the builder object, which holds those references for it.
+  Napi::ObjectReference keep_alive_;
 };
 
 }  // namespace
@@ -345,6 +335,11 @@ Napi::Function define_program_class(Napi::Env env) {
                                    ProgramWrap::InstanceAccessor<&ProgramWrap::output_bytes>("outputBytes"),
                                    ProgramWrap::InstanceMethod<&ProgramWrap::run>("run"),
                                    ProgramWrap::InstanceMethod<&ProgramWrap::run_sync>("runSync")});
+}
+
+Napi::Value wrap_program(Napi::Env env, std::shared_ptr<const Program> program, Napi::Object keep_alive) {
+  BuiltProgram built{std::move(program), keep_alive};
+  return env.GetInstanceData<Addon>()->program_class.New({Napi::External<BuiltProgram>::New(env, &built)});
 }
 
 // createProgram(spec: ProgramSpec) -> NativeProgram (synchronous)

@@ -276,4 +276,23 @@ Attrs attrs_from_js(const Napi::Value& value, const std::string& op) {
   return attrs;
 }
 
+int id_from_js(const Napi::Value& v, const std::function<std::string()>& what, bool allow_omitted) {
+  if (allow_omitted && (v.IsNull() || v.IsUndefined())) return -1;
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+  if (!(d >= (allow_omitted ? -1 : 0) && d < 2147483648.0) || d != std::floor(d)) {
+    throw Error(ErrorCode::E_ARG, what() + " must be a value id (an integer >= 0" +
+                                      (allow_omitted ? ", or -1 when omitted)" : ")"));
+  }
+  return int(d);
+}
+
+std::vector<int> ids_from_js(const Napi::Array& arr, const std::string& what, bool allow_omitted) {
+  std::vector<int> out;
+  out.reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    out.push_back(id_from_js(arr.Get(i), [&] { return what + "[" + std::to_string(i) + "]"; }, allow_omitted));
+  }
+  return out;
+}
+
 }  // namespace aivm::napi

@@ -17,6 +17,7 @@
 #pragma once
 #include <napi.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -61,5 +62,11 @@ TensorSpec spec_from_js(const Napi::Value& value, const std::string& what);
 // Hands the tensor's bytes to JS (no copy when the engine owns them).
 Napi::Object tensor_to_js(Napi::Env env, const Tensor& tensor);
 Attrs attrs_from_js(const Napi::Value& value, const std::string& op);
+
+// A program's value id: an integer in [0, 2^31), or -1 where allow_omitted (null
+// and undefined count as -1 there too). Throws E_ARG "<what()> must be a value id";
+// what() is called only on failure.
+int id_from_js(const Napi::Value& v, const std::function<std::string()>& what, bool allow_omitted);
+std::vector<int> ids_from_js(const Napi::Array& arr, const std::string& what, bool allow_omitted);
 
 }  // namespace aivm::napi

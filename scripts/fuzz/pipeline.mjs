@@ -14,6 +14,7 @@ export const { AivmError } = dist('errors.js');
 export const { parseOnnxModel } = dist('onnx/index.js');
 export const { buildIr, GRAPH_LEVEL_OPS } = dist('ir/build.js');
 export const { lowerIr } = dist('ir/lower.js');
+export const { engineAccess } = dist('runtime/executor.js');
 export const { loadKernelFiles } = dist('kernel/index.js');
 
 /** Memory one case may plan (lowering's folded constants, a Program's arena and outputs). */
@@ -48,11 +49,7 @@ export function engineContext() {
   const native = binding();
   const info = native.engineInfo();
   const wide = info.isas.filter((i) => i !== 'cuda').at(-1);
-  const engine = {
-    inferOp: (op, inputs, attrs) => native.inferOp(op, inputs, attrs),
-    runOp: (op, inputs, attrs) => native.runOp(op, inputs, attrs, 'scalar', 1),
-    dataInputs: info.dataInputs,
-  };
+  const engine = engineAccess();
   return { native, info, wide, engine };
 }
 
@@ -66,7 +63,7 @@ export async function runModel(ctx, { bytes, parsed, inputs, extra = [], readExt
   const ir = buildIr(model, ctx.info.ops, extra);
   const feed = fitInputs(ir, inputs);
   const lowered = await lowerIr(ir, feed.map((t) => t.shape), ctx.engine, CASE_BYTES);
-  const program = ctx.native.createProgram(lowered.spec);
+  const program = lowered.builder.build(lowered.spec.outputs);
   if (program.arenaBytes + program.outputBytes > CASE_BYTES) return 'planned-too-big';
   const a = program.runSync(feed, { isa: 'scalar', threads: 1, hash: true, timeoutMs: RUN_MS });
   let b;

@@ -1,4 +1,5 @@
-// Random runOp and inferOp calls, straight at the N-API boundary: any engine op
+// Random runOp and inferOp calls, and one-node programs through a ProgramBuilder
+// (what lowering uses), straight at the N-API boundary: any engine op
 // (now and then a name that is none), an input count around its arity, inputs
 // of random dtype and shape, data for the inputs infer reads (shapes, starts,
 // axes ...), and attributes the op knows with plausible values, or hostile
@@ -122,7 +123,12 @@ function malformed(rng, t) {
   }
 }
 
-/** A runOp or inferOp call: { call, op, inputs, attrs, isa, threads, maxMemoryBytes }. */
+/**
+ * A runOp, inferOp or builder call: { call, op, inputs, attrs, isa, threads, maxMemoryBytes,
+ * constants, extraId }. A builder call adds the inputs the op reads to infer (and a few
+ * others) as constants, the rest as program inputs, then the node (extraId: a hostile id
+ * appended to its inputs), builds and runs it.
+ */
 export function runOpCase(rng, table, wide) {
   const ops = Object.keys(table);
   const op = rng.chance(0.02) ? rng.pick(['', 'NoSuchOp', 'relu', 'Relu ', '__proto__', 'constructor']) : rng.pick(ops);
@@ -145,8 +151,11 @@ export function runOpCase(rng, table, wide) {
     // defineProperty: a key named '__proto__' must be an own attribute, not the prototype.
     Object.defineProperty(attrs, name, { value, enumerable: true, writable: true, configurable: true });
   }
+  const draw = rng.unit();
   return {
-    call: rng.chance(0.7) ? 'runOp' : 'inferOp',
+    call: draw < 0.6 ? 'runOp' : draw < 0.8 ? 'inferOp' : 'builder',
+    constants: inputs.map((_, k) => spec.data.includes(k) || rng.chance(0.2)),
+    extraId: rng.chance(0.05) ? rng.pick([-2, 1.5, 2 ** 31, 'x', null, 999]) : undefined,
     op,
     inputs,
     attrs: rng.chance(0.02) ? rng.pick([null, 5, 'x', []]) : attrs,
@@ -165,6 +174,7 @@ export async function runOpCall(native, c, wide, Finding) {
     native.inferOp(c.op, c.inputs, c.attrs);
     return 'ok';
   }
+  if (c.call === 'builder') return builderCall(native, c, Finding);
   const outs = await native.runOp(c.op, c.inputs, c.attrs, c.isa, c.threads, c.maxMemoryBytes);
   // Large outputs (the default budget allows 1 GiB) are not computed twice: the
   // child's address space is for finding allocations past the limits.
@@ -178,5 +188,33 @@ export async function runOpCall(native, c, wide, Finding) {
   }
   const a = native.hashTensors(outs), b = native.hashTensors(again);
   if (a !== b) throw new Finding('mismatch', `${c.op}: output hash differs: ${c.isa ?? 'default'} ${a}, ${other} ${b}`);
+  return 'ok';
+}
+
+/** A one-node program through a ProgramBuilder: its outputs must be runOp's bits (scalar, one thread). */
+async function builderCall(native, c, Finding) {
+  const b = native.createProgramBuilder();
+  const feed = [];
+  const ids = c.inputs.map((t, k) => {
+    if (t === null) return null;
+    if (c.constants[k]) return b.addConstant(t);
+    feed.push(t);
+    return b.addInput(t);
+  });
+  if (c.extraId !== undefined) ids.push(c.extraId);
+  const outs = b.addNode('fuzz', c.op, ids, c.attrs);
+  // Programs have no memory budget of their own (kernels' limits apply above them):
+  // keep to what runOp's default budget would compute.
+  const bytes = outs.reduce((n, o) => n + o.shape.reduce((a, d) => a * d, 1) * (o.dtype === 'int64' ? 8 : o.dtype === 'bool' ? 1 : 4), 0);
+  if (bytes > 64 << 20) return 'ok';
+  const got = b.build(outs.map((o) => o.id)).runSync(feed, { isa: c.isa, threads: c.threads });
+  let want;
+  try {
+    want = await native.runOp(c.op, c.inputs, c.attrs, 'scalar', 1, 64 << 20);
+  } catch (err) {
+    throw new Finding('mismatch', `${c.op}: a builder's program ran but runOp did not: ${err?.message ?? err}`);
+  }
+  const a = native.hashTensors(got.outputs), w = native.hashTensors(want);
+  if (a !== w) throw new Finding('mismatch', `${c.op}: a builder's program gives ${a}, runOp on scalar ${w}`);
   return 'ok';
 }

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { binding, type NativeTensor } from '../../lib/binding';
 import { AivmError } from '../../lib/errors';
 import { buildIr, MAX_OPSET, typedFromBytes } from '../../lib/ir/build';
-import { lowerIr, type EngineAccess } from '../../lib/ir/lower';
+import { lowerIr } from '../../lib/ir/lower';
+import { engineAccess } from '../../lib/runtime/executor';
 import type { IrConstant, IrGraph } from '../../lib/ir/types';
 import { parseOnnxModel, parseOnnxTensor, type OnnxTensor } from '../../lib/onnx';
 import type { DType } from '../../lib/tensor';
@@ -47,16 +48,6 @@ export function buildTimeInputs(ir: IrGraph, dataInputs: Record<string, number[]
     }
   }
   return names;
-}
-
-/** The same EngineAccess the runtime uses (lib/runtime/executor.ts): folding on scalar, one thread. */
-export function engineAccess(): EngineAccess {
-  const b = binding();
-  return {
-    inferOp: (op, inputs, attrs) => b.inferOp(op, inputs, attrs),
-    runOp: (op, inputs, attrs) => b.runOp(op, inputs, attrs, 'scalar', 1),
-    dataInputs: b.engineInfo().dataInputs,
-  };
 }
 
 /** input_0.pb, input_1.pb, ... in numeric order. */
@@ -185,7 +176,7 @@ export async function runCase(dir: string, opts: RunOptions): Promise<CaseResult
     stage = 'lower';
     const lowered = await lowerIr(ir, inputs.map((t) => t.shape), engineAccess());
     stage = 'create';
-    const program = b.createProgram(lowered.spec);
+    const program = lowered.builder.build(lowered.spec.outputs);
 
     stage = 'run';
     const ref = (await program.run(inputs, { isa: 'scalar', threads: 1 })).outputs;

@@ -457,6 +457,83 @@ TEST(build_errors) {
   }
 }
 
+// The builder lowering uses: each node inferred once, as it is added. Fed the
+// Chain's nodes, it gives back the specs the Chain declares (written by hand
+// above), and its Program has Program(spec)'s plan and bits.
+TEST(builder_infers_each_node_as_it_is_added) {
+  Chain c;
+  const ProgramSpec& spec = c.b.spec;
+  aivm::ProgramBuilder pb;
+  std::vector<int> built(spec.values.size(), -1);
+  for (int id : spec.inputs) built[size_t(id)] = pb.add_input(spec.values[size_t(id)]);
+  for (const auto& k : spec.constants) built[size_t(k.first)] = pb.add_constant(k.second);
+  for (const auto& n : spec.nodes) {
+    std::vector<int> ins;
+    for (int id : n.inputs) ins.push_back(id < 0 ? -1 : built[size_t(id)]);
+    std::vector<int> outs = pb.add_node(n.name, n.op, n.attrs, ins);
+    CHECK_MSG(outs.size() >= n.outputs.size(), n.name);
+    for (size_t j = 0; j < n.outputs.size(); ++j) {
+      if (n.outputs[j] < 0) continue;
+      const aivm::TensorSpec& want = spec.values[size_t(n.outputs[j])];
+      CHECK_MSG(pb.spec(outs[j]).dtype == want.dtype && pb.spec(outs[j]).shape == want.shape, n.name + " output spec");
+      built[size_t(n.outputs[j])] = outs[j];
+    }
+  }
+  CHECK(pb.num_nodes() == spec.nodes.size());
+  std::vector<int> outputs;
+  for (int id : spec.outputs) outputs.push_back(built[size_t(id)]);
+  Program from_builder = pb.build(outputs), from_spec(spec);
+  check_plan(from_builder, "builder");
+  CHECK(from_builder.arena_bytes() == from_spec.arena_bytes() && from_builder.output_bytes() == from_spec.output_bytes());
+  CHECK(from_builder.slots().size() == from_spec.slots().size());
+  for (size_t i = 0; i < from_spec.slots().size(); ++i) {
+    CHECK(from_builder.slots()[i].offset == from_spec.slots()[i].offset &&
+          from_builder.slots()[i].bytes == from_spec.slots()[i].bytes);
+  }
+  std::vector<aivm::Hash32> ref_hashes, hashes;
+  std::vector<Tensor> ref = reference(spec, c.inputs, &ref_hashes);
+  for (aivm::Isa isa : aivm::available_isas()) {
+    CHECK_MSG(all_same(from_builder.run(engine(), ptrs_of(c.inputs), isa, 2, &hashes), ref), aivm::isa_name(isa));
+    CHECK(hashes == ref_hashes);
+  }
+  // Built again with other outputs (what a trace with every value does): the
+  // first program is unaffected, and the new one returns the values asked for.
+  Program relu_only = pb.build({built[size_t(spec.nodes[2].outputs[0])]});
+  std::vector<Tensor> relu = relu_only.run(engine(), ptrs_of(c.inputs), aivm::Isa::SCALAR, 1);
+  Tensor mm = run("MatMul", {&c.inputs[0], &spec.constants[0].second})[0];
+  Tensor add = run("Add", {&mm, &spec.constants[1].second})[0];
+  std::vector<Tensor> one = run("Relu", {&add});
+  CHECK(relu.size() == 1 && same_bits(relu[0], one[0]));
+  CHECK(all_same(from_builder.run(engine(), ptrs_of(c.inputs), aivm::Isa::SCALAR, 1), ref));
+}
+
+TEST(builder_errors_add_nothing) {
+  aivm::ProgramBuilder pb;
+  int x = pb.add_input({DType::F32, {2, 3}});
+  int shape = pb.add_input({DType::I64, {2}});
+  auto refused = [&](ErrorCode code, const std::string& needle, const std::string& what, auto add) {
+    const int values = pb.num_values();
+    const size_t nodes = pb.num_nodes();
+    try {
+      add();
+      CHECK_MSG(false, what + ": added");
+    } catch (const aivm::Error& e) {
+      CHECK_MSG(e.code() == code, what + ": " + e.what());
+      CHECK_MSG(std::string(e.what()).find(needle) != std::string::npos, what + ": " + e.what());
+    }
+    CHECK_MSG(pb.num_values() == values && pb.num_nodes() == nodes, what + ": the builder changed");
+  };
+  refused(ErrorCode::E_UNSUPPORTED_OP, "'n' (Nope)", "unknown op", [&] { pb.add_node("n", "Nope", {}, {x}); });
+  refused(ErrorCode::E_ARG, "value 9", "input id", [&] { pb.add_node("n", "Relu", {}, {9}); });
+  refused(ErrorCode::E_ARG, "must be a constant", "run-time shape", [&] { pb.add_node("n", "Reshape", {}, {x, shape}); });
+  int other = pb.add_constant(random_f32({4, 5}, 80));
+  refused(ErrorCode::E_SHAPE, "'n' (Add)", "infer failure", [&] { pb.add_node("n", "Add", {}, {x, other}); });
+  std::vector<int> outs = pb.add_node("ok", "Relu", {}, {x});
+  CHECK(outs.size() == 1 && pb.spec(outs[0]).shape == Shape({2, 3}));
+  CHECK_THROWS_CODE(E_ARG, pb.build({outs[0] + 1}));
+  CHECK_THROWS_CODE(E_ARG, pb.spec(-1));
+}
+
 TEST(run_errors_leave_program_usable) {
   // Gather with run-time indices: a bad index fails that run (E_INDEX, naming
   // the node) and the next run works.

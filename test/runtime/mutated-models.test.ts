@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { binding, type NativeTensor } from '../../lib/binding';
 import { AivmError } from '../../lib/errors';
 import { buildIr } from '../../lib/ir/build';
-import { lowerIr, type EngineAccess } from '../../lib/ir/lower';
+import { lowerIr } from '../../lib/ir/lower';
+import { engineAccess } from '../../lib/runtime/executor';
 import { parseOnnxModel } from '../../lib/onnx';
 import { loadKernel } from '../../lib/kernel';
 import { fixture, SHIPPED } from '../helpers/kernels';
@@ -16,11 +17,7 @@ import { fixture, SHIPPED } from '../helpers/kernels';
 // AIVM_FUZZ_N=20000 for a longer local run.
 const N = Number(process.env.AIVM_FUZZ_N ?? 600);
 const native = binding();
-const engine: EngineAccess = {
-  inferOp: (op, inputs, attrs) => native.inferOp(op, inputs, attrs),
-  runOp: (op, inputs, attrs) => native.runOp(op, inputs, attrs, 'scalar', 1),
-  dataInputs: native.engineInfo().dataInputs,
-};
+const engine = engineAccess();
 
 // A fixed 32-bit mixing function: deterministic "random" positions and bytes.
 function draw(seed: number, i: number): number {
@@ -36,9 +33,13 @@ async function attempt(bytes: Uint8Array, inputs: NativeTensor[]): Promise<strin
     const ir = buildIr(parseOnnxModel(bytes), native.engineInfo().ops);
     if (ir.inputs.length !== inputs.length) return 'inputs changed';
     const lowered = await lowerIr(ir, inputs.map((t) => t.shape), engine);
-    const program = native.createProgram(lowered.spec);
+    const program = lowered.builder.build(lowered.spec.outputs);
     if (program.arenaBytes + program.outputBytes > 1 << 28) return 'too big';
-    program.runSync(inputs, { hash: true });
+    const built = program.runSync(inputs, { hash: true });
+    // The same graph as plain data, validated and inferred again by createProgram: the same plan and bits.
+    const again = native.createProgram(lowered.spec);
+    expect(again.arenaBytes).toBe(program.arenaBytes);
+    expect(again.runSync(inputs, { hash: true }).outputHash).toBe(built.outputHash);
     return 'ran';
   } catch (err) {
     if (!(err instanceof AivmError)) throw err;

@@ -22,6 +22,10 @@ const spec: ProgramSpec = {
 const ENTRY_POINTS: [string, 'infer' | 'compute' | 'hash', () => unknown][] = [
   ['inferOp', 'infer', () => native.inferOp('Relu', [{ dtype: 'float32', shape: [2, 2] }])],
   ['createProgram', 'infer', () => native.createProgram(spec)],
+  ['ProgramBuilder.addNode', 'infer', () => {
+    const b = native.createProgramBuilder();
+    return b.addNode('relu', 'Relu', [b.addInput({ dtype: 'float32', shape: [2, 2] })]);
+  }],
   ['runOp (infer)', 'infer', () => native.runOp('Relu', [x], undefined, 'scalar', 1)],
   ['runOp (compute)', 'compute', () => native.runOp('Relu', [x], undefined, 'scalar', 1)],
   ['program.run', 'compute', () => native.createProgram(spec).run([x])],
@@ -69,5 +73,16 @@ describe.skipIf(!enabled)('fault injection: every entry point turns every C++ ex
     process.env.AIVM_FAULT = 'compute:std:Relu';
     expect(await outcome(() => native.runOp('Relu', [x], undefined, 'scalar', 1))).toMatchObject({ code: 'E_INTERNAL' });
     expect(await outcome(() => native.runOp('Neg', [x], undefined, 'scalar', 1))).toBe('ok');
+  });
+
+  it('a builder infers when a node is added, never when it builds (issue 12: each node inferred once)', async () => {
+    const b = native.createProgramBuilder();
+    const [y] = b.addNode('relu', 'Relu', [b.addInput({ dtype: 'float32', shape: [2, 2] })]);
+    process.env.AIVM_FAULT = 'infer:std';
+    expect(await outcome(() => b.addNode('again', 'Relu', [y.id]))).toMatchObject({ code: 'E_INTERNAL' });
+    expect(await outcome(() => native.createProgram(spec))).toMatchObject({ code: 'E_INTERNAL' });
+    // build() and the run it makes go on with the fault set: neither infers.
+    const out = b.build([y.id]).runSync([x]).outputs[0];
+    expect(Array.from(out.data as Float32Array)).toEqual([1, 0, 3, 0]);
   });
 });

@@ -335,3 +335,72 @@ describe('program.run keeps its inputs alive', () => {
     got.outputs.forEach((t, i) => expect(sameBits(t, want.outputs[i])).toBe(true));
   });
 });
+
+// The chain of chainSpec added node by node to a builder, as lowering does.
+function chainThroughBuilder(w: Float32Array) {
+  const { spec, x } = chainSpec(w);
+  const b = native.createProgramBuilder();
+  const ids = new Map<number, number>(); // spec id -> builder id
+  for (const id of spec.inputs) ids.set(id, b.addInput(spec.values[id]));
+  for (const c of spec.constants) ids.set(c.value, b.addConstant({ ...spec.values[c.value], data: c.data } as NativeTensor));
+  const added = spec.nodes.map((n) => {
+    const outs = b.addNode(n.name, n.op, n.inputs.map((id) => ids.get(id)!), n.attrs);
+    n.outputs.forEach((id, j) => ids.set(id, outs[j].id));
+    return outs;
+  });
+  return { spec, x, b, ids, added };
+}
+
+describe('createProgramBuilder', () => {
+  it('infers each node as it is added and builds the program createProgram builds', async () => {
+    const { spec, x, b, ids, added } = chainThroughBuilder(floats(96, 3));
+    // What the builder inferred is what chainSpec declares by hand.
+    spec.nodes.forEach((n, i) => n.outputs.forEach((id, j) => {
+      expect({ dtype: added[i][j].dtype, shape: added[i][j].shape }, `${n.name} output ${j}`).toEqual(spec.values[id]);
+    }));
+    const program = b.build(spec.outputs.map((id) => ids.get(id)!));
+    const twin = native.createProgram(spec);
+    expect([program.arenaBytes, program.outputBytes]).toEqual([twin.arenaBytes, twin.outputBytes]);
+    const ref = await reference(spec, [x]);
+    for (const isa of info.isas) {
+      const r = await program.run([x], { isa, threads: 2, trace: true });
+      r.outputs.forEach((t, i) => expect(sameBits(t, ref.outputs[i]), `${isa} output ${i}`).toBe(true));
+      expect(r.nodeHashes).toEqual(ref.hashes);
+    }
+    // Built again for other outputs (a trace with values): the first program is unchanged.
+    const relu = b.build([added[2][0].id]).runSync([x]).outputs[0];
+    expect(sameBits(relu, (await native.runOp('Relu', [(await reference({ ...spec, nodes: spec.nodes.slice(0, 2), outputs: [4] }, [x])).outputs[0]], undefined, 'scalar', 1))[0])).toBe(true);
+    program.runSync([x]).outputs.forEach((t, i) => expect(sameBits(t, ref.outputs[i])).toBe(true));
+  });
+
+  it('keeps its constants alive for the programs it built', async () => {
+    const sab = new SharedArrayBuffer(96 * 4);
+    const { spec, x, b, ids } = chainThroughBuilder(floats(96, 3, sab));
+    const pending = b.build(spec.outputs.map((id) => ids.get(id)!)).run([x], { threads: 2 });
+    for (let i = 0; i < 5; i++) (globalThis as { gc?: () => void }).gc?.();
+    const ref = await reference(chainSpec(floats(96, 3)).spec, [x]);
+    (await pending).outputs.forEach((t, i) => expect(sameBits(t, ref.outputs[i])).toBe(true));
+  });
+
+  it('refuses a bad node with a code, names it, and adds nothing', async () => {
+    const b = native.createProgramBuilder();
+    const x = b.addInput({ dtype: 'float32', shape: [2, 3] });
+    const shape = b.addInput({ dtype: 'int64', shape: [2] });
+    const bad: [string, () => unknown][] = [
+      ['E_UNSUPPORTED_OP', () => b.addNode('n', 'Nope', [x])],
+      ['E_ARG', () => b.addNode('n', 'Relu', [7])],
+      ['E_ARG', () => b.addNode('n', 'Relu', [1.5])],
+      ['E_ARG', () => b.addNode('n', 'Reshape', [x, shape])], // a run-time shape cannot be planned
+      ['E_ATTR', () => b.addNode('n', 'Relu', [x], { alpha: 1 })],
+      ['E_ARITY', () => b.addNode('n', 'Relu', [x, x])],
+      ['E_ARG', () => b.addNode('n', 'Relu', 'x' as unknown as number[])],
+      ['E_ARG', () => b.build([99])],
+      ['E_DTYPE', () => b.addInput({ dtype: 'complex64' as 'float32', shape: [1] })],
+    ];
+    for (const [code, f] of bad) expect(await codeOf(f), f.toString()).toBe(code);
+    const [y] = b.addNode('ok', 'Relu', [x]);
+    expect(y).toEqual({ id: 2, dtype: 'float32', shape: [2, 3] }); // ids 0 and 1 are the inputs: nothing else was added
+    const out = b.build([y.id]).runSync([f32([2, 3], Float32Array.from([-1, 2, -3, 4, -5, 6])), i64([3, 2])]).outputs[0];
+    expect(Array.from(out.data as Float32Array)).toEqual([0, 2, 0, 4, 0, 6]);
+  });
+});
