@@ -225,7 +225,12 @@ async function lowerEngineOp(node: IrNode, inputs: (Entry | null)[], attrs: Reco
 function reshapeEntry(e: Entry, shape: number[], node: IrNode, lowered: LoweredNode[], addNode: AddNode): Entry {
   if (e.kind === 'const') return { kind: 'const', c: { dtype: e.c.dtype, shape, data: e.c.data } };
   const shapeConst: IrConstant = { dtype: 'int64', shape: [shape.length], data: BigInt64Array.from(shape.map(BigInt)) };
-  const [out] = addNode(node, 'Reshape', [e, { kind: 'const', c: shapeConst }], {});
+  // A 0 in the shape is a zero-size dimension here, not "copy the input's" (Reshape's default).
+  const attrs: Record<string, AttrValue> = shape.includes(0) ? { allowzero: 1n } : {};
+  const [out] = addNode(node, 'Reshape', [e, { kind: 'const', c: shapeConst }], attrs);
+  if (out.shape.length !== shape.length || out.shape.some((d, i) => d !== shape[i])) {
+    throw new AivmError('E_INTERNAL', `node '${node.name}': the engine's Reshape gave [${out.shape}] for the folded shape [${shape}]`);
+  }
   const ins = [{ dtype: e.dtype, shape: e.shape }, { dtype: 'int64' as DType, shape: [shape.length] }];
   const g = nodeGas('Reshape', ins, [{ dtype: out.dtype, shape: out.shape }], {});
   lowered.push({ name: node.name, op: 'Reshape', outputs: [node.outputs[0]], gas: g });

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 
 #include "core/first_fit.h"
@@ -57,8 +58,34 @@ std::string node_where(size_t index, const std::string& name, const std::string&
   return "node " + std::to_string(index) + " '" + name + "' (" + op + ")";
 }
 
-int64_t value_bytes(const TensorSpec& spec, const std::string& what) {
-  return checked_numel(spec.shape, "program", what) * int64_t(dtype_size(spec.dtype));
+// Callers have checked the value's size (check_value_size) when it was added.
+int64_t value_bytes(const TensorSpec& spec) {
+  int64_t numel = 1;
+  for (int64_t d : spec.shape) numel *= d;
+  return numel * int64_t(dtype_size(spec.dtype));
+}
+
+// A value's shape is valid and its bytes within kMaxBytes; what() names it.
+void check_value_size(const TensorSpec& spec, const std::function<std::string()>& what) {
+  int64_t numel;
+  try {
+    numel = checked_numel(spec.shape, "program", "");
+  } catch (const Error&) {
+    checked_numel(spec.shape, "program", what());  // throws again, naming the value
+    throw;
+  }
+  if (numel * int64_t(dtype_size(spec.dtype)) > kMaxBytes) {
+    throw Error(ErrorCode::E_TOO_LARGE, "program: " + what() + " " + shape_str(spec.shape) + " is over the engine's size limit");
+  }
+}
+
+OpId resolve_op(size_t index, const std::string& name, const std::string& op) {
+  OpId id;
+  if (!find_op(op, &id)) {
+    throw Error(ErrorCode::E_UNSUPPORTED_OP, "program: " + node_where(index, name, op) + ": no such op in engine " +
+                                                 kEngineVersion);
+  }
+  return id;
 }
 
 }  // namespace
@@ -109,14 +136,14 @@ void ArenaCache::give(Block block) noexcept {
 }
 
 
-void ProgramBuilder::check_id(int id, const std::string& what) const {
+void ProgramBuilder::check_id(int id, const std::function<std::string()>& what) const {
   if (id < 0 || id >= num_values()) {
-    bad_spec(what + " names " + value_str(id) + ", but values are 0.." + std::to_string(num_values() - 1));
+    bad_spec(what() + " names " + value_str(id) + ", but values are 0.." + std::to_string(num_values() - 1));
   }
 }
 
 const TensorSpec& ProgramBuilder::spec(int id) const {
-  check_id(id, "spec()");
+  check_id(id, [] { return std::string("spec()"); });
   return graph_.values[size_t(id)].spec;
 }
 
@@ -126,10 +153,7 @@ int ProgramBuilder::add_value(const TensorSpec& spec, Program::Kind kind, int in
     throw Error(ErrorCode::E_TOO_LARGE, "program: the graph's values and the outputs its ops make are over the engine's limit of " +
                                             std::to_string(kMaxProgramValues));
   }
-  if (value_bytes(spec, value_str(id)) > kMaxBytes) {
-    throw Error(ErrorCode::E_TOO_LARGE, "program: " + value_str(id) + " " + shape_str(spec.shape) +
-                                            " is over the engine's size limit");
-  }
+  check_value_size(spec, [&] { return value_str(id); });
   graph_.values.push_back({spec, kind, index});
   return id;
 }
@@ -141,60 +165,65 @@ int ProgramBuilder::add_input(const TensorSpec& spec) {
 }
 
 int ProgramBuilder::add_constant(const Tensor& constant) {
-  if (!constant.data && checked_numel(constant.shape, "program", "a constant") > 0) bad_spec("a constant has no data");
+  if (!constant.data && checked_numel(constant.shape, "program", "a constant") > 0) {
+    bad_spec("a constant of shape " + shape_str(constant.shape) + " has no data");
+  }
   int id = add_value({constant.dtype, constant.shape}, Program::Kind::CONSTANT, int(graph_.constants.size()));
   graph_.constants.push_back(constant);
   graph_.snapshotted.push_back(false);
   return id;
 }
 
+// All or nothing: everything that can fail (the op, the limits, the inputs,
+// infer, the outputs' sizes) is checked before the builder changes.
 std::vector<int> ProgramBuilder::add_node(std::string name, const std::string& op, Attrs attrs, std::vector<int> inputs) {
   const size_t index = graph_.nodes.size();
+  // Messages are built only on failure: a graph may have 2^18 nodes.
+  auto where = [&] { return node_where(index, name, op); };
+  const OpId id = resolve_op(index, name, op);
   if (int64_t(index) >= kMaxProgramNodes) {
-    throw Error(ErrorCode::E_TOO_LARGE, "program: over " + std::to_string(kMaxProgramNodes) + " nodes, the engine's limit");
+    throw Error(ErrorCode::E_TOO_LARGE, "program: " + where() + ": over " + std::to_string(kMaxProgramNodes) +
+                                            " nodes, the engine's limit");
   }
-  OpId id;
-  if (!find_op(op, &id)) {
-    throw Error(ErrorCode::E_UNSUPPORTED_OP, "program: " + node_where(index, name, op) + ": no such op in engine " +
-                                                 kEngineVersion);
-  }
-  const std::string where = node_where(index, name, op);
   const int64_t attr_bytes = graph_.attr_bytes + attrs_bytes(attrs);
   if (attr_bytes > kMaxProgramAttrBytes) {
-    throw Error(ErrorCode::E_TOO_LARGE, "program: " + where + ": " + std::to_string(attr_bytes) +
+    throw Error(ErrorCode::E_TOO_LARGE, "program: " + where() + ": " + std::to_string(attr_bytes) +
                                             " bytes of attributes in the graph, over the engine's limit of " +
                                             std::to_string(kMaxProgramAttrBytes));
   }
   if (int64_t(inputs.size()) > kMaxOpInputs) {
-    throw Error(ErrorCode::E_ARITY, "program: " + where + ": " + std::to_string(inputs.size()) +
+    throw Error(ErrorCode::E_ARITY, "program: " + where() + ": " + std::to_string(inputs.size()) +
                                         " inputs, over the engine's limit of " + std::to_string(kMaxOpInputs));
   }
   const OpContract& contract = op_contract(id);
   auto is_data_input = [&](size_t k) {
     return std::find(contract.data_inputs.begin(), contract.data_inputs.end(), int(k)) != contract.data_inputs.end();
   };
-  // Shape-only views of the inputs, with data only where infer reads it.
+  // Shape-only views of the inputs, with data only where infer reads it. That
+  // data is an owned copy (kept once the node is added): the plan is made from
+  // these bytes, and the caller's (possibly shared) buffer may change later.
   std::vector<Tensor> views(inputs.size());
   std::vector<const Tensor*> ptrs(inputs.size(), nullptr);
+  std::vector<std::pair<int, Tensor>> snapshots;  // constant index -> its copy
   for (size_t k = 0; k < inputs.size(); ++k) {
     const int v_id = inputs[k];
     if (v_id == -1) continue;
-    const std::string what = where + " input " + std::to_string(k);
+    auto what = [&] { return where() + " input " + std::to_string(k); };
     check_id(v_id, what);
     const Program::Value& v = graph_.values[size_t(v_id)];
     views[k] = view(v.spec, nullptr);
     if (is_data_input(k)) {
       if (v.kind != Program::Kind::CONSTANT) {
-        bad_spec(what + " (" + value_str(v_id) + ") must be a constant: " + op + " reads its data to infer output shapes");
+        bad_spec(what() + " (" + value_str(v_id) + ") must be a constant: " + op + " reads its data to infer output shapes");
       }
-      // The plan is made from these bytes: an owned copy keeps it valid even
-      // if the caller's (possibly shared) buffer changes later.
-      Tensor& c = graph_.constants[size_t(v.index)];
+      const Tensor* data = &graph_.constants[size_t(v.index)];
       if (!graph_.snapshotted[size_t(v.index)]) {
-        c = copy_of(c, op);
-        graph_.snapshotted[size_t(v.index)] = true;
+        auto same = [&](const std::pair<int, Tensor>& s) { return s.first == v.index; };
+        auto it = std::find_if(snapshots.begin(), snapshots.end(), same);
+        if (it == snapshots.end()) it = snapshots.insert(snapshots.end(), {v.index, copy_of(*data, op)});
+        data = &it->second;
       }
-      views[k].data = c.data;
+      views[k].data = data->data;
     }
     ptrs[k] = &views[k];
   }
@@ -203,11 +232,17 @@ std::vector<int> ProgramBuilder::add_node(std::string name, const std::string& o
   try {
     specs = infer_op(id, ptrs, attrs, &params);
   } catch (const Error& e) {
-    rethrow_at(e, where);
+    rethrow_at(e, where());
   }
   if (int64_t(graph_.values.size() + specs.size()) > kMaxProgramValues) {
-    throw Error(ErrorCode::E_TOO_LARGE, "program: " + where + ": the graph's values and the outputs its ops make " +
+    throw Error(ErrorCode::E_TOO_LARGE, "program: " + where() + ": the graph's values and the outputs its ops make " +
                                             "are over the engine's limit of " + std::to_string(kMaxProgramValues));
+  }
+  for (size_t j = 0; j < specs.size(); ++j) check_value_size(specs[j], [&] { return where() + " output " + std::to_string(j); });
+
+  for (auto& [k, copy] : snapshots) {
+    graph_.constants[size_t(k)] = std::move(copy);
+    graph_.snapshotted[size_t(k)] = true;
   }
   std::vector<int> outputs;
   for (const TensorSpec& s : specs) outputs.push_back(add_value(s, Program::Kind::ARENA, -1));
@@ -216,16 +251,21 @@ std::vector<int> ProgramBuilder::add_node(std::string name, const std::string& o
   return outputs;
 }
 
-Program ProgramBuilder::build(const std::vector<int>& outputs) const {
-  for (size_t k = 0; k < outputs.size(); ++k) check_id(outputs[k], "output " + std::to_string(k));
+Program ProgramBuilder::build(const std::vector<int>& outputs) const& {
+  for (size_t k = 0; k < outputs.size(); ++k) check_id(outputs[k], [&] { return "output " + std::to_string(k); });
   return Program(graph_, outputs);
+}
+
+Program ProgramBuilder::build(const std::vector<int>& outputs) && {
+  for (size_t k = 0; k < outputs.size(); ++k) check_id(outputs[k], [&] { return "output " + std::to_string(k); });
+  return Program(std::move(graph_), outputs);
 }
 
 Program::Program(Graph graph, const std::vector<int>& outputs) : graph_(std::move(graph)), outputs_(outputs) {
   for (int id : outputs_) {
     Value& v = graph_.values[size_t(id)];
     if (v.kind == Kind::ARENA) v.kind = Kind::OUTPUT;
-    output_bytes_ += value_bytes(v.spec, value_str(id));
+    output_bytes_ += value_bytes(v.spec);
   }
   plan_arena();
   arenas_ = std::make_unique<ArenaCache>(size_t(arena_bytes_) + kGuardBytes);
@@ -235,79 +275,75 @@ namespace {
 
 // A spec's graph through a builder: the spec's value ids map to the builder's,
 // each defined exactly once, and every declared output spec must be what the
-// op infers.
+// op infers. Messages name the spec's ids.
 Program program_from_spec(ProgramSpec spec) {
   check_program_limits(spec);
   const int n = int(spec.values.size());
-  for (int id = 0; id < n; ++id) {
-    if (value_bytes(spec.values[size_t(id)], value_str(id)) > kMaxBytes) {
-      throw Error(ErrorCode::E_TOO_LARGE, "program: " + value_str(id) + " " + shape_str(spec.values[size_t(id)].shape) +
-                                              " is over the engine's size limit");
-    }
-  }
+  for (int id = 0; id < n; ++id) check_value_size(spec.values[size_t(id)], [&] { return value_str(id); });
   std::vector<int> built(size_t(n), -1);  // the spec's value id -> the builder's
-  auto check_id = [&](int id, const std::string& what) {
-    if (id < 0 || id >= n) bad_spec(what + " names " + value_str(id) + ", but values are 0.." + std::to_string(n - 1));
+  auto check_id = [&](int id, auto what) {
+    if (id < 0 || id >= n) bad_spec(what() + " names " + value_str(id) + ", but values are 0.." + std::to_string(n - 1));
   };
-  auto define = [&](int id, int builder_id, const std::string& what) {
-    if (built[size_t(id)] != -1) bad_spec(value_str(id) + " is defined twice (again by " + what + ")");
+  auto define = [&](int id, int builder_id, auto what) {
+    if (built[size_t(id)] != -1) bad_spec(value_str(id) + " is defined twice (again by " + what() + ")");
     built[size_t(id)] = builder_id;
   };
 
   ProgramBuilder b;
   for (size_t k = 0; k < spec.inputs.size(); ++k) {
-    const std::string what = "input " + std::to_string(k);
+    auto what = [&] { return "input " + std::to_string(k); };
     check_id(spec.inputs[k], what);
     define(spec.inputs[k], b.add_input(spec.values[size_t(spec.inputs[k])]), what);
   }
   for (size_t k = 0; k < spec.constants.size(); ++k) {
     const int id = spec.constants[k].first;
     const Tensor& t = spec.constants[k].second;
-    const std::string what = "constant " + std::to_string(k);
+    auto what = [&] { return "constant " + std::to_string(k); };
     check_id(id, what);
     const TensorSpec& s = spec.values[size_t(id)];
     if (t.dtype != s.dtype) {
-      throw Error(ErrorCode::E_DTYPE, "program: " + what + " (" + value_str(id) + ") is " + dtype_name(t.dtype) +
+      throw Error(ErrorCode::E_DTYPE, "program: " + what() + " (" + value_str(id) + ") is " + dtype_name(t.dtype) +
                                           ", declared " + dtype_name(s.dtype));
     }
     if (t.shape != s.shape) {
-      throw Error(ErrorCode::E_SHAPE, "program: " + what + " (" + value_str(id) + ") has shape " +
+      throw Error(ErrorCode::E_SHAPE, "program: " + what() + " (" + value_str(id) + ") has shape " +
                                           shape_str(t.shape) + ", declared " + shape_str(s.shape));
     }
-    if (!t.data) bad_spec(what + " (" + value_str(id) + ") has no data");
     define(id, b.add_constant(t), what);
   }
   for (size_t i = 0; i < spec.nodes.size(); ++i) {
     ProgramNode& pn = spec.nodes[i];
+    auto where = [&] { return node_where(i, pn.name, pn.op); };
+    resolve_op(i, pn.name, pn.op);  // an unknown op is named before its inputs are checked
     std::vector<int> inputs;
+    inputs.reserve(pn.inputs.size());
     for (size_t k = 0; k < pn.inputs.size(); ++k) {
       const int id = pn.inputs[k];
       if (id == -1) {
         inputs.push_back(-1);
         continue;
       }
-      const std::string what = node_where(i, pn.name, pn.op) + " input " + std::to_string(k);
+      auto what = [&] { return where() + " input " + std::to_string(k); };
       check_id(id, what);
       if (built[size_t(id)] == -1) {
-        bad_spec(what + " reads " + value_str(id) + " before anything defines it (nodes must be in topological order)");
+        bad_spec(what() + " reads " + value_str(id) + " before anything defines it (nodes must be in topological order)");
       }
       inputs.push_back(built[size_t(id)]);
     }
-    const std::vector<int> outs = b.add_node(pn.name, pn.op, pn.attrs, std::move(inputs));
-    const std::string where = node_where(i, pn.name, pn.op);
+    const std::vector<int> outs = b.add_node(pn.name, pn.op, std::move(pn.attrs), std::move(inputs));
     if (pn.outputs.size() > outs.size()) {
-      throw Error(ErrorCode::E_ARITY, "program: " + where + " lists " + std::to_string(pn.outputs.size()) +
+      throw Error(ErrorCode::E_ARITY, "program: " + where() + " lists " + std::to_string(pn.outputs.size()) +
                                           " outputs, the op produces " + std::to_string(outs.size()));
     }
     for (size_t j = 0; j < pn.outputs.size(); ++j) {
       const int id = pn.outputs[j];
       if (id == -1) continue;  // the op writes it anyway, into arena room for this node only
-      const std::string what = where + " output " + std::to_string(j);
+      auto what = [&] { return where() + " output " + std::to_string(j); };
       check_id(id, what);
       const TensorSpec& declared = spec.values[size_t(id)];
       const TensorSpec& inferred = b.spec(outs[j]);
       if (declared.dtype != inferred.dtype || declared.shape != inferred.shape) {
-        throw Error(ErrorCode::E_SHAPE, "program: " + what + " (" + value_str(id) + ") is declared " +
+        throw Error(ErrorCode::E_SHAPE, "program: " + what() + " (" + value_str(id) + ") is declared " +
                                             dtype_name(declared.dtype) + " " + shape_str(declared.shape) +
                                             " but the op gives " + dtype_name(inferred.dtype) + " " +
                                             shape_str(inferred.shape));
@@ -318,11 +354,11 @@ Program program_from_spec(ProgramSpec spec) {
   std::vector<int> outputs;
   for (size_t k = 0; k < spec.outputs.size(); ++k) {
     const int id = spec.outputs[k];
-    check_id(id, "output " + std::to_string(k));
+    check_id(id, [&] { return "output " + std::to_string(k); });
     if (built[size_t(id)] == -1) bad_spec("output " + std::to_string(k) + " (" + value_str(id) + ") is never defined");
     outputs.push_back(built[size_t(id)]);
   }
-  return b.build(outputs);
+  return std::move(b).build(outputs);
 }
 
 }  // namespace
@@ -346,7 +382,7 @@ void Program::plan_arena() {
     for (int id : node.outputs) {
       Value& v = graph_.values[size_t(id)];
       if (v.kind != Kind::ARENA) continue;
-      int64_t bytes = checked_numel(v.spec.shape, "program", value_str(id)) * int64_t(dtype_size(v.spec.dtype));
+      int64_t bytes = value_bytes(v.spec);
       // At least one alignment unit, so even an empty value has its own address.
       bytes = std::max(kAlign, round_up(bytes, kAlign));
       int64_t offset = fit.place(first[size_t(id)], last[size_t(id)], bytes);
@@ -370,7 +406,7 @@ std::vector<Tensor> Program::run(Engine& engine, const std::vector<const Tensor*
     int id = graph_.inputs[k];
     const TensorSpec& s = graph_.values[size_t(id)].spec;
     const Tensor* t = inputs[k];
-    std::string what = "program: input " + std::to_string(k) + " (" + value_str(id) + ")";
+    std::string what = "program: input " + std::to_string(k);
     if (!t || !t->data) throw Error(ErrorCode::E_ARG, what + " is missing");
     if (t->dtype != s.dtype) {
       throw Error(ErrorCode::E_DTYPE, what + " must be " + dtype_name(s.dtype) + ", got " + dtype_name(t->dtype));

@@ -8,6 +8,7 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -44,7 +45,7 @@ struct ProgramSpec {
 // One value's place in the arena: bytes [offset, offset + bytes) during nodes
 // [first, last] (the defining node through the last node reading it).
 struct ArenaSlot {
-  int value;  // value id; ids past the spec's are op outputs the graph does not use
+  int value;  // value id in the Program (a ProgramBuilder's numbering: in order of definition)
   int64_t offset, bytes;
   int first, last;
 };
@@ -166,7 +167,8 @@ class ProgramBuilder {
   int add_constant(const Tensor& constant);
   // Checks the node (op known, input ids defined, build-time data inputs constant),
   // infers it and returns the value ids of all the op's outputs, in order.
-  // Throws aivm::Error naming the node; on failure the builder is unchanged.
+  // Throws aivm::Error naming the node; on failure the builder is unchanged
+  // (everything is checked before anything is added).
   std::vector<int> add_node(std::string name, const std::string& op, Attrs attrs, std::vector<int> inputs);
 
   const TensorSpec& spec(int id) const;
@@ -174,12 +176,13 @@ class ProgramBuilder {
   size_t num_nodes() const { return graph_.nodes.size(); }
 
   // A Program with these graph outputs (value ids; an input or a constant is
-  // copied out at the end of each run).
-  Program build(const std::vector<int>& outputs) const;
+  // copied out at the end of each run). On an rvalue builder the graph is moved.
+  Program build(const std::vector<int>& outputs) const&;
+  Program build(const std::vector<int>& outputs) &&;
 
  private:
   int add_value(const TensorSpec& spec, Program::Kind kind, int index);
-  void check_id(int id, const std::string& what) const;
+  void check_id(int id, const std::function<std::string()>& what) const;
   Program::Graph graph_;
 };
 

@@ -14,18 +14,22 @@ class Program;
 
 namespace aivm::napi {
 
-struct Addon {
-  Engine engine;
-  Napi::FunctionReference error_class;
-  Napi::FunctionReference program_class;  // NativeProgram, built by createProgram and ProgramBuilder.build
-  Napi::FunctionReference program_builder_class;  // NativeProgramBuilder, made by createProgramBuilder
-};
-
 // A Program built natively (ProgramBuilder) on its way into a NativeProgram,
 // with the JS object that keeps the buffers it borrows alive.
 struct BuiltProgram {
   std::shared_ptr<const Program> program;
   Napi::Object keep_alive;
+};
+
+struct Addon {
+  Engine engine;
+  Napi::FunctionReference error_class;
+  Napi::FunctionReference program_class;  // NativeProgram, built by createProgram and ProgramBuilder.build
+  Napi::FunctionReference program_builder_class;  // NativeProgramBuilder, made by createProgramBuilder
+  // Set by wrap_program only while it constructs a NativeProgram from it (no JS
+  // runs in between): how a built Program reaches the class constructor without
+  // any argument JS could forge.
+  BuiltProgram* pending_program = nullptr;
 };
 
 // Exported functions, one file each (see addon.cc for the table).

@@ -1,5 +1,6 @@
-// inferOp: an op's shape inference alone, synchronously (lib/ir uses it to
-// check a graph before building a Program). Only the inputs whose data the op
+// inferOp: an op's shape inference alone, synchronously (lowering uses it for
+// the ops on constants it may fold; the nodes it keeps are inferred by a
+// ProgramBuilder as they are added). Only the inputs whose data the op
 // reads to infer (engineInfo().dataInputs) are given data; the others are
 // passed shape-only, even when the caller supplied data, so every op is
 // exercised exactly as a Program infers it.
@@ -47,16 +48,7 @@ Napi::Value infer_op(const Napi::CallbackInfo& info) {
     held.verify();
     std::vector<TensorSpec> specs = aivm::infer_op(op, ptrs, attrs);
     Napi::Array out = Napi::Array::New(env, specs.size());
-    for (size_t i = 0; i < specs.size(); ++i) {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("dtype", dtype_name(specs[i].dtype));
-      Napi::Array shape = Napi::Array::New(env, specs[i].shape.size());
-      for (size_t d = 0; d < specs[i].shape.size(); ++d) {
-        shape.Set(uint32_t(d), Napi::Number::New(env, double(specs[i].shape[d])));
-      }
-      o.Set("shape", shape);
-      out.Set(uint32_t(i), o);
-    }
+    for (size_t i = 0; i < specs.size(); ++i) out.Set(uint32_t(i), spec_to_js(env, specs[i]));
     return out;
   });
 }

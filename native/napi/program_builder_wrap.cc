@@ -43,8 +43,7 @@ class ProgramBuilderWrap : public Napi::ObjectWrap<ProgramBuilderWrap> {
     Napi::Env env = info.Env();
     return napi_entry(env, "ProgramBuilder.addNode", [&]() -> Napi::Value {
       const std::string where = "ProgramBuilder.addNode: ";
-      if (!info[0].IsString() || !info[1].IsString()) throw Error(ErrorCode::E_ARG, where + "name and op must be strings");
-      std::string name = short_string(info[0], where + "name"), op = short_string(info[1], where + "op");
+      std::string name = short_string_from_js(info[0], where + "name"), op = short_string_from_js(info[1], where + "op");
       if (!info[2].IsArray()) throw Error(ErrorCode::E_ARG, where + "inputs must be an array of value ids");
       Napi::Array arr = info[2].As<Napi::Array>();
       if (int64_t(arr.Length()) > kMaxOpInputs) {
@@ -56,13 +55,8 @@ class ProgramBuilderWrap : public Napi::ObjectWrap<ProgramBuilderWrap> {
       std::vector<int> outputs = builder_.add_node(std::move(name), op, std::move(attrs), std::move(inputs));
       Napi::Array out = Napi::Array::New(env, outputs.size());
       for (size_t i = 0; i < outputs.size(); ++i) {
-        const TensorSpec& s = builder_.spec(outputs[i]);
-        Napi::Object o = Napi::Object::New(env);
+        Napi::Object o = spec_to_js(env, builder_.spec(outputs[i]));
         o.Set("id", Napi::Number::New(env, outputs[i]));
-        o.Set("dtype", dtype_name(s.dtype));
-        Napi::Array shape = Napi::Array::New(env, s.shape.size());
-        for (size_t d = 0; d < s.shape.size(); ++d) shape.Set(uint32_t(d), Napi::Number::New(env, double(s.shape[d])));
-        o.Set("shape", shape);
         out.Set(uint32_t(i), o);
       }
       return out;
@@ -85,17 +79,6 @@ class ProgramBuilderWrap : public Napi::ObjectWrap<ProgramBuilderWrap> {
   }
 
  private:
-  // A node's name or op: at most kMaxAttrStringBytes, checked before it is copied.
-  static std::string short_string(const Napi::Value& v, const std::string& what) {
-    size_t bytes = 0;
-    napi_get_value_string_utf8(v.Env(), v, nullptr, 0, &bytes);
-    if (int64_t(bytes) > kMaxAttrStringBytes) {
-      throw Error(ErrorCode::E_TOO_LARGE, what + ": " + std::to_string(bytes) + " bytes, over the engine's limit of " +
-                                              std::to_string(kMaxAttrStringBytes));
-    }
-    return v.As<Napi::String>().Utf8Value();
-  }
-
   ProgramBuilder builder_;
   // The constants over SharedArrayBuffers that builder_ borrows (the others are copies it owns).
   std::vector<Napi::ObjectReference> constants_;

@@ -124,14 +124,15 @@ class ProgramRunWorker : public Napi::AsyncWorker {
 
 class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
  public:
-  // new NativeProgram(spec), from createProgram; or (External<Built>), from
-  // ProgramBuilder.build (wrap_program below), which JS cannot forge.
+  // new NativeProgram(spec), from createProgram; or, from ProgramBuilder.build
+  // (wrap_program below), the Program it hands over in the addon's pending_program.
   explicit ProgramWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ProgramWrap>(info) {
     napi_entry(info.Env(), "createProgram", [&] {
-      if (info[0].IsExternal()) {
-        const BuiltProgram& built = *info[0].As<Napi::External<BuiltProgram>>().Data();
-        program_ = built.program;
-        keep_alive_ = Napi::Persistent(built.keep_alive);
+      Addon* addon = info.Env().GetInstanceData<Addon>();
+      if (BuiltProgram* built = addon->pending_program) {
+        addon->pending_program = nullptr;
+        program_ = std::move(built->program);
+        keep_alive_ = Napi::Persistent(built->keep_alive);
       } else {
         program_ = std::make_shared<const Program>(parse(info[0]));
       }
@@ -287,10 +288,9 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
       ProgramNode node;
       Napi::Value name = no.Get("name");
       if (!(name.IsString() || name.IsUndefined())) bad_arg(what + ".name", "must be a string");
-      if (name.IsString()) node.name = short_string(name, what + ".name");
+      if (name.IsString()) node.name = short_string_from_js(name, "createProgram: " + what + ".name");
       Napi::Value op = no.Get("op");
-      if (!op.IsString()) bad_arg(what + ".op", "must be a string");
-      node.op = short_string(op, what + ".op");
+      node.op = short_string_from_js(op, "createProgram: " + what + ".op");
       Napi::Array node_inputs = array_at(no, "inputs", what + "."), node_outputs = array_at(no, "outputs", what + ".");
       over_limit(what + " inputs", node_inputs.Length(), kMaxOpInputs);
       over_limit(what + " outputs", node_outputs.Length(), kMaxOpOutputs);
@@ -309,14 +309,6 @@ class ProgramWrap : public Napi::ObjectWrap<ProgramWrap> {
       throw Error(ErrorCode::E_TOO_LARGE, "createProgram: " + std::to_string(n) + " " + what +
                                               ", over the engine's limit of " + std::to_string(limit));
     }
-  }
-
-  // A node's name or op: at most kMaxAttrStringBytes, checked before it is copied.
-  static std::string short_string(const Napi::Value& v, const std::string& what) {
-    size_t bytes = 0;
-    napi_get_value_string_utf8(v.Env(), v, nullptr, 0, &bytes);
-    over_limit(what + " bytes", int64_t(bytes), kMaxAttrStringBytes);
-    return v.As<Napi::String>().Utf8Value();
   }
 
   std::shared_ptr<const Program> program_;
@@ -338,8 +330,14 @@ Napi::Function define_program_class(Napi::Env env) {
 }
 
 Napi::Value wrap_program(Napi::Env env, std::shared_ptr<const Program> program, Napi::Object keep_alive) {
+  Addon* addon = env.GetInstanceData<Addon>();
   BuiltProgram built{std::move(program), keep_alive};
-  return env.GetInstanceData<Addon>()->program_class.New({Napi::External<BuiltProgram>::New(env, &built)});
+  addon->pending_program = &built;
+  struct Clear {  // however New ends, nothing points at `built` afterwards
+    Addon* addon;
+    ~Clear() { addon->pending_program = nullptr; }
+  } clear{addon};
+  return addon->program_class.New({});
 }
 
 // createProgram(spec: ProgramSpec) -> NativeProgram (synchronous)

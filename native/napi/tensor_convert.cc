@@ -276,6 +276,26 @@ Attrs attrs_from_js(const Napi::Value& value, const std::string& op) {
   return attrs;
 }
 
+Napi::Object spec_to_js(Napi::Env env, const TensorSpec& spec) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("dtype", dtype_name(spec.dtype));
+  Napi::Array shape = Napi::Array::New(env, spec.shape.size());
+  for (size_t d = 0; d < spec.shape.size(); ++d) shape.Set(uint32_t(d), Napi::Number::New(env, double(spec.shape[d])));
+  o.Set("shape", shape);
+  return o;
+}
+
+std::string short_string_from_js(const Napi::Value& v, const std::string& what) {
+  if (!v.IsString()) throw Error(ErrorCode::E_ARG, what + " must be a string");
+  size_t bytes = 0;
+  napi_get_value_string_utf8(v.Env(), v, nullptr, 0, &bytes);
+  if (int64_t(bytes) > kMaxAttrStringBytes) {
+    throw Error(ErrorCode::E_TOO_LARGE, what + ": " + std::to_string(bytes) + " bytes, over the engine's limit of " +
+                                            std::to_string(kMaxAttrStringBytes));
+  }
+  return v.As<Napi::String>().Utf8Value();
+}
+
 int id_from_js(const Napi::Value& v, const std::function<std::string()>& what, bool allow_omitted) {
   if (allow_omitted && (v.IsNull() || v.IsUndefined())) return -1;
   double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;

@@ -63,6 +63,11 @@ TensorSpec spec_from_js(const Napi::Value& value, const std::string& what);
 Napi::Object tensor_to_js(Napi::Env env, const Tensor& tensor);
 Attrs attrs_from_js(const Napi::Value& value, const std::string& op);
 
+// A tensor's {dtype, shape} as a JS object (what inferOp and ProgramBuilder.addNode return).
+Napi::Object spec_to_js(Napi::Env env, const TensorSpec& spec);
+// A node's name or op: a string of at most kMaxAttrStringBytes (E_TOO_LARGE), checked before it is copied.
+std::string short_string_from_js(const Napi::Value& v, const std::string& what);
+
 // A program's value id: an integer in [0, 2^31), or -1 where allow_omitted (null
 // and undefined count as -1 there too). Throws E_ARG "<what()> must be a value id";
 // what() is called only on failure.

@@ -534,6 +534,69 @@ TEST(builder_errors_add_nothing) {
   CHECK_THROWS_CODE(E_ARG, pb.spec(-1));
 }
 
+TEST(builder_failures_change_nothing) {
+  aivm::ProgramBuilder pb;
+  int x = pb.add_input({DType::F32, {2, 3}});
+  // A Reshape whose infer fails must not keep a copy of its shape constant: the
+  // copy is taken when a node using it is added, from the bytes of that moment.
+  Tensor shape = vector_i64({5, 5});
+  int s = pb.add_constant(shape);
+  CHECK_THROWS_CODE(E_SHAPE, pb.add_node("bad", "Reshape", {}, {x, s}));
+  shape.ptr<int64_t>()[0] = 3;
+  shape.ptr<int64_t>()[1] = 2;
+  std::vector<int> outs = pb.add_node("good", "Reshape", {}, {x, s});
+  CHECK(pb.spec(outs[0]).shape == Shape({3, 2}));
+  // Once taken, the copy is what the program keeps.
+  shape.ptr<int64_t>()[0] = 6;
+  shape.ptr<int64_t>()[1] = 1;
+  Program p = pb.build(outs);
+  Tensor in = random_f32({2, 3}, 90);
+  CHECK(p.run(engine(), {&in}, aivm::Isa::SCALAR, 1)[0].shape == Shape({3, 2}));
+
+  // An output over kMaxBytes (a 64 GiB float32 input cast to int64): refused
+  // after infer, naming the node's output, and nothing added.
+  int big = pb.add_input({DType::F32, {aivm::kMaxBytes / 4}});
+  const int values = pb.num_values();
+  try {
+    pb.add_node("widen", "Cast", attrs1("to", attr_int(7)), {big});
+    CHECK(false);
+  } catch (const aivm::Error& e) {
+    CHECK_MSG(e.code() == ErrorCode::E_TOO_LARGE, e.what());
+    CHECK_MSG(std::string(e.what()).find("'widen' (Cast) output 0") != std::string::npos, e.what());
+  }
+  CHECK(pb.num_values() == values && pb.num_nodes() == 1);
+}
+
+TEST(builder_limits) {
+  {
+    aivm::ProgramBuilder pb;
+    CHECK_THROWS_CODE(E_TOO_LARGE, pb.add_input({DType::F32, {aivm::kMaxBytes / 4 + 1}}));
+    CHECK_THROWS_CODE(E_SHAPE, pb.add_input({DType::F32, {2, -1}}));
+    CHECK(pb.num_values() == 0);
+  }
+  {
+    aivm::ProgramBuilder pb;
+    for (int64_t i = 0; i < aivm::kMaxProgramValues; ++i) pb.add_input({DType::F32, {1}});
+    CHECK_THROWS_CODE(E_TOO_LARGE, pb.add_input({DType::F32, {1}}));
+  }
+  {
+    aivm::ProgramBuilder pb;
+    int v = pb.add_input({DType::F32, {1}});
+    for (int64_t i = 0; i < aivm::kMaxProgramNodes; ++i) pb.add_node("", "Relu", {}, {v});
+    CHECK_THROWS_CODE(E_TOO_LARGE, pb.add_node("", "Relu", {}, {v}));
+    CHECK(int64_t(pb.num_nodes()) == aivm::kMaxProgramNodes);
+  }
+  {
+    aivm::ProgramBuilder pb;
+    int v = pb.add_input({DType::F32, {1}});
+    aivm::Attrs huge = attrs1("note", attr_string(std::string(size_t(aivm::kMaxProgramAttrBytes), 'x')));
+    CHECK_THROWS_CODE(E_TOO_LARGE, pb.add_node("n", "Relu", huge, {v}));
+    CHECK_THROWS_CODE(E_ARITY, pb.add_node("n", "Concat", attrs1("axis", attr_int(0)),
+                                           std::vector<int>(size_t(aivm::kMaxOpInputs) + 1, v)));
+    CHECK(pb.num_nodes() == 0);
+  }
+}
+
 TEST(run_errors_leave_program_usable) {
   // Gather with run-time indices: a bad index fails that run (E_INDEX, naming
   // the node) and the next run works.
