@@ -170,11 +170,13 @@ function need(r: Reader, n: number, label: string): void {
 function readLength(r: Reader, label: string): number {
   const at = r.pos;
   const v = readVarint(r, label);
+  // Lengths of 2^28 and more come back as bigints (a weight of 256 MiB or more): any
+  // that fits the bytes left is below 2^31, so Number() is exact for every one kept.
   const avail = r.len - r.pos;
-  if (typeof v !== 'number' || v > avail) {
+  if (v > avail) {
     throw corrupt(`${label}: length ${v} at byte ${at} runs past the end of the enclosing message (byte ${r.len})`);
   }
-  return v;
+  return Number(v);
 }
 
 /**

@@ -305,6 +305,9 @@ describe('wire format', () => {
     const model = u8(fMsg(7, [...tag(1, 2), ...varint(node.length), ...node, ...fString(2, 'pad-pad-pad')]));
     throwsAivm(() => parseOnnxModel(model), 'E_ONNX_CORRUPT', /NodeProto\.input \(field 1\): length 5 .* runs past the end of the enclosing message/);
     throwsAivm(() => parseOnnxModel(u8(tag(7, 2))), 'E_ONNX_CORRUPT', /ModelProto\.graph \(field 7\): truncated varint at byte 1/);
+    // 5-byte lengths (2^28 and more, a bigint while decoding; large models, test/onnx/large-model.test.ts) and 2^64 - 1
+    throwsAivm(() => parseOnnxModel(u8(tag(7, 2), [0x80, 0x80, 0x80, 0x80, 0x01], [0, 0])), 'E_ONNX_CORRUPT', /length 268435456 at byte 1 runs past the end/);
+    throwsAivm(() => parseOnnxModel(u8(tag(7, 2), [...Array(9).fill(0xff), 0x01])), 'E_ONNX_CORRUPT', /length 18446744073709551615 at byte 1 runs past the end/);
   });
 
   it('varints: over 10 bytes, over 64 bits, truncated; tags', () => {
