@@ -4,11 +4,10 @@
 import { AivmError } from '../errors';
 import { onnxTypeName, topoSort, type OnnxAttr, type OnnxModel, type OnnxTensor } from '../onnx';
 import { DTypes, dtypeSize, type DType } from '../tensor';
+import { adaptNode, MAX_OPSET, MIN_OPSET, type AdaptContext } from './op-versions';
 import type { IrAttr, IrConstant, IrGraph, IrNode, IrValueSpec, TypedArray } from './types';
 
-/** ai.onnx opsets whose semantics the loader implements (docs/ONNX.md). */
-export const MIN_OPSET = 13;
-export const MAX_OPSET = 21;
+export { MAX_OPSET, MIN_OPSET } from './op-versions';
 
 /** Ops the loader folds or rewrites itself; everything else must be an engine op. */
 export const GRAPH_LEVEL_OPS = [
@@ -41,6 +40,19 @@ export function buildIr(model: OnnxModel, engineOps: readonly string[], extraIni
     for (let k = 1; taken.has(name) || constants.has(name); k++) name = `${base}#${k}`;
     return name;
   };
+  // What an older op version's adapter adds (lib/ir/op-versions.ts): constants and intermediate values.
+  const adapt: AdaptContext = {
+    constant: (base, c) => {
+      const name = freshName(base);
+      constants.set(name, c);
+      return name;
+    },
+    value: (base) => {
+      const name = freshName(base);
+      taken.add(name);
+      return name;
+    },
+  };
 
   const supported = new Set<string>([...engineOps, ...GRAPH_LEVEL_OPS]);
   const nodes: IrNode[] = [];
@@ -55,6 +67,8 @@ export function buildIr(model: OnnxModel, engineOps: readonly string[], extraIni
     }
     const attrs: Record<string, IrAttr> = {};
     for (const [key, a] of n.attributes) attrs[key] = convertAttr(a, name, key, constants, freshName);
+    const node: IrNode = { name, op: n.opType, inputs: [...n.inputs], outputs: [...n.outputs], attrs };
+    const adapted = adaptNode(node, opset, adapt);
     if (n.opType === 'Constant') {
       if (n.outputs.length !== 1) throw new AivmError('E_ONNX_INVALID', `node '${name}': Constant must have one output`);
       constants.set(n.outputs[0], constantFromAttrs(attrs, constants, name));
@@ -62,7 +76,7 @@ export function buildIr(model: OnnxModel, engineOps: readonly string[], extraIni
       for (const a of Object.values(attrs)) if (typeof a === 'object' && a !== null && !Array.isArray(a)) constants.delete(a.constant);
       return;
     }
-    nodes.push({ name, op: n.opType, inputs: [...n.inputs], outputs: [...n.outputs], attrs });
+    nodes.push(...adapted);
   });
 
   const inputs: IrValueSpec[] = [];

@@ -120,7 +120,7 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
         charge,
       });
     } else {
-      const attrs = engineAttrs(node, ir);
+      const attrs = engineAttrs(node);
       outputs = await lowerEngineOp(node, inputs, attrs, engine, lowered, addNode, charge);
     }
     node.outputs.forEach((name, i) => {
@@ -163,18 +163,14 @@ function liveNodes(ir: IrGraph): IrNode[] {
   return ir.nodes.filter((_, i) => live[i]);
 }
 
-/** Opset adaptations, and a check that no tensor-valued attribute reaches an engine op. */
-function engineAttrs(node: IrNode, ir: IrGraph): Record<string, AttrValue> {
+/** The node's attributes, checked: no tensor-valued attribute reaches an engine op (op versions: lib/ir/op-versions.ts). */
+function engineAttrs(node: IrNode): Record<string, AttrValue> {
   const attrs: Record<string, AttrValue> = {};
   for (const [k, v] of Object.entries(node.attrs)) {
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
       throw new AivmError('E_ATTR', `node '${node.name}': ${node.op} attribute '${k}' is a tensor, which the engine does not take`);
     }
     attrs[k] = v as AttrValue;
-  }
-  // Split before opset 18 has no num_outputs: the number of outputs says it.
-  if (node.op === 'Split' && ir.opset < 18 && (node.inputs[1] ?? '') === '' && attrs.num_outputs === undefined) {
-    attrs.num_outputs = BigInt(node.outputs.length);
   }
   return attrs;
 }

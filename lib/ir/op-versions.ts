@@ -1,0 +1,238 @@
+// Which version of each ai.onnx op a model uses, and how a node of an older
+// version becomes the one form the loader and the engine take (the newest's).
+//
+// An op's version in a model is the newest of its versions (since_version) not
+// above the model's opset: a model of opset 12 uses Softmax-11, of opset 17
+// Softmax-13. The table below lists every version of every op the loader
+// takes, from onnx/defs/operator_sets.h, with an adapter where an older
+// version's signature or meaning differs from what the engine implements.
+// Versions without one differ only in element types, or only in what they
+// leave undefined, or take a subset of the newer form (an attribute added
+// later defaults to the old behaviour). docs/ONNX.md lists what each adapter
+// does; test/unit/op-versions.test.ts checks the table covers every op.
+import { AivmError } from '../errors';
+import type { IrAttr, IrConstant, IrNode } from './types';
+
+/** ai.onnx opsets the loader takes. */
+export const MIN_OPSET = 7;
+export const MAX_OPSET = 25;
+
+export interface AdaptContext {
+  /** Adds a constant under a name no value of the graph uses (based on `base`) and returns that name. */
+  constant(base: string, c: IrConstant): string;
+  /** A fresh value name for an intermediate the adapter creates. */
+  value(base: string): string;
+}
+
+/** Rewrites a node of an older op version into nodes of the form the loader takes. */
+export type Adapter = (node: IrNode, ctx: AdaptContext) => IrNode[];
+
+type Version = number | [since: number, adapt: Adapter];
+
+const FLT_MAX = 3.4028234663852886e38;
+
+// ---- adapters ---------------------------------------------------------------------------
+
+const int64s = (v: bigint[]): IrConstant => ({ dtype: 'int64', shape: [v.length], data: BigInt64Array.from(v) });
+const float32Scalar = (v: number): IrConstant => ({ dtype: 'float32', shape: [], data: Float32Array.of(v) });
+
+function intsAttr(node: IrNode, name: string): bigint[] | undefined {
+  const v = node.attrs[name];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'bigint')) {
+    throw new AivmError('E_ATTR', `node '${node.name}': ${node.op} attribute '${name}' must be a list of ints`);
+  }
+  return v as bigint[];
+}
+
+function floatAttr(node: IrNode, name: string): number | undefined {
+  const v = node.attrs[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number') throw new AivmError('E_ATTR', `node '${node.name}': ${node.op} attribute '${name}' must be a float`);
+  return v;
+}
+
+/**
+ * Attributes that later versions take as inputs: each given one (or its default) becomes a
+ * constant at its input position; inputs before it that the node omits stay omitted ('').
+ */
+function attrsToInputs(moves: { attr: string; input: number; constant: (node: IrNode) => IrConstant | undefined }[]): Adapter {
+  return (node, ctx) => {
+    const attrs: Record<string, IrAttr> = { ...node.attrs };
+    const inputs = [...node.inputs];
+    for (const m of moves) {
+      const c = m.constant(node);
+      delete attrs[m.attr];
+      if (c === undefined) continue;
+      if ((inputs[m.input] ?? '') !== '') {
+        throw new AivmError('E_ONNX_INVALID', `node '${node.name}': ${node.op} has both attribute '${m.attr}' and input ${m.input}`);
+      }
+      while (inputs.length <= m.input) inputs.push('');
+      inputs[m.input] = ctx.constant(`${node.name}::${m.attr}`, c);
+    }
+    return [{ ...node, inputs, attrs }];
+  };
+}
+
+/** Squeeze and Unsqueeze before 13: the axes attribute (Squeeze: optional, Unsqueeze: required). */
+const axesToInput = (required: boolean) => attrsToInputs([{
+  attr: 'axes',
+  input: 1,
+  constant: (node) => {
+    const axes = intsAttr(node, 'axes');
+    if (axes === undefined && required) throw new AivmError('E_ATTR', `node '${node.name}': ${node.op} needs attribute 'axes'`);
+    return axes && int64s(axes);
+  },
+}]);
+
+const squeezeAxesToInput = axesToInput(false);
+const unsqueezeAxesToInput = axesToInput(true);
+
+/** Clip before 11: min and max attributes, absent meaning float32's lowest and highest finite values. */
+const clipAttrsToInputs = attrsToInputs([
+  { attr: 'min', input: 1, constant: (node) => float32Scalar(floatAttr(node, 'min') ?? -FLT_MAX) },
+  { attr: 'max', input: 2, constant: (node) => float32Scalar(floatAttr(node, 'max') ?? FLT_MAX) },
+]);
+
+/** Slice before 10: starts, ends and axes attributes (no steps). */
+const sliceAttrsToInputs = attrsToInputs(['starts', 'ends', 'axes'].map((attr, k) => ({
+  attr,
+  input: k + 1,
+  constant: (node: IrNode) => {
+    const v = intsAttr(node, attr);
+    if (v === undefined && attr !== 'axes') throw new AivmError('E_ATTR', `node '${node.name}': Slice needs attribute '${attr}'`);
+    return v && int64s(v);
+  },
+})));
+
+/** Split before 18 has no num_outputs: without a split input, the number of outputs says it. */
+const splitCountFromOutputs: Adapter = (node) => {
+  if ((node.inputs[1] ?? '') !== '' || node.attrs.num_outputs !== undefined) return [node];
+  return [{ ...node, attrs: { ...node.attrs, num_outputs: BigInt(node.outputs.length) } }];
+};
+
+/** Split before 13: the split attribute, then as Split-13. */
+const splitAttrToInput: Adapter = (node, ctx) => attrsToInputs([{ attr: 'split', input: 1, constant: (n) => {
+  const v = intsAttr(n, 'split');
+  return v && int64s(v);
+} }])(node, ctx).flatMap((n) => splitCountFromOutputs(n, ctx));
+
+/**
+ * Softmax and LogSoftmax before 13 work on the input coerced to 2-D at `axis` (default 1):
+ * Flatten there, the op over the second dimension, back to the input's shape.
+ */
+const coercedTo2D: Adapter = (node, ctx): IrNode[] => {
+  const axis = node.attrs.axis ?? 1n;
+  const [x] = node.inputs;
+  const flat = ctx.value(`${node.name}::2d`), out2d = ctx.value(`${node.name}::out2d`), shape = ctx.value(`${node.name}::shape`);
+  return [
+    { name: `${node.name}::flatten`, op: 'Flatten', inputs: [x], outputs: [flat], attrs: { axis } },
+    { name: node.name, op: node.op, inputs: [flat], outputs: [out2d], attrs: { axis: 1n } },
+    { name: `${node.name}::shape`, op: 'Shape', inputs: [x], outputs: [shape], attrs: {} },
+    // allowzero: a 0 in the input's shape is a zero-size dimension, not "copy".
+    { name: `${node.name}::reshape`, op: 'Reshape', inputs: [out2d, shape], outputs: [node.outputs[0]], attrs: { allowzero: 1n } },
+  ];
+};
+
+/** BatchNormalization before 9: spatial 1 (the default) is what later versions always do. */
+const batchNormSpatial: Adapter = (node) => {
+  const { spatial, ...attrs } = node.attrs;
+  if (spatial !== undefined && spatial !== 1n) {
+    throw new AivmError('E_UNSUPPORTED_OP', `node '${node.name}': BatchNormalization-7 with spatial=${String(spatial)} ` +
+      '(statistics per element, not per channel) is not implemented');
+  }
+  return [{ ...node, attrs }];
+};
+
+/** Dropout before 10: the optional mask has the input's type (later: bool), which the loader does not make. */
+const dropoutMaskOfInputType: Adapter = (node) => {
+  if ((node.outputs[1] ?? '') !== '') {
+    throw new AivmError('E_UNSUPPORTED_OP', `node '${node.name}': Dropout-7's mask output (of the input's type) is not implemented; ` +
+      'Dropout-10 and later give a bool mask');
+  }
+  return [node];
+};
+
+/** Cast-24's round_mode concerns float8e8m0 targets only, which the engine does not cast to. */
+const dropRoundMode: Adapter = (node) => {
+  const { round_mode: _unused, ...attrs } = node.attrs;
+  return [{ ...node, attrs }];
+};
+
+// ---- the table --------------------------------------------------------------------------
+
+const UNARY = [1, 6, 13];
+const ARITH = [1, 6, 7, 13, 14];
+
+/** Every version (since_version, up to MAX_OPSET) of every op the loader takes. */
+export const OP_VERSIONS: Record<string, readonly Version[]> = {
+  Abs: UNARY, Neg: UNARY, Exp: UNARY, Log: UNARY, Sqrt: UNARY, Reciprocal: UNARY, Sigmoid: UNARY, Tanh: UNARY,
+  Relu: [1, 6, 13, 14],
+  Erf: [9, 13],
+  Softplus: [1, 22],
+  LeakyRelu: [1, 6, 16],
+  Gelu: [20],
+  Add: ARITH, Sub: ARITH, Mul: ARITH, Div: ARITH,
+  Pow: [1, 7, 12, 13, 15],
+  PRelu: [1, 6, 7, 9, 16],
+  Equal: [1, 7, 11, 13, 19],
+  Greater: [1, 7, 9, 13], Less: [1, 7, 9, 13],
+  Where: [9, 16],
+  MatMul: [1, 9, 13],
+  Clip: [1, [6, clipAttrsToInputs], 11, 12, 13],
+  Cast: [1, 6, 9, 13, 19, 21, 23, [24, dropRoundMode], [25, dropRoundMode]],
+  Concat: [1, 4, 11, 13],
+  Gather: [1, 11, 13],
+  Expand: [8, 13],
+  Gemm: [1, 6, 7, 9, 11, 13],
+  Softmax: [[1, coercedTo2D], [11, coercedTo2D], 13],
+  LogSoftmax: [[1, coercedTo2D], [11, coercedTo2D], 13],
+  Slice: [[1, sliceAttrsToInputs], 10, 11, 13],
+  Split: [1, [2, splitAttrToInput], [11, splitAttrToInput], [13, splitCountFromOutputs], 18],
+  // Reduce*: the engine takes axes as an attribute (before 13 / 18) or as input 1 (after).
+  ReduceSum: [1, 11, 13],
+  ReduceMean: [1, 11, 13, 18],
+  ReduceMax: [1, 11, 12, 13, 18, 20], ReduceMin: [1, 11, 12, 13, 18, 20],
+  Conv: [1, 11, 22],
+  AveragePool: [1, 7, 10, 11, 19, 22],
+  MaxPool: [1, 8, 10, 11, 12, 22],
+  GlobalAveragePool: [1, 22],
+  BatchNormalization: [1, 6, [7, batchNormSpatial], 9, 14, 15],
+  LayerNormalization: [17],
+  Transpose: [1, 13, 21, 23, 24, 25],
+  Reshape: [1, 5, 13, 14, 19, 21, 23, 24, 25],
+  // The loader's own (lib/ir/fold.ts):
+  Constant: [1, 9, 11, 12, 13, 19, 21, 23, 24, 25],
+  ConstantOfShape: [9, 20, 21, 23, 24, 25],
+  Identity: [1, 13, 14, 16, 19, 21, 23, 24, 25],
+  Dropout: [1, 6, [7, dropoutMaskOfInputType], 10, 12, 13, 22],
+  Shape: [1, 13, 15, 19, 21, 23, 24, 25],
+  Size: [1, 13, 19, 21, 23, 24, 25],
+  Flatten: [1, 9, 11, 13, 21, 23, 24, 25],
+  // -1 and -11 differ only in whether axes may be negative.
+  Squeeze: [[1, squeezeAxesToInput], [11, squeezeAxesToInput], 13, 21, 23, 24, 25],
+  Unsqueeze: [[1, unsqueezeAxesToInput], [11, unsqueezeAxesToInput], 13, 21, 23, 24, 25],
+  Range: [11],
+};
+
+const sinceOf = (v: Version) => (typeof v === 'number' ? v : v[0]);
+
+/** The version of `op` a model of ai.onnx `opset` uses (undefined: the op did not exist yet). */
+export function opVersion(op: string, opset: number): number | undefined {
+  const versions = OP_VERSIONS[op];
+  if (!versions) throw new AivmError('E_INTERNAL', `op ${op} has no entry in the op version table (lib/ir/op-versions.ts)`);
+  let found: number | undefined;
+  for (const v of versions) if (sinceOf(v) <= opset) found = sinceOf(v);
+  return found;
+}
+
+/** The node in the loader's form: itself, or what its version's adapter makes of it. */
+export function adaptNode(node: IrNode, opset: number, ctx: AdaptContext): IrNode[] {
+  const version = opVersion(node.op, opset);
+  if (version === undefined) {
+    throw new AivmError('E_ONNX_INVALID', `node '${node.name}': ${node.op} is not in ai.onnx opset ${opset} ` +
+      `(it was added in opset ${sinceOf(OP_VERSIONS[node.op][0])})`);
+  }
+  const entry = OP_VERSIONS[node.op].find((v) => sinceOf(v) === version)!;
+  return typeof entry === 'number' ? [node] : entry[1](node, ctx);
+}

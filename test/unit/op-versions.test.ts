@@ -1,0 +1,146 @@
+// ai.onnx opsets 7 to 25 (issue 13, item 1): the op version table (lib/ir/op-versions.ts)
+// covers every op the loader takes, picks the version a model's opset uses, and each
+// adapter turns an older version's node into what the engine computes, checked here on
+// small models against values worked out independently (by hand or in float64).
+import { describe, expect, it } from 'vitest';
+import { binding, type NativeTensor } from '../../lib/binding';
+import { AivmError } from '../../lib/errors';
+import { buildIr, GRAPH_LEVEL_OPS } from '../../lib/ir/build';
+import { lowerIr } from '../../lib/ir/lower';
+import { MAX_OPSET, MIN_OPSET, OP_VERSIONS, opVersion } from '../../lib/ir/op-versions';
+import { parseOnnxModel } from '../../lib/onnx';
+import { engineAccess } from '../../lib/runtime/executor';
+// @ts-expect-error: an ES module of the fuzzer without types
+import { model } from '../../scripts/fuzz/onnx.mjs';
+
+const info = binding().engineInfo();
+const f32 = (shape: number[], values: number[]): NativeTensor => ({ dtype: 'float32', shape, data: Float32Array.from(values) });
+
+type Attr = bigint | number | string | bigint[] | number[];
+interface Node { op: string; inputs: string[]; outputs: string[]; attrs?: Record<string, Attr> }
+
+/** A one-input model at `opset`, lowered for x's shape and run: every graph output. */
+async function run(opset: number, nodes: Node[], x: NativeTensor, outputs = ['y'], inits: unknown[] = []): Promise<NativeTensor[]> {
+  const bytes = model({ opset, inputs: [{ name: 'x', dtype: x.dtype, shape: x.shape }], outputs, nodes, inits });
+  const ir = buildIr(parseOnnxModel(bytes), info.ops);
+  const lowered = await lowerIr(ir, [x.shape], engineAccess());
+  return lowered.builder.build(lowered.spec.outputs).runSync([x]).outputs;
+}
+
+async function refused(p: Promise<unknown>): Promise<AivmError> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(e).toBeInstanceOf(AivmError);
+  return e as AivmError;
+}
+
+const values = (t: NativeTensor) => Array.from(t.data as Float32Array);
+
+describe('the op version table', () => {
+  it('lists every op the loader takes, and only those, with increasing versions up to MAX_OPSET', () => {
+    expect(Object.keys(OP_VERSIONS).sort()).toEqual([...info.ops, ...GRAPH_LEVEL_OPS].sort());
+    for (const [op, versions] of Object.entries(OP_VERSIONS)) {
+      const since = versions.map((v) => (typeof v === 'number' ? v : v[0]));
+      expect(since.every((s, i) => i === 0 || s > since[i - 1]), op).toBe(true);
+      expect(since.at(-1)!, op).toBeLessThanOrEqual(MAX_OPSET);
+    }
+  });
+
+  it('a model uses the newest version of an op not above its opset', () => {
+    expect([opVersion('Softmax', 7), opVersion('Softmax', 12), opVersion('Softmax', 13), opVersion('Softmax', 25)]).toEqual([1, 11, 13, 13]);
+    expect([opVersion('Split', 12), opVersion('Split', 17), opVersion('Split', 18)]).toEqual([11, 13, 18]);
+    expect(opVersion('Gelu', 19)).toBeUndefined();
+    expect(opVersion('Gelu', 20)).toBe(20);
+  });
+
+  it(`takes opsets ${MIN_OPSET} to ${MAX_OPSET}, refuses the others and ops not yet in the model's opset`, async () => {
+    const x = f32([2], [1, -2]);
+    for (const opset of [MIN_OPSET, 12, 17, MAX_OPSET]) expect(values((await run(opset, [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }], x))[0])).toEqual([1, 0]);
+    for (const opset of [MIN_OPSET - 1, MAX_OPSET + 1]) {
+      expect((await refused(run(opset, [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }], x))).code).toBe('E_UNSUPPORTED_OPSET');
+    }
+    const e = await refused(run(17, [{ op: 'Gelu', inputs: ['x'], outputs: ['y'] }], x));
+    expect([e.code, e.message]).toEqual(['E_ONNX_INVALID', expect.stringMatching(/node 'n0_Gelu': Gelu is not in ai.onnx opset 17 \(it was added in opset 20\)/)]);
+  });
+});
+
+describe('adapters of older op versions', () => {
+  it('Softmax-11 and LogSoftmax-1 work over every dimension from axis on (the input coerced to 2-D)', async () => {
+    const shape = [2, 3, 4];
+    const xs = Array.from({ length: 24 }, (_, i) => Math.fround(Math.sin(i) * 3));
+    const x = f32(shape, xs);
+    for (const [op, opset] of [['Softmax', 12], ['LogSoftmax', 9]] as const) {
+      const [y] = await run(opset, [{ op, inputs: ['x'], outputs: ['y'], attrs: { axis: 1n } }], x);
+      expect(y.shape).toEqual(shape);
+      // float64 reference: each batch row's 12 values together.
+      for (let b = 0; b < 2; b++) {
+        const row = xs.slice(12 * b, 12 * b + 12);
+        const max = Math.max(...row);
+        const sum = row.reduce((s, v) => s + Math.exp(v - max), 0);
+        row.forEach((v, i) => {
+          const want = op === 'Softmax' ? Math.exp(v - max) / sum : v - max - Math.log(sum);
+          expect(Math.abs(values(y)[12 * b + i] - want), `${op} [${b}, ${i}]`).toBeLessThan(1e-6 * Math.max(1, Math.abs(want)));
+        });
+      }
+    }
+    // Opset 13 on the same input: the single axis 1 only (3 values per group), a different result.
+    const [y13] = await run(13, [{ op: 'Softmax', inputs: ['x'], outputs: ['y'], attrs: { axis: 1n } }], x);
+    const [y11] = await run(12, [{ op: 'Softmax', inputs: ['x'], outputs: ['y'], attrs: { axis: 1n } }], x);
+    expect(values(y13)).not.toEqual(values(y11));
+  });
+
+  it('Clip-6: min and max attributes, absent ones the float32 range (an infinity is clipped to it)', async () => {
+    const x = f32([4], [-5, 0.5, Infinity, -Infinity]);
+    expect(values((await run(10, [{ op: 'Clip', inputs: ['x'], outputs: ['y'], attrs: { min: -1 } }], x))[0]))
+      .toEqual([-1, 0.5, 3.4028234663852886e38, -1]);
+    expect(values((await run(10, [{ op: 'Clip', inputs: ['x'], outputs: ['y'], attrs: { min: 0, max: 0.25 } }], x))[0]))
+      .toEqual([0, 0.25, 0.25, 0]);
+    // Clip-11 on: no bounds given, nothing clipped.
+    expect(values((await run(11, [{ op: 'Clip', inputs: ['x'], outputs: ['y'] }], x))[0])).toEqual([-5, 0.5, Infinity, -Infinity]);
+  });
+
+  it('Slice-1: starts, ends and axes attributes', async () => {
+    const x = f32([3, 4], Array.from({ length: 12 }, (_, i) => i));
+    const [y] = await run(9, [{ op: 'Slice', inputs: ['x'], outputs: ['y'], attrs: { starts: [1n, -3n], ends: [3n, 100n], axes: [0n, 1n] } }], x);
+    expect([y.shape, values(y)]).toEqual([[2, 3], [5, 6, 7, 9, 10, 11]]);
+    const [z] = await run(9, [{ op: 'Slice', inputs: ['x'], outputs: ['y'], attrs: { starts: [2n], ends: [3n] } }], x);
+    expect([z.shape, values(z)]).toEqual([[1, 4], [8, 9, 10, 11]]);
+  });
+
+  it('Split-2/11: the split attribute; without it, as many equal parts as outputs (also Split-13)', async () => {
+    const x = f32([6], [0, 1, 2, 3, 4, 5]);
+    const parts = await run(11, [{ op: 'Split', inputs: ['x'], outputs: ['a', 'b'], attrs: { axis: 0n, split: [2n, 4n] } }], x, ['a', 'b']);
+    expect(parts.map(values)).toEqual([[0, 1], [2, 3, 4, 5]]);
+    for (const opset of [7, 13]) {
+      const thirds = await run(opset, [{ op: 'Split', inputs: ['x'], outputs: ['a', 'b', 'c'] }], x, ['a', 'b', 'c']);
+      expect(thirds.map(values)).toEqual([[0, 1], [2, 3], [4, 5]]);
+    }
+  });
+
+  it('Squeeze-11 and Unsqueeze-1: the axes attribute', async () => {
+    const x = f32([1, 3, 1], [1, 2, 3]);
+    expect((await run(11, [{ op: 'Squeeze', inputs: ['x'], outputs: ['y'], attrs: { axes: [-1n] } }], x))[0].shape).toEqual([1, 3]);
+    expect((await run(7, [{ op: 'Squeeze', inputs: ['x'], outputs: ['y'] }], x))[0].shape).toEqual([3]);
+    expect((await run(7, [{ op: 'Unsqueeze', inputs: ['x'], outputs: ['y'], attrs: { axes: [0n, 4n] } }], x))[0].shape).toEqual([1, 1, 3, 1, 1]);
+    expect((await refused(run(7, [{ op: 'Unsqueeze', inputs: ['x'], outputs: ['y'] }], x))).code).toBe('E_ATTR');
+  });
+
+  it('BatchNormalization-7: spatial=1 as later versions; spatial=0 refused, naming the node', async () => {
+    const x = f32([1, 2, 1, 1], [1, 2]);
+    const c = (name: string, v: number[]) => ({ name, dtype: 'float32', shape: [2], data: Float32Array.from(v) });
+    const inits = [c('s', [2, 3]), c('b', [0.5, -1]), c('m', [1, 1]), c('v', [0, 0])];
+    const bn = (spatial: bigint) => [{ op: 'BatchNormalization', inputs: ['x', 's', 'b', 'm', 'v'], outputs: ['y'], attrs: { spatial, epsilon: 1 } }];
+    // y = (x - mean) / sqrt(var + 1) * scale + B
+    expect(values((await run(8, bn(1n), x, ['y'], inits))[0])).toEqual([0.5, 2]);
+    const e = await refused(run(8, bn(0n), x, ['y'], inits));
+    expect([e.code, e.message]).toEqual(['E_UNSUPPORTED_OP', expect.stringMatching(/BatchNormalization-7 with spatial=0/)]);
+  });
+
+  it('Dropout-7: the identity; its mask (of the input\'s type) refused', async () => {
+    const x = f32([2], [3, 4]);
+    expect(values((await run(7, [{ op: 'Dropout', inputs: ['x'], outputs: ['y'], attrs: { ratio: 0.5 } }], x))[0])).toEqual([3, 4]);
+    const e = await refused(run(7, [{ op: 'Dropout', inputs: ['x'], outputs: ['y', 'mask'] }], x, ['y', 'mask']));
+    expect(e.code).toBe('E_UNSUPPORTED_OP');
+    const [, mask] = await run(10, [{ op: 'Dropout', inputs: ['x'], outputs: ['y', 'mask'] }], x, ['y', 'mask']);
+    expect(mask.dtype).toBe('bool');
+  });
+});
