@@ -65,9 +65,13 @@ const intsOf = (s: Spec | undefined): number[] | undefined => (s?.data ? Array.f
  * Ops priced as another op's class because the engine runs them on the same path at the
  * same speed: an op added later need not refit the table (which would be a new gas
  * version), docs/ADDING_AN_OP.md. PRelu is apply_broadcast with one compare and multiply
- * per element, as Mul.
+ * per element, as Mul; GreaterOrEqual and LessOrEqual are Greater's and Less's compare
+ * with another predicate; And, Or and Xor are Equal's walk over bool bytes; Not is a
+ * one-compare map, as Neg.
  */
-export const CLASS_OF: Readonly<Record<string, string>> = { PRelu: 'Mul' };
+export const CLASS_OF: Readonly<Record<string, string>> = {
+  PRelu: 'Mul', GreaterOrEqual: 'Greater', LessOrEqual: 'Less', And: 'Equal', Or: 'Equal', Xor: 'Equal', Not: 'Neg',
+};
 
 /** The cost class of a node: its op, or the op and the engine path where paths differ in speed. */
 export function gasClass(op: string, inputs: Spec[], attrs: Record<string, AttrValue>): string {
@@ -185,7 +189,8 @@ function workAndLoops(op: string, inputs: Spec[], outputs: OutSpec[], attrs: Rec
 }
 
 /** The binary ops of native/cpu/ops/binary.cc's apply_broadcast (Where walks rows always). */
-const BROADCASTING = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'PRelu', 'Equal', 'Less', 'Greater']);
+const BROADCASTING = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'PRelu', 'Equal', 'Less', 'Greater', 'GreaterOrEqual', 'LessOrEqual',
+  'And', 'Or', 'Xor']);
 
 /**
  * Inner loops of a reduction (native/cpu/ops/reduce.cc): axes merged into

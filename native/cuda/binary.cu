@@ -1,5 +1,5 @@
-// CUDA binary ops (Add Sub Mul Div Pow PRelu Equal Less Greater) and the ternary
-// Where: one thread per output element, the same per-element definitions as
+// CUDA binary ops (Add Sub Mul Div Pow PRelu Equal Less Greater GreaterOrEqual
+// LessOrEqual And Or Xor) and the ternary Where: one thread per output element, the same per-element definitions as
 // native/cpu/ops/binary.cc (docs/numerics/binary.md). Each element is one IEEE
 // operation (or math::pow_f32, or a select) on its own input elements, so the
 // broadcast walk order cannot change a bit.
@@ -50,7 +50,7 @@ Broadcast broadcast_of(const Shape& out, const std::vector<const Tensor*>& input
   return b;
 }
 
-enum class Op : int { ADD, SUB, MUL, DIV, POW, EQ, LT, GT, PRELU };
+enum class Op : int { ADD, SUB, MUL, DIV, POW, EQ, LT, GT, GE, LE, PRELU, AND, OR, XOR };
 
 // Integer -> float32 rounded to nearest even (Pow's integer exponents), the
 // IEEE conversion the CPU's float(v) is.
@@ -85,6 +85,16 @@ template <Op K, class Ta, class Tb, class To> AIVM_HD To apply_op(Ta a, Tb b) {
     return uint8_t(a < b);
   } else if constexpr (K == Op::GT) {
     return uint8_t(a > b);
+  } else if constexpr (K == Op::GE) {
+    return uint8_t(a >= b);
+  } else if constexpr (K == Op::LE) {
+    return uint8_t(a <= b);
+  } else if constexpr (K == Op::AND) {
+    return uint8_t(a != 0 && b != 0);  // any non-zero byte is true, as on the CPU
+  } else if constexpr (K == Op::OR) {
+    return uint8_t(a != 0 || b != 0);
+  } else if constexpr (K == Op::XOR) {
+    return uint8_t((a != 0) != (b != 0));
   } else if constexpr (std::is_same<Ta, float>::value) {
     if constexpr (K == Op::ADD) return add_rn(a, b);
     if constexpr (K == Op::SUB) return sub_rn(a, b);
@@ -181,6 +191,10 @@ void compute_prelu(const OpContext& ctx, std::vector<Tensor>& out) {
   run_binary<Op::PRELU, float, float, float>(ctx, out);
 }
 
+template <Op K> void compute_logical(const OpContext& ctx, std::vector<Tensor>& out) {
+  run_binary<K, uint8_t, uint8_t, uint8_t>(ctx, out);
+}
+
 }  // namespace
 
 void add_binary_computes(ComputeTable& t) {
@@ -194,6 +208,11 @@ void add_binary_computes(ComputeTable& t) {
   t.add(OpId::Greater, compute_cmp<Op::GT>);
   t.add(OpId::Where, compute_where);
   t.add(OpId::PRelu, compute_prelu);
+  t.add(OpId::GreaterOrEqual, compute_cmp<Op::GE>);
+  t.add(OpId::LessOrEqual, compute_cmp<Op::LE>);
+  t.add(OpId::And, compute_logical<Op::AND>);
+  t.add(OpId::Or, compute_logical<Op::OR>);
+  t.add(OpId::Xor, compute_logical<Op::XOR>);
 }
 
 }  // namespace aivm::cuda

@@ -51,6 +51,17 @@ template <bool ABS> void compute_neg_abs(const OpContext& ctx, std::vector<Tenso
   s.finish();
 }
 
+// Not: any non-zero byte is true, as on the CPU.
+AIVM_KERNEL not_kernel(int64_t n, const uint8_t* x, uint8_t* y) {
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) y[i] = uint8_t(x[i] == 0);
+}
+
+void compute_not(const OpContext& ctx, std::vector<Tensor>& out) {
+  Staging s(ctx, out);
+  launch(ctx.op, out[0].numel(), not_kernel, s.in<uint8_t>(0), s.out<uint8_t>(0));
+  s.finish();
+}
+
 AIVM_KERNEL leaky_relu_kernel(int64_t n, const float* x, float* y, float alpha) {
   for (int64_t i = grid_first(); i < n; i += grid_stride()) y[i] = math::leaky_relu_f32(x[i], alpha);
 }
@@ -110,6 +121,7 @@ void compute_clip(const OpContext& ctx, std::vector<Tensor>& out) {
 }  // namespace
 
 void add_unary_computes(ComputeTable& t) {
+  t.add(OpId::Not, compute_not);
   t.add(OpId::Neg, compute_neg_abs<false>);
   t.add(OpId::Abs, compute_neg_abs<true>);
   t.add(OpId::Sqrt, compute_float<UnaryFn::SQRT>);

@@ -1,5 +1,6 @@
 // Contracts of the broadcasting binary ops (Add, Sub, Mul, Div, Pow, PRelu),
-// the comparisons (Equal, Less, Greater) and Where, and the integer Div's zero check
+// the comparisons (Equal, Less, Greater, GreaterOrEqual, LessOrEqual), the
+// logical ops (And, Or, Xor) and Where, and the integer Div's zero check
 // their computes share (native/cpu/ops/binary.cc, native/cuda/binary.cu).
 #include "ops/binary.h"
 
@@ -31,7 +32,7 @@ void check_no_zero_divisor(const OpContext& ctx, const Tensor& b) {
 namespace {
 
 enum class Arith { ADD, SUB, MUL, DIV };
-enum class Cmp { EQ, LT, GT };
+enum class Cmp { EQ, LT, GT, GE, LE };
 
 template <Arith K> std::vector<OutputSpec> infer_arith(const OpContext& ctx) {
   const Tensor& a = ctx.input(0);
@@ -67,6 +68,13 @@ template <Cmp K> std::vector<OutputSpec> infer_cmp(const OpContext& ctx) {
                                          dtype_name(a.dtype) + "), got " + dtype_name(b.dtype));
   }
   return {{DType::BOOL, broadcast_shapes(ctx.op, a.shape, b.shape)}};
+}
+
+// And, Or, Xor: bool inputs, broadcast, a bool output.
+std::vector<OutputSpec> infer_logical(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::BOOL, "A");
+  require_dtype(ctx, 1, DType::BOOL, "B");
+  return {{DType::BOOL, broadcast_shapes(ctx.op, ctx.input(0).shape, ctx.input(1).shape)}};
 }
 
 // Where(condition, X, Y): X where condition is true, else Y; three-way broadcast.
@@ -108,6 +116,11 @@ void add_binary_contracts(ContractTable& t) {
   t.add(OpId::Less, {2, 2, {}, infer_cmp<Cmp::LT>});
   t.add(OpId::Greater, {2, 2, {}, infer_cmp<Cmp::GT>});
   t.add(OpId::Where, {3, 3, {}, infer_where});
+  t.add(OpId::GreaterOrEqual, {2, 2, {}, infer_cmp<Cmp::GE>});
+  t.add(OpId::LessOrEqual, {2, 2, {}, infer_cmp<Cmp::LE>});
+  t.add(OpId::And, {2, 2, {}, infer_logical});
+  t.add(OpId::Or, {2, 2, {}, infer_logical});
+  t.add(OpId::Xor, {2, 2, {}, infer_logical});
   t.add(OpId::PRelu, {2, 2, {}, infer_prelu});
 }
 

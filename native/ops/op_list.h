@@ -35,6 +35,7 @@
   X(Gelu, unary)                        \
   X(Softplus, unary)                    \
   X(Clip, unary)                        \
+  X(Not, unary)                         \
   X(Add, binary)                        \
   X(Sub, binary)                        \
   X(Mul, binary)                        \
@@ -45,6 +46,11 @@
   X(Greater, binary)                    \
   X(Where, binary)                      \
   X(PRelu, binary)                      \
+  X(GreaterOrEqual, binary)             \
+  X(LessOrEqual, binary)                \
+  X(And, binary)                        \
+  X(Or, binary)                         \
+  X(Xor, binary)                        \
   X(MatMul, matmul)                     \
   X(Gemm, matmul)                       \
   X(Conv, conv)                         \
@@ -76,4 +82,10 @@
 // by their own native tests and by kernel goldens (docs/ADDING_AN_OP.md).
 #define AIVM_OPS_OUTSIDE_SELFTEST(X) \
   X(Expand)                          \
-  X(PRelu)
+  X(PRelu)                           \
+  X(Not)                             \
+  X(GreaterOrEqual)                  \
+  X(LessOrEqual)                     \
+  X(And)                             \
+  X(Or)                              \
+  X(Xor)

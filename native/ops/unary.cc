@@ -1,5 +1,5 @@
 // Contracts of the elementwise unary ops: Neg, Abs, Sqrt, Reciprocal, Relu,
-// LeakyRelu, Sigmoid, Tanh, Exp, Log, Erf, Gelu, Softplus and Clip. Their
+// LeakyRelu, Sigmoid, Tanh, Exp, Log, Erf, Gelu, Softplus, Clip and Not. Their
 // computes: native/cpu/ops/unary.cc, native/cuda/unary.cu; exact definitions:
 // docs/numerics/unary.md.
 #include "ops/unary.h"
@@ -65,6 +65,11 @@ void check_clip_bound(const OpContext& ctx, size_t i, const char* role) {
   }
 }
 
+std::vector<OutputSpec> infer_not(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::BOOL, "X");
+  return {{DType::BOOL, ctx.input(0).shape}};
+}
+
 std::vector<OutputSpec> infer_clip(const OpContext& ctx) {
   const Tensor& x = ctx.input(0);
   if (x.dtype != DType::F32 && x.dtype != DType::I32 && x.dtype != DType::I64) {
@@ -93,6 +98,7 @@ void add_unary_contracts(ContractTable& t) {
   t.add(OpId::Gelu, {1, 1, {"approximate"}, infer_gelu});
   t.add(OpId::Softplus, {1, 1, {}, infer_float_only});
   t.add(OpId::Clip, {1, 3, {}, infer_clip});
+  t.add(OpId::Not, {1, 1, {}, infer_not});
 }
 
 }  // namespace aivm::ops

@@ -9,7 +9,7 @@ import { model } from './onnx.mjs';
 
 const UNARY_FLOAT = ['Sqrt', 'Reciprocal', 'Relu', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Erf', 'Softplus'];
 const ARITH = ['Add', 'Sub', 'Mul', 'Div'];
-const COMPARE = ['Equal', 'Less', 'Greater'];
+const COMPARE = ['Equal', 'Less', 'Greater', 'GreaterOrEqual', 'LessOrEqual'];
 const REDUCE = ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin'];
 const TYPED = { float32: Float32Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array };
 const CAST_TO = { 1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool' };
@@ -127,6 +127,13 @@ const BUILDERS = [
       const cmp = g.add(x.dtype === 'bool' ? 'Equal' : g.rng.pick(COMPARE), [x.name, g.random(x.dtype, broadcastable(g.rng, x.shape))], {}, [{ dtype: 'bool', shape: x.shape }])[0];
       return g.rng.chance(0.5) ? [cmp] : g.add('Where', [cmp.name, x.name, g.random(x.dtype, [])], {}, [x]);
     },
+  },
+  // The logical ops on a bool value (a comparison's output, or a random bool).
+  {
+    when: (v) => v.dtype === 'bool' && known(v),
+    build: (g, x) => (g.rng.chance(0.25)
+      ? g.add('Not', [x.name], {}, [x])
+      : g.add(g.rng.pick(['And', 'Or', 'Xor']), [x.name, g.random('bool', broadcastable(g.rng, x.shape))], {}, [x])),
   },
   {
     when: (v) => isFloat(v) && rankAtLeast(1)(v),

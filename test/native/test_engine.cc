@@ -163,28 +163,11 @@ TEST(engine_argument_checks) {
 
 static std::vector<double> reference_binary(const Tensor& a, const Tensor& b, const Shape& out,
                                             double (*f)(double, double)) {
-  // Independent broadcasting: index arithmetic from the numpy rules.
   int64_t n = 1;
   for (auto d : out) n *= d;
   std::vector<double> r(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
-    int64_t rem = i, ia = 0, ib = 0, sa = 1, sb = 1;
-    for (int d = int(out.size()) - 1; d >= 0; --d) {
-      int64_t coord = rem % out[size_t(d)];
-      rem /= out[size_t(d)];
-      int da = d - int(out.size() - a.shape.size()), db = d - int(out.size() - b.shape.size());
-      if (da >= 0) {
-        int64_t dim = a.shape[size_t(da)];
-        ia += (dim == 1 ? 0 : coord) * sa;
-        sa *= dim;
-      }
-      if (db >= 0) {
-        int64_t dim = b.shape[size_t(db)];
-        ib += (dim == 1 ? 0 : coord) * sb;
-        sb *= dim;
-      }
-    }
-    r[size_t(i)] = f(a.ptr<float>()[ia], b.ptr<float>()[ib]);
+    r[size_t(i)] = f(a.ptr<float>()[broadcast_source(out, a.shape, i)], b.ptr<float>()[broadcast_source(out, b.shape, i)]);
   }
   return r;
 }

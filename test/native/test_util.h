@@ -187,6 +187,22 @@ inline bool same_bits(const aivm::Tensor& a, const aivm::Tensor& b) {
   return a.dtype == b.dtype && a.shape == b.shape && std::memcmp(a.data, b.data, a.nbytes()) == 0;
 }
 
+// The element of `in` that numpy broadcasting sends to output element i (row-major
+// index arithmetic, independent of the engine's broadcasting code).
+inline int64_t broadcast_source(const aivm::Shape& out, const aivm::Shape& in, int64_t i) {
+  int64_t src = 0, stride = 1;
+  for (int d = int(out.size()) - 1; d >= 0; --d) {
+    const int64_t coord = i % out[size_t(d)];
+    i /= out[size_t(d)];
+    const int din = d - int(out.size() - in.size());
+    if (din < 0) continue;
+    const int64_t dim = in[size_t(din)];
+    src += (dim == 1 ? 0 : coord) * stride;
+    stride *= dim;
+  }
+  return src;
+}
+
 // ---- Running ops ---------------------------------------------------------------
 
 inline aivm::Engine& engine() {

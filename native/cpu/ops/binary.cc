@@ -1,5 +1,6 @@
 // Computes of the broadcasting binary ops (Add, Sub, Mul, Div, Pow, PRelu), the
-// comparisons (Equal, Less, Greater) and the ternary Where; their contracts are
+// comparisons (Equal, Less, Greater, GreaterOrEqual, LessOrEqual), the logical
+// ops (And, Or, Xor) and the ternary Where; their contracts are
 // native/ops/binary.cc. Each output element is one IEEE operation on its two
 // inputs, so SIMD width and threads cannot change a bit.
 #include <cstdint>
@@ -117,13 +118,30 @@ void compute_pow(const OpContext& ctx, std::vector<Tensor>& out) {
   }
 }
 
-enum class Cmp { EQ, LT, GT };
+enum class Cmp { EQ, LT, GT, GE, LE };
 
 // IEEE comparisons: NaN compares false with everything, -0 == +0.
 template <Cmp K, class T> uint8_t compare(T a, T b) {
   if constexpr (K == Cmp::EQ) return a == b;
   if constexpr (K == Cmp::LT) return a < b;
   if constexpr (K == Cmp::GT) return a > b;
+  if constexpr (K == Cmp::GE) return a >= b;
+  if constexpr (K == Cmp::LE) return a <= b;
+}
+
+enum class Logic { AND, OR, XOR };
+
+// On truth values: any non-zero byte is true, so a bool tensor whose bytes are
+// not all 0 / 1 still gives 0 / 1.
+template <Logic K> uint8_t logic(uint8_t a, uint8_t b) {
+  const bool x = a != 0, y = b != 0;
+  if constexpr (K == Logic::AND) return x && y;
+  if constexpr (K == Logic::OR) return x || y;
+  if constexpr (K == Logic::XOR) return x != y;
+}
+
+template <Logic K> void compute_logical(const OpContext& ctx, std::vector<Tensor>& out) {
+  apply_broadcast<uint8_t, uint8_t, uint8_t>(ctx, ctx.input(0), ctx.input(1), out[0], logic<K>);
 }
 
 template <Cmp K> void compute_cmp(const OpContext& ctx, std::vector<Tensor>& out) {
@@ -194,6 +212,11 @@ void add_binary_computes(ComputeTable& t) {
   t.add(OpId::Greater, compute_cmp<Cmp::GT>);
   t.add(OpId::Where, compute_where);
   t.add(OpId::PRelu, compute_prelu);
+  t.add(OpId::GreaterOrEqual, compute_cmp<Cmp::GE>);
+  t.add(OpId::LessOrEqual, compute_cmp<Cmp::LE>);
+  t.add(OpId::And, compute_logical<Logic::AND>);
+  t.add(OpId::Or, compute_logical<Logic::OR>);
+  t.add(OpId::Xor, compute_logical<Logic::XOR>);
 }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS

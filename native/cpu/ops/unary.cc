@@ -1,6 +1,6 @@
 // Computes of the elementwise unary ops (contracts: native/ops/unary.cc): Neg,
 // Abs, Sqrt, Reciprocal, Relu, LeakyRelu, Sigmoid,
-// Tanh, Exp, Log, Erf, Gelu, Softplus and Clip. Each output element is a pure
+// Tanh, Exp, Log, Erf, Gelu, Softplus, Clip and Not. Each output element is a pure
 // function of one input element (and, for Clip, two scalars), computed by one
 // fixed sequence of IEEE binary32 operations or one math:: function, so neither
 // SIMD width nor thread split can change a bit. Exact definitions:
@@ -171,9 +171,17 @@ void compute_clip(const OpContext& ctx, std::vector<Tensor>& out) {
   }
 }
 
+// ---- Not ---------------------------------------------------------------------
+
+// Any non-zero byte is true (the logical ops of binary.cc read bools the same way).
+void compute_not(const OpContext& ctx, std::vector<Tensor>& out) {
+  map_unary<uint8_t, uint8_t>(ctx, ctx.input(0), out[0], kMinChunkCheap, [](uint8_t v) { return uint8_t(v == 0); });
+}
+
 }  // namespace
 
 void add_unary_computes(ComputeTable& t) {
+  t.add(OpId::Not, compute_not);
   t.add(OpId::Neg, compute_neg);
   t.add(OpId::Abs, compute_abs);
   t.add(OpId::Sqrt, compute_float<UnaryFn::SQRT>);
