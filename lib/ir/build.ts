@@ -4,7 +4,7 @@
 import { AivmError } from '../errors';
 import { onnxTypeName, topoSort, type OnnxAttr, type OnnxModel, type OnnxTensor } from '../onnx';
 import { DTypes, dtypeSize, type DType } from '../tensor';
-import { adaptNode, MAX_OPSET, MIN_OPSET, type AdaptContext } from './op-versions';
+import { adaptNode, MAX_OPSET, MIN_OPSET, RESHAPE_AS, type AdaptContext } from './op-versions';
 import type { IrAttr, IrConstant, IrGraph, IrNode, IrValueSpec, TypedArray } from './types';
 
 export { MAX_OPSET, MIN_OPSET } from './op-versions';
@@ -14,6 +14,9 @@ export const GRAPH_LEVEL_OPS = [
   'Constant', 'Identity', 'Dropout', 'Shape', 'Size', 'Unsqueeze', 'Squeeze', 'Flatten',
   'ConstantOfShape', 'Range',
 ] as const;
+
+/** The graph-level ops lowering folds: the ONNX ones above, and the loader's own that only op-version adapters make. */
+export const FOLDED_OPS: readonly string[] = [...GRAPH_LEVEL_OPS, RESHAPE_AS];
 
 export function buildIr(model: OnnxModel, engineOps: readonly string[], extraInitializers: OnnxTensor[] = []): IrGraph {
   const opset = defaultOpset(model);
@@ -42,6 +45,7 @@ export function buildIr(model: OnnxModel, engineOps: readonly string[], extraIni
   };
   // What an older op version's adapter adds (lib/ir/op-versions.ts): constants and intermediate values.
   const adapt: AdaptContext = {
+    opset,
     constant: (base, c) => {
       const name = freshName(base);
       constants.set(name, c);

@@ -6,6 +6,7 @@
 import { AivmError } from '../errors';
 import { allocate, dtypeSize, numel } from '../tensor';
 import type { Entry } from './lower';
+import { RESHAPE_AS } from './op-versions';
 import type { IrConstant, IrGraph, IrNode } from './types';
 
 export interface FoldHelpers {
@@ -92,6 +93,8 @@ export function foldGraphLevelOp(node: IrNode, inputs: (Entry | null)[], ir: IrG
     }
     case 'Range':
       return [range(node, inputs, h)];
+    case RESHAPE_AS:
+      return [h.reshape(need(x, node, 0), shapeOf(need(inputs[1], node, 1)))];
     default:
       throw new AivmError('E_INTERNAL', `node '${node.name}': ${node.op} is not a graph-level op`);
   }
@@ -128,7 +131,7 @@ function ints(values: number[], shape: number[]): Entry {
 function intAttr(node: IrNode, name: string, fallback: number): number {
   const v = node.attrs[name];
   if (v === undefined) return fallback;
-  if (typeof v !== 'bigint' && typeof v !== 'number') throw new AivmError('E_ATTR', `node '${node.name}': attribute '${name}' must be an int`);
+  if (typeof v !== 'bigint') throw new AivmError('E_ATTR', `node '${node.name}': attribute '${name}' must be an int`);
   return Number(v);
 }
 

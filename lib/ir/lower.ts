@@ -10,7 +10,7 @@
 import type { AttrValue, NativeProgramBuilder, NativeTensor, ProgramSpec } from '../binding';
 import { AivmError } from '../errors';
 import { dtypeSize, numel, type DType } from '../tensor';
-import { GRAPH_LEVEL_OPS } from './build';
+import { FOLDED_OPS } from './build';
 import { foldGraphLevelOp } from './fold';
 import { nodeGas, runGas } from './gas';
 import type { IrConstant, IrGraph, IrNode } from './types';
@@ -114,7 +114,7 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
   for (const node of liveNodes(ir)) {
     const inputs = node.inputs.map((name) => (name === '' ? null : lookup(env, name, node)));
     let outputs: Entry[];
-    if ((GRAPH_LEVEL_OPS as readonly string[]).includes(node.op)) {
+    if (FOLDED_OPS.includes(node.op)) {
       outputs = foldGraphLevelOp(node, inputs, ir, {
         reshape: (e, shape) => reshapeEntry(e, shape, node, lowered, addNode),
         charge,
@@ -217,9 +217,13 @@ async function lowerEngineOp(node: IrNode, inputs: (Entry | null)[], attrs: Reco
   return outs;
 }
 
-/** A reshape of a constant is a new view of the same data; of a runtime value, an engine Reshape. */
+/**
+ * A reshape of a constant is a new view of the same data; of a runtime value, an engine
+ * Reshape, unless the shape is the value's own (then it is the value itself: no node, no copy).
+ */
 function reshapeEntry(e: Entry, shape: number[], node: IrNode, lowered: LoweredNode[], addNode: AddNode): Entry {
   if (e.kind === 'const') return { kind: 'const', c: { dtype: e.c.dtype, shape, data: e.c.data } };
+  if (e.shape.length === shape.length && e.shape.every((d, i) => d === shape[i])) return e;
   const shapeConst: IrConstant = { dtype: 'int64', shape: [shape.length], data: BigInt64Array.from(shape.map(BigInt)) };
   // A 0 in the shape is a zero-size dimension here, not "copy the input's" (Reshape's default).
   const attrs: Record<string, AttrValue> = shape.includes(0) ? { allowzero: 1n } : {};

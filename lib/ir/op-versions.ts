@@ -17,7 +17,12 @@ import type { IrAttr, IrConstant, IrNode } from './types';
 export const MIN_OPSET = 7;
 export const MAX_OPSET = 25;
 
+/** The loader's own reshape to another value's shape (lib/ir/fold.ts): only adapters make it. */
+export const RESHAPE_AS = 'aivm.ReshapeAs';
+
 export interface AdaptContext {
+  /** The model's ai.onnx opset. */
+  opset: number;
   /** Adds a constant under a name no value of the graph uses (based on `base`) and returns that name. */
   constant(base: string, c: IrConstant): string;
   /** A fresh value name for an intermediate the adapter creates. */
@@ -34,6 +39,7 @@ const FLT_MAX = 3.4028234663852886e38;
 // ---- adapters ---------------------------------------------------------------------------
 
 const int64s = (v: bigint[]): IrConstant => ({ dtype: 'int64', shape: [v.length], data: BigInt64Array.from(v) });
+const int64Scalar = (v: bigint): IrConstant => ({ dtype: 'int64', shape: [], data: BigInt64Array.of(v) });
 const float32Scalar = (v: number): IrConstant => ({ dtype: 'float32', shape: [], data: Float32Array.of(v) });
 
 function intsAttr(node: IrNode, name: string): bigint[] | undefined {
@@ -45,6 +51,19 @@ function intsAttr(node: IrNode, name: string): bigint[] | undefined {
   return v as bigint[];
 }
 
+/** A list attribute whose empty value means the same as its absence (ONNX's reference reads it so). */
+const nonEmptyIntsAttr = (node: IrNode, name: string) => {
+  const v = intsAttr(node, name);
+  return v && v.length > 0 ? v : undefined;
+};
+
+function intAttr(node: IrNode, name: string): bigint | undefined {
+  const v = node.attrs[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'bigint') throw new AivmError('E_ATTR', `node '${node.name}': ${node.op} attribute '${name}' must be an int`);
+  return v;
+}
+
 function floatAttr(node: IrNode, name: string): number | undefined {
   const v = node.attrs[name];
   if (v === undefined) return undefined;
@@ -52,21 +71,26 @@ function floatAttr(node: IrNode, name: string): number | undefined {
   return v;
 }
 
+/** The op version in force, for messages ("Clip-6"). */
+const versionName = (node: IrNode, ctx: AdaptContext) => `${node.op}-${opVersion(node.op, ctx.opset)}`;
+
 /**
  * Attributes that later versions take as inputs: each given one (or its default) becomes a
  * constant at its input position; inputs before it that the node omits stay omitted ('').
+ * The old version has no such input: a node giving one is E_ONNX_INVALID.
  */
 function attrsToInputs(moves: { attr: string; input: number; constant: (node: IrNode) => IrConstant | undefined }[]): Adapter {
   return (node, ctx) => {
     const attrs: Record<string, IrAttr> = { ...node.attrs };
     const inputs = [...node.inputs];
     for (const m of moves) {
+      if ((inputs[m.input] ?? '') !== '') {
+        throw new AivmError('E_ONNX_INVALID', `node '${node.name}': ${versionName(node, ctx)} has no input ${m.input} ` +
+          `(it takes '${m.attr}' as an attribute)`);
+      }
       const c = m.constant(node);
       delete attrs[m.attr];
       if (c === undefined) continue;
-      if ((inputs[m.input] ?? '') !== '') {
-        throw new AivmError('E_ONNX_INVALID', `node '${node.name}': ${node.op} has both attribute '${m.attr}' and input ${m.input}`);
-      }
       while (inputs.length <= m.input) inputs.push('');
       inputs[m.input] = ctx.constant(`${node.name}::${m.attr}`, c);
     }
@@ -74,19 +98,18 @@ function attrsToInputs(moves: { attr: string; input: number; constant: (node: Ir
   };
 }
 
-/** Squeeze and Unsqueeze before 13: the axes attribute (Squeeze: optional, Unsqueeze: required). */
-const axesToInput = (required: boolean) => attrsToInputs([{
-  attr: 'axes',
-  input: 1,
-  constant: (node) => {
-    const axes = intsAttr(node, 'axes');
-    if (axes === undefined && required) throw new AivmError('E_ATTR', `node '${node.name}': ${node.op} needs attribute 'axes'`);
-    return axes && int64s(axes);
-  },
-}]);
+/** Squeeze before 13: optional axes attribute; absent or empty, every size-1 dimension goes. */
+const squeezeAxesToInput = attrsToInputs([{ attr: 'axes', input: 1, constant: (node) => {
+  const axes = nonEmptyIntsAttr(node, 'axes');
+  return axes && int64s(axes);
+} }]);
 
-const squeezeAxesToInput = axesToInput(false);
-const unsqueezeAxesToInput = axesToInput(true);
+/** Unsqueeze before 13: the axes attribute, required and not empty. */
+const unsqueezeAxesToInput = attrsToInputs([{ attr: 'axes', input: 1, constant: (node) => {
+  const axes = intsAttr(node, 'axes');
+  if (!axes || axes.length === 0) throw new AivmError('E_ATTR', `node '${node.name}': Unsqueeze needs a non-empty attribute 'axes'`);
+  return int64s(axes);
+} }]);
 
 /** Clip before 11: min and max attributes, absent meaning float32's lowest and highest finite values. */
 const clipAttrsToInputs = attrsToInputs([
@@ -94,51 +117,73 @@ const clipAttrsToInputs = attrsToInputs([
   { attr: 'max', input: 2, constant: (node) => float32Scalar(floatAttr(node, 'max') ?? FLT_MAX) },
 ]);
 
-/** Slice before 10: starts, ends and axes attributes (no steps). */
+/** Slice before 10: starts, ends and axes attributes (no steps; axes absent or empty: 0, 1, ...). */
 const sliceAttrsToInputs = attrsToInputs(['starts', 'ends', 'axes'].map((attr, k) => ({
   attr,
   input: k + 1,
   constant: (node: IrNode) => {
-    const v = intsAttr(node, attr);
+    const v = attr === 'axes' ? nonEmptyIntsAttr(node, attr) : intsAttr(node, attr);
     if (v === undefined && attr !== 'axes') throw new AivmError('E_ATTR', `node '${node.name}': Slice needs attribute '${attr}'`);
     return v && int64s(v);
   },
 })));
 
-/** Split before 18 has no num_outputs: without a split input, the number of outputs says it. */
-const splitCountFromOutputs: Adapter = (node) => {
-  if ((node.inputs[1] ?? '') !== '' || node.attrs.num_outputs !== undefined) return [node];
-  return [{ ...node, attrs: { ...node.attrs, num_outputs: BigInt(node.outputs.length) } }];
+/**
+ * Split before 18 without split sizes: equal parts, as many as outputs, and an axis those do
+ * not divide is an error (Split-18's num_outputs would make the last part smaller instead).
+ * The sizes are made from the input's shape by ops the loader folds (Shape, then
+ * Gather, Div and Expand on constants), so an uneven split fails in the engine's Split infer
+ * (the sizes do not add up to the dimension).
+ */
+const splitEvenly: Adapter = (node, ctx): IrNode[] => {
+  if ((node.inputs[1] ?? '') !== '') return [node];
+  const axis = intAttr(node, 'axis') ?? 0n;
+  const at = (what: string) => ctx.value(`${node.name}::${what}`);
+  const shape = at('shape'), dim = at('dim'), part = at('part'), parts = at('parts');
+  return [
+    { name: `${node.name}::shape`, op: 'Shape', inputs: [node.inputs[0]], outputs: [shape], attrs: {} },
+    { name: `${node.name}::dim`, op: 'Gather', inputs: [shape, ctx.constant(`${node.name}::axis`, int64Scalar(axis))], outputs: [dim], attrs: {} },
+    { name: `${node.name}::part`, op: 'Div', inputs: [dim, ctx.constant(`${node.name}::count`, int64Scalar(BigInt(node.outputs.length)))], outputs: [part], attrs: {} },
+    { name: `${node.name}::parts`, op: 'Expand', inputs: [part, ctx.constant(`${node.name}::n`, int64s([BigInt(node.outputs.length)]))], outputs: [parts], attrs: {} },
+    { ...node, inputs: [node.inputs[0], parts] },
+  ];
 };
 
-/** Split before 13: the split attribute, then as Split-13. */
+/** Split before 13: the split attribute (absent or empty: equal parts), then as Split-13. */
 const splitAttrToInput: Adapter = (node, ctx) => attrsToInputs([{ attr: 'split', input: 1, constant: (n) => {
-  const v = intsAttr(n, 'split');
+  const v = nonEmptyIntsAttr(n, 'split');
   return v && int64s(v);
-} }])(node, ctx).flatMap((n) => splitCountFromOutputs(n, ctx));
+} }])(node, ctx).flatMap((n) => splitEvenly(n, ctx));
 
 /**
  * Softmax and LogSoftmax before 13 work on the input coerced to 2-D at `axis` (default 1):
- * Flatten there, the op over the second dimension, back to the input's shape.
+ * Flatten there, the op over the second dimension, back to the input's shape (aivm.ReshapeAs,
+ * the loader's own: no copy when the shape is already the input's). With axis -1 that is
+ * the op over the last axis, as Softmax-13.
  */
 const coercedTo2D: Adapter = (node, ctx): IrNode[] => {
-  const axis = node.attrs.axis ?? 1n;
+  if (node.inputs.length !== 1 || node.outputs.length !== 1) {
+    throw new AivmError('E_ARITY', `node '${node.name}': ${versionName(node, ctx)} takes one input and gives one output`);
+  }
+  const { axis: given, ...rest } = node.attrs;
+  const axis = intAttr(node, 'axis') ?? 1n;
+  if (given !== undefined && axis === -1n) return [node];
   const [x] = node.inputs;
-  const flat = ctx.value(`${node.name}::2d`), out2d = ctx.value(`${node.name}::out2d`), shape = ctx.value(`${node.name}::shape`);
+  const flat = ctx.value(`${node.name}::2d`), out2d = ctx.value(`${node.name}::out2d`);
   return [
     { name: `${node.name}::flatten`, op: 'Flatten', inputs: [x], outputs: [flat], attrs: { axis } },
-    { name: node.name, op: node.op, inputs: [flat], outputs: [out2d], attrs: { axis: 1n } },
-    { name: `${node.name}::shape`, op: 'Shape', inputs: [x], outputs: [shape], attrs: {} },
-    // allowzero: a 0 in the input's shape is a zero-size dimension, not "copy".
-    { name: `${node.name}::reshape`, op: 'Reshape', inputs: [out2d, shape], outputs: [node.outputs[0]], attrs: { allowzero: 1n } },
+    // The other attributes go on: the engine refuses any it does not know.
+    { name: node.name, op: node.op, inputs: [flat], outputs: [out2d], attrs: { ...rest, axis: 1n } },
+    { name: `${node.name}::reshape`, op: RESHAPE_AS, inputs: [out2d, x], outputs: [node.outputs[0]], attrs: {} },
   ];
 };
 
 /** BatchNormalization before 9: spatial 1 (the default) is what later versions always do. */
 const batchNormSpatial: Adapter = (node) => {
-  const { spatial, ...attrs } = node.attrs;
+  const { spatial: _spatial, ...attrs } = node.attrs;
+  const spatial = intAttr(node, 'spatial');
   if (spatial !== undefined && spatial !== 1n) {
-    throw new AivmError('E_UNSUPPORTED_OP', `node '${node.name}': BatchNormalization-7 with spatial=${String(spatial)} ` +
+    throw new AivmError('E_UNSUPPORTED_OP', `node '${node.name}': BatchNormalization-7 with spatial=${spatial} ` +
       '(statistics per element, not per channel) is not implemented');
   }
   return [{ ...node, attrs }];
@@ -155,7 +200,10 @@ const dropoutMaskOfInputType: Adapter = (node) => {
 
 /** Cast-24's round_mode concerns float8e8m0 targets only, which the engine does not cast to. */
 const dropRoundMode: Adapter = (node) => {
-  const { round_mode: _unused, ...attrs } = node.attrs;
+  const { round_mode: mode, ...attrs } = node.attrs;
+  if (mode !== undefined && !['up', 'down', 'nearest'].includes(mode as string)) {
+    throw new AivmError('E_ATTR', `node '${node.name}': Cast attribute 'round_mode' must be "up", "down" or "nearest"`);
+  }
   return [{ ...node, attrs }];
 };
 
@@ -191,7 +239,7 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   Softmax: [[1, coercedTo2D], [11, coercedTo2D], 13],
   LogSoftmax: [[1, coercedTo2D], [11, coercedTo2D], 13],
   Slice: [[1, sliceAttrsToInputs], 10, 11, 13],
-  Split: [1, [2, splitAttrToInput], [11, splitAttrToInput], [13, splitCountFromOutputs], 18],
+  Split: [1, [2, splitAttrToInput], [11, splitAttrToInput], [13, splitEvenly], 18],
   // Reduce*: the engine takes axes as an attribute (before 13 / 18) or as input 1 (after).
   ReduceSum: [1, 11, 13],
   ReduceMean: [1, 11, 13, 18],
@@ -201,7 +249,9 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   MaxPool: [1, 8, 10, 11, 12, 22],
   GlobalAveragePool: [1, 22],
   BatchNormalization: [1, 6, [7, batchNormSpatial], 9, 14, 15],
-  LayerNormalization: [17],
+  // 1: onnxruntime's own LayerNormalization in the default domain, the signature of -17, which
+  // models saved by its transformer optimizer hold at opsets 11 to 16.
+  LayerNormalization: [1, 17],
   Transpose: [1, 13, 21, 23, 24, 25],
   Reshape: [1, 5, 13, 14, 19, 21, 23, 24, 25],
   // The loader's own (lib/ir/fold.ts):
@@ -222,7 +272,7 @@ const sinceOf = (v: Version) => (typeof v === 'number' ? v : v[0]);
 
 /** The version of `op` a model of ai.onnx `opset` uses (undefined: the op did not exist yet). */
 export function opVersion(op: string, opset: number): number | undefined {
-  const versions = OP_VERSIONS[op];
+  const versions = Object.hasOwn(OP_VERSIONS, op) ? OP_VERSIONS[op] : undefined;
   if (!versions) throw new AivmError('E_INTERNAL', `op ${op} has no entry in the op version table (lib/ir/op-versions.ts)`);
   let found: number | undefined;
   for (const v of versions) if (sinceOf(v) <= opset) found = sinceOf(v);

@@ -90,7 +90,7 @@ std::vector<OutputSpec> infer_where(const OpContext& ctx) {
   return {{x.dtype, broadcast_shapes(ctx.op, s, y.shape)}};
 }
 
-// PRelu (opset 9 and 16): float32 X and slope, slope unidirectionally
+// PRelu (opset 7, 9 and 16): float32 X and slope, slope unidirectionally
 // broadcastable to X (numpy rules, X's shape wins); the output has X's shape.
 std::vector<OutputSpec> infer_prelu(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::F32, "X");

@@ -6,9 +6,8 @@
 // must give the scalar run's exact bytes. See docs/CONFORMANCE.md.
 //
 // Two sweeps: as the files are, and a probe with models of ai.onnx opsets above MAX_OPSET
-// loaded as if they were opset MAX_OPSET (most of the suite's Conv, pooling, Reshape,
-// Transpose, Shape... cases are opset 22 to 25, which only add element types for those ops);
-// the probe shows what raising MAX_OPSET would give and keeps those ops covered.
+// (the suite's opset-26 to 28 cases) loaded as if they were opset MAX_OPSET: what raising
+// MAX_OPSET would give.
 //
 // AIVM_CONFORMANCE_DUMP=<file.json> writes every case's result (to regenerate the lists).
 import fs from 'node:fs';

@@ -19,11 +19,16 @@ const f32 = (shape: number[], values: number[]): NativeTensor => ({ dtype: 'floa
 type Attr = bigint | number | string | bigint[] | number[];
 interface Node { op: string; inputs: string[]; outputs: string[]; attrs?: Record<string, Attr> }
 
-/** A one-input model at `opset`, lowered for x's shape and run: every graph output. */
-async function run(opset: number, nodes: Node[], x: NativeTensor, outputs = ['y'], inits: unknown[] = []): Promise<NativeTensor[]> {
+/** A one-input model at `opset`, lowered for x's shape. */
+async function lower(opset: number, nodes: Node[], x: NativeTensor, outputs = ['y'], inits: unknown[] = []) {
   const bytes = model({ opset, inputs: [{ name: 'x', dtype: x.dtype, shape: x.shape }], outputs, nodes, inits });
   const ir = buildIr(parseOnnxModel(bytes), info.ops);
-  const lowered = await lowerIr(ir, [x.shape], engineAccess());
+  return lowerIr(ir, [x.shape], engineAccess());
+}
+
+/** The same, run: every graph output. */
+async function run(opset: number, nodes: Node[], x: NativeTensor, outputs = ['y'], inits: unknown[] = []): Promise<NativeTensor[]> {
+  const lowered = await lower(opset, nodes, x, outputs, inits);
   return lowered.builder.build(lowered.spec.outputs).runSync([x]).outputs;
 }
 
@@ -142,5 +147,81 @@ describe('adapters of older op versions', () => {
     expect(e.code).toBe('E_UNSUPPORTED_OP');
     const [, mask] = await run(10, [{ op: 'Dropout', inputs: ['x'], outputs: ['y', 'mask'] }], x, ['y', 'mask']);
     expect(mask.dtype).toBe('bool');
+  });
+
+  it('Softmax-11: axis 1 by default, a negative axis, zero-size inputs; axis -1 is one node', async () => {
+    const xs = Array.from({ length: 24 }, (_, i) => Math.fround(Math.cos(i)));
+    const x = f32([2, 3, 4], xs);
+    const rows = (size: number) => {
+      const out: number[] = [];
+      for (let r = 0; r < 24 / size; r++) {
+        const row = xs.slice(r * size, r * size + size);
+        const sum = row.reduce((a, v) => a + Math.exp(v), 0);
+        out.push(...row.map((v) => Math.exp(v) / sum));
+      }
+      return out;
+    };
+    const close = (got: number[], want: number[]) => got.forEach((g, i) => expect(Math.abs(g - want[i]), `element ${i}`).toBeLessThan(1e-6));
+    close(values((await run(11, [{ op: 'Softmax', inputs: ['x'], outputs: ['y'] }], x))[0]), rows(12));
+    close(values((await run(11, [{ op: 'Softmax', inputs: ['x'], outputs: ['y'], attrs: { axis: -2n } }], x))[0]), rows(12));
+    close(values((await run(11, [{ op: 'Softmax', inputs: ['x'], outputs: ['y'], attrs: { axis: 2n } }], x))[0]), rows(4));
+    const last = await lower(11, [{ op: 'Softmax', inputs: ['x'], outputs: ['y'], attrs: { axis: -1n } }], x);
+    expect(last.spec.nodes.map((n) => n.op)).toEqual(['Softmax']);
+    // A rank-2 input at the default axis 1: the reshapes are the value's own shape, so no copies.
+    const twoD = await lower(9, [{ op: 'Softmax', inputs: ['x'], outputs: ['y'] }], f32([2, 12], xs));
+    expect(twoD.spec.nodes.map((n) => n.op)).toEqual(['Softmax']);
+    const [empty] = await run(11, [{ op: 'Softmax', inputs: ['x'], outputs: ['y'], attrs: { axis: 2n } }], f32([3, 0, 2], []));
+    expect(empty.shape).toEqual([3, 0, 2]);
+  });
+
+  it('adapters check what they rewrite: attribute types, extra inputs, unknown attributes', async () => {
+    const x = f32([2, 3], [1, 2, 3, 4, 5, 6]);
+    const code = async (opset: number, node: Node, inits: unknown[] = []) => (await refused(run(opset, [node], x, ['y'], inits))).code;
+    expect(await code(11, { op: 'Softmax', inputs: ['x'], outputs: ['y'], attrs: { axis: 1.5 } })).toBe('E_ATTR');
+    expect(await code(11, { op: 'Softmax', inputs: ['x'], outputs: ['y'], attrs: { bogus: 1n } })).toBe('E_ATTR');
+    expect(await code(11, { op: 'Softmax', inputs: ['x', 'x'], outputs: ['y'] })).toBe('E_ARITY');
+    expect(await code(10, { op: 'Clip', inputs: ['x', 'x'], outputs: ['y'] })).toBe('E_ONNX_INVALID');
+    expect(await code(10, { op: 'Clip', inputs: ['x'], outputs: ['y'], attrs: { min: 1n } })).toBe('E_ATTR');
+    expect(await code(9, { op: 'Slice', inputs: ['x'], outputs: ['y'], attrs: { starts: [0n] } })).toBe('E_ATTR');
+    expect(await code(8, { op: 'BatchNormalization', inputs: ['x'], outputs: ['y'], attrs: { spatial: 1.0 } })).toBe('E_ATTR');
+    expect(await code(24, { op: 'Cast', inputs: ['x'], outputs: ['y'], attrs: { to: 6n, round_mode: 'sideways' } })).toBe('E_ATTR');
+    expect(values((await run(24, [{ op: 'Cast', inputs: ['x'], outputs: ['y'], attrs: { to: 1n, round_mode: 'up' } }], x))[0])).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('a value the model already has under an adapter\'s name keeps it: the adapter takes a fresh one', async () => {
+    const x = f32([3], [-2, 0.5, 9]);
+    const taken = { name: 'n0_Clip::min', dtype: 'float32', shape: [], data: Float32Array.of(100) };
+    const [y] = await run(10, [{ op: 'Clip', inputs: ['x'], outputs: ['y'], attrs: { min: 0, max: 1 } }], x, ['y'], [taken]);
+    expect(values(y)).toEqual([0, 0.5, 1]);
+  });
+
+  it('Split before 18: equal parts only; an axis the outputs do not divide is refused', async () => {
+    const x = f32([7], [0, 1, 2, 3, 4, 5, 6]);
+    for (const opset of [7, 11, 13, 17]) {
+      expect((await refused(run(opset, [{ op: 'Split', inputs: ['x'], outputs: ['a', 'b', 'c'] }], x, ['a', 'b', 'c']))).code, `opset ${opset}`).toBe('E_SHAPE');
+    }
+    // Split-18 with num_outputs: ceil-sized parts, the last smaller.
+    const parts = await run(18, [{ op: 'Split', inputs: ['x'], outputs: ['a', 'b', 'c'], attrs: { num_outputs: 3n } }], x, ['a', 'b', 'c']);
+    expect(parts.map(values)).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
+    // An empty split attribute is no split attribute; a negative axis counts from the end.
+    const y = f32([2, 4], [0, 1, 2, 3, 4, 5, 6, 7]);
+    const halves = await run(11, [{ op: 'Split', inputs: ['x'], outputs: ['a', 'b'], attrs: { axis: -1n, split: [] } }], y, ['a', 'b']);
+    expect(halves.map(values)).toEqual([[0, 1, 4, 5], [2, 3, 6, 7]]);
+  });
+
+  it('empty axes lists: Squeeze-11 squeezes every 1, Slice-1 takes the default axes, Unsqueeze-11 refuses', async () => {
+    const x = f32([1, 3, 1], [1, 2, 3]);
+    expect((await run(11, [{ op: 'Squeeze', inputs: ['x'], outputs: ['y'], attrs: { axes: [] } }], x))[0].shape).toEqual([3]);
+    expect((await refused(run(11, [{ op: 'Unsqueeze', inputs: ['x'], outputs: ['y'], attrs: { axes: [] } }], x))).code).toBe('E_ATTR');
+    const [s] = await run(9, [{ op: 'Slice', inputs: ['x'], outputs: ['y'], attrs: { starts: [0n, 1n], ends: [1n, 3n], axes: [] } }], x);
+    expect([s.shape, values(s)]).toEqual([[1, 2, 1], [2, 3]]);
+  });
+
+  it('LayerNormalization before opset 17: onnxruntime\'s own op of the same signature', async () => {
+    const x = f32([1, 4], [1, 2, 3, 4]);
+    const scale = { name: 's', dtype: 'float32', shape: [4], data: Float32Array.from([1, 1, 1, 1]) };
+    const [y] = await run(16, [{ op: 'LayerNormalization', inputs: ['x', 's'], outputs: ['y'], attrs: { epsilon: 0 } }], x, ['y'], [scale]);
+    // (x - 2.5) / sqrt(1.25)
+    values(y).forEach((v, i) => expect(Math.abs(v - (i + 1 - 2.5) / Math.sqrt(1.25))).toBeLessThan(1e-6));
   });
 });
