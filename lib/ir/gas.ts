@@ -66,11 +66,13 @@ const intsOf = (s: Spec | undefined): number[] | undefined => (s?.data ? Array.f
  * same speed: an op added later need not refit the table (which would be a new gas
  * version), docs/ADDING_AN_OP.md. PRelu is apply_broadcast with one compare and multiply
  * per element, as Mul; GreaterOrEqual and LessOrEqual are Greater's and Less's compare
- * with another predicate; And, Or and Xor are Equal's walk over bool bytes; Not is a
- * one-compare map, as Neg.
+ * with another predicate; And, Or and Xor are Equal's walk over bool bytes; Not, IsNaN and
+ * IsInf are one-test maps, as Neg; Floor, Ceil, Round and Sign a few compares and selects
+ * per element with the NaN canonicalization, as Relu.
  */
 export const CLASS_OF: Readonly<Record<string, string>> = {
   PRelu: 'Mul', GreaterOrEqual: 'Greater', LessOrEqual: 'Less', And: 'Equal', Or: 'Equal', Xor: 'Equal', Not: 'Neg',
+  Floor: 'Relu', Ceil: 'Relu', Round: 'Relu', Sign: 'Relu', IsNaN: 'Neg', IsInf: 'Neg',
 };
 
 /** The cost class of a node: its op, or the op and the engine path where paths differ in speed. */

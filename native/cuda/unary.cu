@@ -51,6 +51,48 @@ template <bool ABS> void compute_neg_abs(const OpContext& ctx, std::vector<Tenso
   s.finish();
 }
 
+// Integer Sign: -1, 0 or 1.
+template <class T> AIVM_KERNEL int_sign_kernel(int64_t n, const T* x, T* y) {
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) y[i] = T(x[i] > 0) - T(x[i] < 0);
+}
+
+void compute_sign(const OpContext& ctx, std::vector<Tensor>& out) {
+  const DType dt = ctx.input(0).dtype;
+  if (dt == DType::F32) return compute_float<UnaryFn::SIGN>(ctx, out);
+  Staging s(ctx, out);
+  const int64_t n = out[0].numel();
+  if (dt == DType::I32) {
+    launch(ctx.op, n, int_sign_kernel<int32_t>, s.in<int32_t>(0), s.out<int32_t>(0));
+  } else if (dt == DType::I64) {
+    launch(ctx.op, n, int_sign_kernel<int64_t>, s.in<int64_t>(0), s.out<int64_t>(0));
+  } else {
+    fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+  s.finish();
+}
+
+// IsNaN / IsInf: bit tests (math/common.h), as on the CPU.
+AIVM_KERNEL float_test_kernel(int64_t n, const float* x, uint8_t* y, int mode, bool negative, bool positive) {
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) {
+    const float v = x[i];
+    y[i] = uint8_t(mode == 0 ? math::is_nan_f32(v)
+                             : math::is_inf_f32(v) && (math::sign_bit_f32(v) ? negative : positive));
+  }
+}
+
+void compute_is_nan(const OpContext& ctx, std::vector<Tensor>& out) {
+  Staging s(ctx, out);
+  launch(ctx.op, out[0].numel(), float_test_kernel, s.in<float>(0), s.out<uint8_t>(0), 0, false, false);
+  s.finish();
+}
+
+void compute_is_inf(const OpContext& ctx, std::vector<Tensor>& out) {
+  const ops::IsInfParams p = ctx.params_as<ops::IsInfParams>();
+  Staging s(ctx, out);
+  launch(ctx.op, out[0].numel(), float_test_kernel, s.in<float>(0), s.out<uint8_t>(0), 1, p.negative, p.positive);
+  s.finish();
+}
+
 // Not: any non-zero byte is true, as on the CPU.
 AIVM_KERNEL not_kernel(int64_t n, const uint8_t* x, uint8_t* y) {
   for (int64_t i = grid_first(); i < n; i += grid_stride()) y[i] = uint8_t(x[i] == 0);
@@ -122,6 +164,12 @@ void compute_clip(const OpContext& ctx, std::vector<Tensor>& out) {
 
 void add_unary_computes(ComputeTable& t) {
   t.add(OpId::Not, compute_not);
+  t.add(OpId::Floor, compute_float<UnaryFn::FLOOR>);
+  t.add(OpId::Ceil, compute_float<UnaryFn::CEIL>);
+  t.add(OpId::Round, compute_float<UnaryFn::ROUND>);
+  t.add(OpId::Sign, compute_sign);
+  t.add(OpId::IsNaN, compute_is_nan);
+  t.add(OpId::IsInf, compute_is_inf);
   t.add(OpId::Neg, compute_neg_abs<false>);
   t.add(OpId::Abs, compute_neg_abs<true>);
   t.add(OpId::Sqrt, compute_float<UnaryFn::SQRT>);

@@ -10,7 +10,44 @@
 namespace aivm {
 namespace math {
 
-enum class UnaryFn { NEG, ABS, SQRT, RECIPROCAL, RELU, SIGMOID, TANH, EXP, LOG, ERF, SOFTPLUS, GELU_ERF, GELU_TANH };
+enum class UnaryFn {
+  NEG, ABS, SQRT, RECIPROCAL, RELU, SIGMOID, TANH, EXP, LOG, ERF, SOFTPLUS, GELU_ERF, GELU_TANH, FLOOR, CEIL, ROUND, SIGN
+};
+
+// Floor, Ceil and Round are exact: every float32 of magnitude 2^23 or more is an
+// integer (and infinities and NaN pass), and below it the truncation through
+// int32 is exact. Each keeps the input's sign on a zero result (floor(-0) = -0,
+// ceil(-0.5) = -0, round(-0.4) = -0), as IEEE roundToIntegral does. Only
+// compares, int conversions and +-1 additions (exact here): no rounding mode or
+// instruction the ISAs could disagree on.
+AIVM_MATH_FN float trunc_small_f32(float x) {  // |x| < 2^23
+  return copysign_f32(float(int32_t(x)), x);
+}
+
+AIVM_MATH_FN float floor_f32(float x) {
+  if (!(abs_f32(x) < 8388608.0f)) return x;
+  const float t = trunc_small_f32(x);
+  return t > x ? t - 1.0f : t;
+}
+
+AIVM_MATH_FN float ceil_f32(float x) {
+  if (!(abs_f32(x) < 8388608.0f)) return x;
+  const float t = trunc_small_f32(x);
+  return copysign_f32(t < x ? t + 1.0f : t, x);
+}
+
+// Round half to even (ONNX Round): x - floor(x) is exact below 2^23.
+AIVM_MATH_FN float round_f32(float x) {
+  if (!(abs_f32(x) < 8388608.0f)) return x;
+  const float f = floor_f32(x);
+  const float frac = x - f;
+  const bool odd = (int32_t(f) & 1) != 0;
+  const float r = (frac > 0.5f || (frac == 0.5f && odd)) ? f + 1.0f : f;
+  return copysign_f32(r, x);
+}
+
+// Sign: 1, -1, or +0 for either zero (numpy's sign, which ONNX's reference uses).
+AIVM_MATH_FN float sign_f32(float x) { return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x == 0.0f ? 0.0f : x; }
 
 // Correctly rounded IEEE sqrt (sqrt(-0) = -0): the sqrtss/vsqrtps/fsqrt
 // instruction (-fno-math-errno), __fsqrt_rn on the GPU.
@@ -46,6 +83,10 @@ template <UnaryFn K> AIVM_MATH_FN float unary_f32(float x) {
   if constexpr (K == UnaryFn::SOFTPLUS) return softplus_f32(x);
   if constexpr (K == UnaryFn::GELU_ERF) return gelu_erf_f32(x);
   if constexpr (K == UnaryFn::GELU_TANH) return gelu_tanh_f32(x);
+  if constexpr (K == UnaryFn::FLOOR) return floor_f32(x);
+  if constexpr (K == UnaryFn::CEIL) return ceil_f32(x);
+  if constexpr (K == UnaryFn::ROUND) return round_f32(x);
+  if constexpr (K == UnaryFn::SIGN) return sign_f32(x);
   return x;
 }
 

@@ -36,6 +36,12 @@
   X(Softplus, unary)                    \
   X(Clip, unary)                        \
   X(Not, unary)                         \
+  X(Floor, unary)                       \
+  X(Ceil, unary)                        \
+  X(Round, unary)                       \
+  X(Sign, unary)                        \
+  X(IsNaN, unary)                       \
+  X(IsInf, unary)                       \
   X(Add, binary)                        \
   X(Sub, binary)                        \
   X(Mul, binary)                        \
@@ -84,6 +90,12 @@
   X(Expand)                          \
   X(PRelu)                           \
   X(Not)                             \
+  X(Floor)                           \
+  X(Ceil)                            \
+  X(Round)                           \
+  X(Sign)                            \
+  X(IsNaN)                           \
+  X(IsInf)                           \
   X(GreaterOrEqual)                  \
   X(LessOrEqual)                     \
   X(And)                             \

@@ -1,5 +1,6 @@
 // Contracts of the elementwise unary ops: Neg, Abs, Sqrt, Reciprocal, Relu,
-// LeakyRelu, Sigmoid, Tanh, Exp, Log, Erf, Gelu, Softplus, Clip and Not. Their
+// LeakyRelu, Sigmoid, Tanh, Exp, Log, Erf, Gelu, Softplus, Clip, Not, Floor,
+// Ceil, Round, Sign, IsNaN and IsInf. Their
 // computes: native/cpu/ops/unary.cc, native/cuda/unary.cu; exact definitions:
 // docs/numerics/unary.md.
 #include "ops/unary.h"
@@ -24,7 +25,7 @@ std::vector<OutputSpec> infer_float_only(const OpContext& ctx) {
   return {{x.dtype, x.shape}};
 }
 
-// Neg and Abs: float32, int32 or int64.
+// Neg, Abs and Sign: float32, int32 or int64.
 std::vector<OutputSpec> infer_signed_numeric(const OpContext& ctx) {
   const Tensor& x = ctx.input(0);
   if (x.dtype != DType::F32 && x.dtype != DType::I32 && x.dtype != DType::I64) {
@@ -65,6 +66,22 @@ void check_clip_bound(const OpContext& ctx, size_t i, const char* role) {
   }
 }
 
+// IsNaN, IsInf: float32 in, bool out.
+std::vector<OutputSpec> infer_float_test(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::F32, "X");
+  return {{DType::BOOL, ctx.input(0).shape}};
+}
+
+std::vector<OutputSpec> infer_is_inf(const OpContext& ctx) {
+  auto flag = [&](const char* name) {
+    const int64_t v = ctx.attrs.get_int(ctx.op, name, 1);
+    if (v != 0 && v != 1) fail(ErrorCode::E_ATTR, ctx.op, std::string("attribute '") + name + "' must be 0 or 1, got " + std::to_string(v));
+    return v == 1;
+  };
+  ctx.keep(IsInfParams{flag("detect_negative"), flag("detect_positive")});
+  return infer_float_test(ctx);
+}
+
 std::vector<OutputSpec> infer_not(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::BOOL, "X");
   return {{DType::BOOL, ctx.input(0).shape}};
@@ -99,6 +116,12 @@ void add_unary_contracts(ContractTable& t) {
   t.add(OpId::Softplus, {1, 1, {}, infer_float_only});
   t.add(OpId::Clip, {1, 3, {}, infer_clip});
   t.add(OpId::Not, {1, 1, {}, infer_not});
+  t.add(OpId::Floor, {1, 1, {}, infer_float_only});
+  t.add(OpId::Ceil, {1, 1, {}, infer_float_only});
+  t.add(OpId::Round, {1, 1, {}, infer_float_only});
+  t.add(OpId::Sign, {1, 1, {}, infer_signed_numeric});
+  t.add(OpId::IsNaN, {1, 1, {}, infer_float_test});
+  t.add(OpId::IsInf, {1, 1, {"detect_negative", "detect_positive"}, infer_is_inf});
 }
 
 }  // namespace aivm::ops

@@ -11,5 +11,8 @@ struct LeakyReluParams {
 struct GeluParams {
   bool tanh;  // approximate = "tanh" (else "none": the erf form)
 };
+struct IsInfParams {
+  bool negative, positive;  // detect_negative, detect_positive
+};
 
 }  // namespace aivm::ops

@@ -7,7 +7,7 @@
 //   graphCase(rng) -> { model: Uint8Array, inputs: NativeTensor[], shapes: number[][] }
 import { model } from './onnx.mjs';
 
-const UNARY_FLOAT = ['Sqrt', 'Reciprocal', 'Relu', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Erf', 'Softplus'];
+const UNARY_FLOAT = ['Sqrt', 'Reciprocal', 'Relu', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Erf', 'Softplus', 'Floor', 'Ceil', 'Round'];
 const ARITH = ['Add', 'Sub', 'Mul', 'Div'];
 const COMPARE = ['Equal', 'Less', 'Greater', 'GreaterOrEqual', 'LessOrEqual'];
 const REDUCE = ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin'];
@@ -101,7 +101,12 @@ function poolOut(inp, k, stride, padB, padE, dil) {
 // Each builder: { when(value) -> usable?, build(g, x) -> output values }.
 const BUILDERS = [
   { when: isFloat, build: (g, x) => g.add(g.rng.pick(UNARY_FLOAT), [x.name], {}, [x]) },
-  { when: isNumeric, build: (g, x) => g.add(g.rng.pick(['Abs', 'Neg']), [x.name], {}, [x]) },
+  { when: isNumeric, build: (g, x) => g.add(g.rng.pick(['Abs', 'Neg', 'Sign']), [x.name], {}, [x]) },
+  {
+    when: isFloat,
+    build: (g, x) => (g.rng.chance(0.5) ? g.add('IsNaN', [x.name], {}, [{ dtype: 'bool', shape: x.shape }])
+      : g.add('IsInf', [x.name], { detect_negative: BigInt(g.rng.int(2)), detect_positive: BigInt(g.rng.int(2)) }, [{ dtype: 'bool', shape: x.shape }])),
+  },
   { when: isFloat, build: (g, x) => g.add('LeakyRelu', [x.name], { alpha: g.rng.unit() }, [x]) },
   { when: isFloat, build: (g, x) => g.add('Gelu', [x.name], { approximate: g.rng.pick(['none', 'tanh']) }, [x]) },
   // PRelu's slope broadcasts to X without growing it (a suffix of X's shape, 1s allowed).

@@ -1,6 +1,7 @@
 // Computes of the elementwise unary ops (contracts: native/ops/unary.cc): Neg,
 // Abs, Sqrt, Reciprocal, Relu, LeakyRelu, Sigmoid,
-// Tanh, Exp, Log, Erf, Gelu, Softplus, Clip and Not. Each output element is a pure
+// Tanh, Exp, Log, Erf, Gelu, Softplus, Clip, Not, Floor, Ceil, Round, Sign, IsNaN
+// and IsInf. Each output element is a pure
 // function of one input element (and, for Clip, two scalars), computed by one
 // fixed sequence of IEEE binary32 operations or one math:: function, so neither
 // SIMD width nor thread split can change a bit. Exact definitions:
@@ -88,7 +89,8 @@ void compute_abs(const OpContext& ctx, std::vector<Tensor>& out) {
 // ---- Float-only elementwise functions --------------------------------------------
 
 template <UnaryFn K> constexpr bool is_cheap() {
-  return K == UnaryFn::SQRT || K == UnaryFn::RECIPROCAL || K == UnaryFn::RELU;
+  return K == UnaryFn::SQRT || K == UnaryFn::RECIPROCAL || K == UnaryFn::RELU || K == UnaryFn::FLOOR ||
+         K == UnaryFn::CEIL || K == UnaryFn::ROUND || K == UnaryFn::SIGN;
 }
 
 template <UnaryFn K> void compute_float(const OpContext& ctx, std::vector<Tensor>& out) {
@@ -171,6 +173,32 @@ void compute_clip(const OpContext& ctx, std::vector<Tensor>& out) {
   }
 }
 
+// ---- Sign, IsNaN, IsInf --------------------------------------------------------
+
+template <class T> T int_sign(T v) { return T(v > 0) - T(v < 0); }
+
+void compute_sign(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& x = ctx.input(0);
+  switch (x.dtype) {
+    case DType::F32: return compute_float<UnaryFn::SIGN>(ctx, out);
+    case DType::I32: return map_unary<int32_t, int32_t>(ctx, x, out[0], kMinChunkCheap, int_sign<int32_t>);
+    case DType::I64: return map_unary<int64_t, int64_t>(ctx, x, out[0], kMinChunkCheap, int_sign<int64_t>);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
+// Bit tests (math/common.h), so no compare of a NaN is involved.
+void compute_is_nan(const OpContext& ctx, std::vector<Tensor>& out) {
+  map_unary<float, uint8_t>(ctx, ctx.input(0), out[0], kMinChunkCheap, [](float v) { return uint8_t(math::is_nan_f32(v)); });
+}
+
+void compute_is_inf(const OpContext& ctx, std::vector<Tensor>& out) {
+  const ops::IsInfParams p = ctx.params_as<ops::IsInfParams>();
+  map_unary<float, uint8_t>(ctx, ctx.input(0), out[0], kMinChunkCheap, [p](float v) {
+    return uint8_t(math::is_inf_f32(v) && (math::sign_bit_f32(v) ? p.negative : p.positive));
+  });
+}
+
 // ---- Not ---------------------------------------------------------------------
 
 // Any non-zero byte is true (the logical ops of binary.cc read bools the same way).
@@ -182,6 +210,12 @@ void compute_not(const OpContext& ctx, std::vector<Tensor>& out) {
 
 void add_unary_computes(ComputeTable& t) {
   t.add(OpId::Not, compute_not);
+  t.add(OpId::Floor, compute_float<UnaryFn::FLOOR>);
+  t.add(OpId::Ceil, compute_float<UnaryFn::CEIL>);
+  t.add(OpId::Round, compute_float<UnaryFn::ROUND>);
+  t.add(OpId::Sign, compute_sign);
+  t.add(OpId::IsNaN, compute_is_nan);
+  t.add(OpId::IsInf, compute_is_inf);
   t.add(OpId::Neg, compute_neg);
   t.add(OpId::Abs, compute_abs);
   t.add(OpId::Sqrt, compute_float<UnaryFn::SQRT>);
