@@ -68,11 +68,13 @@ const intsOf = (s: Spec | undefined): number[] | undefined => (s?.data ? Array.f
  * per element, as Mul; GreaterOrEqual and LessOrEqual are Greater's and Less's compare
  * with another predicate; And, Or and Xor are Equal's walk over bool bytes; Not, IsNaN and
  * IsInf are one-test maps, as Neg; Floor, Ceil, Round and Sign a few compares and selects
- * per element with the NaN canonicalization, as Relu.
+ * per element with the NaN canonicalization, as Relu. Min, Max, Sum and Mean are Add's walk
+ * once per input (workAndLoops counts the passes).
  */
 export const CLASS_OF: Readonly<Record<string, string>> = {
   PRelu: 'Mul', GreaterOrEqual: 'Greater', LessOrEqual: 'Less', And: 'Equal', Or: 'Equal', Xor: 'Equal', Not: 'Neg',
   Floor: 'Relu', Ceil: 'Relu', Round: 'Relu', Sign: 'Relu', IsNaN: 'Neg', IsInf: 'Neg',
+  Min: 'Add', Max: 'Add', Sum: 'Add', Mean: 'Add',
 };
 
 /** The cost class of a node: its op, or the op and the engine path where paths differ in speed. */
@@ -177,6 +179,15 @@ function workAndLoops(op: string, inputs: Spec[], outputs: OutSpec[], attrs: Rec
     }
     case 'Expand':
       return [outN, rows(y.shape)];
+    case 'Min':
+    case 'Max':
+    case 'Sum':
+    case 'Mean': {
+      // One apply_broadcast pass over the output per input (the first copies it in).
+      const k = BigInt(inputs.filter((s) => s !== null).length);
+      const broadcast = inputs.some((s) => s !== null && (s.shape.length !== y.shape.length || s.shape.some((d, i) => d !== y.shape[i])));
+      return [outN * k, broadcast ? rows(y.shape) * k : 0n];
+    }
     case 'Where':
       // Walked row by row over the three-way broadcast, whatever the shapes.
       return [outN, rows(y.shape)];

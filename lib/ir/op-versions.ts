@@ -234,6 +234,9 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   Sign: [9, 13],
   IsNaN: [9, 13, 20],
   IsInf: [10, 20],
+  // -6 and before: no broadcasting (all inputs one shape), which broadcasting includes.
+  Min: [1, 6, 8, 12, 13], Max: [1, 6, 8, 12, 13],
+  Sum: [1, 6, 8, 13], Mean: [1, 6, 8, 13],
   MatMul: [1, 9, 13],
   Clip: [1, [6, clipAttrsToInputs], 11, 12, 13],
   Cast: [1, 6, 9, 13, 19, 21, 23, [24, dropRoundMode], [25, dropRoundMode]],

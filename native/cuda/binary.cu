@@ -1,5 +1,5 @@
 // CUDA binary ops (Add Sub Mul Div Pow PRelu Equal Less Greater GreaterOrEqual
-// LessOrEqual And Or Xor) and the ternary Where: one thread per output element, the same per-element definitions as
+// LessOrEqual And Or Xor), the variadic Min Max Sum Mean and the ternary Where: one thread per output element, the same per-element definitions as
 // native/cpu/ops/binary.cc (docs/numerics/binary.md). Each element is one IEEE
 // operation (or math::pow_f32, or a select) on its own input elements, so the
 // broadcast walk order cannot change a bit.
@@ -195,6 +195,65 @@ template <Op K> void compute_logical(const OpContext& ctx, std::vector<Tensor>& 
   run_binary<K, uint8_t, uint8_t, uint8_t>(ctx, out);
 }
 
+// Min, Max, Sum, Mean: the CPU's fold (cpu/ops/binary.cc), one kernel per input
+// over the device output; float Min/Max by math::min_f32/max_f32.
+enum class Fold : int { MIN, MAX, SUM };
+
+template <Fold K, class T> AIVM_HD T fold_step(T acc, T x) {
+  if constexpr (std::is_same<T, float>::value) {
+    if constexpr (K == Fold::MIN) return math::min_f32(acc, x);
+    if constexpr (K == Fold::MAX) return math::max_f32(acc, x);
+    if constexpr (K == Fold::SUM) return add_rn(acc, x);
+  } else {
+    using U = typename std::make_unsigned<T>::type;
+    if constexpr (K == Fold::MIN) return x < acc ? x : acc;
+    if constexpr (K == Fold::MAX) return x > acc ? x : acc;
+    if constexpr (K == Fold::SUM) return T(U(acc) + U(x));
+  }
+}
+
+// step 0: y = x; later steps: y = fold_step(y, x); `last` (float Min/Max): canonical NaN.
+template <Fold K, class T>
+AIVM_KERNEL fold_kernel(int64_t n, const T* x, T* y, Broadcast bc, bool first, bool last) {
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) {
+    const T v = x[bc.flat ? i : broadcast_offset(i, bc.shape, bc.rank, bc.strides[0])];
+    T r = first ? v : fold_step<K, T>(y[i], v);
+    if constexpr (std::is_same<T, float>::value && K != Fold::SUM) {
+      if (last) r = canon(r);
+    }
+    y[i] = r;
+  }
+}
+
+AIVM_KERNEL divide_kernel(int64_t n, float* y, float d) {
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) y[i] = div_rn(y[i], d);
+}
+
+template <Fold K, class T> void run_fold(const OpContext& ctx, std::vector<Tensor>& out, bool mean) {
+  Staging s(ctx, out);
+  const int64_t n = out[0].numel();
+  const size_t count = ctx.num_inputs();
+  for (size_t k = 0; k < count; ++k) {
+    const Broadcast bc = broadcast_of(out[0].shape, {&ctx.input(k)});
+    launch(ctx.op, n, fold_kernel<K, T>, s.in<T>(k), s.out<T>(0), bc, k == 0, k + 1 == count);
+  }
+  if constexpr (std::is_same<T, float>::value) {
+    if (mean) launch(ctx.op, n, divide_kernel, s.out<float>(0), float(count));
+  }
+  s.finish();
+}
+
+template <Fold K> void compute_fold(const OpContext& ctx, std::vector<Tensor>& out) {
+  switch (out[0].dtype) {
+    case DType::F32: return run_fold<K, float>(ctx, out, false);
+    case DType::I32: return run_fold<K, int32_t>(ctx, out, false);
+    case DType::I64: return run_fold<K, int64_t>(ctx, out, false);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
+void compute_mean(const OpContext& ctx, std::vector<Tensor>& out) { run_fold<Fold::SUM, float>(ctx, out, true); }
+
 }  // namespace
 
 void add_binary_computes(ComputeTable& t) {
@@ -213,6 +272,10 @@ void add_binary_computes(ComputeTable& t) {
   t.add(OpId::And, compute_logical<Op::AND>);
   t.add(OpId::Or, compute_logical<Op::OR>);
   t.add(OpId::Xor, compute_logical<Op::XOR>);
+  t.add(OpId::Min, compute_fold<Fold::MIN>);
+  t.add(OpId::Max, compute_fold<Fold::MAX>);
+  t.add(OpId::Sum, compute_fold<Fold::SUM>);
+  t.add(OpId::Mean, compute_mean);
 }
 
 }  // namespace aivm::cuda

@@ -1,6 +1,6 @@
 // Contracts of the broadcasting binary ops (Add, Sub, Mul, Div, Pow, PRelu),
 // the comparisons (Equal, Less, Greater, GreaterOrEqual, LessOrEqual), the
-// logical ops (And, Or, Xor) and Where, and the integer Div's zero check
+// logical ops (And, Or, Xor), the variadic Min, Max, Sum and Mean, and Where, and the integer Div's zero check
 // their computes share (native/cpu/ops/binary.cc, native/cuda/binary.cu).
 #include "ops/binary.h"
 
@@ -77,6 +77,27 @@ std::vector<OutputSpec> infer_logical(const OpContext& ctx) {
   return {{DType::BOOL, broadcast_shapes(ctx.op, ctx.input(0).shape, ctx.input(1).shape)}};
 }
 
+// Min, Max, Sum (float32, int32, int64) and Mean (float32): one or more inputs of
+// one dtype, broadcast together.
+std::vector<OutputSpec> infer_variadic(const OpContext& ctx) {
+  const Tensor& first = ctx.input(0);
+  const bool mean = ctx.op == std::string("Mean");
+  if (first.dtype == DType::BOOL || (mean && first.dtype != DType::F32)) {
+    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 0 must be ") + (mean ? "float32" : "float32, int32 or int64") +
+                                         ", got " + dtype_name(first.dtype));
+  }
+  Shape shape = first.shape;
+  for (size_t k = 1; k < ctx.num_inputs(); ++k) {
+    const Tensor& x = ctx.input(k);
+    if (x.dtype != first.dtype) {
+      fail(ErrorCode::E_DTYPE, ctx.op, "input " + std::to_string(k) + " must have the dtype of input 0 (" +
+                                           dtype_name(first.dtype) + "), got " + dtype_name(x.dtype));
+    }
+    shape = broadcast_shapes(ctx.op, shape, x.shape);
+  }
+  return {{first.dtype, shape}};
+}
+
 // Where(condition, X, Y): X where condition is true, else Y; three-way broadcast.
 std::vector<OutputSpec> infer_where(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::BOOL, "condition");
@@ -121,6 +142,7 @@ void add_binary_contracts(ContractTable& t) {
   t.add(OpId::And, {2, 2, {}, infer_logical});
   t.add(OpId::Or, {2, 2, {}, infer_logical});
   t.add(OpId::Xor, {2, 2, {}, infer_logical});
+  for (OpId op : {OpId::Min, OpId::Max, OpId::Sum, OpId::Mean}) t.add(op, {1, 1024, {}, infer_variadic});
   t.add(OpId::PRelu, {2, 2, {}, infer_prelu});
 }
 

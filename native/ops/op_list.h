@@ -57,6 +57,10 @@
   X(And, binary)                        \
   X(Or, binary)                         \
   X(Xor, binary)                        \
+  X(Min, binary)                        \
+  X(Max, binary)                        \
+  X(Sum, binary)                        \
+  X(Mean, binary)                       \
   X(MatMul, matmul)                     \
   X(Gemm, matmul)                       \
   X(Conv, conv)                         \
@@ -100,4 +104,8 @@
   X(LessOrEqual)                     \
   X(And)                             \
   X(Or)                              \
-  X(Xor)
+  X(Xor)                             \
+  X(Min)                             \
+  X(Max)                             \
+  X(Sum)                             \
+  X(Mean)

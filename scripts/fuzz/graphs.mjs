@@ -133,6 +133,15 @@ const BUILDERS = [
       return g.rng.chance(0.5) ? [cmp] : g.add('Where', [cmp.name, x.name, g.random(x.dtype, [])], {}, [x]);
     },
   },
+  // The variadic ops: the value and one to three more broadcastable ones.
+  {
+    when: (v) => isNumeric(v) && known(v),
+    build: (g, x) => {
+      const op = x.dtype === 'float32' ? g.rng.pick(['Min', 'Max', 'Sum', 'Mean']) : g.rng.pick(['Min', 'Max', 'Sum']);
+      const more = Array.from({ length: g.rng.range(0, 3) }, () => g.random(x.dtype, broadcastable(g.rng, x.shape)));
+      return g.add(op, [x.name, ...more], {}, [x]);
+    },
+  },
   // The logical ops on a bool value (a comparison's output, or a random bool).
   {
     when: (v) => v.dtype === 'bool' && known(v),

@@ -158,6 +158,9 @@ TEST(infer_op_reads_only_data_inputs) {
   cases.push_back({"PRelu", {random_f32({2, 3, 4}, 32), random_f32({3, 1}, 33)}, {}, {}});
   cases.push_back({"Not", {tensor_bool({2, 2}, {0, 1, 1, 0})}, {}, {}});
   for (const char* op : {"Floor", "Ceil", "Round", "Sign", "IsNaN", "IsInf"}) cases.push_back({op, {random_f32({3, 2}, 36)}, {}, {}});
+  for (const char* op : {"Min", "Max", "Sum", "Mean"}) {
+    cases.push_back({op, {random_f32({2, 3}, 37), random_f32({3}, 38), random_f32({2, 1}, 39)}, {}, {}});
+  }
   for (const char* op : {"GreaterOrEqual", "LessOrEqual"}) cases.push_back({op, {random_f32({2, 3}, 34), random_f32({3}, 35)}, {}, {}});
   for (const char* op : {"And", "Or", "Xor"}) cases.push_back({op, {tensor_bool({2, 1}, {0, 1}), tensor_bool({3}, {1, 0, 1})}, {}, {}});
   std::map<std::string, int> seen;

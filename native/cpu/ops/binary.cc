@@ -1,6 +1,6 @@
 // Computes of the broadcasting binary ops (Add, Sub, Mul, Div, Pow, PRelu), the
 // comparisons (Equal, Less, Greater, GreaterOrEqual, LessOrEqual), the logical
-// ops (And, Or, Xor) and the ternary Where; their contracts are
+// ops (And, Or, Xor), the variadic Min, Max, Sum and Mean, and the ternary Where; their contracts are
 // native/ops/binary.cc. Each output element is one IEEE operation on its two
 // inputs, so SIMD width and threads cannot change a bit.
 #include <cstdint>
@@ -199,6 +199,58 @@ void compute_prelu(const OpContext& ctx, std::vector<Tensor>& out) {
   apply_broadcast<float, float, float>(ctx, ctx.input(0), ctx.input(1), out[0], prelu_f32);
 }
 
+// ---- Min, Max, Sum, Mean ---------------------------------------------------------
+
+enum class Fold { MIN, MAX, SUM };
+
+// One step of the fold. Float Min/Max: math::min_f32/max_f32 (NaN wins, as the
+// canonical NaN; -0 < +0), so the result does not depend on the inputs' order;
+// Sum: one IEEE addition per input, in input order; integers wrap.
+template <Fold K, class T> T fold_step(T acc, T x) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if constexpr (K == Fold::MIN) return math::min_f32(acc, x);
+    if constexpr (K == Fold::MAX) return math::max_f32(acc, x);
+    if constexpr (K == Fold::SUM) return acc + x;
+  } else {
+    if constexpr (K == Fold::MIN) return x < acc ? x : acc;
+    if constexpr (K == Fold::MAX) return x > acc ? x : acc;
+    if constexpr (K == Fold::SUM) return wrap_add(acc, x);
+  }
+}
+
+// out = input 0 (broadcast), then out = step(out, input k) for k = 1, 2, ...: each
+// element sees its inputs in input order, whatever the threads.
+template <Fold K, class T> void fold_inputs(const OpContext& ctx, Tensor& out) {
+  apply_broadcast<T, T, T>(ctx, out, ctx.input(0), out, [](T, T x) { return x; });
+  for (size_t k = 1; k < ctx.num_inputs(); ++k) apply_broadcast<T, T, T>(ctx, out, ctx.input(k), out, fold_step<K, T>);
+  if constexpr (std::is_floating_point_v<T> && K != Fold::SUM) {
+    // A single input's NaN is written canonical too (min_f32 and max_f32 write it so).
+    T* p = out.ptr<T>();
+    ctx.parallel_for(out.numel(), kMinChunkElements, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) p[i] = math::canon(p[i]);
+    });
+  }
+}
+
+template <Fold K> void compute_fold(const OpContext& ctx, std::vector<Tensor>& out) {
+  switch (out[0].dtype) {
+    case DType::F32: return fold_inputs<K, float>(ctx, out[0]);
+    case DType::I32: return fold_inputs<K, int32_t>(ctx, out[0]);
+    case DType::I64: return fold_inputs<K, int64_t>(ctx, out[0]);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
+// Mean: the Sum, then one IEEE division by the number of inputs.
+void compute_mean(const OpContext& ctx, std::vector<Tensor>& out) {
+  fold_inputs<Fold::SUM, float>(ctx, out[0]);
+  const float n = float(ctx.num_inputs());
+  float* p = out[0].ptr<float>();
+  ctx.parallel_for(out[0].numel(), kMinChunkElements, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) p[i] = p[i] / n;
+  });
+}
+
 }  // namespace
 
 void add_binary_computes(ComputeTable& t) {
@@ -217,6 +269,10 @@ void add_binary_computes(ComputeTable& t) {
   t.add(OpId::And, compute_logical<Logic::AND>);
   t.add(OpId::Or, compute_logical<Logic::OR>);
   t.add(OpId::Xor, compute_logical<Logic::XOR>);
+  t.add(OpId::Min, compute_fold<Fold::MIN>);
+  t.add(OpId::Max, compute_fold<Fold::MAX>);
+  t.add(OpId::Sum, compute_fold<Fold::SUM>);
+  t.add(OpId::Mean, compute_mean);
 }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS
