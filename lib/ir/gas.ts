@@ -183,10 +183,11 @@ function workAndLoops(op: string, inputs: Spec[], outputs: OutSpec[], attrs: Rec
     case 'Max':
     case 'Sum':
     case 'Mean': {
-      // One apply_broadcast pass over the output per input (the first copies it in).
-      const k = BigInt(inputs.filter((s) => s !== null).length);
-      const broadcast = inputs.some((s) => s !== null && (s.shape.length !== y.shape.length || s.shape.some((d, i) => d !== y.shape[i])));
-      return [outN * k, broadcast ? rows(y.shape) * k : 0n];
+      // One apply_broadcast pass over the output per input (the first copies it in): a
+      // flat loop for an input of the output's shape, else a walk over the output's rows.
+      const given = inputs.filter((s): s is NonNullable<Spec> => s !== null);
+      const walked = given.filter((s) => s.shape.length !== y.shape.length || s.shape.some((d, i) => d !== y.shape[i])).length;
+      return [outN * BigInt(given.length), rows(y.shape) * BigInt(walked)];
     }
     case 'Where':
       // Walked row by row over the three-way broadcast, whatever the shapes.

@@ -18,8 +18,8 @@ enum class UnaryFn {
 // integer (and infinities and NaN pass), and below it the truncation through
 // int32 is exact. Each keeps the input's sign on a zero result (floor(-0) = -0,
 // ceil(-0.5) = -0, round(-0.4) = -0), as IEEE roundToIntegral does. Only
-// compares, int conversions and +-1 additions (exact here): no rounding mode or
-// instruction the ISAs could disagree on.
+// compares, int conversions, +-1 additions and Round's x - trunc(x) (all exact
+// here): no rounding mode or instruction the ISAs could disagree on.
 AIVM_MATH_FN float trunc_small_f32(float x) {  // |x| < 2^23
   return copysign_f32(float(int32_t(x)), x);
 }
@@ -36,13 +36,15 @@ AIVM_MATH_FN float ceil_f32(float x) {
   return copysign_f32(t < x ? t + 1.0f : t, x);
 }
 
-// Round half to even (ONNX Round): x - floor(x) is exact below 2^23.
+// Round half to even (ONNX Round). d = x - trunc(x) is exact below 2^23 (the
+// two share a sign and trunc(x) <= |x| < 2 trunc(x) in magnitude, or trunc(x)
+// is 0), so the tie test sees the true fraction.
 AIVM_MATH_FN float round_f32(float x) {
   if (!(abs_f32(x) < 8388608.0f)) return x;
-  const float f = floor_f32(x);
-  const float frac = x - f;
-  const bool odd = (int32_t(f) & 1) != 0;
-  const float r = (frac > 0.5f || (frac == 0.5f && odd)) ? f + 1.0f : f;
+  const float t = trunc_small_f32(x);
+  const float d = abs_f32(x - t);
+  const bool odd = (int32_t(t) & 1) != 0;
+  const float r = (d > 0.5f || (d == 0.5f && odd)) ? t + copysign_f32(1.0f, x) : t;
   return copysign_f32(r, x);
 }
 

@@ -77,13 +77,12 @@ std::vector<OutputSpec> infer_logical(const OpContext& ctx) {
   return {{DType::BOOL, broadcast_shapes(ctx.op, ctx.input(0).shape, ctx.input(1).shape)}};
 }
 
-// Min, Max, Sum (float32, int32, int64) and Mean (float32): one or more inputs of
-// one dtype, broadcast together.
-std::vector<OutputSpec> infer_variadic(const OpContext& ctx) {
+// Min and Max (float32, int32, int64), Sum and Mean (float32, as ONNX): one or
+// more inputs of one dtype, broadcast together.
+template <bool FLOAT_ONLY> std::vector<OutputSpec> infer_variadic(const OpContext& ctx) {
   const Tensor& first = ctx.input(0);
-  const bool mean = ctx.op == std::string("Mean");
-  if (first.dtype == DType::BOOL || (mean && first.dtype != DType::F32)) {
-    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 0 must be ") + (mean ? "float32" : "float32, int32 or int64") +
+  if (first.dtype == DType::BOOL || (FLOAT_ONLY && first.dtype != DType::F32)) {
+    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 0 must be ") + (FLOAT_ONLY ? "float32" : "float32, int32 or int64") +
                                          ", got " + dtype_name(first.dtype));
   }
   Shape shape = first.shape;
@@ -142,7 +141,10 @@ void add_binary_contracts(ContractTable& t) {
   t.add(OpId::And, {2, 2, {}, infer_logical});
   t.add(OpId::Or, {2, 2, {}, infer_logical});
   t.add(OpId::Xor, {2, 2, {}, infer_logical});
-  for (OpId op : {OpId::Min, OpId::Max, OpId::Sum, OpId::Mean}) t.add(op, {1, 1024, {}, infer_variadic});
+  t.add(OpId::Min, {1, 1024, {}, infer_variadic<false>});
+  t.add(OpId::Max, {1, 1024, {}, infer_variadic<false>});
+  t.add(OpId::Sum, {1, 1024, {}, infer_variadic<true>});
+  t.add(OpId::Mean, {1, 1024, {}, infer_variadic<true>});
   t.add(OpId::PRelu, {2, 2, {}, infer_prelu});
 }
 

@@ -73,13 +73,11 @@ std::vector<OutputSpec> infer_float_test(const OpContext& ctx) {
 }
 
 std::vector<OutputSpec> infer_is_inf(const OpContext& ctx) {
-  auto flag = [&](const char* name) {
-    const int64_t v = ctx.attrs.get_int(ctx.op, name, 1);
-    if (v != 0 && v != 1) fail(ErrorCode::E_ATTR, ctx.op, std::string("attribute '") + name + "' must be 0 or 1, got " + std::to_string(v));
-    return v == 1;
-  };
+  // Any non-zero value is true, as in ONNX's reference and onnxruntime.
+  auto flag = [&](const char* name) { return ctx.attrs.get_int(ctx.op, name, 1) != 0; };
+  std::vector<OutputSpec> out = infer_float_test(ctx);
   ctx.keep(IsInfParams{flag("detect_negative"), flag("detect_positive")});
-  return infer_float_test(ctx);
+  return out;
 }
 
 std::vector<OutputSpec> infer_not(const OpContext& ctx) {

@@ -79,6 +79,18 @@ TEST(logical_ops_truth_tables) {
   CHECK((std::vector<uint8_t>(x.begin() + 8, x.begin() + 12) == std::vector<uint8_t>{1, 0, 1, 0}));
   Tensor n = tensor_bool({5}, {0, 1, 2, 255, 0});
   CHECK((bytes_of(run_everywhere("Not", {&n})[0]) == std::vector<uint8_t>{1, 0, 0, 0, 1}));
+  // Large enough for threads and the vectorized loop: random bytes, 0 about half the time.
+  std::vector<uint8_t> ra(100003), rb(100003);
+  for (size_t k = 0; k < ra.size(); ++k) {
+    const uint64_t r = aivm::rng_u64(710, 0, k);
+    ra[k] = (r & 1) ? uint8_t(r >> 8) : 0;
+    rb[k] = (r & 2) ? uint8_t(r >> 16) : 0;
+  }
+  Tensor la = tensor_bool({100003}, ra), lb = tensor_bool({100003}, rb);
+  CHECK(bytes_of(run_everywhere("Xor", {&la, &lb})[0]) ==
+        reference<uint8_t>(la, lb, {100003}, [&](uint8_t x, uint8_t y) { return truth(x) != truth(y); }));
+  CHECK(bytes_of(run_everywhere("And", {&la, &lb})[0]) ==
+        reference<uint8_t>(la, lb, {100003}, [&](uint8_t x, uint8_t y) { return truth(x) && truth(y); }));
   Tensor big = tensor_bool({100003}, std::vector<uint8_t>(100003, 1));
   CHECK(bytes_of(run_everywhere("Not", {&big})[0]) == std::vector<uint8_t>(100003, 0));
 }

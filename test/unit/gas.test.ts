@@ -68,6 +68,13 @@ describe('features, by hand', () => {
     expect(features('MatMul', [f32(2, 1, 4, 8), f32(3, 8, 5)], [f32(2, 3, 4, 5)]).slice(2, 4)).toEqual([6 * 6 * 16 * 8, 12]);
   });
 
+  it('Min, Max, Sum, Mean: a pass per input; rows walked only for inputs not of the output\'s shape', () => {
+    // Sum(x[64,1024], b[1024], c[64,1024]): 3 passes of 65536 elements; b alone is walked by rows (64).
+    expect(features('Sum', [f32(64, 1024), f32(1024), f32(64, 1024)], [f32(64, 1024)]).slice(2, 4)).toEqual([3 * 65536, 64]);
+    expect(features('Max', [f32(5, 7)], [f32(5, 7)]).slice(2, 4)).toEqual([35, 0]);
+    expect(gasClass('Mean', [f32(2)], {})).toBe('Add');
+  });
+
   it('Conv: depthwise has its own class; the GEMM path counts tiles per image and group', () => {
     const pads = { pads: [1n, 1n, 1n, 1n], kernel_shape: [3n, 3n] };
     expect(gasClass('Conv', [f32(1, 32, 8, 8), f32(32, 1, 3, 3)], { ...pads, group: 32n })).toBe('Conv/depthwise');

@@ -1,8 +1,9 @@
 // Computes of the broadcasting binary ops (Add, Sub, Mul, Div, Pow, PRelu), the
 // comparisons (Equal, Less, Greater, GreaterOrEqual, LessOrEqual), the logical
-// ops (And, Or, Xor), the variadic Min, Max, Sum and Mean, and the ternary Where; their contracts are
-// native/ops/binary.cc. Each output element is one IEEE operation on its two
-// inputs, so SIMD width and threads cannot change a bit.
+// ops (And, Or, Xor), the variadic Min, Max, Sum and Mean, and the ternary
+// Where; their contracts are native/ops/binary.cc. Each output element is one
+// IEEE operation on its two inputs (the variadic ops: one per input, in input
+// order), so SIMD width and threads cannot change a bit.
 #include <cstdint>
 #include <type_traits>
 
@@ -221,10 +222,12 @@ template <Fold K, class T> T fold_step(T acc, T x) {
 // out = input 0 (broadcast), then out = step(out, input k) for k = 1, 2, ...: each
 // element sees its inputs in input order, whatever the threads.
 template <Fold K, class T> void fold_inputs(const OpContext& ctx, Tensor& out) {
-  apply_broadcast<T, T, T>(ctx, out, ctx.input(0), out, [](T, T x) { return x; });
+  const Tensor& first = ctx.input(0);
+  apply_broadcast<T, T, T>(ctx, first, first, out, [](T x, T) { return x; });
   for (size_t k = 1; k < ctx.num_inputs(); ++k) apply_broadcast<T, T, T>(ctx, out, ctx.input(k), out, fold_step<K, T>);
   if constexpr (std::is_floating_point_v<T> && K != Fold::SUM) {
-    // A single input's NaN is written canonical too (min_f32 and max_f32 write it so).
+    if (ctx.num_inputs() > 1) return;  // min_f32 and max_f32 wrote any NaN canonical
+    // A single input's NaN is written canonical too.
     T* p = out.ptr<T>();
     ctx.parallel_for(out.numel(), kMinChunkElements, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) p[i] = math::canon(p[i]);
