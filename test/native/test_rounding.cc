@@ -70,10 +70,12 @@ TEST(sign) {
   CHECK(bits_of(p[6]) == kCanonNan);
   const int64_t lo = std::numeric_limits<int64_t>::min();
   Tensor i = tensor_i64({4}, {lo, -7, 0, 9});
-  const int64_t* q = run_everywhere("Sign", {&i})[0].ptr<int64_t>();
+  const std::vector<Tensor> q_out = run_everywhere("Sign", {&i});
+  const int64_t* q = q_out[0].ptr<int64_t>();
   CHECK(q[0] == -1 && q[1] == -1 && q[2] == 0 && q[3] == 1);
   Tensor j = tensor_i32({3}, {std::numeric_limits<int32_t>::max(), 0, -1});
-  const int32_t* s = run_everywhere("Sign", {&j})[0].ptr<int32_t>();
+  const std::vector<Tensor> s_out = run_everywhere("Sign", {&j});
+  const int32_t* s = s_out[0].ptr<int32_t>();
   CHECK(s[0] == 1 && s[1] == 0 && s[2] == -1);
 }
 

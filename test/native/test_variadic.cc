@@ -92,8 +92,10 @@ TEST(min_max_sum_mean_against_their_definitions) {
   }
   // Written out: the signed zeros and NaN.
   Tensor a = tensor_f32({3}, {-0.0f, 0.0f, kNaN}), b = tensor_f32({3}, {0.0f, -0.0f, 1.0f});
-  const float* mn = run_everywhere("Min", {&a, &b})[0].ptr<float>();
-  const float* mx = run_everywhere("Max", {&a, &b})[0].ptr<float>();
+  const std::vector<Tensor> mn_out = run_everywhere("Min", {&a, &b});
+  const float* mn = mn_out[0].ptr<float>();
+  const std::vector<Tensor> mx_out = run_everywhere("Max", {&a, &b});
+  const float* mx = mx_out[0].ptr<float>();
   CHECK(bits_of(mn[0]) == 0x80000000u && bits_of(mn[1]) == 0x80000000u && bits_of(mn[2]) == kCanonNan);
   CHECK(bits_of(mx[0]) == 0u && bits_of(mx[1]) == 0u && bits_of(mx[2]) == kCanonNan);
   Tensor one = tensor_f32({2}, {from_bits(0xFFC00001u), 2.0f});
@@ -103,12 +105,15 @@ TEST(min_max_sum_mean_against_their_definitions) {
 TEST(integer_min_max) {
   const int64_t lo = std::numeric_limits<int64_t>::min(), hi = std::numeric_limits<int64_t>::max();
   Tensor a = tensor_i64({3}, {lo, hi, 5}), b = tensor_i64({3}, {-1, 1, 5}), c = tensor_i64({1}, {2});
-  const int64_t* mn = run_everywhere("Min", {&a, &b, &c})[0].ptr<int64_t>();
-  const int64_t* mx = run_everywhere("Max", {&a, &b, &c})[0].ptr<int64_t>();
+  const std::vector<Tensor> mn_out = run_everywhere("Min", {&a, &b, &c});
+  const int64_t* mn = mn_out[0].ptr<int64_t>();
+  const std::vector<Tensor> mx_out = run_everywhere("Max", {&a, &b, &c});
+  const int64_t* mx = mx_out[0].ptr<int64_t>();
   CHECK(mn[0] == lo && mn[1] == 1 && mn[2] == 2);
   CHECK(mx[0] == 2 && mx[1] == hi && mx[2] == 5);
   Tensor i = tensor_i32({2}, {std::numeric_limits<int32_t>::max(), -3}), j = tensor_i32({2}, {std::numeric_limits<int32_t>::min(), 3});
-  const int32_t* m32 = run_everywhere("Max", {&i, &j})[0].ptr<int32_t>();
+  const std::vector<Tensor> m32_out = run_everywhere("Max", {&i, &j});
+  const int32_t* m32 = m32_out[0].ptr<int32_t>();
   CHECK(m32[0] == std::numeric_limits<int32_t>::max() && m32[1] == 3);
 }
 
