@@ -10,6 +10,7 @@
 import type { AttrValue, NativeProgramBuilder, NativeTensor, ProgramSpec } from '../binding';
 import { AivmError } from '../errors';
 import { dtypeSize, numel, type DType } from '../tensor';
+import { onnxTypeOfDtype } from '../onnx';
 import { FOLDED_OPS } from './build';
 import { foldGraphLevelOp } from './fold';
 import { nodeGas, runGas } from './gas';
@@ -111,8 +112,9 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
   });
   for (const [name, c] of ir.constants) env.set(name, { kind: 'const', c });
 
-  for (const node of liveNodes(ir)) {
-    const inputs = node.inputs.map((name) => (name === '' ? null : lookup(env, name, node)));
+  for (const irNode of liveNodes(ir)) {
+    const irInputs = irNode.inputs.map((name) => (name === '' ? null : lookup(env, name, irNode)));
+    const { node, inputs } = irNode.op === 'CastLike' ? castLikeAsCast(irNode, irInputs) : { node: irNode, inputs: irInputs };
     let outputs: Entry[];
     if (FOLDED_OPS.includes(node.op)) {
       outputs = foldGraphLevelOp(node, inputs, ir, {
@@ -138,6 +140,17 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
   let gas = runGas(ioBytes);
   for (const n of lowered) gas += n.gas;
   return { builder, spec, nodes: lowered, outputs: [...ir.outputs], gas, foldedBytes };
+}
+
+/** CastLike(x, like) is Cast(x) to like's dtype, which lowering knows (like's values are never read). */
+function castLikeAsCast(node: IrNode, inputs: (Entry | null)[]): { node: IrNode; inputs: (Entry | null)[] } {
+  const [x, like] = inputs;
+  if (inputs.length !== 2 || !x || !like) {
+    throw new AivmError('E_ARITY', `node '${node.name}': CastLike takes 2 inputs (input, target_type), got ${inputs.filter(Boolean).length}`);
+  }
+  const dtype = like.kind === 'const' ? like.c.dtype : like.dtype;
+  const attrs = { ...node.attrs, to: BigInt(onnxTypeOfDtype(dtype)) };
+  return { node: { ...node, op: 'Cast', inputs: [node.inputs[0]], attrs }, inputs: [x] };
 }
 
 function lookup(env: Map<string, Entry>, name: string, node: IrNode | undefined): Entry {

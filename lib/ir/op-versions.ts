@@ -240,6 +240,7 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   MatMul: [1, 9, 13],
   Clip: [1, [6, clipAttrsToInputs], 11, 12, 13],
   Cast: [1, 6, 9, 13, 19, 21, 23, [24, dropRoundMode], [25, dropRoundMode]],
+  CastLike: [15, 19, 21, 23, [24, dropRoundMode], [25, dropRoundMode]],
   Concat: [1, 4, 11, 13],
   Gather: [1, 11, 13],
   Expand: [8, 13],

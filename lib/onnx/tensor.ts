@@ -55,6 +55,13 @@ export function dtypeOfOnnxType(onnxType: number): string {
   return ENGINE_DTYPES[onnxType] ?? `unsupported:${onnxType}`;
 }
 
+/** The TensorProto.DataType code of an engine dtype (Cast's 'to'). */
+export function onnxTypeOfDtype(dtype: string): number {
+  const code = Object.entries(ENGINE_DTYPES).find(([, d]) => d === dtype)?.[0];
+  if (code === undefined) throw new AivmError('E_INTERNAL', `no ONNX data type for engine dtype ${dtype}`);
+  return Number(code);
+}
+
 export function onnxTypeName(onnxType: number): string {
   return ONNX_TYPE_NAMES[onnxType] ?? `data type ${onnxType}`;
 }

@@ -225,3 +225,28 @@ describe('adapters of older op versions', () => {
     values(y).forEach((v, i) => expect(Math.abs(v - (i + 1 - 2.5) / Math.sqrt(1.25))).toBeLessThan(1e-6));
   });
 });
+
+describe('CastLike: lowered as Cast to the dtype of its second input', () => {
+  it('casts a run-time value to a constant\'s dtype and to another run-time value\'s dtype', async () => {
+    const x = f32([4], [1.5, -2.5, 3.9, -0.1]);
+    const like = { name: 'like', dtype: 'int32', shape: [0], data: new Int32Array(0) };
+    const [y] = await run(21, [{ op: 'CastLike', inputs: ['x', 'like'], outputs: ['y'] }], x, ['y'], [like]);
+    // Cast float -> int truncates toward zero (ONNX, like C's conversion).
+    expect([y.dtype, Array.from(y.data as Int32Array)]).toEqual(['int32', [1, -2, 3, 0]]);
+    const lowered = await lower(21, [
+      { op: 'Greater', inputs: ['x', 'zero'], outputs: ['b'] },
+      { op: 'CastLike', inputs: ['x', 'b'], outputs: ['y'] },
+    ], x, ['y'], [{ name: 'zero', dtype: 'float32', shape: [], data: Float32Array.of(0) }]);
+    // The like value is still computed (lowering learns its dtype from its producer), but only its dtype is used.
+    expect(lowered.spec.nodes.map((n) => n.op)).toEqual(['Greater', 'Cast']);
+    const [z] = lowered.builder.build(lowered.spec.outputs).runSync([x]).outputs;
+    expect([z.dtype, Array.from(z.data as Uint8Array)]).toEqual(['bool', [1, 1, 1, 1]]);
+  });
+
+  it('refuses a missing second input, and a round_mode that is not one of ONNX\'s', async () => {
+    const x = f32([1], [1]);
+    expect((await refused(run(21, [{ op: 'CastLike', inputs: ['x'], outputs: ['y'] }], x))).code).toBe('E_ARITY');
+    const e = await refused(run(25, [{ op: 'CastLike', inputs: ['x', 'x'], outputs: ['y'], attrs: { round_mode: 'sideways' } }], x));
+    expect(e.code).toBe('E_ATTR');
+  });
+});
