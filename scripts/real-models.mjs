@@ -1,0 +1,406 @@
+#!/usr/bin/env node
+// Real models as tests (issue 13, item 6): trained ONNX models that npm packages ship
+// in their tarballs (dev dependencies, listed in test/models/real-models.json), run
+// through the engine's own path (parseOnnxModel -> buildIr -> lowerIr -> build ->
+// run) on scalar x 1 thread and on every ISA of engineInfo().isas x 1 and 2 threads,
+// and through onnxruntime-node (the reference) on the same inputs.
+//
+//   npm run models:check              prints the markdown table
+//   npm run models:check -- --write   also rewrites docs/CONFORMANCE.md between its real-models markers
+//   npm run models:check -- --json    the results as JSON
+//   npm run models:check -- --probe   also reruns the models refused for HardSigmoid with it rewritten
+//                                     in ops the engine has (what adding the op would give)
+//
+// test/models/real-models.test.ts runs the same checkModel() for every listed model.
+// Uses the compiled dist/ (npm run build:ts).
+//
+// Inputs: seeded, deterministic. Each input is drawn by mulberry32 seeded with the FNV-1a
+// hash of "<model id>/<input name>": 'uniform' gives lo + (hi - lo) * u for u in [0, 1)
+// (computed in double, rounded once to float32); 'const' fills with one value.
+//
+// Relative difference of one element: |a - b| / max(|b|, 1e-3 * max|b|), b the reference
+// (onnxruntime-node), max|b| over that output tensor: elements far below the output's scale
+// are measured against 1/1000 of that scale instead of their own tiny size.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+export const MODEL_LIST = path.join(root, 'test', 'models', 'real-models.json');
+export const CONFORMANCE_DOC = path.join(root, 'docs', 'CONFORMANCE.md');
+const BEGIN = '<!-- real-models:begin (npm run models:check -- --write) -->';
+const END = '<!-- real-models:end -->';
+
+const dist = (p) => require(path.join(root, 'dist', p));
+
+/**
+ * What checkModel uses of the project, from the compiled dist/. The vitest test passes the same
+ * functions from lib/ (TypeScript sources) instead.
+ */
+export function distApi() {
+  return {
+    binding: dist('binding').binding,
+    AivmError: dist('errors').AivmError,
+    parseOnnxModel: dist('onnx').parseOnnxModel,
+    buildIr: dist('ir/build').buildIr,
+    lowerIr: dist('ir/lower').lowerIr,
+    engineAccess: dist('runtime/executor').engineAccess,
+    hashTensors: dist('engine').hashTensors,
+  };
+}
+
+export function loadModelList(file = MODEL_LIST) {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+/** The installed package's folder and version, or null when it is not installed. */
+export function packageInfo(name) {
+  const dir = path.join(root, 'node_modules', ...name.split('/'));
+  const pj = path.join(dir, 'package.json');
+  if (!fs.existsSync(pj)) return null;
+  return { dir, version: JSON.parse(fs.readFileSync(pj, 'utf8')).version };
+}
+
+/** onnxruntime-node and its version, or null when it is not installed. */
+export function loadOrt() {
+  const info = packageInfo('onnxruntime-node');
+  if (!info) return null;
+  return { ort: require('onnxruntime-node'), version: info.version };
+}
+
+function fnv1a(s) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ARRAYS = { float32: Float32Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array };
+
+/** The model's inputs as { name, dtype, shape, data } (data a typed array), in list order. */
+export function makeInputs(model) {
+  return model.inputs.map((spec) => {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    const Arr = ARRAYS[spec.dtype];
+    if (!Arr) throw new Error(`${model.id}: input '${spec.name}' has dtype ${spec.dtype}, not one of ${Object.keys(ARRAYS)}`);
+    const data = new Arr(n);
+    const g = spec.gen;
+    if (g.kind === 'const') {
+      data.fill(spec.dtype === 'int64' ? BigInt(g.value) : g.value);
+    } else if (g.kind === 'uniform') {
+      const rand = mulberry32(fnv1a(`${model.id}/${spec.name}`));
+      for (let i = 0; i < n; i++) {
+        const v = g.lo + (g.hi - g.lo) * rand();
+        data[i] = spec.dtype === 'int64' ? BigInt(Math.floor(v)) : spec.dtype === 'float32' ? v : Math.floor(v);
+      }
+    } else {
+      throw new Error(`${model.id}: input '${spec.name}': unknown generator ${JSON.stringify(g)}`);
+    }
+    return { name: spec.name, dtype: spec.dtype, shape: [...spec.shape], data };
+  });
+}
+
+/** The exporter as the file names it (producer_name), with the list's hint where the file has none. */
+export function exporterOf(onnx, model) {
+  const p = onnx.producerName;
+  if (p === 'pytorch') return `PyTorch ${onnx.producerVersion}`.trim();
+  if (p) return `${p} ${onnx.producerVersion}`.trim();
+  return model.exporterHint ? `${model.exporterHint} (producer_name empty)` : '(producer_name empty)';
+}
+
+/** Exporter family, for counting: 'PyTorch', 'tf2onnx', 'paddle2onnx', ... */
+export function exporterFamily(exporter) {
+  return exporter.split(' ')[0];
+}
+
+function sameBytes(a, b) {
+  if (a.dtype !== b.dtype || a.shape.join(',') !== b.shape.join(',')) return false;
+  const x = new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
+  const y = new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength);
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/**
+ * got (engine) vs want (onnxruntime-node), one output. Returns { maxAbs, maxRel, worst, problem }:
+ * problem is a string when dtype, shape or NaN/infinity placement differ.
+ */
+export function compareOutput(got, want, what) {
+  const r = { maxAbs: 0, maxRel: 0, worst: -1, problem: '' };
+  if (got.shape.join(',') !== want.shape.join(',')) return { ...r, problem: `${what}: shape [${got.shape}], onnxruntime [${want.shape}]` };
+  if (got.data.length !== want.data.length) return { ...r, problem: `${what}: ${got.data.length} elements, onnxruntime ${want.data.length}` };
+  if (got.dtype !== 'float32') {
+    for (let i = 0; i < got.data.length; i++) {
+      if (got.data[i] !== want.data[i]) return { ...r, problem: `${what}[${i}]: ${got.data[i]}, onnxruntime ${want.data[i]}` };
+    }
+    return r;
+  }
+  let scale = 0;
+  for (const v of want.data) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
+  const floor = Math.max(1e-3 * scale, Number.MIN_VALUE);
+  for (let i = 0; i < got.data.length; i++) {
+    const a = got.data[i], b = want.data[i];
+    if (Number.isNaN(a) || Number.isNaN(b) || !Number.isFinite(a) || !Number.isFinite(b)) {
+      if (Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b))) continue;
+      return { ...r, problem: `${what}[${i}]: ${a}, onnxruntime ${b}` };
+    }
+    const d = Math.abs(a - b);
+    const rel = d / Math.max(Math.abs(b), floor);
+    if (d > r.maxAbs) r.maxAbs = d;
+    if (rel > r.maxRel) { r.maxRel = rel; r.worst = i; }
+  }
+  return r;
+}
+
+/** One onnxruntime-node run, one thread, at graph optimization level `level`: { name: ort.Tensor }. */
+async function runOrt(ort, file, given, level) {
+  const session = await ort.InferenceSession.create(file, {
+    intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: level,
+    logSeverityLevel: 3, // errors only: tf2onnx files make it warn about unused initializers
+  });
+  try {
+    const feeds = {};
+    for (const t of given) {
+      if (session.inputNames.includes(t.name)) feeds[t.name] = new ort.Tensor(t.dtype, t.data, t.shape);
+    }
+    return await session.run(feeds);
+  } finally {
+    await session.release();
+  }
+}
+
+function short(message, n = 160) {
+  const m = String(message).replace(/\s+/g, ' ');
+  return m.length > n ? `${m.slice(0, n - 3)}...` : m;
+}
+
+/**
+ * Runs one listed model. Never throws for what the model does; the result's status is:
+ *   'absent'  the package or file is not installed
+ *   'refused' the loader, lowering or the program build answered an AivmError (code, message)
+ *   'pass'    ran on every configuration with identical bytes, within the bound of onnxruntime-node
+ *   'fail'    anything else (an error while running, bytes that differ across ISA x threads,
+ *             a difference from onnxruntime-node over the bound, a crash)
+ */
+export async function checkModel(model, opts = {}) {
+  const { binding, AivmError, parseOnnxModel, buildIr, lowerIr, engineAccess, hashTensors } = opts.api ?? distApi();
+  const list = opts.list ?? loadModelList();
+  const info = binding().engineInfo();
+  const isas = opts.isas ?? info.isas;
+  const threads = opts.threads ?? [1, 2];
+  const bound = model.bound?.rel ?? list.tolerance.rel;
+  const base = { id: model.id, package: model.package, version: '', file: model.file, domain: model.domain, expect: model.expect, bound };
+
+  const pkg = packageInfo(model.package);
+  const file = pkg && path.join(pkg.dir, model.file);
+  if (!pkg || !fs.existsSync(file)) {
+    return { ...base, status: 'absent', exporter: '', opset: '', reason: pkg ? `${model.file} is not in ${model.package}@${pkg.version}` : `${model.package} is not installed (npm ci installs the dev dependencies)` };
+  }
+  base.version = pkg.version;
+  const t0 = performance.now();
+  let stage = 'load';
+  let onnx;
+  try {
+    onnx = parseOnnxModel(new Uint8Array(fs.readFileSync(file)));
+    base.exporter = exporterOf(onnx, model);
+    base.opset = onnx.opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? '';
+    base.ops = [...new Set(onnx.graph.nodes.map((n) => n.opType))].sort();
+    stage = 'build';
+    const ir = buildIr(onnx, info.ops);
+    const given = makeInputs(model);
+    const inputs = ir.inputs.map((spec) => {
+      const t = given.find((g) => g.name === spec.name);
+      if (!t) throw new Error(`real-models.json: no input '${spec.name}' listed for ${model.id} (graph inputs: ${ir.inputs.map((s) => s.name)})`);
+      return { dtype: t.dtype, shape: t.shape, data: t.data };
+    });
+    stage = 'lower';
+    const lowered = await lowerIr(ir, inputs.map((t) => t.shape), engineAccess());
+    stage = 'create';
+    const program = lowered.builder.build(lowered.spec.outputs);
+
+    stage = 'run';
+    const ref = (await program.run(inputs, { isa: 'scalar', threads: 1 })).outputs;
+    const hash = hashTensors(ref);
+    const configs = [['scalar', 1]];
+    const mismatches = [];
+    for (const isa of isas) {
+      for (const th of threads) {
+        if (isa === 'scalar' && th === 1) continue;
+        configs.push([isa, th]);
+        const outs = (await program.run(inputs, { isa, threads: th })).outputs;
+        const bad = outs.findIndex((t, i) => !sameBytes(t, ref[i]));
+        if (bad >= 0 || hashTensors(outs) !== hash) mismatches.push(`${isa} x ${th}: output ${bad} differs from scalar x 1`);
+      }
+    }
+    const aivmMs = performance.now() - t0;
+
+    stage = 'reference';
+    const loaded = opts.ort === undefined ? loadOrt() : opts.ort;
+    const result = {
+      ...base, hash, configs: configs.map(([i, t]) => `${i}x${t}`), hashesAgree: mismatches.length === 0,
+      outputs: lowered.outputs, aivmMs,
+    };
+    if (!loaded) return { ...result, status: mismatches.length ? 'fail' : 'pass', maxAbs: NaN, maxRel: NaN, reason: mismatches.join('; ') || 'onnxruntime-node is not installed: no reference' };
+    // The reference: onnxruntime-node as users run it (graph optimizations 'all', the default),
+    // one thread. Also run with optimizations 'disabled': how far onnxruntime moves from itself
+    // (fusions and other kernels sum in other orders) is the scale of a float32 difference.
+    const ortRun = (level) => runOrt(loaded.ort, file, given, level);
+    const ortOut = await ortRun('all');
+    const ortPlain = await ortRun('disabled');
+    let maxAbs = 0, maxRel = 0, worst = '', ortSpread = 0;
+    const problems = [];
+    const asTensor = (o) => ({ dtype: o.type, shape: [...o.dims], data: o.data });
+    lowered.outputs.forEach((name, i) => {
+      const o = ortOut[name];
+      if (!o) { problems.push(`onnxruntime gave no output '${name}'`); return; }
+      const c = compareOutput(ref[i], asTensor(o), `output '${name}'`);
+      if (c.problem) problems.push(c.problem);
+      if (c.maxAbs > maxAbs) maxAbs = c.maxAbs;
+      if (c.maxRel > maxRel) { maxRel = c.maxRel; worst = `${name}[${c.worst}]`; }
+      if (ortPlain[name]) ortSpread = Math.max(ortSpread, compareOutput(asTensor(ortPlain[name]), asTensor(o), name).maxRel);
+    });
+    if (maxRel > bound) problems.push(`max relative difference ${maxRel.toExponential(2)} at ${worst} is over the bound ${bound}`);
+    const all = [...mismatches, ...problems];
+    return { ...result, status: all.length ? 'fail' : 'pass', maxAbs, maxRel, worst, ortSpread, reason: all.join('; '), ms: performance.now() - t0 };
+  } catch (err) {
+    if (err instanceof AivmError && ['load', 'build', 'lower', 'create'].includes(stage)) {
+      return { ...base, exporter: base.exporter ?? '', opset: base.opset ?? '', status: 'refused', code: err.code, reason: `${err.code}: ${short(err.message)}` };
+    }
+    const e = err;
+    return { ...base, exporter: base.exporter ?? '', opset: base.opset ?? '', status: 'fail', reason: `${stage}: ${e?.code ? `${e.code}: ` : ''}${short(e?.message ?? String(err), 400)}` };
+  }
+}
+
+const fmt = (x) => (Number.isFinite(x) ? (x === 0 ? '0' : x.toExponential(1)) : '-');
+
+/** Markdown: a header line (machine, versions), the table, and a summary. */
+export function markdownTable(results, { isas, ortVersion, defaultBound = 1e-4 }) {
+  const rows = results.map((r) => {
+    const status = r.status === 'pass' ? (r.expect === 'refused' ? 'runs (listed as refused: move it to pass)' : 'runs')
+      : r.status === 'refused' ? `refused: ${refusal(r)}`
+        : r.status === 'absent' ? 'not installed' : `**fail**: ${short(r.reason, 120)}`;
+    const agree = r.configs ? `${r.hashesAgree ? 'yes' : '**no**'} (${r.configs.length})` : '-';
+    const bound = r.status === 'pass' && r.bound !== undefined ? ` (bound ${r.bound})` : '';
+    return `| ${r.id} | ${r.package}@${r.version || '?'} | ${r.domain} | ${r.exporter || '-'} | ${r.opset || '-'} | ${status} | ${fmt(r.maxAbs)} | ${fmt(r.maxRel)}${r.status === 'pass' && r.bound !== defaultBound ? bound : ''} | ${fmt(r.ortSpread)} | ${agree} | ${r.hash ? `\`${r.hash.slice(2, 14)}\`` : '-'} |`;
+  });
+  const running = results.filter((r) => r.status === 'pass');
+  const domains = [...new Set(running.map((r) => r.domain))];
+  const exporters = [...new Set(running.map((r) => exporterFamily(r.exporter)))];
+  const refused = results.filter((r) => r.status === 'refused');
+  return [
+    `Measured by \`npm run models:check\` against onnxruntime-node ${ortVersion ?? '(not installed)'} (CPU, 1 thread) on ${os.cpus()[0]?.model?.trim() ?? 'this CPU'}, ` +
+    `ISAs ${isas.join('/')} x threads 1, 2.`,
+    '',
+    '| model | package | domain | exporter | opset | status | max abs diff | max rel diff | onnxruntime\'s own spread | hashes agree (ISA x threads) | output hash |',
+    '|---|---|---|---|---:|---|---:|---:|---:|---|---|',
+    ...rows,
+    '',
+    `${running.length} of ${results.length} run (domains: ${domains.join(', ') || '-'}; exporters: ${exporters.join(', ') || '-'}), ` +
+    `${refused.length} refused${results.some((r) => r.status === 'fail') ? `, ${results.filter((r) => r.status === 'fail').length} FAIL` : ''}` +
+    `${results.some((r) => r.status === 'absent') ? `, ${results.filter((r) => r.status === 'absent').length} not installed` : ''}.`,
+  ].join('\n');
+}
+
+/** A refusal in a few words: the op the engine lacks, else the code and the start of the message. */
+export function refusal(r) {
+  const m = /op (\w+) is not supported/.exec(r.reason ?? '');
+  if (m) return `${m[1]} (${r.code})`;
+  // "E_SHAPE: program: node 1 'Conv_2' (Conv): Conv: only 2-D ..." -> "E_SHAPE: Conv: only 2-D ..."
+  return short((r.reason ?? '').replace(/program: node \d+ '[^']*' \(\w+\): /, ''), 70);
+}
+
+export async function checkAll(opts = {}) {
+  const list = loadModelList();
+  const api = opts.api ?? distApi();
+  const isas = api.binding().engineInfo().isas;
+  const loaded = loadOrt();
+  const results = [];
+  for (const m of list.models) results.push(await checkModel(m, { ...opts, api, list, ort: loaded }));
+  return { results, isas, ortVersion: loaded?.version };
+}
+
+/**
+ * Probe (--probe): the api with HardSigmoid (which the engine lacks) rewritten, in each parsed
+ * model, as its definition max(0, min(1, alpha * x + beta)) = Clip(Add(Mul(x, alpha), beta), 0, 1)
+ * in ops the engine has (Mul, Add, Clip):
+ * what adding HardSigmoid would give the models it is all they lack.
+ */
+export function hardSigmoidProbeApi(api = distApi()) {
+  return {
+    ...api,
+    parseOnnxModel(bytes) {
+      const m = api.parseOnnxModel(bytes);
+      const nodes = [];
+      const opset = m.opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
+      m.graph.nodes.forEach((node, k) => {
+        if (node.opType !== 'HardSigmoid' || (node.domain && node.domain !== 'ai.onnx')) { nodes.push(node); return; }
+        const id = `probe.HardSigmoid.${k}`;
+        const scalar = (name, v) => {
+          m.graph.initializers.push({ name, onnxType: 1, dtype: 'float32', dims: [], data: new Uint8Array(Float32Array.of(v).buffer) });
+          return name;
+        };
+        const alpha = scalar(`${id}.alpha`, node.attributes.get('alpha')?.value ?? 0.2);
+        const beta = scalar(`${id}.beta`, node.attributes.get('beta')?.value ?? 0.5);
+        nodes.push({ name: `${id}.mul`, opType: 'Mul', domain: '', inputs: [node.inputs[0], alpha], outputs: [`${id}.ax`], attributes: new Map() });
+        nodes.push({ name: `${id}.add`, opType: 'Add', domain: '', inputs: [`${id}.ax`, beta], outputs: [`${id}.axb`], attributes: new Map() });
+        // Clip-6 takes min and max as attributes, Clip-11 and later as inputs.
+        nodes.push(opset < 11
+          ? { name: `${id}.clip`, opType: 'Clip', domain: '', inputs: [`${id}.axb`], outputs: node.outputs,
+            attributes: new Map([['min', { kind: 'float', value: 0 }], ['max', { kind: 'float', value: 1 }]]) }
+          : { name: `${id}.clip`, opType: 'Clip', domain: '', inputs: [`${id}.axb`, scalar(`${id}.zero`, 0), scalar(`${id}.one`, 1)],
+            outputs: node.outputs, attributes: new Map() });
+      });
+      m.graph.nodes = nodes;
+      return m;
+    },
+  };
+}
+
+export function writeDoc(table, doc = CONFORMANCE_DOC) {
+  const text = fs.readFileSync(doc, 'utf8');
+  const a = text.indexOf(BEGIN), b = text.indexOf(END);
+  if (a < 0 || b < a) throw new Error(`real-models: ${doc} lacks the markers ${BEGIN} ... ${END}`);
+  fs.writeFileSync(doc, text.slice(0, a + BEGIN.length) + '\n' + table + '\n' + text.slice(b));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { results, isas, ortVersion } = await checkAll();
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify(results, (k, v) => (typeof v === 'bigint' ? String(v) : v), 2));
+  } else {
+    const table = markdownTable(results, { isas, ortVersion });
+    console.log(table);
+    if (process.argv.includes('--write')) {
+      writeDoc(table);
+      console.log(`\nreal-models: written to ${path.relative(root, CONFORMANCE_DOC)}`);
+    }
+  }
+  if (process.argv.includes('--probe')) {
+    const probe = hardSigmoidProbeApi();
+    const list = loadModelList();
+    const refused = results.filter((r) => r.status === 'refused' && /op HardSigmoid is not supported/.test(r.reason));
+    const again = [];
+    for (const r of refused) again.push(await checkModel({ ...list.models.find((m) => m.id === r.id), expect: 'probe' }, { api: probe, list, ort: loadOrt() }));
+    console.log(`\nProbe: the ${again.length} models refused for HardSigmoid, with HardSigmoid rewritten as Clip(Add(Mul(x, alpha), beta), 0, 1):\n`);
+    console.log(markdownTable(again, { isas, ortVersion }).split('\n').slice(2).join('\n'));
+  }
+  const failed = results.filter((r) => r.status === 'fail' || (r.expect === 'pass' && r.status !== 'pass'));
+  if (failed.length) {
+    for (const r of failed) console.error(`real-models: ${r.id}: ${r.status}: ${r.reason}`);
+    process.exitCode = 1;
+  }
+}
