@@ -8,8 +8,6 @@
 //   npm run models:check              prints the markdown table
 //   npm run models:check -- --write   also rewrites docs/CONFORMANCE.md between its real-models markers
 //   npm run models:check -- --json    the results as JSON
-//   npm run models:check -- --probe   also reruns the models refused for HardSigmoid with it rewritten
-//                                     in ops the engine has (what adding the op would give)
 //
 // test/models/real-models.test.ts runs the same checkModel() for every listed model.
 // Uses the compiled dist/ (npm run build:ts).
@@ -333,43 +331,6 @@ export async function checkAll(opts = {}) {
   return { results, isas, ortVersion: loaded?.version };
 }
 
-/**
- * Probe (--probe): the api with HardSigmoid (which the engine lacks) rewritten, in each parsed
- * model, as its definition max(0, min(1, alpha * x + beta)) = Clip(Add(Mul(x, alpha), beta), 0, 1)
- * in ops the engine has (Mul, Add, Clip):
- * what adding HardSigmoid would give the models it is all they lack.
- */
-export function hardSigmoidProbeApi(api = distApi()) {
-  return {
-    ...api,
-    parseOnnxModel(bytes) {
-      const m = api.parseOnnxModel(bytes);
-      const nodes = [];
-      const opset = m.opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
-      m.graph.nodes.forEach((node, k) => {
-        if (node.opType !== 'HardSigmoid' || (node.domain && node.domain !== 'ai.onnx')) { nodes.push(node); return; }
-        const id = `probe.HardSigmoid.${k}`;
-        const scalar = (name, v) => {
-          m.graph.initializers.push({ name, onnxType: 1, dtype: 'float32', dims: [], data: new Uint8Array(Float32Array.of(v).buffer) });
-          return name;
-        };
-        const alpha = scalar(`${id}.alpha`, node.attributes.get('alpha')?.value ?? 0.2);
-        const beta = scalar(`${id}.beta`, node.attributes.get('beta')?.value ?? 0.5);
-        nodes.push({ name: `${id}.mul`, opType: 'Mul', domain: '', inputs: [node.inputs[0], alpha], outputs: [`${id}.ax`], attributes: new Map() });
-        nodes.push({ name: `${id}.add`, opType: 'Add', domain: '', inputs: [`${id}.ax`, beta], outputs: [`${id}.axb`], attributes: new Map() });
-        // Clip-6 takes min and max as attributes, Clip-11 and later as inputs.
-        nodes.push(opset < 11
-          ? { name: `${id}.clip`, opType: 'Clip', domain: '', inputs: [`${id}.axb`], outputs: node.outputs,
-            attributes: new Map([['min', { kind: 'float', value: 0 }], ['max', { kind: 'float', value: 1 }]]) }
-          : { name: `${id}.clip`, opType: 'Clip', domain: '', inputs: [`${id}.axb`, scalar(`${id}.zero`, 0), scalar(`${id}.one`, 1)],
-            outputs: node.outputs, attributes: new Map() });
-      });
-      m.graph.nodes = nodes;
-      return m;
-    },
-  };
-}
-
 export function writeDoc(table, doc = CONFORMANCE_DOC) {
   const text = fs.readFileSync(doc, 'utf8');
   const a = text.indexOf(BEGIN), b = text.indexOf(END);
@@ -388,15 +349,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       writeDoc(table);
       console.log(`\nreal-models: written to ${path.relative(root, CONFORMANCE_DOC)}`);
     }
-  }
-  if (process.argv.includes('--probe')) {
-    const probe = hardSigmoidProbeApi();
-    const list = loadModelList();
-    const refused = results.filter((r) => r.status === 'refused' && /op HardSigmoid is not supported/.test(r.reason));
-    const again = [];
-    for (const r of refused) again.push(await checkModel({ ...list.models.find((m) => m.id === r.id), expect: 'probe' }, { api: probe, list, ort: loadOrt() }));
-    console.log(`\nProbe: the ${again.length} models refused for HardSigmoid, with HardSigmoid rewritten as Clip(Add(Mul(x, alpha), beta), 0, 1):\n`);
-    console.log(markdownTable(again, { isas, ortVersion }).split('\n').slice(2).join('\n'));
   }
   const failed = results.filter((r) => r.status === 'fail' || (r.expect === 'pass' && r.status !== 'pass'));
   if (failed.length) {

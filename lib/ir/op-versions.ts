@@ -220,6 +220,7 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   Softplus: [1, 22],
   LeakyRelu: [1, 6, 16],
   Gelu: [20],
+  HardSigmoid: [1, 6, 22], HardSwish: [14, 22],
   Add: ARITH, Sub: ARITH, Mul: ARITH, Div: ARITH,
   Pow: [1, 7, 12, 13, 15],
   PRelu: [1, 6, 7, 9, 16],
@@ -237,6 +238,10 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   // -6 and before: no broadcasting (all inputs one shape), which broadcasting includes.
   Min: [1, 6, 8, 12, 13], Max: [1, 6, 8, 12, 13],
   Sum: [1, 6, 8, 13], Mean: [1, 6, 8, 13],
+  Mod: [10, 13],
+  Trilu: [14],
+  // -11 adds negative indices (which -1 left undefined).
+  GatherElements: [11, 13],
   MatMul: [1, 9, 13],
   Clip: [1, [6, clipAttrsToInputs], 11, 12, 13],
   Cast: [1, 6, 9, 13, 19, 21, 23, [24, dropRoundMode], [25, dropRoundMode]],

@@ -1,5 +1,5 @@
 // CUDA binary ops (Add Sub Mul Div Pow PRelu Equal Less Greater GreaterOrEqual
-// LessOrEqual And Or Xor), the variadic Min Max Sum Mean and the ternary Where: one thread per output element, the same per-element definitions as
+// LessOrEqual And Or Xor), the variadic Min Max Sum Mean, Mod and the ternary Where: one thread per output element, the same per-element definitions as
 // native/cpu/ops/binary.cc (docs/numerics/binary.md). Each element is one IEEE
 // operation (or math::pow_f32, or a select) on its own input elements, so the
 // broadcast walk order cannot change a bit.
@@ -11,6 +11,7 @@
 #include "ops/binary.h"
 #include "cuda/device.h"
 #include "cuda/ops.h"
+#include "math/remainder.h"
 #include "math/transcendental.h"
 
 namespace aivm::cuda {
@@ -50,7 +51,7 @@ Broadcast broadcast_of(const Shape& out, const std::vector<const Tensor*>& input
   return b;
 }
 
-enum class Op : int { ADD, SUB, MUL, DIV, POW, EQ, LT, GT, GE, LE, PRELU, AND, OR, XOR };
+enum class Op : int { ADD, SUB, MUL, DIV, POW, EQ, LT, GT, GE, LE, PRELU, AND, OR, XOR, FMOD, MOD_FLOOR };
 
 // Integer -> float32 rounded to nearest even (Pow's integer exponents), the
 // IEEE conversion the CPU's float(v) is.
@@ -76,6 +77,12 @@ template <class T> AIVM_HD float to_f32(T v) {
 template <Op K, class Ta, class Tb, class To> AIVM_HD To apply_op(Ta a, Tb b) {
   if constexpr (K == Op::POW) {
     return math::pow_f32(a, to_f32(b));
+  } else if constexpr (K == Op::FMOD) {
+    // Mod with fmod=1 (float: exact, math::fmod_f32) and fmod=0 (integers only).
+    if constexpr (std::is_same<Ta, float>::value) return math::fmod_f32(a, b);
+    else return math::mod_trunc_int<Ta>(a, b);
+  } else if constexpr (K == Op::MOD_FLOOR) {
+    return math::mod_floor_int<Ta>(a, b);
   } else if constexpr (K == Op::PRELU) {
     // x < 0 ? slope * x : x, NaN canonical (the CPU's prelu_f32).
     return canon(a < 0.0f ? mul_rn(b, a) : a);
@@ -191,6 +198,22 @@ void compute_prelu(const OpContext& ctx, std::vector<Tensor>& out) {
   run_binary<Op::PRELU, float, float, float>(ctx, out);
 }
 
+void compute_mod(const OpContext& ctx, std::vector<Tensor>& out) {
+  const bool fmod = ctx.params_as<ops::ModParams>().fmod;
+  switch (ctx.input(0).dtype) {
+    case DType::F32: return run_binary<Op::FMOD, float, float, float>(ctx, out);
+    case DType::I64:
+      ops::check_no_zero_divisor(ctx, ctx.input(1));
+      return fmod ? run_binary<Op::FMOD, int64_t, int64_t, int64_t>(ctx, out)
+                  : run_binary<Op::MOD_FLOOR, int64_t, int64_t, int64_t>(ctx, out);
+    case DType::I32:
+      ops::check_no_zero_divisor(ctx, ctx.input(1));
+      return fmod ? run_binary<Op::FMOD, int32_t, int32_t, int32_t>(ctx, out)
+                  : run_binary<Op::MOD_FLOOR, int32_t, int32_t, int32_t>(ctx, out);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
 template <Op K> void compute_logical(const OpContext& ctx, std::vector<Tensor>& out) {
   run_binary<K, uint8_t, uint8_t, uint8_t>(ctx, out);
 }
@@ -276,6 +299,7 @@ void add_binary_computes(ComputeTable& t) {
   t.add(OpId::Max, compute_fold<Fold::MAX>);
   t.add(OpId::Sum, compute_fold<Fold::SUM>);
   t.add(OpId::Mean, compute_mean);
+  t.add(OpId::Mod, compute_mod);
 }
 
 }  // namespace aivm::cuda

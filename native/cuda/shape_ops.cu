@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/element_width.h"
 #include "core/shape_util.h"
 #include "ops/shape_ops.h"
 #include "cuda/device.h"
@@ -39,15 +40,6 @@ template <class T> AIVM_KERNEL strided_copy_kernel(int64_t n, const T* x, T* y, 
       oo += r * m.out_stride.v[d];
     }
     y[oo] = x[io];
-  }
-}
-
-// Calls f with a value of the unsigned type as wide as one element of dtype.
-template <class F> void by_width(DType dtype, F f) {
-  switch (dtype_size(dtype)) {
-    case 1: f(uint8_t{}); break;
-    case 4: f(uint32_t{}); break;
-    default: f(uint64_t{}); break;
   }
 }
 

@@ -115,6 +115,27 @@ void compute_leaky_relu(const OpContext& ctx, std::vector<Tensor>& out) {
   s.finish();
 }
 
+AIVM_KERNEL hard_sigmoid_kernel(int64_t n, const float* x, float* y, float alpha, float beta) {
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) y[i] = math::hard_sigmoid_f32(x[i], alpha, beta);
+}
+
+void compute_hard_sigmoid(const OpContext& ctx, std::vector<Tensor>& out) {
+  const ops::HardSigmoidParams p = ctx.params_as<ops::HardSigmoidParams>();
+  Staging s(ctx, out);
+  launch(ctx.op, out[0].numel(), hard_sigmoid_kernel, s.in<float>(0), s.out<float>(0), p.alpha, p.beta);
+  s.finish();
+}
+
+AIVM_KERNEL hard_swish_kernel(int64_t n, const float* x, float* y) {
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) y[i] = math::hard_swish_f32(x[i]);
+}
+
+void compute_hard_swish(const OpContext& ctx, std::vector<Tensor>& out) {
+  Staging s(ctx, out);
+  launch(ctx.op, out[0].numel(), hard_swish_kernel, s.in<float>(0), s.out<float>(0));
+  s.finish();
+}
+
 void compute_gelu(const OpContext& ctx, std::vector<Tensor>& out) {
   if (ctx.params_as<ops::GeluParams>().tanh) return compute_float<UnaryFn::GELU_TANH>(ctx, out);
   compute_float<UnaryFn::GELU_ERF>(ctx, out);
@@ -176,6 +197,8 @@ void add_unary_computes(ComputeTable& t) {
   t.add(OpId::Reciprocal, compute_float<UnaryFn::RECIPROCAL>);
   t.add(OpId::Relu, compute_float<UnaryFn::RELU>);
   t.add(OpId::LeakyRelu, compute_leaky_relu);
+  t.add(OpId::HardSigmoid, compute_hard_sigmoid);
+  t.add(OpId::HardSwish, compute_hard_swish);
   t.add(OpId::Sigmoid, compute_float<UnaryFn::SIGMOID>);
   t.add(OpId::Tanh, compute_float<UnaryFn::TANH>);
   t.add(OpId::Exp, compute_float<UnaryFn::EXP>);

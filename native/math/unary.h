@@ -110,5 +110,18 @@ AIVM_MATH_FN float leaky_relu_f32(float v, float alpha) {
   return canon(factor * v);
 }
 
+// HardSigmoid: max(0, min(1, alpha * x + beta)), one IEEE multiply then one
+// addition (never fused: -ffp-contract=off, nvcc --fmad=false), then the clamp
+// by compares: a sum <= 0 (also -0) gives +0, >= 1 gives 1; NaN canonical.
+AIVM_MATH_FN float hard_sigmoid_f32(float x, float alpha, float beta) {
+  const float t = alpha * x + beta;
+  if (t != t) return canonical_nan();
+  return t > 0.0f ? (t < 1.0f ? t : 1.0f) : 0.0f;
+}
+
+// HardSwish: x * HardSigmoid(x) with alpha = 1/6 (float32 0x3E2AAAAB) and beta = 0.5,
+// one more IEEE multiply; NaN canonical (+inf gives inf * 1 = inf, -inf gives -inf * 0 = NaN).
+AIVM_MATH_FN float hard_swish_f32(float x) { return canon(x * hard_sigmoid_f32(x, 1.0f / 6.0f, 0.5f)); }
+
 }  // namespace math
 }  // namespace aivm

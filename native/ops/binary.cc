@@ -1,6 +1,6 @@
 // Contracts of the broadcasting binary ops (Add, Sub, Mul, Div, Pow, PRelu),
 // the comparisons (Equal, Less, Greater, GreaterOrEqual, LessOrEqual), the
-// logical ops (And, Or, Xor), the variadic Min, Max, Sum and Mean, and Where, and the integer Div's zero check
+// logical ops (And, Or, Xor), the variadic Min, Max, Sum and Mean, Mod, and Where, and the integer zero-divisor check
 // their computes share (native/cpu/ops/binary.cc, native/cuda/binary.cu).
 #include "ops/binary.h"
 
@@ -124,6 +124,19 @@ std::vector<OutputSpec> infer_prelu(const OpContext& ctx) {
   return {{DType::F32, x}};
 }
 
+// Mod: A and B of one dtype (float32, int32, int64), broadcast; attribute fmod
+// 0 or 1, and 1 for float32 (ONNX: a float remainder is always fmod's).
+std::vector<OutputSpec> infer_mod(const OpContext& ctx) {
+  std::vector<OutputSpec> out = infer_arith<Arith::ADD>(ctx);
+  const int64_t fmod = ctx.attrs.get_int(ctx.op, "fmod", 0);
+  if (fmod != 0 && fmod != 1) fail(ErrorCode::E_ATTR, ctx.op, "attribute 'fmod' must be 0 or 1, got " + std::to_string(fmod));
+  if (fmod == 0 && out[0].dtype == DType::F32) {
+    fail(ErrorCode::E_ATTR, ctx.op, "attribute 'fmod' must be 1 for float32 inputs (ONNX: float Mod is fmod)");
+  }
+  ctx.keep(ModParams{fmod == 1});
+  return out;
+}
+
 }  // namespace
 
 void add_binary_contracts(ContractTable& t) {
@@ -146,6 +159,7 @@ void add_binary_contracts(ContractTable& t) {
   t.add(OpId::Sum, {1, 1024, {}, infer_variadic<true>});
   t.add(OpId::Mean, {1, 1024, {}, infer_variadic<true>});
   t.add(OpId::PRelu, {2, 2, {}, infer_prelu});
+  t.add(OpId::Mod, {2, 2, {"fmod"}, infer_mod});
 }
 
 }  // namespace aivm::ops

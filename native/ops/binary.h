@@ -11,4 +11,11 @@ namespace aivm::ops {
 // computing anything: E_VALUE naming the first zero element.
 void check_no_zero_divisor(const OpContext& ctx, const Tensor& b);
 
+// What Mod's contract keeps for compute (ops/op.h Params): fmod=1 is the
+// truncated remainder (sign of the dividend), fmod=0 the floored one (sign of
+// the divisor; integers only).
+struct ModParams {
+  bool fmod;
+};
+
 }  // namespace aivm::ops

@@ -16,6 +16,7 @@
   F(normalization)          \
   F(reduce)                 \
   F(shape_ops)              \
+  F(indexing)               \
   F(cast)
 
 // Every op: X(ONNX name, family). The order is the OpId order; it is not part of
@@ -42,6 +43,8 @@
   X(Sign, unary)                        \
   X(IsNaN, unary)                       \
   X(IsInf, unary)                       \
+  X(HardSigmoid, unary)                 \
+  X(HardSwish, unary)                   \
   X(Add, binary)                        \
   X(Sub, binary)                        \
   X(Mul, binary)                        \
@@ -61,6 +64,7 @@
   X(Max, binary)                        \
   X(Sum, binary)                        \
   X(Mean, binary)                       \
+  X(Mod, binary)                        \
   X(MatMul, matmul)                     \
   X(Gemm, matmul)                       \
   X(Conv, conv)                         \
@@ -82,7 +86,9 @@
   X(Slice, shape_ops)                   \
   X(Gather, shape_ops)                  \
   X(Expand, shape_ops)                  \
-  X(Cast, cast)
+  X(Cast, cast)                         \
+  X(Trilu, indexing)                    \
+  X(GatherElements, indexing)
 
 // Ops the self-test leaves out. The self-test's total is what a network admits
 // nodes by (lib/network/fingerprint.ts), pinned per numerics version
@@ -108,4 +114,9 @@
   X(Min)                             \
   X(Max)                             \
   X(Sum)                             \
-  X(Mean)
+  X(Mean)                            \
+  X(Mod)                             \
+  X(Trilu)                           \
+  X(GatherElements)                  \
+  X(HardSigmoid)                     \
+  X(HardSwish)

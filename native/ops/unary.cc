@@ -1,6 +1,6 @@
 // Contracts of the elementwise unary ops: Neg, Abs, Sqrt, Reciprocal, Relu,
 // LeakyRelu, Sigmoid, Tanh, Exp, Log, Erf, Gelu, Softplus, Clip, Not, Floor,
-// Ceil, Round, Sign, IsNaN and IsInf. Their
+// Ceil, Round, Sign, IsNaN, IsInf, HardSigmoid and HardSwish. Their
 // computes: native/cpu/ops/unary.cc, native/cuda/unary.cu; exact definitions:
 // docs/numerics/unary.md.
 #include "ops/unary.h"
@@ -38,6 +38,13 @@ std::vector<OutputSpec> infer_signed_numeric(const OpContext& ctx) {
 std::vector<OutputSpec> infer_leaky_relu(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::F32, "X");
   ctx.keep(LeakyReluParams{ctx.attrs.get_float(ctx.op, "alpha", 0.01f)});  // a float, or an int
+  const Tensor& x = ctx.input(0);
+  return {{x.dtype, x.shape}};
+}
+
+std::vector<OutputSpec> infer_hard_sigmoid(const OpContext& ctx) {
+  require_dtype(ctx, 0, DType::F32, "X");
+  ctx.keep(HardSigmoidParams{ctx.attrs.get_float(ctx.op, "alpha", 0.2f), ctx.attrs.get_float(ctx.op, "beta", 0.5f)});
   const Tensor& x = ctx.input(0);
   return {{x.dtype, x.shape}};
 }
@@ -120,6 +127,8 @@ void add_unary_contracts(ContractTable& t) {
   t.add(OpId::Sign, {1, 1, {}, infer_signed_numeric});
   t.add(OpId::IsNaN, {1, 1, {}, infer_float_test});
   t.add(OpId::IsInf, {1, 1, {"detect_negative", "detect_positive"}, infer_is_inf});
+  t.add(OpId::HardSigmoid, {1, 1, {"alpha", "beta"}, infer_hard_sigmoid});
+  t.add(OpId::HardSwish, {1, 1, {}, infer_float_only});
 }
 
 }  // namespace aivm::ops

@@ -11,6 +11,9 @@ struct LeakyReluParams {
 struct GeluParams {
   bool tanh;  // approximate = "tanh" (else "none": the erf form)
 };
+struct HardSigmoidParams {
+  float alpha, beta;
+};
 struct IsInfParams {
   bool negative, positive;  // detect_negative, detect_positive
 };

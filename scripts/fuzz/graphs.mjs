@@ -108,6 +108,8 @@ const BUILDERS = [
       : g.add('IsInf', [x.name], { detect_negative: BigInt(g.rng.int(2)), detect_positive: BigInt(g.rng.int(2)) }, [{ dtype: 'bool', shape: x.shape }])),
   },
   { when: isFloat, build: (g, x) => g.add('LeakyRelu', [x.name], { alpha: g.rng.unit() }, [x]) },
+  { when: isFloat, build: (g, x) => g.add('HardSigmoid', [x.name], g.rng.chance(0.5) ? {} : { alpha: g.rng.unit(), beta: g.rng.unit() }, [x]) },
+  { when: isFloat, build: (g, x) => g.add('HardSwish', [x.name], {}, [x]) },
   { when: isFloat, build: (g, x) => g.add('Gelu', [x.name], { approximate: g.rng.pick(['none', 'tanh']) }, [x]) },
   // PRelu's slope broadcasts to X without growing it (a suffix of X's shape, 1s allowed).
   { when: (v) => isFloat(v) && known(v), build: (g, x) => g.add('PRelu', [x.name, g.random('float32', broadcastable(g.rng, x.shape))], {}, [x]) },
@@ -131,6 +133,32 @@ const BUILDERS = [
     build: (g, x) => {
       const cmp = g.add(x.dtype === 'bool' ? 'Equal' : g.rng.pick(COMPARE), [x.name, g.random(x.dtype, broadcastable(g.rng, x.shape))], {}, [{ dtype: 'bool', shape: x.shape }])[0];
       return g.rng.chance(0.5) ? [cmp] : g.add('Where', [cmp.name, x.name, g.random(x.dtype, [])], {}, [x]);
+    },
+  },
+  // Mod: float32 takes fmod=1 only; integers either remainder (a zero divisor is E_VALUE at run time).
+  {
+    when: (v) => isNumeric(v) && known(v),
+    build: (g, x) => g.add('Mod', [x.name, g.random(x.dtype, broadcastable(g.rng, x.shape))],
+      { fmod: isFloat(x) ? 1n : BigInt(g.rng.int(2)) }, [x]),
+  },
+  // Trilu over the last two axes, k sometimes given (any int64, also far off the matrix).
+  {
+    when: (v) => known(v) && v.shape.length >= 2,
+    build: (g, x) => {
+      const k = g.rng.chance(0.3) ? '' : g.constant('int64', [], [BigInt(g.rng.range(-6, 6))]);
+      return g.add('Trilu', k === '' ? [x.name] : [x.name, k], { upper: BigInt(g.rng.int(2)) }, [x]);
+    },
+  },
+  // GatherElements with in-range (also negative) indices no larger than the data off the axis.
+  {
+    when: (v) => known(v) && v.shape.length >= 1 && v.shape.every((d) => d > 0),
+    build: (g, x) => {
+      const axis = g.rng.int(x.shape.length);
+      const shape = x.shape.map((d, i) => (i === axis ? g.rng.range(1, 4) : g.rng.range(1, d)));
+      const dim = x.shape[axis];
+      const n = shape.reduce((a, b) => a * b, 1);
+      const idx = g.constant('int64', shape, Array.from({ length: n }, () => BigInt(g.rng.range(-dim, dim - 1))));
+      return g.add('GatherElements', [x.name, idx], { axis: BigInt(axis - (g.rng.chance(0.5) ? x.shape.length : 0)) }, [{ dtype: x.dtype, shape }]);
     },
   },
   // The variadic ops: the value and one to three more broadcastable ones.

@@ -24,7 +24,7 @@ interface ListedModel {
   package: string;
   file: string;
   domain: string;
-  expect: 'pass' | 'refused' | 'probe';
+  expect: 'pass' | 'refused';
   bound?: { rel: number; why: string };
   inputs: { name: string; dtype: string; shape: number[]; gen: { kind: string } }[];
 }
@@ -89,24 +89,6 @@ describe.each(list.models.map((m) => [m.id, m] as const))('%s', (id, model) => {
     expect(r.hashesAgree).toBe(true);
     expect(r.configs?.length).toBe(binding().engineInfo().isas.length * 2);
   });
-});
-
-describe('probe: HardSigmoid rewritten as Clip(Add(Mul(x, alpha), beta), 0, 1)', () => {
-  // What adding HardSigmoid would give: the models refused only for it must then run like the
-  // others (PaddleOCR cls and rec today: the OCR domain and the paddle2onnx exporter).
-  const probe = rm.hardSigmoidProbeApi(api);
-  for (const model of list.models.filter((m) => m.expect === 'refused')) {
-    it(model.id, async (ctx) => {
-      const today = results.find((r) => r.id === model.id);
-      if (!today || today.status !== 'refused' || !/op HardSigmoid is not supported/.test(today.reason ?? '')) {
-        ctx.skip();
-        return;
-      }
-      const r = await rm.checkModel({ ...model, expect: 'probe' }, { api: probe, list, ort });
-      console.log(`real-models probe: ${model.id}: ${r.status}${r.status === 'pass' ? ` (max rel ${r.maxRel})` : `: ${r.reason}`}`);
-      expect(r.status, r.reason).not.toBe('fail');
-    });
-  }
 });
 
 describe('the set', () => {

@@ -161,6 +161,10 @@ TEST(infer_op_reads_only_data_inputs) {
   for (const char* op : {"Min", "Max", "Sum", "Mean"}) {
     cases.push_back({op, {random_f32({2, 3}, 37), random_f32({3}, 38), random_f32({2, 1}, 39)}, {}, {}});
   }
+  cases.push_back({"Mod", {random_f32({2, 3}, 40), random_f32({3}, 41)}, {}, attrs1("fmod", attr_int(1))});
+  for (const char* op : {"HardSigmoid", "HardSwish"}) cases.push_back({op, {random_f32({3, 2}, 44)}, {}, {}});
+  cases.push_back({"Trilu", {random_f32({2, 3, 4}, 42), vector_i64({1})}, {}, {}});
+  cases.push_back({"GatherElements", {random_f32({3, 4}, 43), tensor_i64({2, 2}, {0, 2, 1, 0})}, {}, attrs1("axis", attr_int(1))});
   for (const char* op : {"GreaterOrEqual", "LessOrEqual"}) cases.push_back({op, {random_f32({2, 3}, 34), random_f32({3}, 35)}, {}, {}});
   for (const char* op : {"And", "Or", "Xor"}) cases.push_back({op, {tensor_bool({2, 1}, {0, 1}), tensor_bool({3}, {1, 0, 1})}, {}, {}});
   std::map<std::string, int> seen;

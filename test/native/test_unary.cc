@@ -1,4 +1,4 @@
-// Tests for the unary family (Neg, Abs, Sqrt, Reciprocal, Relu, LeakyRelu,
+// Tests for the unary family (Neg, Abs, Sqrt, Reciprocal, Relu, LeakyRelu, HardSigmoid, HardSwish,
 // Sigmoid, Tanh, Exp, Log, Erf, Gelu, Softplus, Clip): bit equality across
 // ISAs and threads, accuracy against long-double references written here from
 // the ONNX definitions (libm is fine as a reference in tests), special values,
@@ -110,8 +110,8 @@ void check_everywhere_sizes(const char* op, const Attrs& attrs, uint64_t stream)
   CHECK(out[0].shape == Shape({0, 5}));
 }
 
-const char* const kFloatOps[] = {"Neg", "Abs", "Sqrt", "Reciprocal", "Relu", "LeakyRelu", "Sigmoid",
-                                 "Tanh", "Exp", "Log", "Erf", "Gelu", "Softplus", "Clip"};
+const char* const kFloatOps[] = {"Neg", "Abs", "Sqrt", "Reciprocal", "Relu", "LeakyRelu", "Sigmoid", "Tanh",
+                                 "Exp", "Log", "Erf", "Gelu", "Softplus", "Clip", "HardSigmoid", "HardSwish"};
 
 // ---- References, straight from the ONNX definitions, in long double ----------
 long double ref_sqrt(long double x) { return x < 0 ? NAN : sqrtl(x); }
@@ -240,6 +240,47 @@ TEST(exact_ops_match_definition) {
     bad += bits_of(leaky_default.ptr<float>()[i]) != leaky_ref(0.01f);
   }
   CHECK_MSG(bad == 0, std::to_string(bad) + " mismatches");
+}
+
+// HardSigmoid: the float product and then the float sum, each correctly rounded
+// (computed exactly in double, rounded once to float), clamped to [+0, 1];
+// HardSwish: x times that with alpha = 1/6, beta = 0.5, rounded once.
+TEST(hard_sigmoid_and_hard_swish_match_definition) {
+  Tensor x = concat({bit_sweep(), aivm::st_special({4097}, 78)});
+  auto hs = [](float v, float alpha, float beta) {
+    const float t = float(double(alpha) * double(v));
+    const float u = float(double(t) + double(beta));
+    return u > 0 ? (u < 1 ? u : 1.0f) : 0.0f;
+  };
+  int bad = 0;
+  for (auto [alpha, beta] : {std::pair<float, float>{0.2f, 0.5f}, {0.35f, -0.1f}, {-1.0f, 0.0f}, {1.0f / 6.0f, 0.5f}}) {
+    aivm::Attrs a;
+    a.set("alpha", aivm::attr_float(alpha));
+    a.set("beta", aivm::attr_float(beta));
+    const std::vector<Tensor> y = run_everywhere("HardSigmoid", {&x}, a);
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      const float v = x.ptr<float>()[i];
+      const float r = hs(v, alpha, beta);
+      bad += bits_of(y[0].ptr<float>()[i]) != (std::isnan(v) || std::isnan(r) ? kCanonNan : bits_of(r));
+    }
+  }
+  const std::vector<Tensor> d = run_everywhere("HardSigmoid", {&x});  // alpha 0.2, beta 0.5
+  const std::vector<Tensor> w = run_everywhere("HardSwish", {&x});
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const float v = x.ptr<float>()[i];
+    const float r = hs(v, 0.2f, 0.5f);
+    bad += bits_of(d[0].ptr<float>()[i]) != (std::isnan(v) ? kCanonNan : bits_of(r));
+    const float sw = float(double(v) * double(hs(v, 1.0f / 6.0f, 0.5f)));
+    bad += bits_of(w[0].ptr<float>()[i]) != (std::isnan(sw) || std::isnan(v) ? kCanonNan : bits_of(sw));
+  }
+  CHECK_MSG(bad == 0, std::to_string(bad) + " mismatches");
+  // Written out: the clamp's ends (a sum of -0 gives +0), the infinities.
+  Tensor e = tensor_f32({6}, {-2.5f, 2.5f, 0.0f, -3.0f, INFINITY, -INFINITY});
+  const std::vector<Tensor> he = run_everywhere("HardSigmoid", {&e});
+  const std::vector<Tensor> we = run_everywhere("HardSwish", {&e});
+  CHECK(bits_of(he[0].ptr<float>()[0]) == 0u && he[0].ptr<float>()[1] == 1.0f && he[0].ptr<float>()[2] == 0.5f);
+  CHECK(bits_of(we[0].ptr<float>()[3]) == 0x80000000u);  // -3 * +0 = -0
+  CHECK(we[0].ptr<float>()[4] == INFINITY && bits_of(we[0].ptr<float>()[5]) == kCanonNan);
 }
 
 TEST(integer_neg_abs_wrap) {
@@ -391,7 +432,7 @@ TEST(errors) {
   Tensor i32 = tensor_i32({3}, {1, 2, 3});
   Tensor bl = tensor_bool({3}, {0, 1, 0});
   for (const char* op : {"Sqrt", "Reciprocal", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Exp", "Log", "Erf", "Gelu",
-                         "Softplus"}) {
+                         "Softplus", "HardSigmoid", "HardSwish"}) {
     CHECK_THROWS_CODE(E_DTYPE, run(op, {&i64}));
     CHECK_THROWS_CODE(E_DTYPE, run(op, {&i32}));
     CHECK_THROWS_CODE(E_DTYPE, run(op, {&bl}));

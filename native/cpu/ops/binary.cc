@@ -1,6 +1,6 @@
 // Computes of the broadcasting binary ops (Add, Sub, Mul, Div, Pow, PRelu), the
 // comparisons (Equal, Less, Greater, GreaterOrEqual, LessOrEqual), the logical
-// ops (And, Or, Xor), the variadic Min, Max, Sum and Mean, and the ternary
+// ops (And, Or, Xor), the variadic Min, Max, Sum and Mean, Mod, and the ternary
 // Where; their contracts are native/ops/binary.cc. Each output element is one
 // IEEE operation on its two inputs (the variadic ops: one per input, in input
 // order), so SIMD width and threads cannot change a bit.
@@ -10,6 +10,7 @@
 #include "ops/binary.h"
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
+#include "math/remainder.h"
 #include "math/transcendental.h"
 
 namespace aivm::cpu::AIVM_ISA_NS {
@@ -200,6 +201,24 @@ void compute_prelu(const OpContext& ctx, std::vector<Tensor>& out) {
   apply_broadcast<float, float, float>(ctx, ctx.input(0), ctx.input(1), out[0], prelu_f32);
 }
 
+// Mod: float32 by math::fmod_f32 (exact), integers truncated or floored as the
+// fmod attribute says; a zero integer divisor is refused before computing.
+template <class T> void mod_typed(const OpContext& ctx, std::vector<Tensor>& out, bool fmod) {
+  check_no_zero_divisor(ctx, ctx.input(1));
+  if (fmod) apply_broadcast<T, T, T>(ctx, ctx.input(0), ctx.input(1), out[0], math::mod_trunc_int<T>);
+  else apply_broadcast<T, T, T>(ctx, ctx.input(0), ctx.input(1), out[0], math::mod_floor_int<T>);
+}
+
+void compute_mod(const OpContext& ctx, std::vector<Tensor>& out) {
+  const bool fmod = ctx.params_as<ops::ModParams>().fmod;
+  switch (out[0].dtype) {
+    case DType::F32: return apply_broadcast<float, float, float>(ctx, ctx.input(0), ctx.input(1), out[0], math::fmod_f32);
+    case DType::I32: return mod_typed<int32_t>(ctx, out, fmod);
+    case DType::I64: return mod_typed<int64_t>(ctx, out, fmod);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
 // ---- Min, Max, Sum, Mean ---------------------------------------------------------
 
 enum class Fold { MIN, MAX, SUM };
@@ -276,6 +295,7 @@ void add_binary_computes(ComputeTable& t) {
   t.add(OpId::Max, compute_fold<Fold::MAX>);
   t.add(OpId::Sum, compute_fold<Fold::SUM>);
   t.add(OpId::Mean, compute_mean);
+  t.add(OpId::Mod, compute_mod);
 }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS

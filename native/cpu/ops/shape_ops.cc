@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/element_width.h"
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
 #include "ops/shape_ops.h"
@@ -49,15 +50,6 @@ template <class T> AIVM_SHAPE_NOVEC_FN void strided_copy(T* dst, const T* src, i
 template <class T> AIVM_SHAPE_NOVEC_FN void indexed_copy(T* dst, const T* src, const int64_t* idx, int64_t n) {
   AIVM_SHAPE_NOVEC_LOOP
   for (int64_t j = 0; j < n; ++j) dst[j] = src[idx[j]];
-}
-
-// Calls f with a value of the unsigned type as wide as one element of dtype.
-template <class F> void by_width(DType dtype, F f) {
-  switch (dtype_size(dtype)) {
-    case 1: f(uint8_t{}); break;
-    case 4: f(uint32_t{}); break;
-    default: f(uint64_t{}); break;
-  }
 }
 
 // Elements per parallel chunk for rows of `row` elements each.

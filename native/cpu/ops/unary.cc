@@ -106,6 +106,18 @@ void compute_leaky_relu(const OpContext& ctx, std::vector<Tensor>& out) {
                           [alpha](float v) { return math::leaky_relu_f32(v, alpha); });
 }
 
+// ---- HardSigmoid, HardSwish ------------------------------------------------------
+
+void compute_hard_sigmoid(const OpContext& ctx, std::vector<Tensor>& out) {
+  const ops::HardSigmoidParams p = ctx.params_as<ops::HardSigmoidParams>();
+  map_unary<float, float>(ctx, ctx.input(0), out[0], kMinChunkCheap,
+                          [p](float v) { return math::hard_sigmoid_f32(v, p.alpha, p.beta); });
+}
+
+void compute_hard_swish(const OpContext& ctx, std::vector<Tensor>& out) {
+  map_unary<float, float>(ctx, ctx.input(0), out[0], kMinChunkCheap, [](float v) { return math::hard_swish_f32(v); });
+}
+
 // ---- Gelu (opset 20) ------------------------------------------------------------
 
 void compute_gelu(const OpContext& ctx, std::vector<Tensor>& out) {
@@ -230,6 +242,8 @@ void add_unary_computes(ComputeTable& t) {
   t.add(OpId::Gelu, compute_gelu);
   t.add(OpId::Softplus, compute_float<UnaryFn::SOFTPLUS>);
   t.add(OpId::Clip, compute_clip);
+  t.add(OpId::HardSigmoid, compute_hard_sigmoid);
+  t.add(OpId::HardSwish, compute_hard_swish);
 }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS
