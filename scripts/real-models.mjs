@@ -5,9 +5,18 @@
 // run) on scalar x 1 thread and on every ISA of engineInfo().isas x 1 and 2 threads,
 // and through onnxruntime-node (the reference) on the same inputs.
 //
-//   npm run models:check              prints the markdown table
-//   npm run models:check -- --write   also rewrites docs/CONFORMANCE.md between its real-models markers
-//   npm run models:check -- --json    the results as JSON
+//   npm run models:check                     prints the markdown table
+//   npm run models:check -- --write          also rewrites docs/CONFORMANCE.md between its real-models markers
+//   npm run models:check -- --json           the results as JSON
+//   npm run models:check -- --update-hashes  rewrites the pinned output hashes in real-models.json
+//                                            (and pins the refusal of refused models that have none)
+//   npm run models:check -- --no-reference   runs without onnxruntime-node (no accuracy check);
+//                                            without it, a missing onnxruntime-node is a failure
+//
+// Pinned: each model listed as 'pass' carries "hash", the engine's output hash (hashTensors over
+// its outputs, scalar x 1 thread: the specification, the same bits on every machine and ISA);
+// each model listed as 'refused' carries "refusal": { code, op } (op where the message names
+// one). A model that gives another hash, or is refused for another reason, fails.
 //
 // test/models/real-models.test.ts runs the same checkModel() for every listed model.
 // Uses the compiled dist/ (npm run build:ts).
@@ -62,11 +71,34 @@ export function packageInfo(name) {
   return { dir, version: JSON.parse(fs.readFileSync(pj, 'utf8')).version };
 }
 
-/** onnxruntime-node and its version, or null when it is not installed. */
+let ortLoaded; // undefined until loadOrt() first runs, then { ort, version } or null
+let ortReason = '';
+
+/**
+ * onnxruntime-node and its version, or null when it is not installed or cannot be loaded here
+ * (no binary for this platform, a library that does not load): then ortUnavailable() says why.
+ * Never throws; loads once.
+ */
 export function loadOrt() {
+  if (ortLoaded !== undefined) return ortLoaded;
   const info = packageInfo('onnxruntime-node');
-  if (!info) return null;
-  return { ort: require('onnxruntime-node'), version: info.version };
+  if (!info) {
+    ortReason = 'onnxruntime-node is not installed (npm install / npm ci installs it as a dev dependency)';
+    ortLoaded = null;
+    return ortLoaded;
+  }
+  try {
+    ortLoaded = { ort: require('onnxruntime-node'), version: info.version };
+  } catch (err) {
+    ortReason = `onnxruntime-node@${info.version} is installed but does not load on this host (${process.platform}/${process.arch}): ${short(err?.message ?? String(err), 300)}`;
+    ortLoaded = null;
+  }
+  return ortLoaded;
+}
+
+/** Why loadOrt() returned null ('' when it loaded or has not been called). */
+export function ortUnavailable() {
+  return ortReason;
 }
 
 function fnv1a(s) {
@@ -135,10 +167,12 @@ function sameBytes(a, b) {
 
 /**
  * got (engine) vs want (onnxruntime-node), one output. Returns { maxAbs, maxRel, worst, problem }:
- * problem is a string when dtype, shape or NaN/infinity placement differ.
+ * problem is a string when dtype, shape, element count or NaN/infinity placement differ, or (not
+ * float32) any element differs.
  */
 export function compareOutput(got, want, what) {
   const r = { maxAbs: 0, maxRel: 0, worst: -1, problem: '' };
+  if (got.dtype !== want.dtype) return { ...r, problem: `${what}: dtype ${got.dtype}, onnxruntime ${want.dtype}` };
   if (got.shape.join(',') !== want.shape.join(',')) return { ...r, problem: `${what}: shape [${got.shape}], onnxruntime [${want.shape}]` };
   if (got.data.length !== want.data.length) return { ...r, problem: `${what}: ${got.data.length} elements, onnxruntime ${want.data.length}` };
   if (got.dtype !== 'float32') {
@@ -187,12 +221,43 @@ function short(message, n = 160) {
 }
 
 /**
+ * The refusal of an AivmError as the list pins it: { code, op } (op where the message names one:
+ * "op If is not supported", "node 1 'Conv_2' (Conv): ...").
+ */
+export function refusalOf(code, message) {
+  const m = /op (\w+) is not supported/.exec(message) ?? /node (?:\d+ )?'[^']*' \((\w+)\)/.exec(message);
+  return m ? { code, op: m[1] } : { code };
+}
+
+const showRefusal = (r) => (r.op ? `${r.code} (op ${r.op})` : `${r.code} (no op named)`);
+
+/**
+ * The pinned output hash of a listed model against the one it gives now: '' when it agrees (or
+ * there is nothing to compare), else what is wrong.
+ */
+function hashProblem(model, hash, opts) {
+  if (opts.updateHashes) return '';
+  if (model.hash) return model.hash === hash ? '' : `output hash ${hash}, expected ${model.hash} (real-models.json): the engine's bits changed`;
+  if (model.expect === 'pass') return `no output hash pinned in real-models.json (got ${hash}): node scripts/real-models.mjs --update-hashes`;
+  return ''; // listed as refused and runs now: no hash yet (move it to 'pass', then pin it)
+}
+
+/**
  * Runs one listed model. Never throws for what the model does; the result's status is:
  *   'absent'  the package or file is not installed
- *   'refused' the loader, lowering or the program build answered an AivmError (code, message)
- *   'pass'    ran on every configuration with identical bytes, within the bound of onnxruntime-node
- *   'fail'    anything else (an error while running, bytes that differ across ISA x threads,
- *             a difference from onnxruntime-node over the bound, a crash)
+ *   'refused' the loader, lowering or the program build answered an AivmError (code, op, message);
+ *             for a model listed as 'refused', the { code, op } the list pins
+ *   'pass'    ran on every configuration with identical bytes, with the output hash the list pins
+ *             (scalar x 1 thread, hashTensors over all outputs), within the bound of
+ *             onnxruntime-node; or, where onnxruntime-node is unavailable and
+ *             opts.requireReference is not set, the same without the reference (reference: false)
+ *   'fail'    anything else (an error while running, bytes that differ across ISA x threads, an
+ *             output hash other than the pinned one, a difference from onnxruntime-node over the
+ *             bound, a missing reference when opts.requireReference is set, a model listed as
+ *             refused that is refused for another reason than the pinned one, a crash)
+ * opts: api (default distApi()), list, isas, threads, ort (undefined: loadOrt(); null: no
+ * reference), requireReference, updateHashes (the pinned hash is not compared: the caller
+ * rewrites it).
  */
 export async function checkModel(model, opts = {}) {
   const { binding, AivmError, parseOnnxModel, buildIr, lowerIr, engineAccess, hashTensors } = opts.api ?? distApi();
@@ -244,15 +309,22 @@ export async function checkModel(model, opts = {}) {
         if (bad >= 0 || hashTensors(outs) !== hash) mismatches.push(`${isa} x ${th}: output ${bad} differs from scalar x 1`);
       }
     }
+    const hashesAgree = mismatches.length === 0;
+    const pinned = hashProblem(model, hash, opts);
+    if (pinned) mismatches.push(pinned);
     const aivmMs = performance.now() - t0;
 
     stage = 'reference';
     const loaded = opts.ort === undefined ? loadOrt() : opts.ort;
     const result = {
-      ...base, hash, configs: configs.map(([i, t]) => `${i}x${t}`), hashesAgree: mismatches.length === 0,
-      outputs: lowered.outputs, aivmMs,
+      ...base, hash, pinnedHash: model.hash ?? '', configs: configs.map(([i, t]) => `${i}x${t}`), hashesAgree,
+      outputs: lowered.outputs, aivmMs, reference: Boolean(loaded),
     };
-    if (!loaded) return { ...result, status: mismatches.length ? 'fail' : 'pass', maxAbs: NaN, maxRel: NaN, reason: mismatches.join('; ') || 'onnxruntime-node is not installed: no reference' };
+    if (!loaded) {
+      const why = `no reference: ${ortUnavailable() || 'onnxruntime-node not used (--no-reference)'}`;
+      const all = opts.requireReference ? [...mismatches, why] : mismatches;
+      return { ...result, status: all.length ? 'fail' : 'pass', maxAbs: NaN, maxRel: NaN, reason: all.join('; ') || why, ms: performance.now() - t0 };
+    }
     // The reference: onnxruntime-node as users run it (graph optimizations 'all', the default),
     // one thread. Also run with optimizations 'disabled': how far onnxruntime moves from itself
     // (fusions and other kernels sum in other orders) is the scale of a float32 difference.
@@ -276,7 +348,18 @@ export async function checkModel(model, opts = {}) {
     return { ...result, status: all.length ? 'fail' : 'pass', maxAbs, maxRel, worst, ortSpread, reason: all.join('; '), ms: performance.now() - t0 };
   } catch (err) {
     if (err instanceof AivmError && ['load', 'build', 'lower', 'create'].includes(stage)) {
-      return { ...base, exporter: base.exporter ?? '', opset: base.opset ?? '', status: 'refused', code: err.code, reason: `${err.code}: ${short(err.message)}` };
+      const got = refusalOf(err.code, err.message);
+      const refused = { ...base, exporter: base.exporter ?? '', opset: base.opset ?? '', status: 'refused', code: err.code, op: got.op, reason: `${err.code}: ${short(err.message)}` };
+      if (model.expect !== 'refused') return refused;
+      const want = model.refusal;
+      if (!want) {
+        if (opts.updateHashes) return refused; // the caller pins it
+        return { ...refused, status: 'fail', reason: `refused as ${showRefusal(got)}, but real-models.json pins no refusal for it: add "refusal": ${JSON.stringify(got)} (or node scripts/real-models.mjs --update-hashes); ${refused.reason}` };
+      }
+      if (want.code !== got.code || (want.op ?? null) !== (got.op ?? null)) {
+        return { ...refused, status: 'fail', reason: `refused for another reason: real-models.json pins ${showRefusal(want)}, now ${showRefusal(got)}: ${refused.reason}` };
+      }
+      return refused;
     }
     const e = err;
     return { ...base, exporter: base.exporter ?? '', opset: base.opset ?? '', status: 'fail', reason: `${stage}: ${e?.code ? `${e.code}: ` : ''}${short(e?.message ?? String(err), 400)}` };
@@ -288,7 +371,8 @@ const fmt = (x) => (Number.isFinite(x) ? (x === 0 ? '0' : x.toExponential(1)) : 
 /** Markdown: a header line (machine, versions), the table, and a summary. */
 export function markdownTable(results, { isas, ortVersion, defaultBound = 1e-4 }) {
   const rows = results.map((r) => {
-    const status = r.status === 'pass' ? (r.expect === 'refused' ? 'runs (listed as refused: move it to pass)' : 'runs')
+    const runs = r.reference === false ? 'runs (no reference)' : 'runs';
+    const status = r.status === 'pass' ? (r.expect === 'refused' ? `${runs} (listed as refused: move it to pass)` : runs)
       : r.status === 'refused' ? `refused: ${refusal(r)}`
         : r.status === 'absent' ? 'not installed' : `**fail**: ${short(r.reason, 120)}`;
     const agree = r.configs ? `${r.hashesAgree ? 'yes' : '**no**'} (${r.configs.length})` : '-';
@@ -300,7 +384,7 @@ export function markdownTable(results, { isas, ortVersion, defaultBound = 1e-4 }
   const exporters = [...new Set(running.map((r) => exporterFamily(r.exporter)))];
   const refused = results.filter((r) => r.status === 'refused');
   return [
-    `Measured by \`npm run models:check\` against onnxruntime-node ${ortVersion ?? '(not installed)'} (CPU, 1 thread) on ${os.cpus()[0]?.model?.trim() ?? 'this CPU'}, ` +
+    `Measured by \`npm run models:check\` ${ortVersion ? `against onnxruntime-node ${ortVersion} (CPU, 1 thread)` : 'with no reference (onnxruntime-node not used)'} on ${os.cpus()[0]?.model?.trim() ?? 'this CPU'}, ` +
     `ISAs ${isas.join('/')} x threads 1, 2.`,
     '',
     '| model | package | domain | exporter | opset | status | max abs diff | max rel diff | onnxruntime\'s own spread | hashes agree (ISA x threads) | output hash |',
@@ -325,7 +409,7 @@ export async function checkAll(opts = {}) {
   const list = loadModelList();
   const api = opts.api ?? distApi();
   const isas = api.binding().engineInfo().isas;
-  const loaded = loadOrt();
+  const loaded = opts.ort === undefined ? loadOrt() : opts.ort;
   const results = [];
   for (const m of list.models) results.push(await checkModel(m, { ...opts, api, list, ort: loaded }));
   return { results, isas, ortVersion: loaded?.version };
@@ -338,14 +422,60 @@ export function writeDoc(table, doc = CONFORMANCE_DOC) {
   fs.writeFileSync(doc, text.slice(0, a + BEGIN.length) + '\n' + table + '\n' + text.slice(b));
 }
 
+/**
+ * Pins what the engine gives now in the list (file): the output hash of every model listed as
+ * 'pass' that ran with the same bytes on every ISA x threads (rewritten), and the refusal of
+ * every model listed as 'refused' that has none yet (an existing refusal is not rewritten: a
+ * changed reason is edited by hand). Returns the changes, one line each.
+ */
+export function updatePins(results, file = MODEL_LIST) {
+  const list = loadModelList(file);
+  const changes = [];
+  for (const m of list.models) {
+    const r = results.find((x) => x.id === m.id);
+    if (!r) continue;
+    if (m.expect === 'pass' && r.hash && r.hashesAgree && m.hash !== r.hash) {
+      changes.push(`${m.id}: hash ${m.hash ?? '(none)'} -> ${r.hash}`);
+      m.hash = r.hash;
+    } else if (m.expect === 'refused' && !m.refusal && r.status === 'refused') {
+      m.refusal = r.op ? { code: r.code, op: r.op } : { code: r.code };
+      changes.push(`${m.id}: refusal ${JSON.stringify(m.refusal)}`);
+    }
+  }
+  fs.writeFileSync(file, JSON.stringify(list, null, 2) + '\n');
+  return changes;
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { results, isas, ortVersion } = await checkAll();
-  if (process.argv.includes('--json')) {
+  const args = process.argv.slice(2);
+  const known = ['--write', '--json', '--update-hashes', '--no-reference'];
+  const unknown = args.filter((a) => !known.includes(a));
+  if (unknown.length) {
+    console.error(`real-models: unknown argument ${unknown.join(' ')} (known: ${known.join(' ')})`);
+    process.exit(2);
+  }
+  const updateHashes = args.includes('--update-hashes');
+  const noReference = args.includes('--no-reference');
+  if (noReference && args.includes('--write')) {
+    console.error('real-models: --write needs the reference (the table in docs/CONFORMANCE.md is measured against onnxruntime-node): drop --no-reference');
+    process.exit(2);
+  }
+  const { results, isas, ortVersion } = await checkAll({ updateHashes, requireReference: !noReference, ort: noReference ? null : undefined });
+  if (!noReference && ortVersion === undefined) {
+    console.error(`real-models: ${ortUnavailable()}: every model lacks its reference (pass --no-reference to run without it)`);
+  }
+  if (updateHashes) {
+    const changes = updatePins(results);
+    console.error(changes.length ? `real-models: ${path.relative(root, MODEL_LIST)}:\n  ${changes.join('\n  ')}` : 'real-models: the pins are up to date');
+  }
+  if (args.includes('--json')) {
     console.log(JSON.stringify(results, (k, v) => (typeof v === 'bigint' ? String(v) : v), 2));
   } else {
     const table = markdownTable(results, { isas, ortVersion });
     console.log(table);
-    if (process.argv.includes('--write')) {
+    if (args.includes('--write') && !ortVersion) {
+      console.error(`real-models: ${path.relative(root, CONFORMANCE_DOC)} not written: no reference`);
+    } else if (args.includes('--write')) {
       writeDoc(table);
       console.log(`\nreal-models: written to ${path.relative(root, CONFORMANCE_DOC)}`);
     }
