@@ -70,17 +70,21 @@ const intsOf = (s: Spec | undefined): number[] | undefined => (s?.data ? Array.f
  * IsInf are one-test maps, as Neg; Floor, Ceil, Round and Sign a few compares and selects
  * per element with the NaN canonicalization, as Relu. Min, Max, Sum and Mean are Add's walk
  * once per input (workAndLoops counts the passes). Mod is apply_broadcast with an exact
- * remainder per element (float: at most 7 integer divisions, measured at most 70 ns against
- * Pow's 170 on one Zen 3 core; integers: one division), priced as Pow, its upper bound.
+ * remainder per element (float: at most 8 integer divisions, measured at most 70 ns per
+ * element on one Zen 3 core, 16-20 ns for close exponents; integers: one division), priced
+ * as Pow with its work counted twice: 78 gas per element, above the worst case.
  * Trilu is a row walk with one compare and select per element, as Where; GatherElements
  * reads, checks and follows one index per element, as Gather does per index. HardSigmoid
  * and HardSwish are maps of one or two multiplies, an addition and compares, as LeakyRelu.
+ * ArgMax and ArgMin scan each output's elements with a compare and a select (scalar, one
+ * output per loop), priced as Where's select per element (about 2.5 ns, above the scan's 1).
+ * Pad is a row walk through per-axis source tables with a select per element, as Where.
  */
 export const CLASS_OF: Readonly<Record<string, string>> = {
   PRelu: 'Mul', GreaterOrEqual: 'Greater', LessOrEqual: 'Less', And: 'Equal', Or: 'Equal', Xor: 'Equal', Not: 'Neg',
   Floor: 'Relu', Ceil: 'Relu', Round: 'Relu', Sign: 'Relu', IsNaN: 'Neg', IsInf: 'Neg',
   Min: 'Add', Max: 'Add', Sum: 'Add', Mean: 'Add', Mod: 'Pow', Trilu: 'Where', GatherElements: 'Gather',
-  HardSigmoid: 'LeakyRelu', HardSwish: 'LeakyRelu',
+  HardSigmoid: 'LeakyRelu', HardSwish: 'LeakyRelu', ArgMax: 'Where', ArgMin: 'Where', Pad: 'Where',
 };
 
 /** The cost class of a node: its op, or the op and the engine path where paths differ in speed. */
@@ -197,11 +201,21 @@ function workAndLoops(op: string, inputs: Spec[], outputs: OutSpec[], attrs: Rec
     }
     case 'Where':
     case 'Trilu':
+    case 'Pad':
       // Walked row by row (Where: over the three-way broadcast, whatever the shapes).
       return [outN, rows(y.shape)];
+    case 'ArgMax':
+    case 'ArgMin':
+      // Every input element compared once; one scan per output.
+      return [inN, outN];
     case 'GatherElements':
       // Every output element is one index followed: Gather's loop, once per element.
       return [outN, outN];
+    case 'Mod': {
+      // Pow's walk, work counted twice (see CLASS_OF).
+      const broadcast = inputs.some((s) => s !== null && (s.shape.length !== y.shape.length || s.shape.some((d, i) => d !== y.shape[i])));
+      return [2n * outN, broadcast ? rows(y.shape) : 0n];
+    }
     default: {
       // Binary ops walk broadcast inputs row by row (same shapes: one flat loop); the
       // rest (unary ops, Clip with its scalar bounds, Cast, Reshape's copy) one flat loop.

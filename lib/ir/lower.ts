@@ -148,6 +148,7 @@ function castLikeAsCast(node: IrNode, inputs: (Entry | null)[]): { node: IrNode;
   if (inputs.length !== 2 || !x || !like) {
     throw new AivmError('E_ARITY', `node '${node.name}': CastLike takes 2 inputs (input, target_type), got ${inputs.filter(Boolean).length}`);
   }
+  if (node.attrs.to !== undefined) throw new AivmError('E_ATTR', `node '${node.name}': CastLike has no attribute 'to' (the target is its second input's type)`);
   const dtype = like.kind === 'const' ? like.c.dtype : like.dtype;
   const attrs = { ...node.attrs, to: BigInt(onnxTypeOfDtype(dtype)) };
   return { node: { ...node, op: 'Cast', inputs: [node.inputs[0]], attrs }, inputs: [x] };

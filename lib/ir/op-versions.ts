@@ -198,11 +198,21 @@ const dropoutMaskOfInputType: Adapter = (node) => {
   return [node];
 };
 
-/** Cast-24's round_mode concerns float8e8m0 targets only, which the engine does not cast to. */
+/** Pad before 11: attributes pads (required) and value (default 0, a float: Pad-2 is float only) become inputs 1 and 2. */
+const padAttrsToInputs = attrsToInputs([
+  { attr: 'pads', input: 1, constant: (node) => {
+    const pads = intsAttr(node, 'pads');
+    if (!pads) throw new AivmError('E_ATTR', `node '${node.name}': Pad needs attribute 'pads'`);
+    return int64s(pads);
+  } },
+  { attr: 'value', input: 2, constant: (node) => float32Scalar(floatAttr(node, 'value') ?? 0) },
+]);
+
+/** Cast-24's (and CastLike-24's) round_mode concerns float8e8m0 targets only, which the engine does not cast to. */
 const dropRoundMode: Adapter = (node) => {
   const { round_mode: mode, ...attrs } = node.attrs;
   if (mode !== undefined && !['up', 'down', 'nearest'].includes(mode as string)) {
-    throw new AivmError('E_ATTR', `node '${node.name}': Cast attribute 'round_mode' must be "up", "down" or "nearest"`);
+    throw new AivmError('E_ATTR', `node '${node.name}': ${node.op} attribute 'round_mode' must be "up", "down" or "nearest"`);
   }
   return [{ ...node, attrs }];
 };
@@ -240,7 +250,8 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   Sum: [1, 6, 8, 13], Mean: [1, 6, 8, 13],
   Mod: [10, 13],
   Trilu: [14],
-  // -11 adds negative indices (which -1 left undefined).
+  // -11 takes pads and the constant as inputs; -18 adds axes, -19 the wrap mode.
+  Pad: [[2, padAttrsToInputs], 11, 13, 18, 19, 21, 23, 24, 25],
   GatherElements: [11, 13],
   MatMul: [1, 9, 13],
   Clip: [1, [6, clipAttrsToInputs], 11, 12, 13],
@@ -258,6 +269,8 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   ReduceSum: [1, 11, 13],
   ReduceMean: [1, 11, 13, 18],
   ReduceMax: [1, 11, 12, 13, 18, 20], ReduceMin: [1, 11, 12, 13, 18, 20],
+  // -1 and -11 lack select_last_index (its default, 0, is their behaviour).
+  ArgMax: [1, 11, 12, 13], ArgMin: [1, 11, 12, 13],
   Conv: [1, 11, 22],
   AveragePool: [1, 7, 10, 11, 19, 22],
   MaxPool: [1, 8, 10, 11, 12, 22],

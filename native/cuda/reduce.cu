@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/shape_util.h"
+#include "math/arg_select.h"
 #include "ops/reduce.h"
 #include "cuda/device.h"
 #include "cuda/ops.h"
@@ -185,6 +186,33 @@ template <Kind K> void compute_reduce(const OpContext& ctx, std::vector<Tensor>&
   }
 }
 
+// ---- ArgMax, ArgMin: one thread per output, the CPU's scan (math/arg_select.h) ----
+
+template <bool MAX, bool LAST, class T>
+AIVM_KERNEL arg_kernel(int64_t n, const T* x, int64_t* y, int64_t dim, int64_t inner) {
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) {
+    const int64_t o = i / inner, r = i % inner;
+    y[i] = math::arg_select<MAX, LAST>(x + o * dim * inner + r, dim, inner);
+  }
+}
+
+template <bool MAX, class T> void run_arg(const OpContext& ctx, std::vector<Tensor>& out) {
+  const ops::ArgPlan& p = ctx.params_as<ops::ArgPlan>();
+  Staging s(ctx, out);
+  if (p.last) launch(ctx.op, p.outer * p.inner, arg_kernel<MAX, true, T>, s.in<T>(0), s.out<int64_t>(0), p.dim, p.inner);
+  else launch(ctx.op, p.outer * p.inner, arg_kernel<MAX, false, T>, s.in<T>(0), s.out<int64_t>(0), p.dim, p.inner);
+  s.finish();
+}
+
+template <bool MAX> void compute_arg(const OpContext& ctx, std::vector<Tensor>& out) {
+  switch (ctx.input(0).dtype) {
+    case DType::F32: return run_arg<MAX, float>(ctx, out);
+    case DType::I32: return run_arg<MAX, int32_t>(ctx, out);
+    case DType::I64: return run_arg<MAX, int64_t>(ctx, out);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
 }  // namespace
 
 void add_reduce_computes(ComputeTable& t) {
@@ -192,6 +220,8 @@ void add_reduce_computes(ComputeTable& t) {
   t.add(OpId::ReduceMean, compute_reduce<Kind::MEAN>);
   t.add(OpId::ReduceMax, compute_reduce<Kind::MAX>);
   t.add(OpId::ReduceMin, compute_reduce<Kind::MIN>);
+  t.add(OpId::ArgMax, compute_arg<true>);
+  t.add(OpId::ArgMin, compute_arg<false>);
 }
 
 }  // namespace aivm::cuda

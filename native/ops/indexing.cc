@@ -1,9 +1,13 @@
-// Contracts of the indexing ops: Trilu and GatherElements. They move element
-// bits (any dtype) chosen by positions or index values; the index values are
-// read at run time (they decide no shape), checked before anything is written.
+// Contracts of the indexing ops: Trilu, GatherElements and Pad. They move element
+// bits (any dtype) chosen by positions or index values; Trilu's and
+// GatherElements' index values are read at run time (they decide no shape),
+// checked before anything is written; Pad's pads and axes decide the output
+// shape (data inputs: constants in a Program), its constant is read at run time.
 #include "ops/indexing.h"
 
 #include <string>
+
+#include "aivm/limits.h"
 
 #include "ops/common.h"
 #include "ops/families.h"
@@ -25,6 +29,38 @@ void check_element_indices(const OpContext& ctx, const Tensor& indices, int axis
                                            std::to_string(dim - 1) + "])");
     }
   }
+}
+
+std::vector<std::vector<int64_t>> pad_sources(const PadPlan& plan) {
+  std::vector<std::vector<int64_t>> tables;
+  for (const PadAxis& a : plan.axes) {
+    const int64_t out = a.before + a.kept + a.after;
+    std::vector<int64_t> t(static_cast<size_t>(out));
+    for (int64_t o = 0; o < out; ++o) {
+      const int64_t j = o - a.before;  // relative to the kept range
+      int64_t m = j;
+      if (j < 0 || j >= a.kept) {
+        switch (plan.mode) {
+          case PadMode::CONSTANT: m = -1; break;
+          case PadMode::EDGE: m = j < 0 ? 0 : a.kept - 1; break;
+          case PadMode::WRAP: m = ((j % a.kept) + a.kept) % a.kept; break;
+          case PadMode::REFLECT: {
+            if (a.kept == 1) {
+              m = 0;
+              break;
+            }
+            const int64_t period = 2 * (a.kept - 1);
+            const int64_t r = ((j % period) + period) % period;
+            m = r < a.kept ? r : period - r;
+            break;
+          }
+        }
+      }
+      t[size_t(o)] = m < 0 ? -1 : a.start + m;
+    }
+    tables.push_back(std::move(t));
+  }
+  return tables;
 }
 
 namespace {
@@ -71,11 +107,102 @@ std::vector<OutputSpec> infer_gather_elements(const OpContext& ctx) {
   return {{x.dtype, idx.shape}};
 }
 
+PadMode pad_mode(const OpContext& ctx) {
+  const std::string m = ctx.attrs.get_string(ctx.op, "mode", "constant");
+  if (m == "constant") return PadMode::CONSTANT;
+  if (m == "reflect") return PadMode::REFLECT;
+  if (m == "edge") return PadMode::EDGE;
+  if (m == "wrap") return PadMode::WRAP;
+  fail(ErrorCode::E_ATTR, ctx.op, "attribute 'mode' must be \"constant\", \"reflect\", \"edge\" or \"wrap\", got \"" + m + "\"");
+}
+
+std::vector<int64_t> int_values(const OpContext& ctx, size_t i, const char* role) {
+  const Tensor& t = ctx.input(i);
+  if (t.dtype != DType::I64 && !(i == 3 && t.dtype == DType::I32)) {
+    fail(ErrorCode::E_DTYPE, ctx.op, "input " + std::to_string(i) + " (" + role + ") must be " + (i == 3 ? "int32 or int64" : "int64") +
+                                         ", got " + dtype_name(t.dtype));
+  }
+  if (t.rank() != 1) fail(ErrorCode::E_SHAPE, ctx.op, "input " + std::to_string(i) + " (" + role + ") must be 1-D, got shape " + shape_str(t.shape));
+  std::vector<int64_t> v(static_cast<size_t>(t.numel()));
+  for (size_t k = 0; k < v.size(); ++k) v[k] = t.dtype == DType::I64 ? t.ptr<int64_t>()[k] : t.ptr<int32_t>()[k];
+  return v;
+}
+
+// Pad (opset 11 to 25; Pad-2's attributes become inputs in the loader): data of
+// any dtype; pads int64 [2 x axes] (all begins, then all ends; negative crops);
+// constant_value an optional scalar of data's dtype; axes (opset 18) optional.
+std::vector<OutputSpec> infer_pad(const OpContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const int rank = x.rank();
+  PadPlan plan;
+  plan.mode = pad_mode(ctx);
+  std::vector<int64_t> axes;
+  if (ctx.optional(3)) {
+    std::vector<bool> seen(size_t(rank), false);
+    for (int64_t a : int_values(ctx, 3, "axes")) {
+      if (a < -rank || a >= rank) {
+        fail(ErrorCode::E_VALUE, ctx.op, "input 3 (axes) holds " + std::to_string(a) + ", out of range for rank " + std::to_string(rank));
+      }
+      const int64_t d = a < 0 ? a + rank : a;
+      if (seen[size_t(d)]) fail(ErrorCode::E_VALUE, ctx.op, "input 3 (axes) names axis " + std::to_string(d) + " more than once");
+      seen[size_t(d)] = true;
+      axes.push_back(d);
+    }
+  } else {
+    for (int d = 0; d < rank; ++d) axes.push_back(d);
+  }
+  const std::vector<int64_t> pads = int_values(ctx, 1, "pads");
+  if (pads.size() != 2 * axes.size()) {
+    fail(ErrorCode::E_SHAPE, ctx.op, "input 1 (pads) has " + std::to_string(pads.size()) + " values, expected " +
+                                         std::to_string(2 * axes.size()) + " (a begin and an end for each of " +
+                                         std::to_string(axes.size()) + " axes)");
+  }
+  if (const Tensor* c = ctx.optional(2)) {
+    if (c->dtype != x.dtype) {
+      fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 2 (constant_value) must have the dtype of input 0 (") + dtype_name(x.dtype) +
+                                           "), got " + dtype_name(c->dtype));
+    }
+    if (c->numel() != 1 || c->rank() > 1) {
+      fail(ErrorCode::E_SHAPE, ctx.op, "input 2 (constant_value) must be a scalar, got shape " + shape_str(c->shape));
+    }
+  }
+  plan.axes.resize(size_t(rank));
+  for (int d = 0; d < rank; ++d) plan.axes[size_t(d)] = {0, x.shape[size_t(d)], 0, 0};
+  Shape out = x.shape;
+  for (size_t k = 0; k < axes.size(); ++k) {
+    const int64_t d = axes[k], dim = x.shape[size_t(d)];
+    const int64_t pb = pads[k], pe = pads[k + axes.size()];
+    if (pb < -dim || pe < -dim || pb > kMaxElements || pe > kMaxElements) {
+      fail(ErrorCode::E_VALUE, ctx.op, "input 1 (pads) " + std::to_string(pb) + ", " + std::to_string(pe) + " on axis " +
+                                           std::to_string(d) + " of size " + std::to_string(dim) + ": a pad may crop at most the axis and add at most " +
+                                           std::to_string(kMaxElements));
+    }
+    PadAxis a;
+    a.start = pb < 0 ? -pb : 0;
+    a.kept = dim - a.start - (pe < 0 ? -pe : 0);
+    if (a.kept < 0) {
+      fail(ErrorCode::E_VALUE, ctx.op, "input 1 (pads) crops " + std::to_string(-pb) + " and " + std::to_string(-pe) + " from axis " +
+                                           std::to_string(d) + " of size " + std::to_string(dim));
+    }
+    a.before = pb > 0 ? pb : 0;
+    a.after = pe > 0 ? pe : 0;
+    if (a.kept == 0 && a.before + a.after > 0 && plan.mode != PadMode::CONSTANT) {
+      fail(ErrorCode::E_VALUE, ctx.op, "cannot pad axis " + std::to_string(d) + " in this mode: nothing of it is left to repeat");
+    }
+    out[size_t(d)] = a.before + a.kept + a.after;
+    plan.axes[size_t(d)] = a;
+  }
+  ctx.keep(std::move(plan));
+  return {{x.dtype, out}};
+}
+
 }  // namespace
 
 void add_indexing_contracts(ContractTable& t) {
   t.add(OpId::Trilu, {1, 2, {"upper"}, infer_trilu});
   t.add(OpId::GatherElements, {2, 2, {"axis"}, infer_gather_elements});
+  // pads (1) and axes (3) decide the output shape; constant_value (2) is read when it runs.
+  t.add(OpId::Pad, {2, 4, {"mode"}, infer_pad, {1, 3}});
 }
 
 }  // namespace aivm::ops

@@ -3,6 +3,7 @@
 // and the index checks both run before writing anything.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "ops/op.h"
 
@@ -14,6 +15,24 @@ struct TriluParams {
 struct GatherElementsParams {
   int axis;  // in [0, rank)
 };
+
+enum class PadMode { CONSTANT, REFLECT, EDGE, WRAP };
+
+// Pad, per input axis: the kept part of the input [start, start + kept) (negative
+// pads crop first, as ONNX's reference does), and the positive pads around it.
+struct PadAxis {
+  int64_t start, kept, before, after;
+};
+struct PadPlan {
+  PadMode mode;
+  std::vector<PadAxis> axes;  // one per input axis
+};
+
+// For each axis, the input coordinate each output coordinate reads, or -1 for the
+// constant: the kept range in place, and outside it the mode's rule (edge: the
+// nearest end; wrap: periodic; reflect: mirrored without repeating the end,
+// periodic beyond one reflection; a kept size of 1 reflects to itself).
+std::vector<std::vector<int64_t>> pad_sources(const PadPlan& plan);
 
 // Trilu's diagonal offset: input 1 (an int64 scalar) when given, else 0.
 int64_t trilu_k(const OpContext& ctx);

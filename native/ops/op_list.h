@@ -79,6 +79,8 @@
   X(ReduceMean, reduce)                 \
   X(ReduceMax, reduce)                  \
   X(ReduceMin, reduce)                  \
+  X(ArgMax, reduce)                     \
+  X(ArgMin, reduce)                     \
   X(Transpose, shape_ops)               \
   X(Reshape, shape_ops)                 \
   X(Concat, shape_ops)                  \
@@ -88,7 +90,8 @@
   X(Expand, shape_ops)                  \
   X(Cast, cast)                         \
   X(Trilu, indexing)                    \
-  X(GatherElements, indexing)
+  X(GatherElements, indexing)           \
+  X(Pad, indexing)
 
 // Ops the self-test leaves out. The self-test's total is what a network admits
 // nodes by (lib/network/fingerprint.ts), pinned per numerics version
@@ -119,4 +122,7 @@
   X(Trilu)                           \
   X(GatherElements)                  \
   X(HardSigmoid)                     \
-  X(HardSwish)
+  X(HardSwish)                       \
+  X(ArgMax)                          \
+  X(ArgMin)                          \
+  X(Pad)

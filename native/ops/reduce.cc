@@ -1,4 +1,4 @@
-// Contracts of ReduceSum, ReduceMean, ReduceMax and ReduceMin, and the plan
+// Contracts of ReduceSum, ReduceMean, ReduceMax, ReduceMin, ArgMax and ArgMin, and the plans
 // their computes share (native/cpu/ops/reduce.cc, native/cuda/reduce.cu).
 #include "ops/reduce.h"
 
@@ -84,6 +84,32 @@ template <Kind K> std::vector<OutputSpec> infer_reduce(const OpContext& ctx) {
   return {{x.dtype, plan.out_shape}};
 }
 
+// ArgMax / ArgMin: float32, int32 or int64 data; attribute axis (default 0),
+// keepdims and select_last_index (0 or 1); an int64 output of the indices.
+std::vector<OutputSpec> infer_arg(const OpContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  if (x.dtype != DType::F32 && x.dtype != DType::I32 && x.dtype != DType::I64) {
+    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 0 (data) must be float32, int32 or int64, got ") + dtype_name(x.dtype));
+  }
+  if (x.rank() < 1) fail(ErrorCode::E_SHAPE, ctx.op, "input 0 (data) must have rank >= 1, got a scalar (shape [])");
+  const int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", 0), x.rank());
+  const bool keepdims = reduce_bool_attr(ctx, "keepdims", 1) == 1;
+  ArgPlan plan;
+  plan.last = reduce_bool_attr(ctx, "select_last_index", 0) == 1;
+  plan.outer = dims_product(x.shape, 0, axis);
+  plan.dim = x.shape[size_t(axis)];
+  plan.inner = dims_product(x.shape, axis + 1, x.rank());
+  Shape out = x.shape;
+  if (keepdims) out[size_t(axis)] = 1;
+  else out.erase(out.begin() + axis);
+  if (plan.dim == 0 && plan.outer * plan.inner > 0) {
+    fail(ErrorCode::E_SHAPE, ctx.op, "input 0 (data) " + shape_str(x.shape) + " has no element on axis " + std::to_string(axis) +
+                                         " to choose an index from");
+  }
+  ctx.keep(plan);
+  return {{DType::I64, out}};
+}
+
 }  // namespace
 
 void add_reduce_contracts(ContractTable& t) {
@@ -93,6 +119,8 @@ void add_reduce_contracts(ContractTable& t) {
   t.add(OpId::ReduceMean, {1, 2, attrs, infer_reduce<Kind::MEAN>, {1}});
   t.add(OpId::ReduceMax, {1, 2, attrs, infer_reduce<Kind::MAX>, {1}});
   t.add(OpId::ReduceMin, {1, 2, attrs, infer_reduce<Kind::MIN>, {1}});
+  t.add(OpId::ArgMax, {1, 1, {"axis", "keepdims", "select_last_index"}, infer_arg});
+  t.add(OpId::ArgMin, {1, 1, {"axis", "keepdims", "select_last_index"}, infer_arg});
 }
 
 }  // namespace aivm::ops

@@ -141,11 +141,43 @@ const BUILDERS = [
     build: (g, x) => g.add('Mod', [x.name, g.random(x.dtype, broadcastable(g.rng, x.shape))],
       { fmod: isFloat(x) ? 1n : BigInt(g.rng.int(2)) }, [x]),
   },
+  // ArgMax / ArgMin along one axis of a value with at least one element there.
+  {
+    when: (v) => isNumeric(v) && known(v) && v.shape.length >= 1,
+    build: (g, x) => {
+      const axis = axisOf(g.rng, x.shape.length);
+      const keep = g.rng.int(2);
+      const shape = x.shape.flatMap((d, i) => (i === norm(axis, x.shape.length) ? (keep ? [1] : []) : [d]));
+      return g.add(g.rng.pick(['ArgMax', 'ArgMin']), [x.name], { axis: BigInt(axis), keepdims: BigInt(keep), select_last_index: BigInt(g.rng.int(2)) },
+        [{ dtype: 'int64', shape }]);
+    },
+  },
+  // Pad in every mode: pads in [-1, 3] (negative crops); reflect, edge and wrap need something left to repeat.
+  {
+    when: (v) => known(v) && v.shape.length >= 1,
+    build: (g, x) => {
+      const mode = g.rng.pick(['constant', 'reflect', 'edge', 'wrap']);
+      const r = x.shape.length;
+      const pads = Array.from({ length: 2 * r }, () => g.rng.range(-1, 3));
+      const shape = x.shape.map((d, i) => {
+        const pb = Math.max(pads[i], -d), pe = Math.max(pads[i + r], -(d + Math.min(pb, 0)));
+        pads[i] = pb;
+        pads[i + r] = pe;
+        const kept = d + Math.min(pb, 0) + Math.min(pe, 0);
+        if (kept === 0 && mode !== 'constant') pads[i] = pads[i + r] = 0;
+        return d + pads[i] + pads[i + r];
+      });
+      const ins = [x.name, g.ints(pads.map(BigInt))];
+      if (mode === 'constant' && g.rng.chance(0.5)) ins.push(g.random(x.dtype, []));
+      return g.add('Pad', ins, { mode }, [{ dtype: x.dtype, shape }]);
+    },
+  },
   // Trilu over the last two axes, k sometimes given (any int64, also far off the matrix).
   {
     when: (v) => known(v) && v.shape.length >= 2,
     build: (g, x) => {
-      const k = g.rng.chance(0.3) ? '' : g.constant('int64', [], [BigInt(g.rng.range(-6, 6))]);
+      const far = [-(2n ** 63n), 2n ** 63n - 1n, 2n ** 40n, -(2n ** 40n)];
+      const k = g.rng.chance(0.3) ? '' : g.constant('int64', [], [g.rng.chance(0.1) ? g.rng.pick(far) : BigInt(g.rng.range(-6, 6))]);
       return g.add('Trilu', k === '' ? [x.name] : [x.name, k], { upper: BigInt(g.rng.int(2)) }, [x]);
     },
   },

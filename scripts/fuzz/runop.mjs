@@ -37,6 +37,9 @@ const PLAUSIBLE = {
   ceil_mode: (r) => BigInt(r.int(2)),
   count_include_pad: (r) => BigInt(r.int(2)),
   storage_order: (r) => BigInt(r.int(2)),
+  fmod: (r) => BigInt(r.int(2)),
+  upper: (r) => BigInt(r.int(2)),
+  select_last_index: (r) => BigInt(r.int(2)),
 };
 
 /** Values no attribute should take, each made fresh (a case owns its objects). */

@@ -1,4 +1,4 @@
-// The indexing ops (added in issue 13): Trilu and GatherElements, against their
+// The indexing ops (added in issue 13): Trilu, GatherElements and Pad, against their
 // definitions written again here with explicit coordinates (not the engine's
 // row walks), on float32 with NaN payloads and -0 (bits must move untouched),
 // int64, int32 and bool. Every ISA x 1-4 threads and emulated CUDA must give the
@@ -14,6 +14,7 @@ using aivm::DType;
 using aivm::Shape;
 using aivm::Tensor;
 using aivm::shape_str;
+using aivm::attr_string;
 using namespace aivm_test;
 
 namespace {
@@ -147,6 +148,79 @@ TEST(gather_elements_against_its_definition) {
   CHECK((std::vector<float>(y[0].ptr<float>(), y[0].ptr<float>() + 4) == std::vector<float>{1, 1, 4, 3}));
 }
 
+// Pad's source of output coordinate o along one axis, written as ONNX's reference
+// does it: crop first (negative pads), then numpy's pad of what is left, with the
+// reflection applied step by step rather than as a period.
+int64_t pad_source_ref(int64_t o, int64_t dim, int64_t pb, int64_t pe, const std::string& mode) {
+  const int64_t start = pb < 0 ? -pb : 0, kept = dim - start - (pe < 0 ? -pe : 0);
+  int64_t j = o - (pb > 0 ? pb : 0);
+  if (j >= 0 && j < kept) return start + j;
+  if (mode == "constant") return -1;
+  if (mode == "edge") return start + (j < 0 ? 0 : kept - 1);
+  if (mode == "wrap") {
+    while (j < 0) j += kept;
+    while (j >= kept) j -= kept;
+    return start + j;
+  }
+  if (kept == 1) return start;
+  while (j < 0 || j >= kept) j = j < 0 ? -j : 2 * (kept - 1) - j;
+  return start + j;
+}
+
+TEST(pad_against_its_definition) {
+  struct Case {
+    Shape shape;
+    std::vector<int64_t> pads;
+  };
+  const std::vector<Case> cases = {{{3, 2}, {0, 2, 0, 0}}, {{3, 2}, {2, 1, 1, 1}}, {{4}, {3, 5}}, {{2, 3, 4}, {1, 0, 2, 0, 3, 1}},
+                                   {{5, 4}, {-1, 2, 1, -2}}, {{5, 4}, {-2, -1, -3, 0}}, {{1, 3}, {2, 4, 3, 2}}, {{2, 3}, {0, 0, 0, 0}},
+                                   {{3, 1}, {7, 9, 0, 8}}, {{64, 300}, {3, 2, 1, 5}}};
+  uint64_t seed = 1700;
+  for (const std::string mode : {"constant", "reflect", "edge", "wrap"}) {
+    for (const Case& c : cases) {
+      for (DType dt : {DType::F32, DType::I64, DType::BOOL}) {
+        Tensor x = random_bits(dt, c.shape, seed++);
+        Tensor pads = tensor_i64({int64_t(c.pads.size())}, c.pads);
+        Tensor value = random_bits(dt, {}, seed++);
+        const int rank = int(c.shape.size());
+        Shape out(c.shape);
+        for (int d = 0; d < rank; ++d) out[size_t(d)] += c.pads[size_t(d)] + c.pads[size_t(d + rank)];
+        const std::vector<Tensor> y = run_everywhere("Pad", {&x, &pads, &value}, attrs1("mode", attr_string(mode)));
+        bool ok = y[0].shape == out && y[0].dtype == dt;
+        for (int64_t e = 0; ok && e < numel_of(out); ++e) {
+          const std::vector<int64_t> oc = coords(out, e);
+          std::vector<int64_t> ic(static_cast<size_t>(rank));
+          bool constant = false;
+          for (int d = 0; d < rank; ++d) {
+            ic[size_t(d)] = pad_source_ref(oc[size_t(d)], c.shape[size_t(d)], c.pads[size_t(d)], c.pads[size_t(d + rank)], mode);
+            constant = constant || ic[size_t(d)] < 0;
+          }
+          ok = constant ? element_equal(y[0], e, value, 0) : element_equal(y[0], e, x, flat(c.shape, ic));
+        }
+        CHECK_MSG(ok, "Pad " + mode + " " + aivm::dtype_name(dt) + " " + shape_str(c.shape));
+      }
+    }
+  }
+  // ONNX's examples.
+  Tensor x = tensor_f32({3, 2}, {1.0f, 1.2f, 2.3f, 3.4f, 4.5f, 5.7f});
+  Tensor p = tensor_i64({4}, {0, 2, 0, 0}), pw = tensor_i64({4}, {2, 1, 1, 1});
+  auto values = [](const Tensor& t) { return std::vector<float>(t.ptr<float>(), t.ptr<float>() + t.numel()); };
+  CHECK((values(run_everywhere("Pad", {&x, &p})[0]) == std::vector<float>{0, 0, 1.0f, 1.2f, 0, 0, 2.3f, 3.4f, 0, 0, 4.5f, 5.7f}));
+  CHECK((values(run_everywhere("Pad", {&x, &p}, attrs1("mode", attr_string("reflect")))[0]) ==
+         std::vector<float>{1.0f, 1.2f, 1.0f, 1.2f, 2.3f, 3.4f, 2.3f, 3.4f, 4.5f, 5.7f, 4.5f, 5.7f}));
+  CHECK((values(run_everywhere("Pad", {&x, &p}, attrs1("mode", attr_string("edge")))[0]) ==
+         std::vector<float>{1.0f, 1.0f, 1.0f, 1.2f, 2.3f, 2.3f, 2.3f, 3.4f, 4.5f, 4.5f, 4.5f, 5.7f}));
+  CHECK((values(run_everywhere("Pad", {&x, &pw}, attrs1("mode", attr_string("wrap")))[0]) ==
+         std::vector<float>{3.4f, 2.3f, 3.4f, 2.3f, 5.7f, 4.5f, 5.7f, 4.5f, 1.2f, 1.0f, 1.2f, 1.0f,
+                            3.4f, 2.3f, 3.4f, 2.3f, 5.7f, 4.5f, 5.7f, 4.5f, 1.2f, 1.0f, 1.2f, 1.0f}));
+  // axes (opset 18): pads for the named axes only, negative axes too.
+  Tensor pa = tensor_i64({2}, {1, 2}), axes = tensor_i64({1}, {-1});
+  const std::vector<Tensor> ya = run_everywhere("Pad", {&x, &pa, nullptr, &axes});
+  CHECK(ya[0].shape == (Shape{3, 5}) && values(ya[0])[0] == 0.0f && values(ya[0])[1] == 1.0f);
+  Tensor s = tensor_f32({}, {7.0f}), none = aivm::make_tensor(DType::I64, {0});
+  CHECK(values(run_everywhere("Pad", {&s, &none})[0]) == std::vector<float>{7.0f});
+}
+
 TEST(indexing_contracts) {
   Tensor v = tensor_f32({3}, {1, 2, 3}), m = tensor_f32({2, 2}, {1, 2, 3, 4});
   Tensor k32 = tensor_i32({}, {1}), k2 = tensor_i64({2}, {1, 2});
@@ -166,6 +240,22 @@ TEST(indexing_contracts) {
   CHECK_THROWS_CODE(E_ATTR, run("GatherElements", {&m, &i_ok}, int_attr("axis", 2)));
   Tensor empty_axis = aivm::make_tensor(DType::F32, {2, 0});
   CHECK_THROWS_CODE(E_INDEX, run("GatherElements", {&empty_axis, &i_ok}, int_attr("axis", 1)));
+  // Pad: pads' count, dtype and rank; crops past the axis; a mode with nothing to repeat; the constant's dtype.
+  Tensor p4 = tensor_i64({4}, {0, 1, 0, 1}), p3 = tensor_i64({3}, {0, 1, 0}), p32 = tensor_i32({4}, {0, 1, 0, 1});
+  Tensor crop = tensor_i64({4}, {-2, 0, -1, 0}), huge = tensor_i64({4}, {0, int64_t(1) << 40, 0, 0});
+  Tensor empty_cols = aivm::make_tensor(DType::F32, {2, 0}), c_i64 = tensor_i64({}, {1}), c_2 = tensor_f32({2}, {1, 2});
+  Tensor dup = tensor_i64({2}, {0, -2}), p_ax = tensor_i64({4}, {1, 1, 1, 1}), bad_ax = tensor_i64({1}, {2});
+  CHECK_THROWS_CODE(E_SHAPE, run("Pad", {&m, &p3}));
+  CHECK_THROWS_CODE(E_DTYPE, run("Pad", {&m, &p32}));
+  CHECK_THROWS_CODE(E_VALUE, run("Pad", {&m, &crop}));
+  CHECK_THROWS_CODE(E_VALUE, run("Pad", {&m, &huge}));
+  CHECK_THROWS_CODE(E_VALUE, run("Pad", {&empty_cols, &p4}, attrs1("mode", attr_string("reflect"))));
+  CHECK(run("Pad", {&empty_cols, &p4})[0].shape == (Shape{2, 2}));  // constant mode fills an empty axis
+  CHECK_THROWS_CODE(E_DTYPE, run("Pad", {&m, &p4, &c_i64}));
+  CHECK_THROWS_CODE(E_SHAPE, run("Pad", {&m, &p4, &c_2}));
+  CHECK_THROWS_CODE(E_VALUE, run("Pad", {&m, &p_ax, nullptr, &dup}));
+  CHECK_THROWS_CODE(E_VALUE, run("Pad", {&m, &p4, nullptr, &bad_ax}));
+  CHECK_THROWS_CODE(E_ATTR, run("Pad", {&m, &p4}, attrs1("mode", attr_string("mirror"))));
   // Larger along the axis is allowed (indices may repeat).
   Tensor i_tall = tensor_i64({3, 2}, {0, 1, 1, 0, 1, 1});
   CHECK(run("GatherElements", {&m, &i_tall}, int_attr("axis", 0))[0].shape == (Shape{3, 2}));

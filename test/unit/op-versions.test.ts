@@ -217,6 +217,15 @@ describe('adapters of older op versions', () => {
     expect([s.shape, values(s)]).toEqual([[1, 2, 1], [2, 3]]);
   });
 
+  it('Pad-2: pads and value attributes; the mode attribute as later versions', async () => {
+    const x = f32([2, 2], [1, 2, 3, 4]);
+    const [y] = await run(10, [{ op: 'Pad', inputs: ['x'], outputs: ['y'], attrs: { pads: [0n, 1n, 1n, 0n], value: 9 } }], x);
+    expect([y.shape, values(y)]).toEqual([[3, 3], [9, 1, 2, 9, 3, 4, 9, 9, 9]]);
+    const [e] = await run(10, [{ op: 'Pad', inputs: ['x'], outputs: ['y'], attrs: { pads: [1n, 0n, 0n, 0n], mode: 'edge' } }], x);
+    expect(values(e)).toEqual([1, 2, 1, 2, 3, 4]);
+    expect((await refused(run(10, [{ op: 'Pad', inputs: ['x'], outputs: ['y'], attrs: {} }], x))).code).toBe('E_ATTR');
+  });
+
   it('LayerNormalization before opset 17: onnxruntime\'s own op of the same signature', async () => {
     const x = f32([1, 4], [1, 2, 3, 4]);
     const scale = { name: 's', dtype: 'float32', shape: [4], data: Float32Array.from([1, 1, 1, 1]) };
@@ -243,9 +252,10 @@ describe('CastLike: lowered as Cast to the dtype of its second input', () => {
     expect([z.dtype, Array.from(z.data as Uint8Array)]).toEqual(['bool', [1, 1, 1, 1]]);
   });
 
-  it('refuses a missing second input, and a round_mode that is not one of ONNX\'s', async () => {
+  it('refuses a missing second input, a \'to\' attribute, and a round_mode that is not one of ONNX\'s', async () => {
     const x = f32([1], [1]);
     expect((await refused(run(21, [{ op: 'CastLike', inputs: ['x'], outputs: ['y'] }], x))).code).toBe('E_ARITY');
+    expect((await refused(run(21, [{ op: 'CastLike', inputs: ['x', 'x'], outputs: ['y'], attrs: { to: 7n } }], x))).code).toBe('E_ATTR');
     const e = await refused(run(25, [{ op: 'CastLike', inputs: ['x', 'x'], outputs: ['y'], attrs: { round_mode: 'sideways' } }], x));
     expect(e.code).toBe('E_ATTR');
   });

@@ -22,6 +22,7 @@
 
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
+#include "math/arg_select.h"
 #include "ops/reduce.h"
 
 // GCC's -O2 "very cheap" vectorizer cost model refuses every loop whose trip
@@ -251,6 +252,38 @@ template <Kind K> void compute_reduce(const OpContext& ctx, std::vector<Tensor>&
   }
 }
 
+// ---- ArgMax, ArgMin ---------------------------------------------------------------
+
+// One output per (outer, inner) position, each a sequential scan along the axis
+// (math/arg_select.h): threads split the outputs only.
+template <bool MAX, bool LAST, class T> void arg_typed(const OpContext& ctx, const ops::ArgPlan& p, Tensor& out) {
+  const T* x = ctx.input(0).ptr<T>();
+  int64_t* y = out.ptr<int64_t>();
+  const int64_t n = p.outer * p.inner;
+  const int64_t min_chunk = std::max<int64_t>(1, kMinChunkElements / std::max<int64_t>(p.dim, 1));
+  ctx.parallel_for(n, min_chunk, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t o = i / p.inner, r = i % p.inner;
+      y[i] = math::arg_select<MAX, LAST>(x + o * p.dim * p.inner + r, p.dim, p.inner);
+    }
+  });
+}
+
+template <bool MAX, class T> void arg_last(const OpContext& ctx, const ops::ArgPlan& p, Tensor& out) {
+  if (p.last) arg_typed<MAX, true, T>(ctx, p, out);
+  else arg_typed<MAX, false, T>(ctx, p, out);
+}
+
+template <bool MAX> void compute_arg(const OpContext& ctx, std::vector<Tensor>& out) {
+  const ops::ArgPlan& p = ctx.params_as<ops::ArgPlan>();
+  switch (ctx.input(0).dtype) {
+    case DType::F32: return arg_last<MAX, float>(ctx, p, out[0]);
+    case DType::I32: return arg_last<MAX, int32_t>(ctx, p, out[0]);
+    case DType::I64: return arg_last<MAX, int64_t>(ctx, p, out[0]);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
 }  // namespace
 
 void add_reduce_computes(ComputeTable& t) {
@@ -258,6 +291,8 @@ void add_reduce_computes(ComputeTable& t) {
   t.add(OpId::ReduceMean, compute_reduce<Kind::MEAN>);
   t.add(OpId::ReduceMax, compute_reduce<Kind::MAX>);
   t.add(OpId::ReduceMin, compute_reduce<Kind::MIN>);
+  t.add(OpId::ArgMax, compute_arg<true>);
+  t.add(OpId::ArgMin, compute_arg<false>);
 }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS
