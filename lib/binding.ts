@@ -31,6 +31,7 @@ export interface EngineLimits {
   maxOpOutputs: number;
   maxAttrElements: number;
   maxAttrStringBytes: number;
+  maxOpIndexTableEntries: number;
   defaultRunOpMaxBytes: number;
   maxProgramNodes: number;
   maxProgramValues: number;

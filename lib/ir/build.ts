@@ -12,14 +12,19 @@ export { MAX_OPSET, MIN_OPSET } from './op-versions';
 /** Ops the loader folds or rewrites itself; everything else must be an engine op. */
 export const GRAPH_LEVEL_OPS = [
   'Constant', 'Identity', 'Dropout', 'Shape', 'Size', 'Unsqueeze', 'Squeeze', 'Flatten',
-  'ConstantOfShape', 'Range', 'CastLike',
+  'ConstantOfShape', 'Range', 'CastLike', 'Upsample',
 ] as const;
 
 /** Graph-level ops lowering turns into an engine op once it knows their inputs' dtypes (lib/ir/lower.ts). */
 export const DTYPE_REWRITTEN_OPS: readonly string[] = ['CastLike'];
 
+/** Graph-level ops whose every version's adapter (lib/ir/op-versions.ts) rewrites them into engine ops. */
+export const ADAPTED_AWAY_OPS: readonly string[] = ['Upsample'];
+
 /** The graph-level ops lowering folds: the ONNX ones above, and the loader's own that only op-version adapters make. */
-export const FOLDED_OPS: readonly string[] = [...GRAPH_LEVEL_OPS.filter((op) => !DTYPE_REWRITTEN_OPS.includes(op)), RESHAPE_AS];
+export const FOLDED_OPS: readonly string[] = [
+  ...GRAPH_LEVEL_OPS.filter((op) => !DTYPE_REWRITTEN_OPS.includes(op) && !ADAPTED_AWAY_OPS.includes(op)), RESHAPE_AS,
+];
 
 export function buildIr(model: OnnxModel, engineOps: readonly string[], extraInitializers: OnnxTensor[] = []): IrGraph {
   const opset = defaultOpset(model);

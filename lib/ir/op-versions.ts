@@ -208,6 +208,34 @@ const padAttrsToInputs = attrsToInputs([
   { attr: 'value', input: 2, constant: (node) => float32Scalar(floatAttr(node, 'value') ?? 0) },
 ]);
 
+/**
+ * Resize-10, and Upsample-7/9 (the same op before it was renamed): X and scales (Upsample-7: an
+ * attribute), nearest or linear, in Resize-11's form as ONNX's version converter makes it:
+ * roi absent, coordinate_transformation_mode asymmetric, nearest_mode floor.
+ */
+const resizeFrom10: Adapter = (node, ctx) => {
+  const { mode, scales: scalesAttr, ...rest } = node.attrs;
+  if (Object.keys(rest).length > 0) {
+    throw new AivmError('E_ATTR', `node '${node.name}': ${versionName(node, ctx)} has no attribute '${Object.keys(rest)[0]}'`);
+  }
+  const m = mode === undefined ? 'nearest' : mode;
+  if (m !== 'nearest' && m !== 'linear' && m !== 'bilinear') {
+    throw new AivmError('E_ATTR', `node '${node.name}': ${versionName(node, ctx)} attribute 'mode' must be "nearest" or "linear"`);
+  }
+  let scales = node.inputs[1] ?? '';
+  if (scalesAttr !== undefined) {
+    if (scales !== '') throw new AivmError('E_ONNX_INVALID', `node '${node.name}': ${versionName(node, ctx)} takes scales as an attribute, not an input`);
+    if (!Array.isArray(scalesAttr) || !scalesAttr.every((v) => typeof v === 'number')) {
+      throw new AivmError('E_ATTR', `node '${node.name}': ${versionName(node, ctx)} attribute 'scales' must be a list of floats`);
+    }
+    scales = ctx.constant(`${node.name}::scales`, { dtype: 'float32', shape: [scalesAttr.length], data: Float32Array.from(scalesAttr as number[]) });
+  }
+  if (scales === '') throw new AivmError('E_ONNX_INVALID', `node '${node.name}': ${versionName(node, ctx)} needs scales`);
+  const attrs: Record<string, IrAttr> = { mode: m === 'nearest' ? 'nearest' : 'linear', coordinate_transformation_mode: 'asymmetric' };
+  if (m === 'nearest') attrs.nearest_mode = 'floor';
+  return [{ ...node, op: 'Resize', inputs: [node.inputs[0], '', scales], attrs }];
+};
+
 /** Cast-24's (and CastLike-24's) round_mode concerns float8e8m0 targets only, which the engine does not cast to. */
 const dropRoundMode: Adapter = (node) => {
   const { round_mode: mode, ...attrs } = node.attrs;
@@ -250,6 +278,9 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   Sum: [1, 6, 8, 13], Mean: [1, 6, 8, 13],
   Mod: [10, 13],
   Trilu: [14],
+  Resize: [[10, resizeFrom10], 11, 13, 18, 19],
+  // Upsample-10 is Upsample deprecated: a model of opset 10 or later is given -9's meaning.
+  Upsample: [[7, resizeFrom10], [9, resizeFrom10]],
   // -11 takes pads and the constant as inputs; -18 adds axes, -19 the wrap mode.
   Pad: [[2, padAttrsToInputs], 11, 13, 18, 19, 21, 23, 24, 25],
   GatherElements: [11, 13],

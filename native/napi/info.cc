@@ -34,6 +34,7 @@ static Napi::Object limits_object(Napi::Env env) {
   set("maxOpOutputs", kMaxOpOutputs);
   set("maxAttrElements", kMaxAttrElements);
   set("maxAttrStringBytes", kMaxAttrStringBytes);
+  set("maxOpIndexTableEntries", kMaxOpIndexTableEntries);
   set("defaultRunOpMaxBytes", kDefaultRunOpMaxBytes);
   set("maxProgramNodes", kMaxProgramNodes);
   set("maxProgramValues", kMaxProgramValues);

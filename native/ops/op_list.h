@@ -17,6 +17,7 @@
   F(reduce)                 \
   F(shape_ops)              \
   F(indexing)               \
+  F(resize)                 \
   F(cast)
 
 // Every op: X(ONNX name, family). The order is the OpId order; it is not part of
@@ -91,7 +92,8 @@
   X(Cast, cast)                         \
   X(Trilu, indexing)                    \
   X(GatherElements, indexing)           \
-  X(Pad, indexing)
+  X(Pad, indexing)                      \
+  X(Resize, resize)
 
 // Ops the self-test leaves out. The self-test's total is what a network admits
 // nodes by (lib/network/fingerprint.ts), pinned per numerics version
@@ -125,4 +127,5 @@
   X(HardSwish)                       \
   X(ArgMax)                          \
   X(ArgMin)                          \
-  X(Pad)
+  X(Pad)                             \
+  X(Resize)

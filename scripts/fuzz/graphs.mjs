@@ -172,6 +172,19 @@ const BUILDERS = [
       return g.add('Pad', ins, { mode }, [{ dtype: x.dtype, shape }]);
     },
   },
+  // Resize by scales over every axis (nearest for any dtype; linear and cubic for float32).
+  {
+    when: (v) => known(v) && v.shape.length >= 1 && v.shape.length <= 4,
+    build: (g, x) => {
+      const mode = isFloat(x) ? g.rng.pick(['nearest', 'linear', 'cubic']) : 'nearest';
+      const transform = g.rng.pick(['half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners', 'asymmetric']);
+      const scales = x.shape.map((d) => (d === 0 || g.rng.chance(0.5) ? 1 : g.rng.pick([0.5, 0.75, 1.5, 2, 3])));
+      const shape = x.shape.map((d, i) => Math.floor(d * Math.fround(scales[i])));
+      const attrs = { mode, coordinate_transformation_mode: transform, nearest_mode: g.rng.pick(['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']),
+        exclude_outside: BigInt(g.rng.int(2)) };
+      return g.add('Resize', [x.name, '', g.constant('float32', [scales.length], scales)], attrs, [{ dtype: x.dtype, shape }]);
+    },
+  },
   // Trilu over the last two axes, k sometimes given (any int64, also far off the matrix).
   {
     when: (v) => known(v) && v.shape.length >= 2,

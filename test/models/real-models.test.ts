@@ -80,6 +80,7 @@ describe('test/models/real-models.json', () => {
       if (m.bound) {
         expect(m.bound.why.length, `${m.id}: a bound needs its reason`).toBeGreaterThan(20);
         expect(m.bound.rel, m.id).toBeGreaterThan(list.tolerance.rel);
+        for (const [name, b] of Object.entries(m.bound.outputs ?? {})) expect(b, `${m.id} output ${name}`).toBeGreaterThan(m.bound.rel);
       }
     }
     expect(list.tolerance.rel).toBe(1e-4);

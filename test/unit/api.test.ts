@@ -22,7 +22,7 @@ describe('engineInfo', () => {
   it('reports the engine limits that docs/RELIABILITY.md documents', () => {
     expect(engineInfo().limits).toEqual({
       maxRank: 8, maxElements: 2 ** 34, maxBytes: 2 ** 36, maxOpInputs: 2 ** 16, maxOpOutputs: 2 ** 16,
-      maxAttrElements: 2 ** 16, maxAttrStringBytes: 2 ** 16, defaultRunOpMaxBytes: 2 ** 30,
+      maxAttrElements: 2 ** 16, maxAttrStringBytes: 2 ** 16, maxOpIndexTableEntries: 2 ** 22, defaultRunOpMaxBytes: 2 ** 30,
       maxProgramNodes: 2 ** 18, maxProgramValues: 2 ** 19, maxProgramAttrBytes: 2 ** 26,
     });
   });

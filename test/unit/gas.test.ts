@@ -19,8 +19,10 @@ describe('the gas table', () => {
     expect(Object.keys(GAS_TABLE).sort()).toEqual([...own, ...PATH_CLASSES].sort());
     expect(gasClass('PRelu', [f32(4), f32(4)], {})).toBe('Mul');
     // The ops added in issue 13 that take another op's class (docs/GAS.md).
-    const classes = { Mod: 'Pow', Trilu: 'Where', GatherElements: 'Gather', HardSigmoid: 'LeakyRelu', HardSwish: 'LeakyRelu', ArgMax: 'Where', ArgMin: 'Where', Pad: 'Where' };
+    const classes = { Mod: 'Pow', Trilu: 'Where', GatherElements: 'Gather', HardSigmoid: 'LeakyRelu', HardSwish: 'LeakyRelu', ArgMax: 'Where', ArgMin: 'Where', Pad: 'Where', Resize: 'Where' };
     for (const [op, cls] of Object.entries(classes)) expect(gasClass(op, [f32(4)], {}), op).toBe(cls);
+    expect(gasClass('Resize', [f32(4)], { mode: 'linear' })).toBe('Pow');
+    expect(gasClass('Resize', [f32(4)], { mode: 'cubic' })).toBe('Pow');
     for (const row of [...Object.values(GAS_TABLE), RUN_COEFFICIENTS]) {
       expect(row.length).toBe(row === RUN_COEFFICIENTS ? 2 : GAS_FEATURES.length);
       for (const c of row) expect(Number.isSafeInteger(c) && c >= 0).toBe(true);

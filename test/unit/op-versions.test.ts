@@ -226,6 +226,21 @@ describe('adapters of older op versions', () => {
     expect((await refused(run(10, [{ op: 'Pad', inputs: ['x'], outputs: ['y'], attrs: {} }], x))).code).toBe('E_ATTR');
   });
 
+  it('Resize-10 and Upsample-7/9: asymmetric coordinates, nearest rounding down; Upsample-7 scales as an attribute', async () => {
+    const x = f32([1, 3], [1, 2, 3]);
+    const scales = { name: 's', dtype: 'float32', shape: [2], data: Float32Array.from([1, 1.5]) };
+    // asymmetric: output o reads o / 1.5 = 0, 0.67, 1.33, 2 -> floor 0, 0, 1 (4 outputs = floor(3 x 1.5))
+    const [r] = await run(10, [{ op: 'Resize', inputs: ['x', 's'], outputs: ['y'] }], x, ['y'], [scales]);
+    expect([r.shape, values(r)]).toEqual([[1, 4], [1, 1, 2, 3]]);
+    const [u9] = await run(9, [{ op: 'Upsample', inputs: ['x', 's'], outputs: ['y'] }], x, ['y'], [scales]);
+    expect(values(u9)).toEqual([1, 1, 2, 3]);
+    const [u7] = await run(8, [{ op: 'Upsample', inputs: ['x'], outputs: ['y'], attrs: { scales: [1, 2], mode: 'linear' } }], x);
+    // linear, asymmetric: o / 2 = 0, 0.5, 1, 1.5, 2, 2.5 (the last clamped to 2)
+    expect(values(u7)).toEqual([1, 1.5, 2, 2.5, 3, 3]);
+    expect((await refused(run(8, [{ op: 'Upsample', inputs: ['x'], outputs: ['y'], attrs: { scales: [1, 2], mode: 'cubic' } }], x))).code).toBe('E_ATTR');
+    expect((await refused(run(8, [{ op: 'Upsample', inputs: ['x'], outputs: ['y'] }], x))).code).toBe('E_ONNX_INVALID');
+  });
+
   it('LayerNormalization before opset 17: onnxruntime\'s own op of the same signature', async () => {
     const x = f32([1, 4], [1, 2, 3, 4]);
     const scale = { name: 's', dtype: 'float32', shape: [4], data: Float32Array.from([1, 1, 1, 1]) };

@@ -18,6 +18,9 @@ constexpr int64_t kMaxOpInputs = int64_t(1) << 16;
 constexpr int64_t kMaxOpOutputs = int64_t(1) << 16;
 constexpr int64_t kMaxAttrElements = int64_t(1) << 16;
 constexpr int64_t kMaxAttrStringBytes = int64_t(1) << 16;
+// Index tables an op's infer builds before any run's memory limit applies
+// (Resize's per-axis taps: entries of an index and a weight): about 50 MiB.
+constexpr int64_t kMaxOpIndexTableEntries = int64_t(1) << 22;
 
 // runOp's default memory limit (its outputs' bytes together): the caller may
 // raise it up to kMaxBytes with maxMemoryBytes.
