@@ -82,13 +82,14 @@ const intsOf = (s: Spec | undefined): number[] | undefined => (s?.data ? Array.f
  * Resize nearest is a row walk through per-axis index tables, as Where per output element;
  * linear and cubic read taps^k inputs per output (2 or 4 taps on each of the k axes whose size
  * changes) through a generic tap combiner: measured 8 to 18 ns per read on one loaded Zen 3
- * core, priced as Pow (39 gas) per 4 reads (gasClass, workAndLoops).
+ * core, priced as Pow (39 gas) per 2 reads (gasClass, workAndLoops). RMSNormalization is
+ * LayerNormalization's row walk with one pass less (no mean), priced as it.
  */
 export const CLASS_OF: Readonly<Record<string, string>> = {
   PRelu: 'Mul', GreaterOrEqual: 'Greater', LessOrEqual: 'Less', And: 'Equal', Or: 'Equal', Xor: 'Equal', Not: 'Neg',
   Floor: 'Relu', Ceil: 'Relu', Round: 'Relu', Sign: 'Relu', IsNaN: 'Neg', IsInf: 'Neg',
   Min: 'Add', Max: 'Add', Sum: 'Add', Mean: 'Add', Mod: 'Pow', Trilu: 'Where', GatherElements: 'Gather',
-  HardSigmoid: 'LeakyRelu', HardSwish: 'LeakyRelu', ArgMax: 'Where', ArgMin: 'Where', Pad: 'Where', Resize: 'Where',
+  HardSigmoid: 'LeakyRelu', HardSwish: 'LeakyRelu', ArgMax: 'Where', ArgMin: 'Where', Pad: 'Where', Resize: 'Where', RMSNormalization: 'LayerNormalization',
 };
 
 /** The cost class of a node: its op, or the op and the engine path where paths differ in speed. */
@@ -163,7 +164,8 @@ function workAndLoops(op: string, inputs: Spec[], outputs: OutSpec[], attrs: Rec
       const axis = axisOf(attrs.axis, -1, x!.shape.length);
       return [inN, x!.shape.length === 0 ? 1n : inN / BigInt(Math.max(1, x!.shape[axis]))];
     }
-    case 'LayerNormalization': {
+    case 'LayerNormalization':
+    case 'RMSNormalization': {
       const axis = axisOf(attrs.axis, -1, x!.shape.length);
       return [inN, prod(x!.shape, 0, axis)];
     }
@@ -210,13 +212,19 @@ function workAndLoops(op: string, inputs: Spec[], outputs: OutSpec[], attrs: Rec
       // Walked row by row (Where: over the three-way broadcast, whatever the shapes).
       return [outN, rows(y.shape)];
     case 'Resize': {
-      // Inputs read per output: 1 (nearest), or taps to the power of the axes whose size
-      // changes (every axis for tf_crop_and_resize, which may move an axis of unchanged size).
+      // Inputs read per output: 1 (nearest), or taps to the power of the axes the engine
+      // interpolates: every axis but those of scale 1 and unchanged size (native/ops/resize.cc;
+      // tf_crop_and_resize and the aspect-ratio policies: every axis, an upper bound).
       const taps = attrs.mode === 'linear' ? 2n : attrs.mode === 'cubic' ? 4n : 1n;
-      const crop = attrs.coordinate_transformation_mode === 'tf_crop_and_resize';
-      const k = x!.shape.filter((d, i) => crop || d !== y.shape[i]).length;
-      // nearest: one read per output (Where's class); linear/cubic: Pow's class per 4 reads.
-      return [taps === 1n ? outN : (outN * taps ** BigInt(k) + 3n) / 4n, rows(y.shape)];
+      if (taps === 1n) return [outN, rows(y.shape)];
+      const everyAxis = attrs.coordinate_transformation_mode === 'tf_crop_and_resize' ||
+        (attrs.keep_aspect_ratio_policy !== undefined && attrs.keep_aspect_ratio_policy !== 'stretch');
+      const scales = inputs[2]?.data && inputs[2].data.length > 0 ? Array.from(inputs[2].data as Float32Array) : undefined;
+      const k = everyAxis ? x!.shape.length : scales
+        ? scales.filter((s) => s !== 1).length + x!.shape.filter((d, i) => d !== y.shape[i]).length
+        : x!.shape.filter((d, i) => d !== y.shape[i]).length;
+      // Pow's class per 2 reads (workAndLoops): above the 8 to 18 ns per read measured.
+      return [(outN * taps ** BigInt(Math.min(k, x!.shape.length)) + 1n) / 2n, rows(y.shape)];
     }
     case 'ArgMax':
     case 'ArgMin':

@@ -210,8 +210,9 @@ const padAttrsToInputs = attrsToInputs([
 
 /**
  * Resize-10, and Upsample-7/9 (the same op before it was renamed): X and scales (Upsample-7: an
- * attribute), nearest or linear, in Resize-11's form as ONNX's version converter makes it:
- * roi absent, coordinate_transformation_mode asymmetric, nearest_mode floor.
+ * attribute), nearest or linear, in Resize-11's form: roi absent, coordinate_transformation_mode
+ * asymmetric, and for nearest the engine's nearest_mode "simple" (onnxruntime's rule for
+ * Resize-10: ceil on an axis that shrinks, else floor).
  */
 const resizeFrom10: Adapter = (node, ctx) => {
   const { mode, scales: scalesAttr, ...rest } = node.attrs;
@@ -232,7 +233,7 @@ const resizeFrom10: Adapter = (node, ctx) => {
   }
   if (scales === '') throw new AivmError('E_ONNX_INVALID', `node '${node.name}': ${versionName(node, ctx)} needs scales`);
   const attrs: Record<string, IrAttr> = { mode: m === 'nearest' ? 'nearest' : 'linear', coordinate_transformation_mode: 'asymmetric' };
-  if (m === 'nearest') attrs.nearest_mode = 'floor';
+  if (m === 'nearest') attrs.nearest_mode = 'simple';
   return [{ ...node, op: 'Resize', inputs: [node.inputs[0], '', scales], attrs }];
 };
 
@@ -310,6 +311,7 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   // 1: onnxruntime's own LayerNormalization in the default domain, the signature of -17, which
   // models saved by its transformer optimizer hold at opsets 11 to 16.
   LayerNormalization: [1, 17],
+  RMSNormalization: [23],
   Transpose: [1, 13, 21, 23, 24, 25],
   Reshape: [1, 5, 13, 14, 19, 21, 23, 24, 25],
   // The loader's own (lib/ir/fold.ts):

@@ -111,6 +111,29 @@ void compute_layer_norm(const OpContext& ctx, std::vector<Tensor>& out) {
   s.finish();
 }
 
+// ---- RMSNormalization: the CPU's sequence (cpu/ops/normalization.cc) -------------------
+
+AIVM_KERNEL rms_norm_kernel(int64_t n, const float* x, const float* sc, float* y, int64_t len, float fn, float eps) {
+  for (int64_t r = grid_first(); r < n; r += grid_stride()) {
+    const float* xr = x + r * len;
+    float* yr = y + r * len;
+    for (int64_t i = 0; i < len; ++i) yr[i] = mul_rn(xr[i], xr[i]);
+    const float inv = div_rn(1.0f, sqrt_rn(add_rn(div_rn(canonical_sum(yr, len, 1), fn), eps)));
+    for (int64_t i = 0; i < len; ++i) yr[i] = canon(mul_rn(mul_rn(xr[i], inv), sc[i]));
+  }
+}
+
+void compute_rms_norm(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& x = ctx.input(0);
+  const ops::LayerNormShape& ls = ctx.params_as<ops::LayerNormShape>();
+  if (ls.outer == 0) return;
+  const Shape norm(x.shape.begin() + ls.axis, x.shape.end());
+  Staging s(ctx, out);
+  const float* sc = row_param(s, 1, ctx.input(1), norm, ls.n);
+  launch(ctx.op, ls.outer, rms_norm_kernel, s.in<float>(0), sc, s.out<float>(0), ls.n, float(ls.n), ls.epsilon);
+  s.finish();
+}
+
 // ---- BatchNormalization (inference) -------------------------------------------------
 
 // y = fma(x - mean_c, s_c, B_c) with s_c = scale_c / sqrt(var_c + eps), NaN ->
@@ -142,6 +165,7 @@ void add_normalization_computes(ComputeTable& t) {
   t.add(OpId::Softmax, compute_softmax<false>);
   t.add(OpId::LogSoftmax, compute_softmax<true>);
   t.add(OpId::LayerNormalization, compute_layer_norm);
+  t.add(OpId::RMSNormalization, compute_rms_norm);
   t.add(OpId::BatchNormalization, compute_batch_norm);
 }
 

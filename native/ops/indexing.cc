@@ -192,6 +192,13 @@ std::vector<OutputSpec> infer_pad(const OpContext& ctx) {
     out[size_t(d)] = a.before + a.kept + a.after;
     plan.axes[size_t(d)] = a;
   }
+  // The compute's per-axis source tables (pad_sources) hold one entry per output coordinate.
+  int64_t entries = 0;
+  for (int64_t d : out) entries += d;
+  if (entries > kMaxOpIndexTableEntries) {
+    fail(ErrorCode::E_TOO_LARGE, ctx.op, "output shape " + shape_str(out) + " needs " + std::to_string(entries) +
+                                             " index entries, over the engine's " + std::to_string(kMaxOpIndexTableEntries));
+  }
   ctx.keep(std::move(plan));
   return {{x.dtype, out}};
 }

@@ -19,7 +19,7 @@ struct GatherElementsParams {
 enum class PadMode { CONSTANT, REFLECT, EDGE, WRAP };
 
 // Pad, per input axis: the kept part of the input [start, start + kept) (negative
-// pads crop first, as ONNX's reference does), and the positive pads around it.
+// pads crop first, as onnxruntime does), and the positive pads around it.
 struct PadAxis {
   int64_t start, kept, before, after;
 };

@@ -1,4 +1,4 @@
-// Contracts of Softmax, LogSoftmax, LayerNormalization and BatchNormalization,
+// Contracts of Softmax, LogSoftmax, LayerNormalization, RMSNormalization and BatchNormalization,
 // and the parameters their computes share (native/cpu/ops/normalization.cc,
 // native/cuda/normalization.cu).
 #include "ops/normalization.h"
@@ -87,6 +87,13 @@ std::vector<OutputSpec> infer_layer_norm(const OpContext& ctx) {
   return {{DType::F32, x.shape}, {DType::F32, stat}, {DType::F32, stat}};
 }
 
+// RMSNormalization (opset 23): X and Scale as LayerNormalization's (no B); one output.
+std::vector<OutputSpec> infer_rms_norm(const OpContext& ctx) {
+  LayerNormShape ls = layer_norm_shape(ctx);
+  ctx.keep(ls);
+  return {{DType::F32, ctx.input(0).shape}};
+}
+
 float batch_norm_epsilon(const OpContext& ctx) {
   float eps = ctx.attrs.get_float(ctx.op, "epsilon", 1e-5f);
   if (!(eps >= 0.0f) || !std::isfinite(eps)) {
@@ -125,6 +132,7 @@ void add_normalization_contracts(ContractTable& t) {
   t.add(OpId::Softmax, {1, 1, {"axis"}, infer_softmax});
   t.add(OpId::LogSoftmax, {1, 1, {"axis"}, infer_softmax});
   t.add(OpId::LayerNormalization, {2, 3, {"axis", "epsilon", "stash_type"}, infer_layer_norm});
+  t.add(OpId::RMSNormalization, {2, 2, {"axis", "epsilon", "stash_type"}, infer_rms_norm});
   t.add(OpId::BatchNormalization, {5, 5, {"epsilon", "momentum", "training_mode"}, infer_batch_norm});
 }
 

@@ -75,6 +75,7 @@
   X(Softmax, normalization)             \
   X(LogSoftmax, normalization)          \
   X(LayerNormalization, normalization)  \
+  X(RMSNormalization, normalization)    \
   X(BatchNormalization, normalization)  \
   X(ReduceSum, reduce)                  \
   X(ReduceMean, reduce)                 \
@@ -128,4 +129,5 @@
   X(ArgMax)                          \
   X(ArgMin)                          \
   X(Pad)                             \
-  X(Resize)
+  X(Resize)                          \
+  X(RMSNormalization)

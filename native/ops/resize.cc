@@ -19,7 +19,9 @@ namespace aivm::ops {
 namespace {
 
 enum class Transform { HALF_PIXEL, HALF_PIXEL_SYMMETRIC, PYTORCH_HALF_PIXEL, ALIGN_CORNERS, ASYMMETRIC, TF_HALF_PIXEL_FOR_NN, TF_CROP_AND_RESIZE };
-enum class Nearest { ROUND_PREFER_FLOOR, ROUND_PREFER_CEIL, FLOOR, CEIL };
+// SIMPLE is Resize-10's (onnxruntime's rule for it): ceil when the axis shrinks, else floor;
+// the loader's Resize-10 adapter asks for it as nearest_mode "simple".
+enum class Nearest { ROUND_PREFER_FLOOR, ROUND_PREFER_CEIL, FLOOR, CEIL, SIMPLE };
 
 template <class E>
 E pick(const OpContext& ctx, const char* attr, const char* fallback, std::initializer_list<std::pair<const char*, E>> options) {
@@ -61,9 +63,10 @@ double original_coordinate(Transform tr, double o, double scale, int64_t in, int
   return 0.0;
 }
 
-int64_t nearest_index(Nearest mode, double x) {
+int64_t nearest_index(Nearest mode, double x, double scale) {
   const double f = std::floor(x);
   switch (mode) {
+    case Nearest::SIMPLE: return int64_t(scale < 1 ? std::ceil(x) : f);
     case Nearest::FLOOR: return int64_t(f);
     case Nearest::CEIL: return int64_t(std::ceil(x));
     case Nearest::ROUND_PREFER_FLOOR: return int64_t(x - f > 0.5 ? f + 1 : f);
@@ -108,13 +111,13 @@ ResizeAxis axis_plan(ResizeMode mode, Transform tr, Nearest nm, double A, bool e
       continue;
     }
     double x = original_coordinate(tr, double(o), s.scale, in, s.out, s.length, s.roi_start, s.roi_end);
-    if (tr == Transform::TF_CROP_AND_RESIZE && (x < 0 || x > double(in - 1))) {
+    if (tr == Transform::TF_CROP_AND_RESIZE && !(x >= 0 && x <= double(in - 1))) {
       a.outside[size_t(o)] = 1;
       idx[0] = 0;
       continue;
     }
     if (mode == ResizeMode::NEAREST) {
-      idx[0] = clamp_index(nearest_index(nm, x), in);
+      idx[0] = clamp_index(nearest_index(nm, x, s.scale), in);
       w[0] = 1.0f;
     } else if (mode == ResizeMode::LINEAR) {
       x = x < 0 ? 0 : (x > double(in - 1) ? double(in - 1) : x);  // edges: the end element itself
@@ -136,6 +139,11 @@ ResizeAxis axis_plan(ResizeMode mode, Transform tr, Nearest nm, double A, bool e
       for (int t = 0; t < 4; ++t) {
         idx[t] = clamp_index(int64_t(f) - 1 + t, in);
         w[t] = float(exclude_outside ? cw[t] / sum : cw[t]);
+      }
+      if (exclude_outside && !(sum != 0)) {  // no tap inside with a weight (x at an end): the nearest element
+        for (int t = 0; t < 4; ++t) w[t] = 0.0f;
+        idx[0] = clamp_index(nearest_index(Nearest::ROUND_PREFER_FLOOR, x, s.scale), in);
+        w[0] = 1.0f;
       }
     }
   }
@@ -161,7 +169,7 @@ std::vector<OutputSpec> infer_resize(const OpContext& ctx) {
   }
   const Nearest nm = pick<Nearest>(ctx, "nearest_mode", "round_prefer_floor",
       {{"round_prefer_floor", Nearest::ROUND_PREFER_FLOOR}, {"round_prefer_ceil", Nearest::ROUND_PREFER_CEIL},
-       {"floor", Nearest::FLOOR}, {"ceil", Nearest::CEIL}});
+       {"floor", Nearest::FLOOR}, {"ceil", Nearest::CEIL}, {"simple", Nearest::SIMPLE}});
   enum class Policy { STRETCH, NOT_LARGER, NOT_SMALLER };
   const Policy policy = pick<Policy>(ctx, "keep_aspect_ratio_policy", "stretch",
       {{"stretch", Policy::STRETCH}, {"not_larger", Policy::NOT_LARGER}, {"not_smaller", Policy::NOT_SMALLER}});
@@ -171,7 +179,7 @@ std::vector<OutputSpec> infer_resize(const OpContext& ctx) {
   if (ctx.attrs.get_int(ctx.op, "antialias", 0) != 0) {
     fail(ErrorCode::E_ATTR, ctx.op, "attribute 'antialias' = 1 (a widened filter when downsampling) is not implemented");
   }
-  plan.extrapolation = ctx.attrs.get_float(ctx.op, "extrapolation_value", 0.0f);
+  plan.extrapolation = math::canon(ctx.attrs.get_float(ctx.op, "extrapolation_value", 0.0f));  // every NaN written is canonical
 
   // The axes scales/sizes/roi name (default: all), in the order given.
   std::vector<int64_t> axes;
@@ -193,9 +201,13 @@ std::vector<OutputSpec> infer_resize(const OpContext& ctx) {
   std::vector<AxisSpec> spec(static_cast<size_t>(rank));
   for (int d = 0; d < rank; ++d) spec[size_t(d)].out = x.shape[size_t(d)];
   if (const Tensor* roi = given(ctx, 1); roi && tr == Transform::TF_CROP_AND_RESIZE) {
-    if (roi->dtype != DType::F32 || roi->rank() != 1 || size_t(roi->numel()) != 2 * n) {
+    if (roi->dtype != DType::F32) fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 1 (roi) must be float32, got ") + dtype_name(roi->dtype));
+    if (roi->rank() != 1 || size_t(roi->numel()) != 2 * n) {
       fail(ErrorCode::E_SHAPE, ctx.op, "input 1 (roi) must be float32 with " + std::to_string(2 * n) + " values (starts, then ends), got " +
                                            dtype_name(roi->dtype) + " " + shape_str(roi->shape));
+    }
+    for (size_t k = 0; k < 2 * n; ++k) {
+      if (!std::isfinite(roi->ptr<float>()[k])) fail(ErrorCode::E_VALUE, ctx.op, "input 1 (roi) holds a NaN or an infinity");
     }
     for (size_t k = 0; k < n; ++k) {
       spec[size_t(axes[k])].roi_start = roi->ptr<float>()[k];
@@ -215,8 +227,8 @@ std::vector<OutputSpec> infer_resize(const OpContext& ctx) {
       const double s = scales->ptr<float>()[k];
       AxisSpec& a = spec[size_t(axes[k])];
       const double in = double(x.shape[size_t(axes[k])]);
-      const double span = tr == Transform::TF_CROP_AND_RESIZE ? a.roi_end - a.roi_start : 1.0;
-      const double out = std::floor(in * span * s);
+      // floor(in x scale), also for tf_crop_and_resize (onnxruntime, ONNX's reference and shape inference).
+      const double out = std::floor(in * s);
       if (!(s > 0) || !(out >= 0) || out > double(kMaxElements)) {
         fail(ErrorCode::E_VALUE, ctx.op, "input 2 (scales) holds " + std::to_string(s) + " for axis " + std::to_string(axes[k]) +
                                              ": a scale must be positive and give at most " + std::to_string(kMaxElements) + " elements");
@@ -250,7 +262,13 @@ std::vector<OutputSpec> infer_resize(const OpContext& ctx) {
         AxisSpec& a = spec[size_t(axes[k])];
         a.scale = common;
         a.length = common * double(x.shape[size_t(axes[k])]);
-        a.out = int64_t(std::nearbyint(a.length));
+        // round(scale x in), halfway up (the spec's round_int; onnxruntime's std::round).
+        const double rounded = std::floor(a.length + 0.5);
+        if (!(rounded >= 0 && rounded <= double(kMaxElements))) {
+          fail(ErrorCode::E_VALUE, ctx.op, "keep_aspect_ratio_policy gives axis " + std::to_string(axes[k]) + " a size over " +
+                                               std::to_string(kMaxElements));
+        }
+        a.out = int64_t(rounded);
       }
     }
   }

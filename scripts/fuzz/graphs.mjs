@@ -185,6 +185,15 @@ const BUILDERS = [
       return g.add('Resize', [x.name, '', g.constant('float32', [scales.length], scales)], attrs, [{ dtype: x.dtype, shape }]);
     },
   },
+  // RMSNormalization over the trailing axes from a random axis, Scale of the normalized shape.
+  {
+    when: (v) => isFloat(v) && known(v) && v.shape.length >= 1,
+    build: (g, x) => {
+      const axis = axisOf(g.rng, x.shape.length);
+      const normalized = x.shape.slice(norm(axis, x.shape.length));
+      return g.add('RMSNormalization', [x.name, g.random('float32', normalized)], { axis: BigInt(axis), epsilon: g.rng.pick([1e-5, 1e-6, 0]) }, [x]);
+    },
+  },
   // Trilu over the last two axes, k sometimes given (any int64, also far off the matrix).
   {
     when: (v) => known(v) && v.shape.length >= 2,

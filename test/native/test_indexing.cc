@@ -148,7 +148,7 @@ TEST(gather_elements_against_its_definition) {
   CHECK((std::vector<float>(y[0].ptr<float>(), y[0].ptr<float>() + 4) == std::vector<float>{1, 1, 4, 3}));
 }
 
-// Pad's source of output coordinate o along one axis, written as ONNX's reference
+// Pad's source of output coordinate o along one axis, written as onnxruntime
 // does it: crop first (negative pads), then numpy's pad of what is left, with the
 // reflection applied step by step rather than as a period.
 int64_t pad_source_ref(int64_t o, int64_t dim, int64_t pb, int64_t pe, const std::string& mode) {
@@ -256,6 +256,9 @@ TEST(indexing_contracts) {
   CHECK_THROWS_CODE(E_VALUE, run("Pad", {&m, &p_ax, nullptr, &dup}));
   CHECK_THROWS_CODE(E_VALUE, run("Pad", {&m, &p4, nullptr, &bad_ax}));
   CHECK_THROWS_CODE(E_ATTR, run("Pad", {&m, &p4}, attrs1("mode", attr_string("mirror"))));
+  // Its source tables are bounded even when the output is empty: [0, 2^33 + 1] is refused, not built.
+  Tensor empty_rows = aivm::make_tensor(DType::F32, {0, 1}), wide = tensor_i64({4}, {0, 0, 0, int64_t(1) << 33});
+  CHECK_THROWS_CODE(E_TOO_LARGE, run("Pad", {&empty_rows, &wide}));
   // Larger along the axis is allowed (indices may repeat).
   Tensor i_tall = tensor_i64({3, 2}, {0, 1, 1, 0, 1, 1});
   CHECK(run("GatherElements", {&m, &i_tall}, int_attr("axis", 0))[0].shape == (Shape{3, 2}));

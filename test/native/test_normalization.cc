@@ -537,4 +537,61 @@ TEST(batch_norm_errors) {
   CHECK_THROWS_CODE(E_ARITY, run(op, {&x, &c3, &c3, &c3, nullptr}));
 }
 
+// ---- RMSNormalization (issue 13) -----------------------------------------------------
+
+// float64 reference: y = x / sqrt(mean(x^2) + eps) * scale (Scale broadcast as LayerNormalization's).
+std::vector<double> ref_rms_norm(const Tensor& x, const Tensor& scale, int axis, double eps) {
+  int64_t n = 1;
+  for (size_t d = size_t(axis); d < x.shape.size(); ++d) n *= x.shape[d];
+  const int64_t outer = n == 0 ? 0 : x.numel() / n;
+  const Shape norm(x.shape.begin() + axis, x.shape.end());
+  std::vector<double> y(size_t(x.numel()));
+  for (int64_t r = 0; r < outer; ++r) {
+    double ms = 0;
+    for (int64_t i = 0; i < n; ++i) ms += double(x.ptr<float>()[r * n + i]) * x.ptr<float>()[r * n + i];
+    const double inv = 1.0 / std::sqrt(ms / double(n) + eps);
+    for (int64_t i = 0; i < n; ++i) {
+      y[size_t(r * n + i)] = x.ptr<float>()[r * n + i] * inv * scale.ptr<float>()[broadcast_source(norm, scale.shape, i)];
+    }
+  }
+  return y;
+}
+
+TEST(rms_norm_bits_and_accuracy_every_axis) {
+  uint64_t stream = 900;
+  for (const Shape& shape : {Shape{3, 17}, Shape{2, 1023}, Shape{4097}, Shape{3, 5, 7}, Shape{2, 3, 4, 31}}) {
+    const int rank = int(shape.size());
+    for (int axis = -rank; axis < rank; ++axis) {
+      const int ax = axis < 0 ? axis + rank : axis;
+      const Shape norm(shape.begin() + ax, shape.end());
+      Tensor x = random_f32(shape, stream++, 3.0f);
+      Tensor sc = random_f32(norm, stream++, 2.0f);
+      Tensor sc1 = random_f32({norm.back()}, stream++, 2.0f);
+      for (const Tensor* s : {&sc, &sc1}) {
+        const std::vector<Tensor> y = run_everywhere("RMSNormalization", {&x, s}, ln_attrs(axis, 1e-5f));
+        CHECK(y.size() == 1 && y[0].shape == shape);
+        // Sum of squares (relative error about (n/16 + 4) 2^-24), sqrt, division and two multiplies.
+        check_close(y[0], ref_rms_norm(x, *s, ax, double(1e-5f)), 8.0, 1e-6,
+                    "RMSNormalization " + shape_str(shape) + " axis " + std::to_string(axis));
+      }
+      Tensor sp = special_f32(shape, stream++);
+      run_everywhere("RMSNormalization", {&sp, &sc}, ln_attrs(axis, 0.0f));
+    }
+  }
+  // Written out: the sequence, exactly.
+  Tensor x = tensor_f32({1, 2}, {3.0f, -4.0f}), s = tensor_f32({2}, {2.0f, 0.5f});
+  const std::vector<Tensor> y = run_everywhere("RMSNormalization", {&x, &s}, ln_attrs(-1, 0.0f));
+  const float inv = 1.0f / std::sqrt(((-0.0f + 9.0f) + 16.0f) / 2.0f);
+  CHECK(y[0].ptr<float>()[0] == (3.0f * inv) * 2.0f && y[0].ptr<float>()[1] == (-4.0f * inv) * 0.5f);
+  // A zero row with epsilon 0: 0 * (1 / 0) = NaN, canonical.
+  Tensor z = tensor_f32({1, 2}, {0.0f, -0.0f});
+  CHECK(bits_of(run_everywhere("RMSNormalization", {&z, &s}, ln_attrs(-1, 0.0f))[0].ptr<float>()[0]) == kCanonNan);
+  // Errors: B is not an input of RMSNormalization; Scale must broadcast; float32 only.
+  Tensor bad = tensor_f32({3}, {1, 2, 3}), xi = tensor_i64({2}, {1, 2});
+  CHECK_THROWS_CODE(E_ARITY, run("RMSNormalization", {&x, &s, &s}));
+  CHECK_THROWS_CODE(E_SHAPE, run("RMSNormalization", {&x, &bad}));
+  CHECK_THROWS_CODE(E_DTYPE, run("RMSNormalization", {&xi, &s}));
+  CHECK_THROWS_CODE(E_ATTR, run("RMSNormalization", {&x, &s}, ln_attrs(-1, -1.0f)));
+}
+
 int main(int argc, char** argv) { return aivm_test::run_all(argc, argv); }

@@ -166,6 +166,7 @@ TEST(infer_op_reads_only_data_inputs) {
   for (const char* op : {"ArgMax", "ArgMin"}) cases.push_back({op, {random_f32({3, 4}, 45)}, {}, attrs1("axis", attr_int(-1))});
   cases.push_back({"Pad", {random_f32({2, 3}, 46), vector_i64({1, 0, 2, 1}), tensor_f32({}, {0.5f})}, {}, attrs1("mode", attr_string("reflect"))});
   cases.push_back({"Resize", {random_f32({1, 1, 2, 3}, 47), tensor_f32({0}, {}), tensor_f32({4}, {1, 1, 2, 1.5f})}, {}, attrs1("mode", attr_string("linear"))});
+  cases.push_back({"RMSNormalization", {random_f32({2, 3, 4}, 48), random_f32({4}, 49)}, {}, {}});
   cases.push_back({"Trilu", {random_f32({2, 3, 4}, 42), vector_i64({1})}, {}, {}});
   cases.push_back({"GatherElements", {random_f32({3, 4}, 43), tensor_i64({2, 2}, {0, 2, 1, 0})}, {}, attrs1("axis", attr_int(1))});
   for (const char* op : {"GreaterOrEqual", "LessOrEqual"}) cases.push_back({op, {random_f32({2, 3}, 34), random_f32({3}, 35)}, {}, {}});

@@ -180,7 +180,7 @@ TEST(resize_sizes_axes_policies_and_crop) {
   aivm::Attrs crop = attrs_of(Config{"linear", "tf_crop_and_resize"});
   crop.set("extrapolation_value", attr_float(10.0f));
   const std::vector<Tensor> yc = run_everywhere("Resize", {&y44, &roi, &s1}, crop);
-  CHECK(yc[0].shape == (Shape{1, 1, 13, 13}));  // floor(4 x (roi end - start = 1.1) x 3) per axis
+  CHECK(yc[0].shape == (Shape{1, 1, 12, 12}));  // floor(4 x 3) per axis, as onnxruntime and ONNX's shape inference
   CHECK(yc[0].ptr<float>()[0] == 10.0f);        // row 0 reads at -0.5 x 3 = -1.5: outside
 }
 
@@ -200,6 +200,37 @@ TEST(resize_contract) {
   CHECK_THROWS_CODE(E_ATTR, run("Resize", {&x, nullptr, &s}, attrs1("antialias", attr_int(1))));
   CHECK_THROWS_CODE(E_ATTR, run("Resize", {&x, nullptr, &s}, attrs1("coordinate_transformation_mode", attr_string("half_pixel_asymmetric"))));
   CHECK_THROWS_CODE(E_ARITY, run("Resize", {&x, nullptr, &s}, attrs1("coordinate_transformation_mode", attr_string("tf_crop_and_resize"))));
+  // roi: float32 and finite.
+  aivm::Attrs crop = attrs1("coordinate_transformation_mode", attr_string("tf_crop_and_resize"));
+  Tensor roi_i = tensor_i64({8}, {0, 0, 0, 0, 1, 1, 1, 1}), roi_nan = tensor_f32({8}, {0, 0, NAN, 0, 1, 1, 1, 1});
+  Tensor roi_inf = tensor_f32({8}, {0, 0, -INFINITY, 0, 1, 1, INFINITY, 1});
+  CHECK_THROWS_CODE(E_DTYPE, run("Resize", {&x, &roi_i, nullptr, &sz}, crop));
+  CHECK_THROWS_CODE(E_VALUE, run("Resize", {&x, &roi_nan, nullptr, &sz}, crop));
+  CHECK_THROWS_CODE(E_VALUE, run("Resize", {&x, &roi_inf, nullptr, &sz}, crop));
+  // An aspect-ratio policy whose common scale would size another axis past the limit (shapes only: infer reads no X data).
+  Tensor tall;
+  tall.dtype = DType::F32;
+  tall.shape = {int64_t(1) << 30, 1};
+  Tensor wide = tensor_i64({2}, {1, int64_t(1) << 34});
+  aivm::Attrs policy = attrs1("keep_aspect_ratio_policy", attr_string("not_smaller"));
+  CHECK_THROWS_CODE(E_VALUE, aivm::infer_op("Resize", {&tall, nullptr, nullptr, &wide}, policy));
+  // Resize-10's nearest rule ("simple"): ceil on a shrinking axis (onnxruntime), floor when growing.
+  Tensor r10 = tensor_f32({2, 4}, {1, 2, 3, 4, 5, 6, 7, 8}), s06 = tensor_f32({2}, {0.6f, 0.6f});
+  aivm::Attrs simple = attrs1("nearest_mode", attr_string("simple"));
+  simple.set("coordinate_transformation_mode", attr_string("asymmetric"));
+  const std::vector<Tensor> ys = run_everywhere("Resize", {&r10, nullptr, &s06}, simple);
+  CHECK(ys[0].shape == (Shape{1, 2}) && ys[0].ptr<float>()[0] == 1.0f && ys[0].ptr<float>()[1] == 3.0f);  // ONNX's old test_resize_downsample_nearest
+  // Policy sizes round half up: [2, 5] to at most [1, 5] is scale 0.5, 2.5 elements -> 3.
+  Tensor x25 = random_f32({2, 5}, 1821), s15 = tensor_i64({2}, {1, 5});
+  CHECK(run("Resize", {&x25, nullptr, nullptr, &s15}, attrs1("keep_aspect_ratio_policy", attr_string("not_larger")))[0].shape == (Shape{1, 3}));
+  // Cubic with exclude_outside where no tap inside has a weight: a finite result, not 0/0.
+  Tensor x24 = random_f32({2, 4}, 1822), s23 = tensor_i64({2}, {2, 3});
+  aivm::Attrs cub = attrs1("mode", attr_string("cubic"));
+  cub.set("exclude_outside", attr_int(1));
+  cub.set("coordinate_transformation_mode", attr_string("align_corners"));
+  cub.set("keep_aspect_ratio_policy", attr_string("not_larger"));
+  const std::vector<Tensor> yc = run_everywhere("Resize", {&x24, nullptr, nullptr, &s23}, cub);
+  for (int64_t i = 0; i < yc[0].numel(); ++i) CHECK(std::isfinite(yc[0].ptr<float>()[i]));
 }
 
 int main(int argc, char** argv) { return aivm_test::run_all(argc, argv); }

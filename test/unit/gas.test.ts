@@ -19,10 +19,19 @@ describe('the gas table', () => {
     expect(Object.keys(GAS_TABLE).sort()).toEqual([...own, ...PATH_CLASSES].sort());
     expect(gasClass('PRelu', [f32(4), f32(4)], {})).toBe('Mul');
     // The ops added in issue 13 that take another op's class (docs/GAS.md).
-    const classes = { Mod: 'Pow', Trilu: 'Where', GatherElements: 'Gather', HardSigmoid: 'LeakyRelu', HardSwish: 'LeakyRelu', ArgMax: 'Where', ArgMin: 'Where', Pad: 'Where', Resize: 'Where' };
+    const classes = { Mod: 'Pow', Trilu: 'Where', GatherElements: 'Gather', HardSigmoid: 'LeakyRelu', HardSwish: 'LeakyRelu', ArgMax: 'Where', ArgMin: 'Where', Pad: 'Where', Resize: 'Where', RMSNormalization: 'LayerNormalization' };
     for (const [op, cls] of Object.entries(classes)) expect(gasClass(op, [f32(4)], {}), op).toBe(cls);
     expect(gasClass('Resize', [f32(4)], { mode: 'linear' })).toBe('Pow');
     expect(gasClass('Resize', [f32(4)], { mode: 'cubic' })).toBe('Pow');
+    // Resize's work: the inputs read (taps^k per output, k the axes interpolated), over 2.
+    const x44 = { dtype: 'float32' as const, shape: [1, 1, 4, 4] };
+    const scales = (v: number[]) => ({ dtype: 'float32' as const, shape: [4], data: Float32Array.from(v) });
+    const out = [{ dtype: 'float32' as const, shape: [1, 1, 4, 4] }];
+    const work = (mode: string, s: number[]) => gasFeatures('Resize', [x44, null, scales(s)], out, { mode }).work;
+    // scales of 1.1 keep the 4x4 size but interpolate both axes: 16 outputs x 2^2 or 4^2 reads, / 2.
+    expect([work('linear', [1, 1, 1.1, 1.1]), work('cubic', [1, 1, 1.1, 1.1]), work('nearest', [1, 1, 1.1, 1.1])]).toEqual([32n, 128n, 16n]);
+    expect(work('linear', [1, 1, 1, 1])).toBe(8n);  // nothing interpolated: one read per output
+    expect(nodeGas('Resize', [x44, null, scales([1, 1, 1.1, 1.1])], out, { mode: 'cubic' }) > 0n).toBe(true);
     for (const row of [...Object.values(GAS_TABLE), RUN_COEFFICIENTS]) {
       expect(row.length).toBe(row === RUN_COEFFICIENTS ? 2 : GAS_FEATURES.length);
       for (const c of row) expect(Number.isSafeInteger(c) && c >= 0).toBe(true);

@@ -95,6 +95,7 @@ void compute_gather_elements(const OpContext& ctx, std::vector<Tensor>& out) {
 // coordinates is; along the last axis each element reads its source or the constant.
 template <class T> void pad_typed(const OpContext& ctx, const Tensor& x, Tensor& y, const ops::PadPlan& plan) {
   const int rank = x.rank();
+  if (y.numel() == 0) return;
   const std::vector<std::vector<int64_t>> src = ops::pad_sources(plan);
   T fill = T(0);
   if (const Tensor* c = ctx.optional(2)) fill = c->ptr<T>()[0];

@@ -209,6 +209,37 @@ void compute_layer_norm(const OpContext& ctx, std::vector<Tensor>& out) {
   });
 }
 
+// ---- RMSNormalization -------------------------------------------------------------
+
+// ms = canonical_sum(x_i * x_i) / n, inv = 1 / sqrt(ms + eps), y_i = (x_i * inv) * sc_i.
+void compute_rms_norm(const OpContext& ctx, std::vector<Tensor>& out) {
+  const ops::LayerNormShape& ls = ctx.params_as<ops::LayerNormShape>();
+  const Tensor& x = ctx.input(0);
+  const Tensor& scale = ctx.input(1);
+  const float eps = ls.epsilon;
+  const int64_t n = ls.n;
+  if (ls.outer == 0) return;
+  std::vector<float> scale_buf;
+  const float* sc = scale.ptr<float>();
+  if (scale.numel() != n) {
+    scale_buf = ops::layer_norm_expand_param(scale, Shape(x.shape.begin() + ls.axis, x.shape.end()));
+    sc = scale_buf.data();
+  }
+  const float* px = x.ptr<float>();
+  float* py = out[0].ptr<float>();
+  const float fn = float(n);
+  int64_t min_rows = n >= kMinChunkElements ? 1 : kMinChunkElements / (n ? n : 1);
+  ctx.parallel_for(ls.outer, min_rows, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const float* xr = px + r * n;
+      float* yr = py + r * n;
+      for (int64_t i = 0; i < n; ++i) yr[i] = xr[i] * xr[i];  // the squares go through y, overwritten below
+      const float inv = 1.0f / std::sqrt(canonical_sum(yr, n, 1) / fn + eps);
+      for (int64_t i = 0; i < n; ++i) yr[i] = canon((xr[i] * inv) * sc[i]);
+    }
+  });
+}
+
 // ---- BatchNormalization (inference) ---------------------------------------------
 
 void compute_batch_norm(const OpContext& ctx, std::vector<Tensor>& out) {
@@ -245,6 +276,7 @@ void add_normalization_computes(ComputeTable& t) {
   t.add(OpId::Softmax, compute_softmax<false>);
   t.add(OpId::LogSoftmax, compute_softmax<true>);
   t.add(OpId::LayerNormalization, compute_layer_norm);
+  t.add(OpId::RMSNormalization, compute_rms_norm);
   t.add(OpId::BatchNormalization, compute_batch_norm);
 }
 

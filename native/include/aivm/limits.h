@@ -18,8 +18,8 @@ constexpr int64_t kMaxOpInputs = int64_t(1) << 16;
 constexpr int64_t kMaxOpOutputs = int64_t(1) << 16;
 constexpr int64_t kMaxAttrElements = int64_t(1) << 16;
 constexpr int64_t kMaxAttrStringBytes = int64_t(1) << 16;
-// Index tables an op's infer builds before any run's memory limit applies
-// (Resize's per-axis taps: entries of an index and a weight): about 50 MiB.
+// Index tables an op builds outside any run's memory limit (Resize's per-axis
+// taps, in infer: an index and a weight each; Pad's per-axis sources): about 50 MiB.
 constexpr int64_t kMaxOpIndexTableEntries = int64_t(1) << 22;
 
 // runOp's default memory limit (its outputs' bytes together): the caller may
