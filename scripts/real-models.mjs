@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Real models as tests (issue 13, item 6): trained ONNX models that npm packages ship
 // in their tarballs (dev dependencies, listed in test/models/real-models.json), run
-// through the engine's own path (parseOnnxModel -> buildIr -> lowerIr -> build ->
-// run) on scalar x 1 thread and on every ISA of engineInfo().isas x 1 and 2 threads,
+// through the engine's own path (parseOnnxModel -> buildIr -> compileModel -> runAcross,
+// lib/runtime/plain-model.ts) on scalar x 1 thread and on every ISA of engineInfo().isas x 1 and 2 threads,
 // and through onnxruntime-node (the reference) on the same inputs.
 //
 //   npm run models:check                     prints the markdown table
@@ -53,8 +53,8 @@ export function distApi() {
     AivmError: dist('errors').AivmError,
     parseOnnxModel: dist('onnx').parseOnnxModel,
     buildIr: dist('ir/build').buildIr,
-    lowerIr: dist('ir/lower').lowerIr,
-    engineAccess: dist('runtime/executor').engineAccess,
+    compileModel: dist('runtime/plain-model').compileModel,
+    runAcross: dist('runtime/plain-model').runAcross,
     hashTensors: dist('engine').hashTensors,
   };
 }
@@ -156,15 +156,6 @@ export function exporterFamily(exporter) {
   return exporter.split(' ')[0];
 }
 
-function sameBytes(a, b) {
-  if (a.dtype !== b.dtype || a.shape.join(',') !== b.shape.join(',')) return false;
-  const x = new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
-  const y = new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength);
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
-
 /**
  * got (engine) vs want (onnxruntime-node), one output. Returns { maxAbs, maxRel, worst, problem }:
  * problem is a string when dtype, shape, element count or NaN/infinity placement differ, or (not
@@ -260,7 +251,7 @@ function hashProblem(model, hash, opts) {
  * rewrites it).
  */
 export async function checkModel(model, opts = {}) {
-  const { binding, AivmError, parseOnnxModel, buildIr, lowerIr, engineAccess, hashTensors } = opts.api ?? distApi();
+  const { binding, AivmError, parseOnnxModel, buildIr, compileModel, runAcross, hashTensors } = opts.api ?? distApi();
   const list = opts.list ?? loadModelList();
   const info = binding().engineInfo();
   const isas = opts.isas ?? info.isas;
@@ -291,24 +282,11 @@ export async function checkModel(model, opts = {}) {
       return { dtype: t.dtype, shape: t.shape, data: t.data };
     });
     stage = 'lower';
-    const lowered = await lowerIr(ir, inputs.map((t) => t.shape), engineAccess());
-    stage = 'create';
-    const program = lowered.builder.build(lowered.spec.outputs);
+    const lowered = await compileModel(ir, inputs.map((t) => t.shape));
 
     stage = 'run';
-    const ref = (await program.run(inputs, { isa: 'scalar', threads: 1 })).outputs;
+    const { ref, configs, mismatches } = await runAcross(lowered.program, inputs, isas, threads);
     const hash = hashTensors(ref);
-    const configs = [['scalar', 1]];
-    const mismatches = [];
-    for (const isa of isas) {
-      for (const th of threads) {
-        if (isa === 'scalar' && th === 1) continue;
-        configs.push([isa, th]);
-        const outs = (await program.run(inputs, { isa, threads: th })).outputs;
-        const bad = outs.findIndex((t, i) => !sameBytes(t, ref[i]));
-        if (bad >= 0 || hashTensors(outs) !== hash) mismatches.push(`${isa} x ${th}: output ${bad} differs from scalar x 1`);
-      }
-    }
     const hashesAgree = mismatches.length === 0;
     const pinned = hashProblem(model, hash, opts);
     if (pinned) mismatches.push(pinned);
@@ -317,7 +295,7 @@ export async function checkModel(model, opts = {}) {
     stage = 'reference';
     const loaded = opts.ort === undefined ? loadOrt() : opts.ort;
     const result = {
-      ...base, hash, pinnedHash: model.hash ?? '', configs: configs.map(([i, t]) => `${i}x${t}`), hashesAgree,
+      ...base, hash, pinnedHash: model.hash ?? '', configs, hashesAgree,
       outputs: lowered.outputs, aivmMs, reference: Boolean(loaded),
     };
     if (!loaded) {
@@ -349,7 +327,7 @@ export async function checkModel(model, opts = {}) {
     const all = [...mismatches, ...problems];
     return { ...result, status: all.length ? 'fail' : 'pass', maxAbs, maxRel, worst, ortSpread, reason: all.join('; '), ms: performance.now() - t0 };
   } catch (err) {
-    if (err instanceof AivmError && ['load', 'build', 'lower', 'create'].includes(stage)) {
+    if (err instanceof AivmError && ['load', 'build', 'lower'].includes(stage)) {
       const got = refusalOf(err.code, err.message);
       const refused = { ...base, exporter: base.exporter ?? '', opset: base.opset ?? '', status: 'refused', code: err.code, op: got.op, reason: `${err.code}: ${short(err.message)}` };
       if (model.expect !== 'refused') return refused;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "aivm/error.h"
+#include "aivm/limits.h"
 #include "ops/op.h"
 #include "core/shape_util.h"
 #include "cpu/isa.h"
@@ -17,6 +18,28 @@ namespace aivm::cpu::AIVM_ISA_NS {
 
 // Work below this many elements per chunk is not worth a thread hand-off.
 constexpr int64_t kMinChunkElements = 16384;
+
+// Rows per parallel chunk for rows of `row` elements each.
+inline int64_t rows_per_chunk(int64_t row) { return row >= kMinChunkElements ? 1 : kMinChunkElements / (row > 0 ? row : 1); }
+
+// Calls f(r, c) for each row r in [begin, end) of `shape` (a row = the last axis),
+// c being r's coordinates on every axis but the last: decoded once, then counted
+// up row by row (no division per row).
+template <class F> void for_rows(const Shape& shape, int64_t begin, int64_t end, F f) {
+  const int rank = int(shape.size());
+  int64_t c[kMaxRank] = {};
+  for (int64_t d = rank - 2, rest = begin; d >= 0; --d) {
+    c[d] = rest % shape[size_t(d)];
+    rest /= shape[size_t(d)];
+  }
+  for (int64_t r = begin; r < end; ++r) {
+    f(r, static_cast<const int64_t*>(c));
+    for (int d = rank - 2; d >= 0; --d) {
+      if (++c[d] < shape[size_t(d)]) break;
+      c[d] = 0;
+    }
+  }
+}
 
 // ---- The canonical reductions of docs/NUMERICS.md --------------------------
 

@@ -1,13 +1,12 @@
 // Runs one ONNX backend node test case (model.onnx + test_data_set_0) through the
-// project's own path: parseOnnxModel -> buildIr -> lowerIr -> createProgram -> run,
+// project's own path: parseOnnxModel -> buildIr -> compileModel -> runAcross,
 // and compares the outputs with the expected ones. Used by onnx-node.test.ts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { binding, type NativeTensor } from '../../lib/binding';
 import { AivmError } from '../../lib/errors';
 import { buildIr, MAX_OPSET, typedFromBytes } from '../../lib/ir/build';
-import { lowerIr } from '../../lib/ir/lower';
-import { engineAccess } from '../../lib/runtime/executor';
+import { compileModel, runAcross } from '../../lib/runtime/plain-model';
 import type { IrConstant, IrGraph } from '../../lib/ir/types';
 import { parseOnnxModel, parseOnnxTensor, type OnnxTensor } from '../../lib/onnx';
 import type { DType } from '../../lib/tensor';
@@ -116,13 +115,6 @@ export function compareTensor(got: NativeTensor, want: NativeTensor, what: strin
   return { diff: '', maxUlp };
 }
 
-function sameBytes(a: NativeTensor, b: NativeTensor): boolean {
-  if (a.dtype !== b.dtype || a.shape.join(',') !== b.shape.join(',')) return false;
-  const x = new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
-  const y = new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength);
-  return x.length === y.length && x.every((v, i) => v === y[i]);
-}
-
 export interface RunOptions {
   /** ISAs besides scalar to compare bit for bit on passing cases. */
   isas: string[];
@@ -174,12 +166,10 @@ export async function runCase(dir: string, opts: RunOptions): Promise<CaseResult
     if (expected.length !== ir.outputs.length) throw new Error(`harness: ${expected.length} expected outputs for ${ir.outputs.length} graph outputs`);
 
     stage = 'lower';
-    const lowered = await lowerIr(ir, inputs.map((t) => t.shape), engineAccess());
-    stage = 'create';
-    const program = lowered.builder.build(lowered.spec.outputs);
+    const { program } = await compileModel(ir, inputs.map((t) => t.shape));
 
     stage = 'run';
-    const ref = (await program.run(inputs, { isa: 'scalar', threads: 1 })).outputs;
+    const { ref, mismatches } = await runAcross(program, inputs, opts.isas, opts.threads);
     for (let i = 0; i < expected.length; i++) {
       const want = expected[i];
       const what = `output ${i} '${ir.outputs[i]}'`;
@@ -190,22 +180,13 @@ export async function runCase(dir: string, opts: RunOptions): Promise<CaseResult
       if (c.diff) return { name, status: 'fail', code: 'mismatch', message: c.diff, ops, frozen };
       maxUlp = Math.max(maxUlp, c.maxUlp);
     }
-
-    stage = 'isa';
-    for (const isa of opts.isas) {
-      for (const threads of opts.threads) {
-        if (isa === 'scalar' && threads === 1) continue;
-        const outs = (await program.run(inputs, { isa, threads })).outputs;
-        const bad = outs.findIndex((t, i) => !sameBytes(t, ref[i]));
-        if (bad >= 0) return { name, status: 'fail', code: 'isa-mismatch', message: `${isa} x ${threads} threads: output ${bad} differs from scalar`, ops, frozen };
-      }
-    }
+    if (mismatches.length) return { name, status: 'fail', code: 'isa-mismatch', message: mismatches[0], ops, frozen };
     return { name, status: 'pass', ops, frozen, maxUlp };
   } catch (err) {
     if (err instanceof AivmError) {
       // Refusals are what the loader, lowering or program build may answer; an error
       // while running, or while reading the test's own tensors, is a failure.
-      if (stage === 'load' || stage === 'build' || stage === 'lower' || stage === 'create') {
+      if (stage === 'load' || stage === 'build' || stage === 'lower') {
         return { name, status: 'refused', code: err.code, message: err.message, ops, frozen };
       }
       return { name, status: 'fail', code: err.code, message: `${stage}: ${err.message}`, ops, frozen };

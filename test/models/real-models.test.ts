@@ -18,9 +18,8 @@ import { binding } from '../../lib/binding';
 import { hashTensors } from '../../lib/engine';
 import { AivmError } from '../../lib/errors';
 import { buildIr } from '../../lib/ir/build';
-import { lowerIr } from '../../lib/ir/lower';
 import { parseOnnxModel } from '../../lib/onnx';
-import { engineAccess } from '../../lib/runtime/executor';
+import { compileModel, runAcross } from '../../lib/runtime/plain-model';
 // @ts-expect-error: a plain .mjs script without type declarations
 import * as realModels from '../../scripts/real-models.mjs';
 
@@ -50,7 +49,7 @@ const rm = realModels as {
   checkModel(m: ListedModel, opts: object): Promise<Result>;
 };
 const list = rm.loadModelList();
-const api = { binding, AivmError, parseOnnxModel, buildIr, lowerIr, engineAccess, hashTensors };
+const api = { binding, AivmError, parseOnnxModel, buildIr, compileModel, runAcross, hashTensors };
 // CI set (to anything but '', '0' or 'false'): the reference is required.
 const inCI = !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
 const ort = rm.loadOrt(); // null, never a throw, where onnxruntime-node is absent or does not load here

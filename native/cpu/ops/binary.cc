@@ -31,7 +31,7 @@ void apply_broadcast(const OpContext& ctx, const Tensor& a, const Tensor& b, Ten
   BroadcastRows rows(out.shape, {&a.shape, &b.shape});
   int64_t inner = rows.inner();
   int64_t sa = rows.inner_stride(0), sb = rows.inner_stride(1);
-  int64_t min_rows = inner >= kMinChunkElements ? 1 : kMinChunkElements / (inner ? inner : 1);
+  const int64_t min_rows = rows_per_chunk(inner);
   ctx.parallel_for(rows.rows(), min_rows, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const Ta* ra = pa + rows.row_offset(0, r);
@@ -168,7 +168,7 @@ template <class T> void where_typed(const OpContext& ctx, Tensor& out) {
   const T* px = x.ptr<T>();
   const T* py = y.ptr<T>();
   T* po = out.ptr<T>();
-  int64_t min_rows = inner >= kMinChunkElements ? 1 : kMinChunkElements / (inner ? inner : 1);
+  const int64_t min_rows = rows_per_chunk(inner);
   ctx.parallel_for(rows.rows(), min_rows, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const uint8_t* rc = pc + rows.row_offset(0, r);

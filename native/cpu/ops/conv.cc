@@ -91,7 +91,7 @@ void conv_depthwise(const OpContext& ctx, const ops::ConvDims& d, const float* p
   const int64_t Hp = d.H + d.pt + d.pb, Wp = d.W + d.pl + d.pr, sh = d.sh, sw = d.sw, dh = d.dh, dw = d.dw;
   const int64_t planes = d.N * d.M;
   const int64_t per_plane = OH * OW * kH * kW;
-  const int64_t min_planes = std::max<int64_t>(1, kMinChunkElements / std::max<int64_t>(1, per_plane));
+  const int64_t min_planes = rows_per_chunk(per_plane);
   ctx.parallel_for(planes, min_planes, [&](int64_t begin, int64_t end) {
     std::vector<float> xp(static_cast<size_t>(Hp * Wp));
     std::vector<float> acc(static_cast<size_t>(OW));

@@ -15,9 +15,6 @@
 namespace aivm::cpu::AIVM_ISA_NS {
 namespace {
 
-// Rows per parallel chunk for rows of `row` elements.
-int64_t rows_per_chunk(int64_t row) { return row >= kMinChunkElements ? 1 : kMinChunkElements / (row > 0 ? row : 1); }
-
 // Trilu: element (i, j) of each matrix kept where j - i >= k (upper) or
 // j - i <= k (lower), else zero bits (+0, 0, false).
 template <class T> void trilu_typed(const OpContext& ctx, const Tensor& x, Tensor& y, bool upper, int64_t k) {
@@ -56,14 +53,7 @@ template <class T> void gather_elements_typed(const OpContext& ctx, const Tensor
   const T* px = x.ptr<T>();
   T* py = y.ptr<T>();
   ctx.parallel_for(all_rows, rows_per_chunk(cols), [&](int64_t begin, int64_t end) {
-    // The row's coordinates over indices' leading axes: decoded once per chunk, then
-    // counted up row by row (no division per row).
-    int64_t c[kMaxRank] = {};
-    for (int64_t d = rank - 2, rest = begin; d >= 0; --d) {
-      c[d] = rest % idx.shape[size_t(d)];
-      rest /= idx.shape[size_t(d)];
-    }
-    for (int64_t r = begin; r < end; ++r) {
+    for_rows(idx.shape, begin, end, [&](int64_t r, const int64_t* c) {
       // The data offset of the row's first element along every axis but the last and `axis`.
       int64_t base = 0;
       for (int d = 0; d < rank - 1; ++d) {
@@ -74,11 +64,7 @@ template <class T> void gather_elements_typed(const OpContext& ctx, const Tensor
         const int64_t off = base + (axis == rank - 1 ? 0 : j) + pos * xs[size_t(axis)];
         py[r * cols + j] = px[off];
       }
-      for (int d = rank - 2; d >= 0; --d) {
-        if (++c[d] < idx.shape[size_t(d)]) break;
-        c[d] = 0;
-      }
-    }
+    });
   });
 }
 
@@ -110,12 +96,7 @@ template <class T> void pad_typed(const OpContext& ctx, const Tensor& x, Tensor&
   const std::vector<int64_t>& last = src.back();
   const T* px = x.ptr<T>();
   ctx.parallel_for(all_rows, rows_per_chunk(cols), [&](int64_t begin, int64_t end) {
-    int64_t c[kMaxRank] = {};
-    for (int64_t d = rank - 2, rest = begin; d >= 0; --d) {
-      c[d] = rest % y.shape[size_t(d)];
-      rest /= y.shape[size_t(d)];
-    }
-    for (int64_t r = begin; r < end; ++r) {
+    for_rows(y.shape, begin, end, [&](int64_t r, const int64_t* c) {
       T* dst = py + r * cols;
       int64_t base = 0;
       bool constant_row = false;
@@ -129,11 +110,7 @@ template <class T> void pad_typed(const OpContext& ctx, const Tensor& x, Tensor&
       } else {
         for (int64_t j = 0; j < cols; ++j) dst[j] = last[size_t(j)] < 0 ? fill : px[base + last[size_t(j)]];
       }
-      for (int d = rank - 2; d >= 0; --d) {
-        if (++c[d] < y.shape[size_t(d)]) break;
-        c[d] = 0;
-      }
-    }
+    });
   });
 }
 

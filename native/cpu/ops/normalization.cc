@@ -138,7 +138,7 @@ template <bool LOG> void compute_softmax(const OpContext& ctx, std::vector<Tenso
   const float* px = x.ptr<float>();
   float* py = out[0].ptr<float>();
   if (inner == 1) {
-    int64_t min_rows = n >= kMinChunkElements ? 1 : kMinChunkElements / n;
+    int64_t min_rows = rows_per_chunk(n);
     ctx.parallel_for(outer, min_rows, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; ++r) softmax_row<LOG>(px + r * n, py + r * n, n);
     });
@@ -146,7 +146,7 @@ template <bool LOG> void compute_softmax(const OpContext& ctx, std::vector<Tenso
   }
   const int64_t tiles = (inner + kSliceTile - 1) / kSliceTile;
   const int64_t per_unit = n * std::min(inner, kSliceTile);
-  const int64_t min_units = per_unit >= kMinChunkElements ? 1 : kMinChunkElements / per_unit;
+  const int64_t min_units = rows_per_chunk(per_unit);
   ctx.parallel_for(outer * tiles, min_units, [&](int64_t begin, int64_t end) {
     for (int64_t u = begin; u < end; ++u) {
       int64_t o = u / tiles, t = u % tiles;
@@ -160,6 +160,14 @@ template <bool LOG> void compute_softmax(const OpContext& ctx, std::vector<Tenso
 
 // ---- LayerNormalization ---------------------------------------------------------
 
+// Scale or bias as n floats, one per element of a normalized row: the tensor's own
+// data when it has n elements, else broadcast into `buf`.
+const float* per_row_param(const Tensor& t, const Tensor& x, const ops::LayerNormShape& ls, std::vector<float>& buf) {
+  if (t.numel() == ls.n) return t.ptr<float>();
+  buf = ops::layer_norm_expand_param(t, Shape(x.shape.begin() + ls.axis, x.shape.end()));
+  return buf.data();
+}
+
 void compute_layer_norm(const OpContext& ctx, std::vector<Tensor>& out) {
   const ops::LayerNormShape& ls = ctx.params_as<ops::LayerNormShape>();
   const Tensor& x = ctx.input(0);
@@ -168,24 +176,15 @@ void compute_layer_norm(const OpContext& ctx, std::vector<Tensor>& out) {
   const float eps = ls.epsilon;
   const int64_t n = ls.n;
   if (ls.outer == 0) return;
-  Shape norm(x.shape.begin() + ls.axis, x.shape.end());
   std::vector<float> scale_buf, bias_buf;
-  const float* sc = scale.ptr<float>();
-  const float* bi = bias ? bias->ptr<float>() : nullptr;
-  if (scale.numel() != n) {
-    scale_buf = ops::layer_norm_expand_param(scale, norm);
-    sc = scale_buf.data();
-  }
-  if (bias && bias->numel() != n) {
-    bias_buf = ops::layer_norm_expand_param(*bias, norm);
-    bi = bias_buf.data();
-  }
+  const float* sc = per_row_param(scale, x, ls, scale_buf);
+  const float* bi = bias ? per_row_param(*bias, x, ls, bias_buf) : nullptr;
   const float* px = x.ptr<float>();
   float* py = out[0].ptr<float>();
   float* pmean = out[1].ptr<float>();
   float* pinv = out[2].ptr<float>();
   const float fn = float(n);
-  int64_t min_rows = n >= kMinChunkElements ? 1 : kMinChunkElements / (n ? n : 1);
+  int64_t min_rows = rows_per_chunk(n);
   ctx.parallel_for(ls.outer, min_rows, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const float* xr = px + r * n;
@@ -220,15 +219,11 @@ void compute_rms_norm(const OpContext& ctx, std::vector<Tensor>& out) {
   const int64_t n = ls.n;
   if (ls.outer == 0) return;
   std::vector<float> scale_buf;
-  const float* sc = scale.ptr<float>();
-  if (scale.numel() != n) {
-    scale_buf = ops::layer_norm_expand_param(scale, Shape(x.shape.begin() + ls.axis, x.shape.end()));
-    sc = scale_buf.data();
-  }
+  const float* sc = per_row_param(scale, x, ls, scale_buf);
   const float* px = x.ptr<float>();
   float* py = out[0].ptr<float>();
   const float fn = float(n);
-  int64_t min_rows = n >= kMinChunkElements ? 1 : kMinChunkElements / (n ? n : 1);
+  int64_t min_rows = rows_per_chunk(n);
   ctx.parallel_for(ls.outer, min_rows, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const float* xr = px + r * n;

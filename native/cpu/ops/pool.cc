@@ -53,13 +53,6 @@ inline float key_float(int32_t k) { return k > int32_t(kInfBits) ? canonical_nan
 
 constexpr int32_t kNegInfKey = int32_t(0xFF800000u ^ 0x7FFFFFFFu);  // float_key(-inf)
 
-// Rows per parallel chunk so a chunk holds about kMinChunkElements of work.
-int64_t min_rows(int64_t work_per_row) {
-  if (work_per_row <= 0) return 1;
-  int64_t r = kMinChunkElements / work_per_row;
-  return r < 1 ? 1 : r;
-}
-
 void compute_maxpool(const OpContext& ctx, std::vector<Tensor>& out) {
   const PoolGeom& g = ctx.params_as<PoolGeom>();
   const PoolDim& h = g.h;
@@ -67,7 +60,7 @@ void compute_maxpool(const OpContext& ctx, std::vector<Tensor>& out) {
   const float* px = ctx.input(0).ptr<float>();
   float* py = out[0].ptr<float>();
   int64_t rows = g.n * g.c * h.out;
-  ctx.parallel_for(rows, min_rows(w.out * h.kernel * w.kernel), [&](int64_t begin, int64_t end) {
+  ctx.parallel_for(rows, rows_per_chunk(w.out * h.kernel * w.kernel), [&](int64_t begin, int64_t end) {
     std::vector<int32_t> acc(size_t(w.out));
     for (int64_t r = begin; r < end; ++r) {
       int64_t oh = r % h.out;
@@ -112,7 +105,7 @@ void compute_avgpool(const OpContext& ctx, std::vector<Tensor>& out) {
   std::vector<int64_t> count_w(size_t(w.out));
   for (int64_t ow = 0; ow < w.out; ++ow) count_w[size_t(ow)] = ops::pool_tap_count(w, ow, g.count_include_pad);
   int64_t rows = g.n * g.c * h.out;
-  ctx.parallel_for(rows, min_rows(w.out * h.kernel * w.kernel), [&](int64_t begin, int64_t end) {
+  ctx.parallel_for(rows, rows_per_chunk(w.out * h.kernel * w.kernel), [&](int64_t begin, int64_t end) {
     std::vector<float> acc(size_t(w.out));
     for (int64_t r = begin; r < end; ++r) {
       int64_t oh = r % h.out;
@@ -155,7 +148,7 @@ void compute_global_avgpool(const OpContext& ctx, std::vector<Tensor>& out) {
   float count = float(plane);
   const float* px = x.ptr<float>();
   float* py = out[0].ptr<float>();
-  ctx.parallel_for(planes, min_rows(plane), [&](int64_t begin, int64_t end) {
+  ctx.parallel_for(planes, rows_per_chunk(plane), [&](int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; ++p) {
       float v = canonical_sum(px + p * plane, plane, 1) / count;
       py[p] = v != v ? canonical_nan() : v;

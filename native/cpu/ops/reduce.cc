@@ -190,7 +190,7 @@ template <class Op, Kind K> void reduce_typed(const OpContext& ctx, const Reduce
 
   if (gred.back()) {
     // Exactly one reduced group, innermost: each output reduces a contiguous run.
-    int64_t min_out = R >= kMinChunkElements ? 1 : kMinChunkElements / R;
+    int64_t min_out = rows_per_chunk(R);
     ctx.parallel_for(total_out, min_out, [&](int64_t begin, int64_t end) {
       for (int64_t o = begin; o < end; ++o) py[o] = finish<Op, K>(reduce_run<Op>(px + o * R, R), count);
     });
@@ -204,7 +204,7 @@ template <class Op, Kind K> void reduce_typed(const OpContext& ctx, const Reduce
   const std::vector<int64_t> base = offsets(false, ng - 1);
   const int64_t tiles = (inner + kOutTile - 1) / kOutTile;
   const int64_t per_unit = R * std::min(inner, kOutTile);
-  const int64_t min_units = per_unit >= kMinChunkElements ? 1 : kMinChunkElements / per_unit;
+  const int64_t min_units = rows_per_chunk(per_unit);
   ctx.parallel_for(int64_t(base.size()) * tiles, min_units, [&](int64_t begin, int64_t end) {
     T acc[kSumLanes][kOutTile];
     for (int64_t u = begin; u < end; ++u) {
@@ -260,7 +260,7 @@ template <bool MAX, bool LAST, class T> void arg_typed(const OpContext& ctx, con
   const T* x = ctx.input(0).ptr<T>();
   int64_t* y = out.ptr<int64_t>();
   const int64_t n = p.outer * p.inner;
-  const int64_t min_chunk = std::max<int64_t>(1, kMinChunkElements / std::max<int64_t>(p.dim, 1));
+  const int64_t min_chunk = rows_per_chunk(p.dim);
   ctx.parallel_for(n, min_chunk, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const int64_t o = i / p.inner, r = i % p.inner;

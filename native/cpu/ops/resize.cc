@@ -17,26 +17,6 @@
 namespace aivm::cpu::AIVM_ISA_NS {
 namespace {
 
-int64_t rows_per_chunk(int64_t row) { return row >= kMinChunkElements ? 1 : kMinChunkElements / (row > 0 ? row : 1); }
-
-// Calls f(r, c) for each output row r in [begin, end) with c its coordinates
-// on every axis but the last (decoded once, then counted up).
-template <class F> void for_rows(const Shape& shape, int64_t begin, int64_t end, F f) {
-  const int rank = int(shape.size());
-  int64_t c[kMaxRank] = {};
-  for (int64_t d = rank - 2, rest = begin; d >= 0; --d) {
-    c[d] = rest % shape[size_t(d)];
-    rest /= shape[size_t(d)];
-  }
-  for (int64_t r = begin; r < end; ++r) {
-    f(r, c);
-    for (int d = rank - 2; d >= 0; --d) {
-      if (++c[d] < shape[size_t(d)]) break;
-      c[d] = 0;
-    }
-  }
-}
-
 template <class T> void resize_nearest(const OpContext& ctx, const ops::ResizePlan& plan, const Tensor& x, Tensor& y) {
   const int rank = x.rank();
   const std::vector<int64_t> xs = strides_of(x.shape);

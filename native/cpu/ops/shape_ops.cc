@@ -52,9 +52,6 @@ template <class T> AIVM_SHAPE_NOVEC_FN void indexed_copy(T* dst, const T* src, c
   for (int64_t j = 0; j < n; ++j) dst[j] = src[idx[j]];
 }
 
-// Elements per parallel chunk for rows of `row` elements each.
-int64_t rows_per_chunk(int64_t row) { return row >= kMinChunkElements ? 1 : kMinChunkElements / std::max<int64_t>(row, 1); }
-
 // Copies `count` elements of `es` bytes, split over threads in independent pieces.
 void parallel_copy(const OpContext& ctx, void* dst, const void* src, int64_t count, size_t es) {
   if (count == 0) return;
