@@ -11,6 +11,7 @@
 // later defaults to the old behaviour). docs/ONNX.md lists what each adapter
 // does; test/unit/op-versions.test.ts checks the table covers every op.
 import { AivmError } from '../errors';
+import { COMPOSED } from './composed';
 import type { IrAttr, IrConstant, IrNode } from './types';
 
 /** ai.onnx opsets the loader takes. */
@@ -249,6 +250,10 @@ const dropRoundMode: Adapter = (node) => {
 // ---- the table --------------------------------------------------------------------------
 
 const UNARY = [1, 6, 13];
+const REDUCE = [1, 11, 13, 18];
+
+/** Every version of a composed op (lib/ir/composed.ts) goes through its one body. */
+const composed = (op: string, versions: number[]): Version[] => versions.map((v) => [v, COMPOSED[op]]);
 const ARITH = [1, 6, 7, 13, 14];
 
 /** Every version (since_version, up to MAX_OPSET) of every op the loader takes. */
@@ -326,6 +331,16 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   Squeeze: [[1, squeezeAxesToInput], [11, squeezeAxesToInput], 13, 21, 23, 24, 25],
   Unsqueeze: [[1, unsqueezeAxesToInput], [11, unsqueezeAxesToInput], 13, 21, 23, 24, 25],
   Range: [11],
+  // Composed of engine ops (lib/ir/composed.ts); versions differ only in types, or in where
+  // the axes of the Reduce* go (an attribute before 18, input 1 after: ReduceSum takes both).
+  NegativeLogLikelihoodLoss: composed('NegativeLogLikelihoodLoss', [12, 13, 22]),
+  SoftmaxCrossEntropyLoss: composed('SoftmaxCrossEntropyLoss', [12, 13]),
+  ReduceSumSquare: composed('ReduceSumSquare', REDUCE), ReduceL1: composed('ReduceL1', REDUCE), ReduceL2: composed('ReduceL2', REDUCE),
+  ReduceLogSum: composed('ReduceLogSum', REDUCE), ReduceLogSumExp: composed('ReduceLogSumExp', REDUCE),
+  LpNormalization: composed('LpNormalization', [1, 22]),
+  MeanVarianceNormalization: composed('MeanVarianceNormalization', [9, 13]),
+  Elu: composed('Elu', [1, 6, 22]), Selu: composed('Selu', [1, 6, 22]), ThresholdedRelu: composed('ThresholdedRelu', [10, 22]),
+  Shrink: composed('Shrink', [9]), Softsign: composed('Softsign', [1, 22]), Mish: composed('Mish', [18, 22]), Swish: composed('Swish', [24]),
 };
 
 const sinceOf = (v: Version) => (typeof v === 'number' ? v : v[0]);

@@ -11,6 +11,10 @@ const UNARY_FLOAT = ['Sqrt', 'Reciprocal', 'Relu', 'Sigmoid', 'Tanh', 'Exp', 'Lo
 const ARITH = ['Add', 'Sub', 'Mul', 'Div'];
 const COMPARE = ['Equal', 'Less', 'Greater', 'GreaterOrEqual', 'LessOrEqual'];
 const REDUCE = ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin'];
+// The loader's composed ops (lib/ir/composed.ts) of the same shapes as the plain ones.
+const REDUCE_COMPOSED = ['ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp'];
+const ACTIVATION_COMPOSED = { Elu: ['alpha'], Selu: ['alpha', 'gamma'], ThresholdedRelu: ['alpha'], Shrink: ['bias', 'lambd'],
+  Softsign: [], Mish: [], Swish: ['alpha'] };
 const TYPED = { float32: Float32Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array };
 const CAST_TO = { 1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool' };
 
@@ -192,6 +196,38 @@ const BUILDERS = [
       const axis = axisOf(g.rng, x.shape.length);
       const normalized = x.shape.slice(norm(axis, x.shape.length));
       return g.add('RMSNormalization', [x.name, g.random('float32', normalized)], { axis: BigInt(axis), epsilon: g.rng.pick([1e-5, 1e-6, 0]) }, [x]);
+    },
+  },
+  // The composed activations, float attributes sometimes given.
+  {
+    when: isFloat,
+    build: (g, x) => {
+      const op = g.rng.pick(Object.keys(ACTIVATION_COMPOSED));
+      const attrs = Object.fromEntries(ACTIVATION_COMPOSED[op].filter(() => g.rng.chance(0.5)).map((k) => [k, g.rng.unit() * 2]));
+      return g.add(op, [x.name], attrs, [x]);
+    },
+  },
+  // LpNormalization along one axis, p 1 or 2.
+  {
+    when: (v) => isFloat(v) && known(v) && v.shape.length >= 1,
+    build: (g, x) => g.add('LpNormalization', [x.name], { axis: BigInt(axisOf(g.rng, x.shape.length)), p: BigInt(g.rng.range(1, 2)) }, [x]),
+  },
+  // The loss ops on [N, C, d...]: targets in [0, C), some of them ignore_index; weight sometimes.
+  {
+    when: (v) => isFloat(v) && known(v) && v.shape.length >= 2 && v.shape.every((d) => d > 0),
+    build: (g, x) => {
+      const [n, c, ...rest] = x.shape;
+      const ignore = g.rng.chance(0.5) ? g.rng.pick([-1, 0, c - 1, -100]) : undefined;
+      const tshape = [n, ...rest];
+      const targets = Array.from({ length: numel(tshape) }, () => (ignore !== undefined && g.rng.chance(0.2) ? ignore : g.rng.int(c)));
+      const ins = [x.name, g.constant(g.rng.pick(['int64', 'int32']), tshape, targets)];
+      if (g.rng.chance(0.5)) ins.push(g.random('float32', [c]));
+      const reduction = g.rng.pick(['none', 'sum', 'mean']);
+      const attrs = { reduction };
+      if (ignore !== undefined) attrs.ignore_index = BigInt(ignore);
+      const loss = { dtype: 'float32', shape: reduction === 'none' ? tshape : [] };
+      if (g.rng.chance(0.5)) return g.add('NegativeLogLikelihoodLoss', ins, attrs, [loss]);
+      return g.add('SoftmaxCrossEntropyLoss', ins, attrs, g.rng.chance(0.5) ? [loss, x] : [loss]);
     },
   },
   // Trilu over the last two axes, k sometimes given (any int64, also far off the matrix).
@@ -407,7 +443,7 @@ function reduce(g, x) {
   const reduced = (i) => all || axes.includes(i);
   const shape = noop ? x.shape : x.shape.flatMap((d, i) => (reduced(i) ? (keep ? [1] : []) : [d]));
   const ins = axes.length || rng.chance(0.5) ? [x.name, g.ints(axes.map((a) => (rng.chance(0.3) ? a - r : a)))] : [x.name];
-  return g.add(rng.pick(isFloat(x) ? REDUCE : REDUCE.filter((op) => op !== 'ReduceMean')), ins, { keepdims: BigInt(keep), noop_with_empty_axes: BigInt(noop) }, [{ dtype: x.dtype, shape }]);
+  return g.add(rng.pick(isFloat(x) ? [...REDUCE, ...REDUCE_COMPOSED] : REDUCE.filter((op) => op !== 'ReduceMean')), ins, { keepdims: BigInt(keep), noop_with_empty_axes: BigInt(noop) }, [{ dtype: x.dtype, shape }]);
 }
 
 function reshape(g, x) {
@@ -527,7 +563,7 @@ export function graphCase(rng) {
   const other = rng.pick(g.values);
   if (rng.chance(0.3) && other !== last && !g.inputs.includes(other)) outputs.push(other.name);
   const inputs = g.inputs.map((v) => ({ dtype: v.dtype, shape: v.shape, data: randomData(rng, v.dtype, v.shape) }));
-  // Opsets where every op the builders use has its newest (opset-18) form; Gelu needs 20.
-  const opset = rng.pick([20, 20, 21, 22, 25]);
+  // Opsets where every op the builders use has its newest (opset-18) form; Gelu needs 20, Swish 24.
+  const opset = g.nodes.some((n) => n.op === 'Swish') ? 25 : rng.pick([20, 20, 21, 22, 25]);
   return { model: model({ opset, inputs: g.inputs, outputs, nodes: g.nodes, inits: g.inits }), inputs, shapes: g.inputs.map((v) => v.shape) };
 }
