@@ -5,6 +5,7 @@ import { AivmError } from '../errors';
 import { onnxTypeName, topoSort, type OnnxAttr, type OnnxModel, type OnnxTensor } from '../onnx';
 import { DTypes, dtypeSize, type DType } from '../tensor';
 import { COMPOSED } from './composed';
+import { LOWERING_BODIES } from './lowering-bodies';
 import { adaptNode, MAX_OPSET, MIN_OPSET, RESHAPE_AS, type AdaptContext } from './op-versions';
 import type { IrAttr, IrConstant, IrGraph, IrNode, IrValueSpec, TypedArray } from './types';
 
@@ -13,21 +14,21 @@ export { MAX_OPSET, MIN_OPSET } from './op-versions';
 /** Ops the loader writes as engine ops (lib/ir/composed.ts). */
 export const COMPOSED_OPS: readonly string[] = Object.keys(COMPOSED);
 
+/** Graph-level ops lowering writes as engine ops once it knows their inputs' dtypes and shapes (lib/ir/lowering-bodies.ts). */
+export const LOWERING_BODY_OPS: readonly string[] = Object.keys(LOWERING_BODIES);
+
 /** Ops the loader folds or rewrites itself; everything else must be an engine op. */
 export const GRAPH_LEVEL_OPS: readonly string[] = [
   'Constant', 'Identity', 'Dropout', 'Shape', 'Size', 'Unsqueeze', 'Squeeze', 'Flatten',
-  'ConstantOfShape', 'Range', 'CastLike', 'Upsample', ...COMPOSED_OPS,
+  'ConstantOfShape', 'Range', 'Upsample', ...LOWERING_BODY_OPS, ...COMPOSED_OPS,
 ];
-
-/** Graph-level ops lowering turns into an engine op once it knows their inputs' dtypes (lib/ir/lower.ts). */
-export const DTYPE_REWRITTEN_OPS: readonly string[] = ['CastLike'];
 
 /** Graph-level ops whose every version's adapter (lib/ir/op-versions.ts) rewrites them into engine ops. */
 export const ADAPTED_AWAY_OPS: readonly string[] = ['Upsample', ...COMPOSED_OPS];
 
 /** The graph-level ops lowering folds: the ONNX ones above, and the loader's own that only op-version adapters make. */
 export const FOLDED_OPS: readonly string[] = [
-  ...GRAPH_LEVEL_OPS.filter((op) => !DTYPE_REWRITTEN_OPS.includes(op) && !ADAPTED_AWAY_OPS.includes(op)), RESHAPE_AS,
+  ...GRAPH_LEVEL_OPS.filter((op) => !LOWERING_BODY_OPS.includes(op) && !ADAPTED_AWAY_OPS.includes(op)), RESHAPE_AS,
 ];
 
 export function buildIr(model: OnnxModel, engineOps: readonly string[], extraInitializers: OnnxTensor[] = []): IrGraph {

@@ -12,10 +12,26 @@ const f32 = (v: number): IrConstant => ({ dtype: 'float32', shape: [], data: Flo
 const i64 = (v: bigint): IrConstant => ({ dtype: 'int64', shape: [], data: BigInt64Array.of(v) });
 const i64s = (v: bigint[]): IrConstant => ({ dtype: 'int64', shape: [v.length], data: BigInt64Array.from(v) });
 
+/**
+ * The most entries a constant a body builds from shapes may have (an Attention mask grid, a
+ * OneHot's positions...): the engine's own bound on tables built from shapes,
+ * maxOpIndexTableEntries (test/unit/composed.test.ts checks they agree).
+ */
+export const MAX_BODY_TABLE_ENTRIES = 1 << 22;
+
 /** Emits the body of one composed node: parts named '<node>::<role>'. */
-class Body {
+export class Body {
   readonly nodes: IrNode[] = [];
   constructor(readonly node: IrNode, private readonly ctx: AdaptContext) {}
+
+  /** Checks, before it is built, that a table of `entries` entries is within MAX_BODY_TABLE_ENTRIES. */
+  table(what: string, entries: number): number {
+    if (!(entries <= MAX_BODY_TABLE_ENTRIES)) {
+      throw new AivmError('E_TOO_LARGE', `node '${this.node.name}': ${this.node.op} would build a ${what} of ${entries} entries ` +
+        `(the limit is ${MAX_BODY_TABLE_ENTRIES}, maxOpIndexTableEntries)`);
+    }
+    return entries;
+  }
 
   /** A constant of the body (a fresh name). */
   konst(role: string, c: IrConstant): string {

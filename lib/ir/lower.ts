@@ -10,8 +10,10 @@
 import type { AttrValue, NativeProgramBuilder, NativeTensor, ProgramSpec } from '../binding';
 import { AivmError } from '../errors';
 import { dtypeSize, numel, type DType } from '../tensor';
-import { onnxTypeOfDtype } from '../onnx';
 import { FOLDED_OPS } from './build';
+import { Body } from './composed';
+import { LOWERING_BODIES } from './lowering-bodies';
+import type { AdaptContext } from './op-versions';
 import { foldGraphLevelOp } from './fold';
 import { nodeGas, runGas } from './gas';
 import type { IrConstant, IrGraph, IrNode } from './types';
@@ -112,9 +114,34 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
   });
   for (const [name, c] of ir.constants) env.set(name, { kind: 'const', c });
 
-  for (const irNode of liveNodes(ir)) {
-    const irInputs = irNode.inputs.map((name) => (name === '' ? null : lookup(env, name, irNode)));
-    const { node, inputs } = irNode.op === 'CastLike' ? castLikeAsCast(irNode, irInputs) : { node: irNode, inputs: irInputs };
+  // Names no value of the model uses, for the parts of bodies written here.
+  const taken = new Set<string>([...ir.inputs.map((v) => v.name), ...ir.constants.keys(), ...ir.nodes.flatMap((n) => n.outputs)]);
+  const fresh = (base: string) => {
+    let name = base;
+    for (let k = 1; taken.has(name); k++) name = `${base}#${k}`;
+    taken.add(name);
+    return name;
+  };
+  const bodyContext: AdaptContext = {
+    opset: ir.opset,
+    constant: (base, c) => {
+      const name = fresh(base);
+      charge(c.data.byteLength, `constant ${name}`);
+      env.set(name, { kind: 'const', c });
+      return name;
+    },
+    value: fresh,
+  };
+
+  const lowerNode = async (node: IrNode): Promise<void> => {
+    const inputs = node.inputs.map((name) => (name === '' ? null : lookup(env, name, node)));
+    const body = Object.hasOwn(LOWERING_BODIES, node.op) ? LOWERING_BODIES[node.op] : undefined;
+    if (body) {
+      const b = new Body(node, bodyContext);
+      body(node, inputs.map((e) => e && (e.kind === 'const' ? { dtype: e.c.dtype, shape: e.c.shape, data: e.c.data } : { dtype: e.dtype, shape: e.shape })), b, ir.opset);
+      for (const part of b.nodes) await lowerNode(part);
+      return;
+    }
     let outputs: Entry[];
     if (FOLDED_OPS.includes(node.op)) {
       outputs = foldGraphLevelOp(node, inputs, ir, {
@@ -132,7 +159,8 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
       }
       env.set(name, outputs[i]);
     });
-  }
+  };
+  for (const irNode of liveNodes(ir)) await lowerNode(irNode);
 
   for (const name of ir.outputs) spec.outputs.push(idOf(lookup(env, name, undefined)));
   let ioBytes = 0n;
@@ -140,18 +168,6 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
   let gas = runGas(ioBytes);
   for (const n of lowered) gas += n.gas;
   return { builder, spec, nodes: lowered, outputs: [...ir.outputs], gas, foldedBytes };
-}
-
-/** CastLike(x, like) is Cast(x) to like's dtype, which lowering knows (like's values are never read). */
-function castLikeAsCast(node: IrNode, inputs: (Entry | null)[]): { node: IrNode; inputs: (Entry | null)[] } {
-  const [x, like] = inputs;
-  if (inputs.length !== 2 || !x || !like) {
-    throw new AivmError('E_ARITY', `node '${node.name}': CastLike takes 2 inputs (input, target_type), got ${inputs.filter(Boolean).length}`);
-  }
-  if (node.attrs.to !== undefined) throw new AivmError('E_ATTR', `node '${node.name}': CastLike has no attribute 'to' (the target is its second input's type)`);
-  const dtype = like.kind === 'const' ? like.c.dtype : like.dtype;
-  const attrs = { ...node.attrs, to: BigInt(onnxTypeOfDtype(dtype)) };
-  return { node: { ...node, op: 'Cast', inputs: [node.inputs[0]], attrs }, inputs: [x] };
 }
 
 function lookup(env: Map<string, Entry>, name: string, node: IrNode | undefined): Entry {

@@ -331,6 +331,14 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   Squeeze: [[1, squeezeAxesToInput], [11, squeezeAxesToInput], 13, 21, 23, 24, 25],
   Unsqueeze: [[1, unsqueezeAxesToInput], [11, unsqueezeAxesToInput], 13, 21, 23, 24, 25],
   Range: [11],
+  // Written as engine ops by lowering (lib/ir/attention.ts); -24 adds nonpad_kv_seqlen, -25 the window sizes.
+  Attention: [23, 24, 25],
+  // Written as engine ops by lowering from their shapes (lib/ir/shaped-ops.ts). DepthToSpace-1 is
+  // -11 without `mode` (DCR); GroupNormalization-18 scales per group, -21 per channel (the body
+  // reads the opset); Hardmax before 13 works on the input coerced to 2-D, as Softmax.
+  Tile: [6, 13], EyeLike: [9, 22], DepthToSpace: [1, 11, 13], SpaceToDepth: [1, 13], CenterCropPad: [18],
+  GlobalMaxPool: [1, 22], InstanceNormalization: [1, 6, 22], GroupNormalization: [18, 21],
+  Hardmax: [[1, coercedTo2D], [11, coercedTo2D], 13], OneHot: [9, 11],
   // Composed of engine ops (lib/ir/composed.ts); versions differ only in types, or in where
   // the axes of the Reduce* go (an attribute before 18, input 1 after: ReduceSum takes both).
   NegativeLogLikelihoodLoss: composed('NegativeLogLikelihoodLoss', [12, 13, 22]),

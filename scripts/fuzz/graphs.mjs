@@ -230,6 +230,85 @@ const BUILDERS = [
       return g.add('SoftmaxCrossEntropyLoss', ins, attrs, g.rng.chance(0.5) ? [loss, x] : [loss]);
     },
   },
+  // Attention on a 4-D value as Q: K/V heads dividing Q's, a mask (float or bool, maybe short of
+  // the keys), causal, softcap, scale, a past cache, windows, the qk output in any mode.
+  {
+    when: (v) => isFloat(v) && known(v) && v.shape.length === 4 && v.shape.every((d) => d > 0),
+    build: (g, x) => {
+      const { rng } = g;
+      const [b, h, q, d] = x.shape;
+      const hkv = rng.pick([1, h].filter((n) => h % n === 0)), kv = rng.range(1, 4), past = rng.chance(0.3) ? rng.range(1, 3) : 0;
+      const ins = [x.name, g.random('float32', [b, hkv, kv, d]), g.random('float32', [b, hkv, kv, d])];
+      if (rng.chance(0.5)) {
+        const width = rng.range(1, kv + past);
+        ins.push(g.random(rng.pick(['float32', 'bool']), rng.chance(0.5) ? [q, width] : [b, 1, q, width]));
+      } else ins.push('');
+      if (past) ins.push(g.random('float32', [b, hkv, past, d]), g.random('float32', [b, hkv, past, d]));
+      const attrs = { is_causal: BigInt(rng.int(2)), qk_matmul_output_mode: BigInt(rng.int(4)) };
+      if (rng.chance(0.3)) attrs.softcap = rng.unit() * 4;
+      if (rng.chance(0.3)) attrs.scale = rng.unit();
+      if (rng.chance(0.3)) attrs.left_window_size = BigInt(rng.range(-1, 3));
+      if (rng.chance(0.3)) attrs.right_window_size = BigInt(rng.range(-1, 3));
+      const outs = [x];
+      if (rng.chance(0.3)) outs.push({ dtype: 'float32', shape: [b, hkv, kv + past, d] }, { dtype: 'float32', shape: [b, hkv, kv + past, d] },
+        { dtype: 'float32', shape: [b, h, q, kv + past] });
+      return g.add('Attention', ins, attrs, outs);
+    },
+  },
+  // The ops lowering writes from shapes (lib/ir/shaped-ops.ts).
+  {
+    when: (v) => known(v) && v.shape.length >= 1,
+    build: (g, x) => {
+      const repeats = x.shape.map(() => g.rng.range(0, 3));
+      return g.add('Tile', [x.name, g.ints(big(repeats))], {}, [{ dtype: x.dtype, shape: x.shape.map((d, i) => d * repeats[i]) }]);
+    },
+  },
+  {
+    when: (v) => known(v) && v.shape.length >= 1,
+    build: (g, x) => {
+      const target = x.shape.map((d) => Math.max(0, d + g.rng.range(-2, 2)));
+      return g.add('CenterCropPad', [x.name, g.ints(big(target))], {}, [{ dtype: x.dtype, shape: target }]);
+    },
+  },
+  {
+    when: (v) => known(v) && v.shape.length === 4,
+    build: (g, x) => {
+      const [n, c, h, w] = x.shape;
+      if (g.rng.chance(0.5) && c % 4 === 0) {
+        return g.add('DepthToSpace', [x.name], { blocksize: 2n, mode: g.rng.pick(['DCR', 'CRD']) }, [{ dtype: x.dtype, shape: [n, c / 4, h * 2, w * 2] }]);
+      }
+      const bs = h % 2 === 0 && w % 2 === 0 ? 2 : 1;
+      return g.add('SpaceToDepth', [x.name], { blocksize: BigInt(bs) }, [{ dtype: x.dtype, shape: [n, c * bs * bs, h / bs, w / bs] }]);
+    },
+  },
+  {
+    when: (v) => isFloat(v) && known(v) && v.shape.length >= 3,
+    build: (g, x) => {
+      const c = x.shape[1];
+      if (g.rng.chance(0.3)) return g.add('GlobalMaxPool', [x.name], {}, [{ dtype: x.dtype, shape: x.shape.map((d, i) => (i < 2 ? d : 1)) }]);
+      if (g.rng.chance(0.5)) return g.add('InstanceNormalization', [x.name, g.random('float32', [c]), g.random('float32', [c])], { epsilon: g.rng.pick([1e-5, 0]) }, [x]);
+      const groups = g.rng.pick([1, c].filter((k) => k > 0));
+      return g.add('GroupNormalization', [x.name, g.random('float32', [c]), g.random('float32', [c])], { num_groups: BigInt(groups) }, [x]);
+    },
+  },
+  {
+    when: (v) => isFloat(v) && known(v) && v.shape.length >= 1,
+    build: (g, x) => g.add('Hardmax', [x.name], { axis: BigInt(axisOf(g.rng, x.shape.length)) }, [x]),
+  },
+  {
+    when: (v) => isNumeric(v) && known(v) && v.shape.length <= 6,
+    build: (g, x) => {
+      const depth = g.rng.range(1, 5);
+      const axis = axisOf(g.rng, x.shape.length + 1);
+      const at = axis < 0 ? axis + x.shape.length + 1 : axis;
+      const shape = [...x.shape.slice(0, at), depth, ...x.shape.slice(at)];
+      return g.add('OneHot', [x.name, g.constant('int64', [], [depth]), g.random('float32', [2])], { axis: BigInt(axis) }, [{ dtype: 'float32', shape }]);
+    },
+  },
+  {
+    when: (v) => known(v) && v.shape.length === 2,
+    build: (g, x) => g.add('EyeLike', [x.name], { k: BigInt(g.rng.range(-3, 3)) }, [x]),
+  },
   // Trilu over the last two axes, k sometimes given (any int64, also far off the matrix).
   {
     when: (v) => known(v) && v.shape.length >= 2,
@@ -563,7 +642,7 @@ export function graphCase(rng) {
   const other = rng.pick(g.values);
   if (rng.chance(0.3) && other !== last && !g.inputs.includes(other)) outputs.push(other.name);
   const inputs = g.inputs.map((v) => ({ dtype: v.dtype, shape: v.shape, data: randomData(rng, v.dtype, v.shape) }));
-  // Opsets where every op the builders use has its newest (opset-18) form; Gelu needs 20, Swish 24.
-  const opset = g.nodes.some((n) => n.op === 'Swish') ? 25 : rng.pick([20, 20, 21, 22, 25]);
+  // Opsets where every op the builders use has its newest (opset-18) form; Gelu needs 20, Swish 24, Attention's windows 25.
+  const opset = g.nodes.some((n) => n.op === 'Swish' || n.op === 'Attention') ? 25 : rng.pick([20, 20, 21, 22, 25]);
   return { model: model({ opset, inputs: g.inputs, outputs, nodes: g.nodes, inits: g.inits }), inputs, shapes: g.inputs.map((v) => v.shape) };
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { binding, type NativeTensor } from '../../lib/binding';
 import { AivmError } from '../../lib/errors';
 import { buildIr, MAX_OPSET, typedFromBytes } from '../../lib/ir/build';
+import { LOWERING_DATA_INPUTS } from '../../lib/ir/lowering-bodies';
 import { compileModel, runAcross } from '../../lib/runtime/plain-model';
 import type { IrConstant, IrGraph } from '../../lib/ir/types';
 import { parseOnnxModel, parseOnnxTensor, type OnnxTensor } from '../../lib/onnx';
@@ -27,8 +28,10 @@ export interface CaseResult {
   maxUlp?: number;
 }
 
-/** Inputs of the graph-level ops that lowering must know (fold.ts). */
-const GRAPH_LEVEL_DATA_INPUTS: Record<string, number[]> = { Dropout: [1, 2], Unsqueeze: [1], Squeeze: [1], ConstantOfShape: [0], Range: [0, 1, 2] };
+/** Inputs of the graph-level ops that lowering must know (fold.ts, lowering-bodies.ts). */
+const GRAPH_LEVEL_DATA_INPUTS: Record<string, number[]> = {
+  Dropout: [1, 2], Unsqueeze: [1], Squeeze: [1], ConstantOfShape: [0], Range: [0, 1, 2], ...LOWERING_DATA_INPUTS,
+};
 
 /**
  * Graph inputs that feed, directly, an input the engine or the loader needs when the program

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { binding, type NativeTensor } from '../../lib/binding';
 import { AivmError } from '../../lib/errors';
 import { buildIr } from '../../lib/ir/build';
+import { MAX_BODY_TABLE_ENTRIES } from '../../lib/ir/composed';
 import { parseOnnxModel } from '../../lib/onnx';
 import { compileModel, runAcross } from '../../lib/runtime/plain-model';
 // @ts-expect-error: an ES module of the fuzzer without types
@@ -208,5 +209,234 @@ describe('errors name the composed op and its node', () => {
     expect([e.code, e.message]).toEqual(['E_ARITY', expect.stringMatching(/NegativeLogLikelihoodLoss takes 2 to 3 inputs/)]);
     e = await refusal(run(22, { op: 'Swish', inputs: ['x'], outputs: ['y'] }, [x]));
     expect([e.code, e.message]).toEqual(['E_ONNX_INVALID', expect.stringMatching(/Swish is not in ai.onnx opset 22 \(it was added in opset 24\)/)]);
+  });
+});
+
+// ---- Attention (written by lowering: lib/ir/attention.ts) ------------------------------------
+
+interface AttnCase { b: number; hq: number; hkv: number; q: number; kv: number; past: number; d: number; causal?: boolean;
+  left?: number; right?: number; nonpad?: number[]; softcap?: number; scale?: number; mask?: boolean }
+
+/** float64 attention on [b, h, s, d] arrays, written from ONNX's definition: the keys' bias, a guarded softmax. */
+function attentionReference(c: AttnCase, Q: number[], K: number[], V: number[], mask: number[] | undefined): number[] {
+  const total = c.past + c.kv;
+  const s = Math.sqrt(c.scale ?? 1 / Math.sqrt(c.d));
+  const y: number[] = [];
+  for (let bi = 0; bi < c.b; bi++) {
+    for (let h = 0; h < c.hq; h++) {
+      const kvh = Math.floor(h / (c.hq / c.hkv));
+      for (let i = 0; i < c.q; i++) {
+        const offset = c.nonpad ? c.nonpad[bi] - c.q : c.past;
+        const logits: number[] = [], bias: number[] = [];
+        for (let j = 0; j < total; j++) {
+          let dot = 0;
+          for (let e = 0; e < c.d; e++) dot += Q[((bi * c.hq + h) * c.q + i) * c.d + e] * s * (K[((bi * c.hkv + kvh) * total + j) * c.d + e] * s);
+          if (c.softcap) dot = c.softcap * Math.tanh(dot / c.softcap);
+          const diff = i + offset - j;
+          let ok = (!c.causal || diff >= 0) && (c.left === undefined || c.left < 0 || diff <= c.left) && (c.right === undefined || c.right < 0 || -diff <= c.right);
+          if (c.nonpad) ok = ok && j < c.nonpad[bi];
+          bias.push((mask ? mask[i * total + j] : 0) + (ok ? 0 : -Infinity));
+          logits.push(dot + bias[j]);
+        }
+        const allMasked = bias.every((v) => v === -Infinity);
+        const m = Math.max(...logits);
+        const p = logits.map((v) => Math.exp(v - m));
+        const sum = p.reduce((a, v) => a + v, 0);
+        for (let e = 0; e < c.d; e++) {
+          let acc = 0;
+          for (let j = 0; j < total; j++) acc += (allMasked ? 0 : p[j] / sum) * V[((bi * c.hkv + kvh) * total + j) * c.d + e];
+          y.push(acc);
+        }
+      }
+    }
+  }
+  return y;
+}
+
+describe('Attention', () => {
+  const wave = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * 0.37 + seed) * 1.5));
+  async function check(c: AttnCase, opset = 25) {
+    const total = c.past + c.kv;
+    const Q = wave(c.b * c.hq * c.q * c.d, 1), Knew = wave(c.b * c.hkv * c.kv * c.d, 2), Vnew = wave(c.b * c.hkv * c.kv * c.d, 3);
+    const Kp = wave(c.b * c.hkv * c.past * c.d, 4), Vp = wave(c.b * c.hkv * c.past * c.d, 5);
+    // The full K and V: past then new, per batch and head.
+    const joined = (p: number[], n: number[]) => {
+      const out: number[] = [];
+      for (let r = 0; r < c.b * c.hkv; r++) out.push(...p.slice(r * c.past * c.d, (r + 1) * c.past * c.d), ...n.slice(r * c.kv * c.d, (r + 1) * c.kv * c.d));
+      return out;
+    };
+    const mask = c.mask ? wave(c.q * total, 6).map((v) => (v > 1.2 ? -Infinity : v)) : undefined;
+    const inputs = [f32('Q', [c.b, c.hq, c.q, c.d], Q), f32('K', [c.b, c.hkv, c.kv, c.d], Knew), f32('V', [c.b, c.hkv, c.kv, c.d], Vnew)];
+    const names = ['Q', 'K', 'V', c.mask ? 'M' : ''];
+    if (c.mask) inputs.push(f32('M', [c.q, total], mask!));
+    if (c.past) {
+      inputs.push(f32('PK', [c.b, c.hkv, c.past, c.d], Kp), f32('PV', [c.b, c.hkv, c.past, c.d], Vp));
+      names.push('PK', 'PV');
+    }
+    if (c.nonpad) {
+      while (names.length < 6) names.push('');
+      names.push('N');
+      inputs.push(i64('N', [c.b], c.nonpad));
+    }
+    const attrs: Record<string, Attr> = { is_causal: c.causal ? 1n : 0n };
+    if (c.left !== undefined) attrs.left_window_size = BigInt(c.left);
+    if (c.right !== undefined) attrs.right_window_size = BigInt(c.right);
+    if (c.softcap) attrs.softcap = c.softcap;
+    if (c.scale) attrs.scale = c.scale;
+    const outs = c.past ? ['Y', 'PKo', 'PVo'] : ['Y'];
+    const got = await run(opset, { op: 'Attention', inputs: names, outputs: outs, attrs }, inputs);
+    expect(got[0].shape).toEqual([c.b, c.hq, c.q, c.d]);
+    expectClose(got[0], attentionReference(c, Q, c.past ? joined(Kp, Knew) : Knew, c.past ? joined(Vp, Vnew) : Vnew, mask), 1e-5, 1e-6);
+    if (c.past) expect(Array.from(got[1].data as Float32Array)).toEqual(joined(Kp, Knew));
+  }
+
+  it('sliding windows (opset 25) with a past cache, causal or not, left and right bounds', async () => {
+    await check({ b: 2, hq: 2, hkv: 2, q: 3, kv: 3, past: 2, d: 4, causal: true, left: 1 });
+    await check({ b: 1, hq: 2, hkv: 1, q: 4, kv: 4, past: 0, d: 2, left: 1, right: 0 });
+    await check({ b: 1, hq: 1, hkv: 1, q: 4, kv: 4, past: 0, d: 2, left: -1, right: 2, mask: true });
+  });
+
+  it('nonpad_kv_seqlen (per-batch counts at run time): padding, causal from each batch\'s end, windows, a fully masked row is 0', async () => {
+    await check({ b: 3, hq: 2, hkv: 2, q: 2, kv: 5, past: 0, d: 3, causal: true, nonpad: [5, 3, 1] });
+    await check({ b: 2, hq: 4, hkv: 2, q: 2, kv: 4, past: 0, d: 2, causal: true, left: 1, nonpad: [4, 2] });
+    await check({ b: 2, hq: 1, hkv: 1, q: 3, kv: 4, past: 0, d: 2, right: 0, nonpad: [0, 4] }, 25);
+  });
+
+  it('grouped-query heads, softcap, scale, a float mask with -inf, and the 3-D form', async () => {
+    await check({ b: 1, hq: 6, hkv: 2, q: 2, kv: 3, past: 1, d: 4, softcap: 1.5, scale: 0.3, mask: true }, 23);
+    // 3-D: [batch, seq, heads * size] in and out, the same numbers as the 4-D form transposed.
+    const c = { b: 1, hq: 2, hkv: 2, q: 2, kv: 3, past: 0, d: 2 };
+    const Q = wave(8, 1), K = wave(12, 2), V = wave(12, 3);
+    const to3d = (x: number[], s: number) => [0, 1, 2].slice(0, s).flatMap((t) => [0, 1].flatMap((h) => x.slice((h * s + t) * 2, (h * s + t) * 2 + 2)));
+    const [y] = await run(23, { op: 'Attention', inputs: ['Q', 'K', 'V'], outputs: ['Y'], attrs: { q_num_heads: 2n, kv_num_heads: 2n } },
+      [f32('Q', [1, 2, 4], to3d(Q, 2)), f32('K', [1, 3, 4], to3d(K, 3)), f32('V', [1, 3, 4], to3d(V, 3))]);
+    expect(y.shape).toEqual([1, 2, 4]);
+    expectClose(y, to3d(attentionReference(c, Q, K, V, undefined), 2), 1e-5, 1e-6);
+  });
+
+  it('refuses what it does not implement or what contradicts itself, naming the node', async () => {
+    const t = (name: string, shape: number[]) => f32(name, shape, new Array(shape.reduce((a, v) => a * v, 1)).fill(0.5));
+    const qkv = [t('Q', [1, 2, 2, 4]), t('K', [1, 2, 3, 4]), t('V', [1, 2, 3, 4])];
+    const attempt = (attrs: Record<string, Attr>, ins = qkv, opset = 25, names = ['Q', 'K', 'V']) =>
+      refusal(run(opset, { op: 'Attention', inputs: names, outputs: ['Y'], attrs }, ins));
+    expect((await attempt({ softmax_precision: 11n })).code).toBe('E_UNSUPPORTED_OP');
+    expect((await attempt({ qk_matmul_output_mode: 4n })).code).toBe('E_ATTR');
+    expect((await attempt({ left_window_size: 1n }, qkv, 24)).message).toMatch(/node 'n0_Attention': Attention before opset 25 has no attribute 'left_window_size'/);
+    expect((await attempt({}, [t('Q', [1, 3, 2, 4]), t('K', [1, 2, 3, 4]), t('V', [1, 2, 3, 4])])).message).toMatch(/3 query heads are not a multiple of 2/);
+    expect((await attempt({}, [t('Q', [1, 2, 8]), t('K', [1, 3, 8]), t('V', [1, 3, 8])])).message).toMatch(/needs attribute 'q_num_heads'/);
+    expect((await attempt({}, [...qkv, t('M', [2, 5])], 25, ['Q', 'K', 'V', 'M'])).message).toMatch(/attn_mask \[2,5\] has more keys than the 3 of K/);
+  });
+});
+
+// ---- ops written from their shapes (lib/ir/shaped-ops.ts) -----------------------------------
+
+/** The element of a row-major array of `shape` at coordinates c. */
+const at = (data: number[], shape: number[], c: number[]) => data[c.reduce((off, v, i) => off * shape[i] + v, 0)];
+/** Every coordinate of `shape`, row-major. */
+const coords = (shape: number[]): number[][] => shape.reduce<number[][]>((acc, d) => acc.flatMap((c) => Array.from({ length: d }, (_, i) => [...c, i])), [[]]);
+const seq = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+describe('ops written from their shapes', () => {
+  it('Tile copies the input repeats[i] times along each axis (a 0 repeat empties it)', async () => {
+    const xs = seq(6);
+    for (const repeats of [[2, 3], [1, 1], [3, 1], [0, 2]]) {
+      const [y] = await run(13, { op: 'Tile', inputs: ['x', 'r'], outputs: ['y'] }, [f32('x', [2, 3], xs)], [i64('r', [2], repeats)]);
+      const shape = [2 * repeats[0], 3 * repeats[1]];
+      expect(y.shape).toEqual(shape);
+      expect(Array.from(y.data as Float32Array)).toEqual(coords(shape).map(([i, j]) => at(xs, [2, 3], [i % 2, j % 3])));
+    }
+    expect((await refusal(run(13, { op: 'Tile', inputs: ['x', 'r'], outputs: ['y'] }, [f32('x', [2], [1, 2]), i64('r', [1], [2])]))).code).toBe('E_UNSUPPORTED_OP');
+    expect((await refusal(run(13, { op: 'Tile', inputs: ['x', 'r'], outputs: ['y'] }, [f32('x', [2], [1, 2])], [i64('r', [1], [-1])]))).code).toBe('E_VALUE');
+  });
+
+  it('DepthToSpace (DCR, CRD) and SpaceToDepth move the elements ONNX\'s formulas say', async () => {
+    const [n, c, h, w, bs] = [1, 8, 2, 3, 2];
+    const xs = seq(n * c * h * w);
+    for (const mode of ['DCR', 'CRD']) {
+      const [y] = await run(13, { op: 'DepthToSpace', inputs: ['x'], outputs: ['y'], attrs: { blocksize: BigInt(bs), mode } }, [f32('x', [n, c, h, w], xs)]);
+      const shape = [n, c / 4, h * bs, w * bs];
+      expect(y.shape).toEqual(shape);
+      const want = coords(shape).map(([ni, ci, hi, wi]) => {
+        const [bh, bw] = [hi % bs, wi % bs];
+        const src = mode === 'DCR' ? (bh * bs + bw) * (c / 4) + ci : ci * bs * bs + bh * bs + bw;
+        return at(xs, [n, c, h, w], [ni, src, Math.floor(hi / bs), Math.floor(wi / bs)]);
+      });
+      expect(Array.from(y.data as Float32Array)).toEqual(want);
+    }
+    const [z] = await run(13, { op: 'SpaceToDepth', inputs: ['x'], outputs: ['y'], attrs: { blocksize: 2n } }, [f32('x', [1, 2, 4, 2], seq(16))]);
+    expect(z.shape).toEqual([1, 8, 2, 1]);
+    expect(Array.from(z.data as Float32Array)).toEqual(coords([1, 8, 2, 1]).map(([ni, co, hi, wi]) => {
+      const ci = co % 2, block = Math.floor(co / 2);
+      return at(seq(16), [1, 2, 4, 2], [ni, ci, hi * 2 + Math.floor(block / 2), wi * 2 + (block % 2)]);
+    }));
+  });
+
+  it('CenterCropPad crops from (d - t) / 2 and pads (t - d) / 2 before, the rest after', async () => {
+    const xs = seq(20);
+    const [y] = await run(18, { op: 'CenterCropPad', inputs: ['x', 's'], outputs: ['y'] }, [f32('x', [4, 5], xs)], [i64('s', [2], [1, 8])]);
+    expect(y.shape).toEqual([1, 8]);
+    // row 1 of 0..3 (crop 4 -> 1 starts at 1); columns: 1 zero before, 5 values, 2 zeros after.
+    expect(Array.from(y.data as Float32Array)).toEqual([0, 6, 7, 8, 9, 10, 0, 0]);
+  });
+
+  it('EyeLike, GlobalMaxPool, Hardmax (first maximum; NaN wins as ArgMax) and OneHot', async () => {
+    const [eye] = await run(22, { op: 'EyeLike', inputs: ['x'], outputs: ['y'], attrs: { k: -1n, dtype: 7n } }, [f32('x', [3, 2], seq(6))]);
+    expect([eye.dtype, Array.from(eye.data as BigInt64Array, Number)]).toEqual(['int64', [0, 0, 1, 0, 0, 1]]);
+    const [g] = await run(22, { op: 'GlobalMaxPool', inputs: ['x'], outputs: ['y'] }, [f32('x', [1, 2, 2, 2], [1, 5, -2, 3, -1, -4, -3, -2])]);
+    expect([g.shape, Array.from(g.data as Float32Array)]).toEqual([[1, 2, 1, 1], [5, -1]]);
+    const [hm] = await run(13, { op: 'Hardmax', inputs: ['x'], outputs: ['y'], attrs: { axis: 1n } }, [f32('x', [3, 3], [1, 3, 3, 2, NaN, 9, -1, -1, -1])]);
+    expect(Array.from(hm.data as Float32Array)).toEqual([0, 1, 0, 0, 1, 0, 1, 0, 0]);
+    // Hardmax-11 coerces to 2-D at axis: the maximum of each row of 6.
+    const [h11] = await run(11, { op: 'Hardmax', inputs: ['x'], outputs: ['y'], attrs: { axis: 1n } }, [f32('x', [2, 2, 3], [1, 2, 3, 9, 0, 0, 5, 4, 3, 2, 1, 0])]);
+    expect(Array.from(h11.data as Float32Array)).toEqual([0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0]);
+    const [oh] = await run(11, { op: 'OneHot', inputs: ['i', 'd', 'v'], outputs: ['y'], attrs: { axis: 0n } },
+      [f32('i', [4], [1, -1, 3.7, 7])], [i64('d', [], [4]), f32('v', [2], [-2, 5])]);
+    // float indices truncate (3.7 -> 3), -1 is depth - 1, 7 is out of range: all off.
+    expect([oh.shape, Array.from(oh.data as Float32Array)]).toEqual([[4, 4], [-2, -2, -2, -2, 5, -2, -2, -2, -2, -2, -2, -2, -2, 5, 5, -2]]);
+  });
+
+  it('InstanceNormalization and GroupNormalization (-18 per group, -21 per channel) against float64', async () => {
+    const [n, c, s] = [2, 4, 3];
+    const xs = Array.from({ length: n * c * s }, (_, i) => Math.fround(Math.sin(i * 1.3) * 3 + (i % 5)));
+    const scale = [0.5, -1, 2, 1.5], bias = [0.25, 0, -1, 3];
+    const norm = (groups: number, perGroup: boolean, eps: number) => {
+      const out = new Array<number>(xs.length);
+      const size = (c / groups) * s;
+      for (let ni = 0; ni < n; ni++) {
+        for (let g = 0; g < groups; g++) {
+          const base = (ni * groups + g) * size;
+          const row = xs.slice(base, base + size);
+          const mean = row.reduce((a, v) => a + v, 0) / size;
+          const v = row.reduce((a, x) => a + (x - mean) ** 2, 0) / size;
+          row.forEach((x, k) => {
+            const ch = g * (c / groups) + Math.floor(k / s);
+            const idx = perGroup ? g : ch;
+            out[base + k] = ((x - mean) / Math.sqrt(v + eps)) * scale[idx] + bias[idx];
+          });
+        }
+      }
+      return out;
+    };
+    const [inorm] = await run(22, { op: 'InstanceNormalization', inputs: ['x', 's', 'b'], outputs: ['y'], attrs: { epsilon: 0.01 } },
+      [f32('x', [n, c, s], xs)], [f32('s', [c], scale), f32('b', [c], bias)]);
+    expectClose(inorm, norm(c, false, 0.01), 1e-5, 1e-5);
+    const [g21] = await run(21, { op: 'GroupNormalization', inputs: ['x', 's', 'b'], outputs: ['y'], attrs: { num_groups: 2n } },
+      [f32('x', [n, c, s], xs)], [f32('s', [c], scale), f32('b', [c], bias)]);
+    expectClose(g21, norm(2, false, 1e-5), 1e-5, 1e-5);
+    const [g18] = await run(18, { op: 'GroupNormalization', inputs: ['x', 's', 'b'], outputs: ['y'], attrs: { num_groups: 4n } },
+      [f32('x', [n, c, s], xs)], [f32('s', [4], scale), f32('b', [4], bias)]);
+    expectClose(g18, norm(4, true, 1e-5), 1e-5, 1e-5);
+    const e = await refusal(run(21, { op: 'GroupNormalization', inputs: ['x', 's', 'b'], outputs: ['y'], attrs: { num_groups: 3n } },
+      [f32('x', [n, c, s], xs)], [f32('s', [c], scale), f32('b', [c], bias)]));
+    expect([e.code, e.message]).toEqual(['E_ATTR', expect.stringMatching(/GroupNormalization 4 channels are not a multiple of 3 groups/)]);
+  });
+
+  it('tables a body builds from shapes are bounded as the engine bounds its own (E_TOO_LARGE before they are built)', async () => {
+    expect(MAX_BODY_TABLE_ENTRIES).toBe(info.limits.maxOpIndexTableEntries);
+    const e = await refusal(run(11, { op: 'OneHot', inputs: ['i', 'd', 'v'], outputs: ['y'] }, [i64('i', [1], [0])], [i64('d', [], [2 ** 40]), f32('v', [2], [0, 1])]));
+    expect([e.code, e.message]).toEqual(['E_TOO_LARGE', expect.stringMatching(/OneHot would build a position list of 1099511627776 entries/)]);
+    // An empty input's dimension can be large: Hardmax's positions along it are still a table.
+    const big = await refusal(run(13, { op: 'Hardmax', inputs: ['x'], outputs: ['y'] }, [f32('x', [0, 2 ** 23], [])]));
+    expect(big.code).toBe('E_TOO_LARGE');
   });
 });

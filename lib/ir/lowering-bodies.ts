@@ -1,0 +1,45 @@
+// Ops lowering writes as engine ops once it knows their inputs' dtypes and shapes
+// (lib/ir/lower.ts): CastLike (a Cast to its second input's dtype), Attention
+// (lib/ir/attention.ts: structural masks as constants, heads from the shapes) and
+// the shape-driven ops of lib/ir/shaped-ops.ts.
+// Like lib/ir/composed.ts's ops, their bits, gas and backends follow from the parts.
+import { AivmError } from '../errors';
+import { onnxTypeOfDtype } from '../onnx';
+import { attentionBody } from './attention';
+import type { Body } from './composed';
+import {
+  centerCropPad, depthToSpace, eyeLike, globalMaxPool, groupNormalization, hardmax, instanceNormalization, oneHot, spaceToDepth, tile,
+  type KnownValue,
+} from './shaped-ops';
+import type { IrNode } from './types';
+
+/** Writes node's body into b, given its inputs' dtypes and shapes, constants' values (null: omitted) and the model's opset. */
+export type LoweringBody = (node: IrNode, inputs: (KnownValue | null)[], b: Body, opset: number) => void;
+
+/** CastLike(x, like) is Cast(x) to like's dtype (like's values are never read). */
+const castLike: LoweringBody = (node, inputs, b) => {
+  const [x, like] = inputs;
+  if (inputs.length !== 2 || !x || !like) {
+    throw new AivmError('E_ARITY', `node '${node.name}': CastLike takes 2 inputs (input, target_type), got ${inputs.filter(Boolean).length}`);
+  }
+  if (node.attrs.to !== undefined) throw new AivmError('E_ATTR', `node '${node.name}': CastLike has no attribute 'to' (the target is its second input's type)`);
+  b.op('cast', 'Cast', [node.inputs[0]], { ...node.attrs, to: BigInt(onnxTypeOfDtype(like.dtype)) }, node.outputs[0]);
+};
+
+/** Inputs of these ops whose values a body reads: they must be known when the program is built. */
+export const LOWERING_DATA_INPUTS: Record<string, number[]> = { Tile: [1], CenterCropPad: [1], OneHot: [1] };
+
+export const LOWERING_BODIES: Record<string, LoweringBody> = {
+  CastLike: castLike,
+  Attention: attentionBody,
+  Tile: tile,
+  DepthToSpace: depthToSpace,
+  SpaceToDepth: spaceToDepth,
+  CenterCropPad: centerCropPad,
+  EyeLike: eyeLike,
+  GlobalMaxPool: globalMaxPool,
+  InstanceNormalization: instanceNormalization,
+  GroupNormalization: groupNormalization,
+  Hardmax: hardmax,
+  OneHot: oneHot,
+};
