@@ -9,13 +9,11 @@
 // docs/ONNX.md ("Composed ops") states it in full.
 import { AivmError, type ErrorCode } from '../errors';
 import type { DType } from '../tensor';
-import type { Body } from './composed';
-import type { IrConstant, IrNode } from './types';
+import { f32, i64s, type Body } from './composed';
+import type { IrNode } from './types';
 
 export interface ValueInfo { dtype: DType; shape: number[] }
 
-const f32 = (v: number): IrConstant => ({ dtype: 'float32', shape: [], data: Float32Array.of(v) });
-const i64s = (v: number[], shape = [v.length]): IrConstant => ({ dtype: 'int64', shape, data: BigInt64Array.from(v.map(BigInt)) });
 
 const ATTRS: Record<string, { kind: 'int' | 'float'; since: number }> = {
   is_causal: { kind: 'int', since: 23 }, q_num_heads: { kind: 'int', since: 23 }, kv_num_heads: { kind: 'int', since: 23 },

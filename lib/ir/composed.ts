@@ -4,13 +4,16 @@
 // become, in the order written here, so every ISA, thread count and backend
 // agrees by construction; docs/ONNX.md lists each body. Each adapter checks the
 // node's arity and attributes itself (an error names the ONNX op, not a part).
-import { AivmError } from '../errors';
+import { AivmError, type ErrorCode } from '../errors';
 import type { AdaptContext, Adapter } from './op-versions';
 import type { IrAttr, IrConstant, IrNode } from './types';
 
-const f32 = (v: number): IrConstant => ({ dtype: 'float32', shape: [], data: Float32Array.of(v) });
+// Constants of the bodies here and in the lowering bodies (attention.ts, shaped-ops.ts, conv-bodies.ts).
+export const f32 = (v: number): IrConstant => ({ dtype: 'float32', shape: [], data: Float32Array.of(v) });
+export const f32s = (v: number[], shape = [v.length]): IrConstant => ({ dtype: 'float32', shape, data: Float32Array.from(v) });
 const i64 = (v: bigint): IrConstant => ({ dtype: 'int64', shape: [], data: BigInt64Array.of(v) });
-const i64s = (v: bigint[]): IrConstant => ({ dtype: 'int64', shape: [v.length], data: BigInt64Array.from(v) });
+/** An int64 tensor of plain numbers (a shape, axes, pads); by default a list. */
+export const i64s = (v: number[], shape = [v.length]): IrConstant => ({ dtype: 'int64', shape, data: BigInt64Array.from(v.map(BigInt)) });
 
 /**
  * The most entries a constant a body builds from shapes may have (an Attention mask grid, a
@@ -44,6 +47,17 @@ export class Body {
     this.nodes.push({ name: `${this.node.name}::${role}`, op, inputs, outputs: [output], attrs });
     return output;
   }
+}
+
+/** A Reshape part to a known shape (a 0 is a zero-size dimension, not "keep"). */
+export const reshape = (b: Body, role: string, x: string, shape: number[], out?: string) =>
+  b.op(role, 'Reshape', [x, b.konst(`${role}_shape`, i64s(shape))], { allowzero: 1n }, out);
+
+/** An error naming the node and its op. */
+export function failer(node: IrNode) {
+  return (code: ErrorCode, what: string): never => {
+    throw new AivmError(code, `node '${node.name}': ${node.op} ${what}`);
+  };
 }
 
 /** Checks arity and that every attribute is known and of its kind; returns the attributes. */
@@ -102,7 +116,7 @@ function nllBody(b: Body, input: string, target: string, weight: string, attrs: 
     ignored = b.op('ignored', 'Equal', [t, b.konst('ignore_index', i64(ignoreIndex))]);
     t = b.op('safe_target', 'Where', [ignored, b.konst('zero_index', i64(0n)), t]);
   }
-  const axis1 = b.konst('axis1', i64s([1n]));
+  const axis1 = b.konst('axis1', i64s([1]));
   const picked = b.op('picked', 'GatherElements', [input, b.op('index', 'Unsqueeze', [t, axis1])], { axis: 1n });
   const p = b.op('p', 'Squeeze', [picked, axis1]);
   let w = '';

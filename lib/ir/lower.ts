@@ -12,7 +12,7 @@ import { AivmError } from '../errors';
 import { dtypeSize, numel, type DType } from '../tensor';
 import { FOLDED_OPS } from './build';
 import { Body } from './composed';
-import { LOWERING_BODIES } from './lowering-bodies';
+import { ENGINE_REWRITES, LOWERING_BODIES } from './lowering-bodies';
 import type { AdaptContext } from './op-versions';
 import { foldGraphLevelOp } from './fold';
 import { nodeGas, runGas } from './gas';
@@ -136,11 +136,15 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
   const lowerNode = async (node: IrNode): Promise<void> => {
     const inputs = node.inputs.map((name) => (name === '' ? null : lookup(env, name, node)));
     const body = Object.hasOwn(LOWERING_BODIES, node.op) ? LOWERING_BODIES[node.op] : undefined;
-    if (body) {
+    const rewrite = Object.hasOwn(ENGINE_REWRITES, node.op) ? ENGINE_REWRITES[node.op] : undefined;
+    if (body || rewrite) {
       const b = new Body(node, bodyContext);
-      body(node, inputs.map((e) => e && (e.kind === 'const' ? { dtype: e.c.dtype, shape: e.c.shape, data: e.c.data } : { dtype: e.dtype, shape: e.shape })), b, ir.opset);
-      for (const part of b.nodes) await lowerNode(part);
-      return;
+      const known = inputs.map((e) => e && (e.kind === 'const' ? { dtype: e.c.dtype, shape: e.c.shape, data: e.c.data } : { dtype: e.dtype, shape: e.shape }));
+      if (body) body(node, known, b, ir.opset);
+      if (body || rewrite!(node, known, b, ir.opset)) {
+        for (const part of b.nodes) await lowerNode(part);
+        return;
+      }
     }
     let outputs: Entry[];
     if (FOLDED_OPS.includes(node.op)) {

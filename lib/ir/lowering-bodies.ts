@@ -1,11 +1,13 @@
 // Ops lowering writes as engine ops once it knows their inputs' dtypes and shapes
 // (lib/ir/lower.ts): CastLike (a Cast to its second input's dtype), Attention
 // (lib/ir/attention.ts: structural masks as constants, heads from the shapes) and
-// the shape-driven ops of lib/ir/shaped-ops.ts.
+// the shape-driven ops of lib/ir/shaped-ops.ts, ConvTranspose and LpPool on the
+// engine's Conv (lib/ir/conv-bodies.ts); and 1-D Conv and pooling on the 2-D ones.
 // Like lib/ir/composed.ts's ops, their bits, gas and backends follow from the parts.
 import { AivmError } from '../errors';
 import { onnxTypeOfDtype } from '../onnx';
 import { attentionBody } from './attention';
+import { convTranspose, lpPool, oneDimensional } from './conv-bodies';
 import type { Body } from './composed';
 import {
   centerCropPad, depthToSpace, eyeLike, globalMaxPool, groupNormalization, hardmax, instanceNormalization, oneHot, spaceToDepth, tile,
@@ -42,4 +44,18 @@ export const LOWERING_BODIES: Record<string, LoweringBody> = {
   GroupNormalization: groupNormalization,
   Hardmax: hardmax,
   OneHot: oneHot,
+  ConvTranspose: convTranspose,
+  LpPool: lpPool,
+};
+
+/**
+ * Engine ops lowering rewrites when their inputs are of a form the engine does not take: the
+ * rewrite writes the body and answers true, or answers false for the node to go as it is.
+ */
+export type EngineRewrite = (node: IrNode, inputs: (KnownValue | null)[], b: Body, opset: number) => boolean;
+
+export const ENGINE_REWRITES: Record<string, EngineRewrite> = {
+  Conv: oneDimensional,
+  MaxPool: oneDimensional,
+  AveragePool: oneDimensional,
 };

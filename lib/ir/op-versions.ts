@@ -339,6 +339,8 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   Tile: [6, 13], EyeLike: [9, 22], DepthToSpace: [1, 11, 13], SpaceToDepth: [1, 13], CenterCropPad: [18],
   GlobalMaxPool: [1, 22], InstanceNormalization: [1, 6, 22], GroupNormalization: [18, 21],
   Hardmax: [[1, coercedTo2D], [11, coercedTo2D], 13], OneHot: [9, 11],
+  // On the engine's Conv (lib/ir/conv-bodies.ts). LpPool-1's float p predates opset 7.
+  ConvTranspose: [1, 11, 22], LpPool: [2, 11, 18, 22],
   // Composed of engine ops (lib/ir/composed.ts); versions differ only in types, or in where
   // the axes of the Reduce* go (an attribute before 18, input 1 after: ReduceSum takes both).
   NegativeLogLikelihoodLoss: composed('NegativeLogLikelihoodLoss', [12, 13, 22]),

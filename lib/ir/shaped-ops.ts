@@ -7,21 +7,13 @@
 import { AivmError, type ErrorCode } from '../errors';
 import type { DType } from '../tensor';
 import type { ValueInfo } from './attention';
-import type { Body } from './composed';
-import type { IrConstant, IrNode, TypedArray } from './types';
+import { f32s, failer, i64s, reshape, type Body } from './composed';
+import type { IrNode, TypedArray } from './types';
 
 /** An input as lowering knows it: dtype and shape, and a constant's values. */
 export interface KnownValue extends ValueInfo { data?: TypedArray }
 
-const i64s = (v: number[], shape = [v.length]): IrConstant => ({ dtype: 'int64', shape, data: BigInt64Array.from(v.map(BigInt)) });
-const f32s = (v: number[], shape = [v.length]): IrConstant => ({ dtype: 'float32', shape, data: Float32Array.from(v) });
 const prod = (v: number[]) => v.reduce((a, b) => a * b, 1);
-
-function failer(node: IrNode) {
-  return (code: ErrorCode, what: string): never => {
-    throw new AivmError(code, `node '${node.name}': ${node.op} ${what}`);
-  };
-}
 
 /** Checks arity and attribute kinds (as lib/ir/composed.ts's ops); returns a reader of the attributes. */
 function start(node: IrNode, inputs: (KnownValue | null)[], arity: [number, number], attrs: Record<string, 'int' | 'float' | 'string' | 'ints'>) {
@@ -59,8 +51,6 @@ function normAxis(axis: number, rank: number, fail: (c: ErrorCode, w: string) =>
   if (axis < -rank || axis >= rank) fail('E_ATTR', `${what} ${axis} is outside [${-rank}, ${rank - 1}]`);
   return axis < 0 ? axis + rank : axis;
 }
-
-const reshape = (b: Body, role: string, x: string, shape: number[], out?: string) => b.op(role, 'Reshape', [x, b.konst(`${role}_shape`, i64s(shape))], { allowzero: 1n }, out);
 
 // ---- copies --------------------------------------------------------------------------------
 

@@ -366,8 +366,10 @@ const BUILDERS = [
     },
   },
   // The engine's Conv and pools are 2-D: [N, C, H, W].
-  { when: (v) => isFloat(v) && known(v) && v.shape.length === 4, build: conv },
-  { when: (v) => isFloat(v) && known(v) && v.shape.length === 4, build: pool },
+  // 2-D, and 1-D (lowering writes it on the 2-D op).
+  { when: (v) => isFloat(v) && known(v) && (v.shape.length === 3 || v.shape.length === 4), build: conv },
+  { when: (v) => isFloat(v) && known(v) && (v.shape.length === 3 || v.shape.length === 4), build: pool },
+  { when: (v) => isFloat(v) && known(v) && (v.shape.length === 3 || v.shape.length === 4), build: convTranspose },
   {
     when: (v) => isFloat(v) && rankAtLeast(3)(v),
     build: (g, x) => g.add('GlobalAveragePool', [x.name], {}, [{ dtype: 'float32', shape: [...x.shape.slice(0, 2), ...x.shape.slice(2).map(() => 1)] }]),
@@ -498,19 +500,42 @@ function conv(g, x) {
 
 function pool(g, x) {
   const { rng } = g;
-  const op = rng.pick(['MaxPool', 'AveragePool']);
+  const op = rng.pick(['MaxPool', 'AveragePool', 'LpPool']);
   const spatial = x.shape.slice(2);
   const kernel = spatial.map((d) => rng.range(1, Math.max(1, Math.min(3, d))));
   const strides = spatial.map(() => rng.range(1, 2));
   const pads = [...kernel, ...kernel].map((k) => rng.int(k));
   const attrs = { kernel_shape: big(kernel), strides: big(strides), pads: big(pads) };
   if (op === 'AveragePool') attrs.count_include_pad = BigInt(rng.int(2));
-  const ceil = rng.chance(0.2);
+  if (op === 'LpPool') attrs.p = BigInt(rng.range(1, 3));
+  const ceil = op !== 'LpPool' && rng.chance(0.2);
   if (ceil) attrs.ceil_mode = 1n;
   const out = spatial.map((d, i) => poolOut(d, kernel[i], strides[i], pads[i], pads[i + spatial.length], 1));
   // ceil_mode's last-window rule is the engine's to apply: the shape is left unknown.
   const shape = !ceil && out.every((d) => d > 0) ? [...x.shape.slice(0, 2), ...out] : null;
   return g.add(op, [x.name], attrs, [{ dtype: 'float32', shape }]);
+}
+
+// ConvTranspose: strides, pads, dilations, output_padding below the stride, groups, sometimes output_shape.
+function convTranspose(g, x) {
+  const { rng } = g;
+  const [, c, ...spatial] = x.shape;
+  const group = c > 0 && c % 2 === 0 && rng.chance(0.3) ? 2 : 1;
+  const mg = rng.range(1, 2);
+  const kernel = spatial.map(() => rng.range(1, 3));
+  const strides = spatial.map(() => rng.range(1, 3));
+  const dil = spatial.map(() => (rng.chance(0.2) ? 2 : 1));
+  const outPad = strides.map((s) => rng.int(s));
+  const pads = [...spatial, ...spatial].map(() => rng.int(2));
+  const attrs = { strides: big(strides), dilations: big(dil), group: BigInt(group), output_padding: big(outPad), pads: big(pads) };
+  let out = spatial.map((d, i) => strides[i] * (d - 1) + outPad[i] + (kernel[i] - 1) * dil[i] + 1 - pads[i] - pads[i + spatial.length]);
+  if (rng.chance(0.2)) {
+    delete attrs.pads;
+    out = out.map((d) => d + rng.range(-1, 1));
+    attrs.output_shape = big(out);
+  }
+  const ins = [x.name, g.random('float32', [c, mg, ...kernel]), ...(rng.chance(0.5) ? [g.random('float32', [mg * group])] : [])];
+  return g.add('ConvTranspose', ins, attrs, [{ dtype: 'float32', shape: out.every((d) => d > 0) ? [x.shape[0], mg * group, ...out] : null }]);
 }
 
 function reduce(g, x) {

@@ -440,3 +440,70 @@ describe('ops written from their shapes', () => {
     expect(big.code).toBe('E_TOO_LARGE');
   });
 });
+
+// ---- ConvTranspose, LpPool, 1-D Conv and pooling (lib/ir/conv-bodies.ts) --------------------
+
+describe('convolutions written on the engine\'s 2-D Conv', () => {
+  /** ConvTranspose by its definition: each input element scatters x * W into the output (float64). */
+  function convTransposeReference(x: number[], xs: number[], w: number[], ws: number[], o: { s: number[]; d: number[]; pb: number[]; group: number; out: number[]; bias?: number[] }) {
+    const [n, c, h, wd] = xs, [, mg, kh, kw] = ws, cg = c / o.group, m = mg * o.group;
+    const y = new Array<number>(n * m * o.out[0] * o.out[1]).fill(0);
+    for (let ni = 0; ni < n; ni++) for (let ci = 0; ci < c; ci++) for (let i = 0; i < h; i++) for (let j = 0; j < wd; j++) {
+      const g = Math.floor(ci / cg);
+      for (let mi = 0; mi < mg; mi++) for (let a = 0; a < kh; a++) for (let bb = 0; bb < kw; bb++) {
+        const oh = i * o.s[0] - o.pb[0] + a * o.d[0], ow = j * o.s[1] - o.pb[1] + bb * o.d[1];
+        if (oh < 0 || ow < 0 || oh >= o.out[0] || ow >= o.out[1]) continue;
+        y[((ni * m + g * mg + mi) * o.out[0] + oh) * o.out[1] + ow] += x[((ni * c + ci) * h + i) * wd + j] * w[((ci * mg + mi) * kh + a) * kw + bb];
+      }
+    }
+    if (o.bias) y.forEach((_, k) => { y[k] += o.bias![Math.floor(k / (o.out[0] * o.out[1])) % m]; });
+    return y;
+  }
+
+  it('ConvTranspose: strides, pads, dilations, groups, output_padding, output_shape, bias, and 1-D', async () => {
+    const wave = (len: number, seed: number) => Array.from({ length: len }, (_, i) => Math.fround(Math.sin(i * 0.7 + seed)));
+    const cases = [
+      { xs: [1, 2, 3, 4], ws: [2, 3, 3, 2], attrs: { strides: [2n, 3n], pads: [1n, 0n, 0n, 1n] }, s: [2, 3], d: [1, 1], pb: [1, 0], pe: [0, 1], group: 1, op: [0, 0] },
+      { xs: [2, 4, 3, 3], ws: [4, 1, 2, 2], attrs: { group: 2n, dilations: [2n, 1n], output_padding: [1n, 0n], strides: [2n, 1n] }, s: [2, 1], d: [2, 1], pb: [0, 0], pe: [0, 0], group: 2, op: [1, 0] },
+    ];
+    for (const c of cases) {
+      const x = wave(c.xs.reduce((a, v) => a * v, 1), 1), w = wave(c.ws.reduce((a, v) => a * v, 1), 2);
+      const out = [0, 1].map((i) => c.s[i] * (c.xs[2 + i] - 1) + c.op[i] + (c.ws[2 + i] - 1) * c.d[i] + 1 - c.pb[i] - c.pe[i]);
+      const bias = [0.5, -1, 0.25, 2].slice(0, c.ws[1] * c.group);
+      const [y] = await run(22, { op: 'ConvTranspose', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: c.attrs },
+        [f32('x', c.xs, x)], [f32('w', c.ws, w), f32('b', [bias.length], bias)]);
+      expect(y.shape).toEqual([c.xs[0], c.ws[1] * c.group, ...out]);
+      expectClose(y, convTransposeReference(x, c.xs, w, c.ws, { ...c, out, bias }), 1e-5, 1e-6);
+    }
+    // output_shape larger than the full output: pads of a negative total, split as ONNX's reference does.
+    const x = wave(9, 3), w = wave(9, 4);
+    const [y] = await run(22, { op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['y'], attrs: { strides: [3n, 2n], output_shape: [10n, 8n] } },
+      [f32('x', [1, 1, 3, 3], x)], [f32('w', [1, 1, 3, 3], w)]);
+    expect(y.shape).toEqual([1, 1, 10, 8]);
+    // full output 9 x 7; totals -1, -1 -> pads begin 0, end -1: the reference with the output grown at the end.
+    expectClose(y, convTransposeReference(x, [1, 1, 3, 3], w, [1, 1, 3, 3], { s: [3, 2], d: [1, 1], pb: [0, 0], group: 1, out: [10, 8] }), 1e-5, 1e-6);
+    // 1-D: the same numbers as 2-D with height 1.
+    const [y1] = await run(22, { op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['y'], attrs: { strides: [2n] } }, [f32('x', [1, 1, 3], [1, 2, 3])], [f32('w', [1, 2, 2], [1, -1, 0.5, 2])]);
+    expect(y1.shape).toEqual([1, 2, 6]);
+    expectClose(y1, [1, -1, 2, -2, 3, -3, 0.5, 2, 1, 4, 1.5, 6]);
+    expect((await refusal(run(22, { op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['y'] }, [f32('x', [1, 1, 2, 2, 2], new Array(8).fill(1))], [f32('w', [1, 1, 1, 1, 1], [1])]))).code).toBe('E_SHAPE');
+  });
+
+  it('1-D Conv, MaxPool, AveragePool and LpPool against float64', async () => {
+    const xs = [1, -2, 3, 0.5, -1, 4, 2];
+    const [conv] = await run(22, { op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs: { pads: [1n, 0n], strides: [2n] } }, [f32('x', [1, 1, 7], xs)], [f32('w', [1, 1, 3], [1, 0.5, -1])]);
+    const padded = [0, ...xs];
+    expect(conv.shape).toEqual([1, 1, 3]);
+    expectClose(conv, [0, 2, 4].map((s) => padded[s] + 0.5 * padded[s + 1] - padded[s + 2]));
+    const [mp] = await run(22, { op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [3n], strides: [2n] } }, [f32('x', [1, 1, 7], xs)]);
+    expect(Array.from(mp.data as Float32Array)).toEqual([3, 3, 4]);
+    const [ap] = await run(22, { op: 'AveragePool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [2n] } }, [f32('x', [1, 1, 7], xs)]);
+    expectClose(ap, xs.slice(0, 6).map((v, i) => (v + xs[i + 1]) / 2));
+    for (const p of [1n, 2n, 3n]) {
+      const [lp] = await run(22, { op: 'LpPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [3n], p, pads: [1n, 1n] } }, [f32('x', [1, 1, 7], xs)]);
+      const pp = [0, ...xs, 0];
+      expectClose(lp, xs.map((_, i) => [0, 1, 2].reduce((a, k) => a + Math.abs(pp[i + k]) ** Number(p), 0) ** (1 / Number(p))), 4e-6, 1e-6);
+    }
+    expect((await refusal(run(22, { op: 'LpPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [3n], ceil_mode: 1n } }, [f32('x', [1, 1, 7], xs)]))).code).toBe('E_UNSUPPORTED_OP');
+  });
+});
