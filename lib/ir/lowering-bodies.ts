@@ -8,6 +8,7 @@ import { AivmError } from '../errors';
 import { onnxTypeOfDtype } from '../onnx';
 import { attentionBody } from './attention';
 import { convTranspose, lpPool, oneDimensional } from './conv-bodies';
+import { rotaryEmbedding } from './rotary-embedding';
 import type { Body } from './composed';
 import {
   centerCropPad, depthToSpace, eyeLike, globalMaxPool, groupNormalization, hardmax, instanceNormalization, oneHot, spaceToDepth, tile,
@@ -34,6 +35,7 @@ export const LOWERING_DATA_INPUTS: Record<string, number[]> = { Tile: [1], Cente
 export const LOWERING_BODIES: Record<string, LoweringBody> = {
   CastLike: castLike,
   Attention: attentionBody,
+  RotaryEmbedding: rotaryEmbedding,
   Tile: tile,
   DepthToSpace: depthToSpace,
   SpaceToDepth: spaceToDepth,

@@ -332,7 +332,7 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   Unsqueeze: [[1, unsqueezeAxesToInput], [11, unsqueezeAxesToInput], 13, 21, 23, 24, 25],
   Range: [11],
   // Written as engine ops by lowering (lib/ir/attention.ts); -24 adds nonpad_kv_seqlen, -25 the window sizes.
-  Attention: [23, 24, 25],
+  Attention: [23, 24, 25], RotaryEmbedding: [23],
   // Written as engine ops by lowering from their shapes (lib/ir/shaped-ops.ts). DepthToSpace-1 is
   // -11 without `mode` (DCR); GroupNormalization-18 scales per group, -21 per channel (the body
   // reads the opset); Hardmax before 13 works on the input coerced to 2-D, as Softmax.

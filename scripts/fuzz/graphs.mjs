@@ -255,6 +255,21 @@ const BUILDERS = [
       return g.add('Attention', ins, attrs, outs);
     },
   },
+  // RotaryEmbedding on a 4-D value [batch, heads, seq, size], caches per position or by position_ids.
+  {
+    when: (v) => isFloat(v) && known(v) && v.shape.length === 4 && v.shape[3] % 2 === 0 && v.shape.every((d) => d > 0),
+    build: (g, x) => {
+      const [b, , s, d] = x.shape;
+      const dim = g.rng.chance(0.5) ? d : 2 * g.rng.range(1, d / 2);
+      const attrs = { interleaved: BigInt(g.rng.int(2)), rotary_embedding_dim: BigInt(dim) };
+      if (g.rng.chance(0.5)) {
+        const table = g.rng.range(1, 6);
+        const pos = g.constant('int64', [b, s], Array.from({ length: b * s }, () => g.rng.int(table)));
+        return g.add('RotaryEmbedding', [x.name, g.random('float32', [table, dim / 2]), g.random('float32', [table, dim / 2]), pos], attrs, [x]);
+      }
+      return g.add('RotaryEmbedding', [x.name, g.random('float32', [b, s, dim / 2]), g.random('float32', [b, s, dim / 2])], attrs, [x]);
+    },
+  },
   // The ops lowering writes from shapes (lib/ir/shaped-ops.ts).
   {
     when: (v) => known(v) && v.shape.length >= 1,
@@ -668,6 +683,6 @@ export function graphCase(rng) {
   if (rng.chance(0.3) && other !== last && !g.inputs.includes(other)) outputs.push(other.name);
   const inputs = g.inputs.map((v) => ({ dtype: v.dtype, shape: v.shape, data: randomData(rng, v.dtype, v.shape) }));
   // Opsets where every op the builders use has its newest (opset-18) form; Gelu needs 20, Swish 24, Attention's windows 25.
-  const opset = g.nodes.some((n) => n.op === 'Swish' || n.op === 'Attention') ? 25 : rng.pick([20, 20, 21, 22, 25]);
+  const opset = g.nodes.some((n) => ['Swish', 'Attention', 'RotaryEmbedding'].includes(n.op)) ? 25 : rng.pick([20, 20, 21, 22, 25]);
   return { model: model({ opset, inputs: g.inputs, outputs, nodes: g.nodes, inits: g.inits }), inputs, shapes: g.inputs.map((v) => v.shape) };
 }

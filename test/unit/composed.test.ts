@@ -507,3 +507,43 @@ describe('convolutions written on the engine\'s 2-D Conv', () => {
     expect((await refusal(run(22, { op: 'LpPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [3n], ceil_mode: 1n } }, [f32('x', [1, 1, 7], xs)]))).code).toBe('E_UNSUPPORTED_OP');
   });
 });
+
+describe('RotaryEmbedding', () => {
+  /** float64 rotation of x [b, s, h, d] (rotating its first `dim` entries) by angles cos/sin[b][s][i]. */
+  function rotate(x: number[], [b, s, h, d]: number[], dim: number, interleaved: boolean, cs: (bi: number, si: number, i: number) => [number, number]) {
+    const y = [...x];
+    for (let bi = 0; bi < b; bi++) for (let si = 0; si < s; si++) for (let hi = 0; hi < h; hi++) {
+      const base = ((bi * s + si) * h + hi) * d;
+      for (let i = 0; i < dim / 2; i++) {
+        const [p, q] = interleaved ? [base + 2 * i, base + 2 * i + 1] : [base + i, base + i + dim / 2];
+        const [c, sn] = cs(bi, si, i);
+        y[p] = c * x[p] - sn * x[q];
+        y[q] = sn * x[p] + c * x[q];
+      }
+    }
+    return y;
+  }
+  const wave = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * 0.91 + seed)));
+
+  it('3-D, interleaved, a partial rotary dimension, caches by position_ids', async () => {
+    const [b, s, h, d, dim] = [2, 3, 2, 6, 4];
+    const x = wave(b * s * h * d, 1), cosT = wave(5 * 2, 2), sinT = wave(5 * 2, 3), pos = [4, 0, 2, 1, 1, 3];
+    const [y] = await run(23, { op: 'RotaryEmbedding', inputs: ['x', 'c', 's', 'p'], outputs: ['y'], attrs: { interleaved: 1n, num_heads: 2n, rotary_embedding_dim: BigInt(dim) } },
+      [f32('x', [b, s, h * d], x), i64('p', [b, s], pos)], [f32('c', [5, 2], cosT), f32('s', [5, 2], sinT)]);
+    expect(y.shape).toEqual([b, s, h * d]);
+    expectClose(y, rotate(x, [b, s, h, d], dim, true, (bi, si, i) => [cosT[pos[bi * s + si] * 2 + i], sinT[pos[bi * s + si] * 2 + i]]), 1e-6, 1e-7);
+  });
+
+  it('4-D [batch, heads, seq, size], halves, caches per batch and position', async () => {
+    const [b, h, s, d] = [1, 2, 3, 4];
+    const x = wave(b * h * s * d, 4), cosT = wave(b * s * 2, 5), sinT = wave(b * s * 2, 6);
+    const [y] = await run(23, { op: 'RotaryEmbedding', inputs: ['x', 'c', 's'], outputs: ['y'] }, [f32('x', [b, h, s, d], x)], [f32('c', [b, s, 2], cosT), f32('s', [b, s, 2], sinT)]);
+    // The reference works on [b, s, h, d]: transpose there and back.
+    const toSeq = coords([b, s, h, d]).map(([bi, si, hi, di]) => at(x, [b, h, s, d], [bi, hi, si, di]));
+    const rotated = rotate(toSeq, [b, s, h, d], d, false, (bi, si, i) => [cosT[(bi * s + si) * 2 + i], sinT[(bi * s + si) * 2 + i]]);
+    expectClose(y, coords([b, h, s, d]).map(([bi, hi, si, di]) => at(rotated, [b, s, h, d], [bi, si, hi, di])), 1e-6, 1e-7);
+    const e = await refusal(run(23, { op: 'RotaryEmbedding', inputs: ['x', 'c', 's'], outputs: ['y'], attrs: { rotary_embedding_dim: 3n } },
+      [f32('x', [b, h, s, d], x)], [f32('c', [b, s, 2], cosT), f32('s', [b, s, 2], sinT)]));
+    expect([e.code, e.message]).toEqual(['E_ATTR', expect.stringMatching(/rotary_embedding_dim 3 must be even/)]);
+  });
+});
