@@ -13,6 +13,8 @@ export { loadKernel, type Kernel, type KernelVector } from './kernel';
 export { Runtime, type RuntimeOptions, type RunOptions as KernelRunOptions, type Receipt, type TraceNode } from './runtime/runtime';
 export { traceFileFromReceipt, readTraceFile, diffTraces, ulpDistance, type TraceFile, type TraceDiff } from './runtime/trace';
 export { merkleRoot } from './hash/merkle';
+// onnxruntime-node's API over a plain ONNX model; its Tensor class is '@aivm/native/ort''s.
+export { InferenceSession, type SessionOptions } from './runtime/inference-session';
 export { GAS_VERSION } from './ir/gas';
 // The canonical tensor encoding (docs/HASHING.md): what hashTensors hashes and what a request carries.
 export { encodeTensors, decodeTensors } from './hash/encoding';

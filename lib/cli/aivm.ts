@@ -8,6 +8,7 @@ import { infoCommand, selftestCommand } from './engine-commands';
 import { fingerprintCommand, keysCommand } from './key-commands';
 import { admitCommand, aggregateCommand, deployCommand, nodeCommand, publishCommand, requestCommand, resultCommand } from './network-commands';
 import { exportCommand, idCommand, inspectCommand, runCommand, sealCommand, verifyCommand } from './kernel-commands';
+import { onnxTestCommand } from './onnx-test-command';
 
 const USAGE = `usage: aivm <command> [options]
 
@@ -28,6 +29,13 @@ kernels:
                         (whole kernels on targets without Node)
   diff <traceA> <traceB> [--json]
                         the first op where two traces diverge, and by how many ulps
+
+models:
+  onnx-test <case-dir> [--json]
+                        one folder in ONNX's backend-test format (model.onnx,
+                        test_data_set_*/): every data set on every ISA x 1, 2 threads; per
+                        output pass/fail with max abs/rel error, the hash per data set;
+                        exit 0 only if all pass and every configuration agrees
 
 engine:
   info [--json]               engine version, numerics, ISAs, threads
@@ -92,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
     case 'diff': return diffCommand(p);
     case 'seal': return sealCommand(p);
     case 'export': return exportCommand(p);
+    case 'onnx-test': return onnxTestCommand(p);
     case 'info': return infoCommand(p);
     case 'selftest': return p.flags.has('sign') || p.flags.has('verify') ? fingerprintCommand(p) : selftestCommand(p);
     case 'keys': return keysCommand(p);

@@ -6,16 +6,17 @@ import * as path from 'path';
 import { AivmError } from '../errors';
 import { MANIFEST_FILE, parseJsonStrict, updateManifestDigests } from '../kernel';
 import { parseOnnxModel } from '../onnx';
+import { readExternalFrom } from '../runtime/plain-model';
 
 /** Files the model's external data points at, found by decoding the model. */
 function externalDataFiles(dir: string, model: string): string[] {
   const bytes = new Uint8Array(fs.readFileSync(path.join(dir, model)));
   const found = new Set<string>();
+  const read = readExternalFrom(dir);
   parseOnnxModel(bytes, {
     readExternal: (location, offset, length) => {
       found.add(location);
-      const data = new Uint8Array(fs.readFileSync(path.join(dir, location)));
-      return data.subarray(offset, length === undefined ? data.byteLength : offset + length);
+      return read(location, offset, length);
     },
   });
   return [...found];

@@ -6,7 +6,7 @@ import { AivmError } from '../errors';
 import { buildIr } from '../ir/build';
 import { packIr, unpackIr, type IrPackage } from '../ir/pack';
 import type { IrGraph } from '../ir/types';
-import { parseOnnxModel, type OnnxTensor } from '../onnx';
+import { externalSlice, parseOnnxModel, type OnnxTensor } from '../onnx';
 import type { Tensor } from '../tensor';
 import { checkAggregationScript, loadKernelFiles } from './load';
 import type { KernelManifest as Manifest } from './manifest';
@@ -40,14 +40,7 @@ export async function loadKernel(dir: string): Promise<Kernel> {
   const manifest = files.manifest;
   checkAggregationScript(files.aggregateSource, manifest.aggregation.script);
   const model = parseOnnxModel(files.modelBytes, {
-    readExternal: (location, offset, length) => {
-      const bytes = files.externalFiles(location);
-      const end = length === undefined ? bytes.byteLength : offset + length;
-      if (offset < 0 || end > bytes.byteLength) {
-        throw new AivmError('E_ONNX_INVALID', `external data ${location}: bytes ${offset}..${end} lie outside the ${bytes.byteLength}-byte file`);
-      }
-      return bytes.subarray(offset, end);
-    },
+    readExternal: (location, offset, length) => externalSlice(location, files.externalFiles(location), offset, length),
   });
   checkGraphSize(model.graph.nodes);
   const extra: OnnxTensor[] = [];

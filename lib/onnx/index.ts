@@ -2,7 +2,7 @@
 // and a deterministic topological order with the graph's name checks (graph.ts).
 
 export { parseOnnxModel, describeNode } from './model';
-export { parseOnnxTensor, dtypeOfOnnxType, onnxTypeOfDtype, onnxTypeName, checkExternalLocation, MAX_RANK, MAX_DIM } from './tensor';
+export { parseOnnxTensor, dtypeOfOnnxType, onnxTypeOfDtype, onnxTypeName, checkExternalLocation, externalSlice, MAX_RANK, MAX_DIM } from './tensor';
 export { topoSort } from './graph';
 export { MAX_DEPTH } from './wire';
 export type { OnnxModel, OnnxGraph, OnnxNode, OnnxAttr, OnnxTensor, OnnxValueInfo, ParseOptions } from './types';

@@ -266,6 +266,15 @@ export function checkExternalLocation(location: string, where: string): void {
   }
 }
 
+/** The bytes [offset, offset + length) of an external-data file (length undefined: to its end), bounds-checked. */
+export function externalSlice(location: string, bytes: Uint8Array, offset: number, length: number | undefined): Uint8Array {
+  const end = length === undefined ? bytes.byteLength : offset + length;
+  if (offset < 0 || end > bytes.byteLength) {
+    throw invalid(`external data ${location}: bytes ${offset}..${end} lie outside the ${bytes.byteLength}-byte file`);
+  }
+  return bytes.subarray(offset, end);
+}
+
 function parseCount(entry: string, key: string, where: string): number {
   if (!/^[0-9]{1,16}$/.test(entry) || Number(entry) > Number.MAX_SAFE_INTEGER) {
     throw invalid(`${where}: external data ${key} ${JSON.stringify(entry)} is not a non-negative integer`);

@@ -1,10 +1,35 @@
 // A plain ONNX model (no kernel around it) compiled and run on every ISA x thread
 // count, with the outputs compared byte for byte against scalar x 1 thread. One
 // place for what the conformance harness and the real-model check both do.
+import * as fs from 'fs';
+import * as path from 'path';
 import type { NativeProgram, NativeTensor } from '../binding';
+import { AivmError } from '../errors';
 import type { IrGraph } from '../ir/types';
 import { lowerIr } from '../ir/lower';
+import { externalSlice } from '../onnx';
 import { engineAccess } from './executor';
+
+/**
+ * parseOnnxModel's readExternal for a model file in `dir`: each external-data file read once
+ * (the tensors are views of its bytes), every slice bounds-checked. Locations are already
+ * checked relative paths that stay inside `dir`.
+ */
+export function readExternalFrom(dir: string): (location: string, offset: number, length: number | undefined) => Uint8Array {
+  const files = new Map<string, Uint8Array>();
+  return (location, offset, length) => {
+    let bytes = files.get(location);
+    if (!bytes) {
+      try {
+        bytes = new Uint8Array(fs.readFileSync(path.join(dir, location)));
+      } catch (err) {
+        throw new AivmError('E_ONNX_INVALID', `external data ${location}: cannot read it next to the model: ${(err as Error).message}`);
+      }
+      files.set(location, bytes);
+    }
+    return externalSlice(location, bytes, offset, length);
+  };
+}
 
 export interface CompiledModel {
   program: NativeProgram;
@@ -29,6 +54,8 @@ export function sameBytes(a: NativeTensor, b: NativeTensor): boolean {
 export interface AcrossResult {
   /** The outputs of scalar x 1 thread: the specification's bits. */
   ref: NativeTensor[];
+  /** hashTensors(ref): what every configuration's outputs hash to when they agree. */
+  hash: string;
   /** 'isa x threads' of every configuration run, scalar x 1 first. */
   configs: string[];
   /** One line per configuration whose outputs differ from scalar x 1 ('' when none). */
@@ -38,7 +65,8 @@ export interface AcrossResult {
 /** Runs on scalar x 1, then on every other ISA x thread count, comparing bytes. */
 export async function runAcross(program: NativeProgram, inputs: NativeTensor[], isas: string[],
   threads: number[]): Promise<AcrossResult> {
-  const ref = (await program.run(inputs, { isa: 'scalar', threads: 1 })).outputs;
+  const first = await program.run(inputs, { isa: 'scalar', threads: 1, hash: true });
+  const ref = first.outputs;
   const configs = ['scalarx1'];
   const mismatches: string[] = [];
   for (const isa of isas) {
@@ -50,5 +78,5 @@ export async function runAcross(program: NativeProgram, inputs: NativeTensor[], 
       if (bad >= 0) mismatches.push(`${isa} x ${th} threads: output ${bad} differs from scalar x 1`);
     }
   }
-  return { ref, configs, mismatches };
+  return { ref, hash: first.outputHash!, configs, mismatches };
 }
