@@ -9,7 +9,7 @@
 // docs/ONNX.md ("Composed ops") states it in full.
 import { AivmError, type ErrorCode } from '../errors';
 import type { DType } from '../tensor';
-import { f32, i64s, type Body } from './composed';
+import { checkAttrs, f32, failer, i64s, type Body } from './composed';
 import type { IrNode } from './types';
 
 export interface ValueInfo { dtype: DType; shape: number[] }
@@ -22,13 +22,11 @@ const ATTRS: Record<string, { kind: 'int' | 'float'; since: number }> = {
 };
 
 function attrsOf(node: IrNode, opset: number) {
-  for (const [key, v] of Object.entries(node.attrs)) {
+  for (const key of Object.keys(node.attrs)) {
     const a = ATTRS[key];
-    if (!a || a.since > opset) throw new AivmError('E_ATTR', `node '${node.name}': Attention${a ? ` before opset ${a.since}` : ''} has no attribute '${key}'`);
-    if (a.kind === 'int' ? typeof v !== 'bigint' : typeof v !== 'number') {
-      throw new AivmError('E_ATTR', `node '${node.name}': Attention attribute '${key}' must be a${a.kind === 'int' ? 'n int' : ' float'}`);
-    }
+    if (a && a.since > opset) throw new AivmError('E_ATTR', `node '${node.name}': Attention before opset ${a.since} has no attribute '${key}'`);
   }
+  checkAttrs(node, Object.fromEntries(Object.entries(ATTRS).map(([k, a]) => [k, a.kind])));
   const int = (k: string) => (node.attrs[k] === undefined ? undefined : Number(node.attrs[k] as bigint));
   return {
     isCausal: (int('is_causal') ?? 0) !== 0,
@@ -47,9 +45,7 @@ function attrsOf(node: IrNode, opset: number) {
  * qk_matmul_output.
  */
 export function attentionBody(node: IrNode, inputs: (ValueInfo | null)[], b: Body, opset: number): void {
-  const fail = (code: ErrorCode, what: string): never => {
-    throw new AivmError(code, `node '${node.name}': Attention ${what}`);
-  };
+  const fail = failer(node);
   const a = attrsOf(node, opset);
   const [q, k, v, mask, pastKey, pastValue, nonpad] = [0, 1, 2, 3, 4, 5, 6].map((i) => inputs[i] ?? null);
   if (inputs.length > (opset >= 24 ? 7 : 6)) fail('E_ARITY', `takes at most ${opset >= 24 ? 7 : 6} inputs at opset ${opset}, got ${inputs.length}`);
@@ -63,6 +59,7 @@ export function attentionBody(node: IrNode, inputs: (ValueInfo | null)[], b: Bod
   if (nonpad && nonpad.dtype !== 'int64') fail('E_DTYPE', `nonpad_kv_seqlen must be int64, got ${nonpad.dtype}`);
   if ((pastKey === null) !== (pastValue === null)) fail('E_ARITY', 'takes past_key and past_value together');
   if (nonpad && pastKey) fail('E_ONNX_INVALID', 'takes nonpad_kv_seqlen or a past cache, not both');
+  if (nonpad && (node.outputs[1] || node.outputs[2])) fail('E_ONNX_INVALID', 'with nonpad_kv_seqlen (an external cache) gives no present_key or present_value');
   if (![0, 1, 2, 3].includes(a.mode)) fail('E_ATTR', `attribute 'qk_matmul_output_mode' must be 0 to 3, got ${a.mode}`);
   if (a.softmaxPrecision !== undefined && a.softmaxPrecision !== 1) {
     fail('E_UNSUPPORTED_OP', `softmax_precision ${a.softmaxPrecision} (only 1, float32, the inputs' own type, is implemented)`);
@@ -73,6 +70,7 @@ export function attentionBody(node: IrNode, inputs: (ValueInfo | null)[], b: Bod
   // ---- Q, K, V as [batch, heads, sequence, head size] -----------------------------------
   const rank = q!.shape.length;
   if (rank !== 3 && rank !== 4) fail('E_SHAPE', `Q must have rank 3 or 4, got shape [${q!.shape}]`);
+  if (rank === 4 && opset >= 25 && (a.qHeads !== undefined || a.kvHeads !== undefined)) fail('E_ATTR', 'with 4-D inputs takes no q_num_heads or kv_num_heads (the shapes give the heads)');
   if (k!.shape.length !== rank || v!.shape.length !== rank) fail('E_SHAPE', `Q, K and V must have the same rank, got [${q!.shape}], [${k!.shape}], [${v!.shape}]`);
   const toHeads = (name: string, info: ValueInfo, heads: number | undefined, what: string): [string, number[]] => {
     if (rank === 4) return [name, info.shape];
@@ -141,7 +139,8 @@ export function attentionBody(node: IrNode, inputs: (ValueInfo | null)[], b: Bod
   const terms: string[] = [];
   if (mask) {
     const width = kvLen - mask.shape[mask.shape.length - 1];
-    if (mask.shape.length === 0 || width < 0) fail('E_SHAPE', `attn_mask [${mask.shape}] has more keys than the ${kvLen} of K`);
+    if (mask.shape.length < 2) fail('E_SHAPE', `attn_mask must have rank 2 to 4 [..., q, keys], got [${mask.shape}]`);
+    if (width < 0) fail('E_SHAPE', `attn_mask [${mask.shape}] has more keys than the ${kvLen} of K`);
     let m = node.inputs[3];
     if (width > 0) {
       const pads = new Array<number>(2 * mask.shape.length).fill(0);
@@ -182,36 +181,37 @@ interface Structure { qLen: number; kvLen: number; pastLen: number; isCausal: bo
 /**
  * The causal, sliding-window and padding masks as one 0 / -inf bias (sums of 0 and -inf terms
  * are the same either way). Query i sits at position i + offset: offset is the past length, or
- * nonpad_kv_seqlen[b] - qLen per batch (then the bias is computed at run time from the
- * counts, [batch, 1, q, kv]); key j is allowed when j <= i + offset (causal), when
- * i + offset - j <= left and j - i - offset <= right (windows, -1: unbounded), and j < nonpad[b].
+ * nonpad_kv_seqlen[b] - qLen per batch (the bias then [batch, 1, q, kv]); key j is allowed when
+ * j <= i + offset (causal), when i + offset - j <= left and j - i - offset <= right (windows, -1:
+ * unbounded), and j < nonpad[b]. Built from d = j - i, a key-position row minus a query-position
+ * column: the constants have q and kv entries, never q x kv (lowering folds d when it is small).
  */
 function structuralBias(b: Body, s: Structure, nonpadName: string | undefined, nonpad: ValueInfo | null,
   fail: (code: ErrorCode, what: string) => never): string | undefined {
   const windowed = s.left >= 0 || s.right >= 0;
   if (!s.isCausal && !windowed && !nonpadName) return undefined;
-  const cells = b.table('mask grid', s.qLen * s.kvLen);
-  const grid = (f: (i: number, j: number) => number) => Array.from({ length: cells }, (_, c) => f(Math.floor(c / s.kvLen), c % s.kvLen));
-  if (!nonpadName) {
-    const allowed = (i: number, j: number) => {
-      const diff = i + s.pastLen - j;
-      return (!s.isCausal || diff >= 0) && (s.left < 0 || diff <= s.left) && (s.right < 0 || -diff <= s.right);
-    };
-    return b.konst('structure_bias', { dtype: 'float32', shape: [s.qLen, s.kvLen], data: Float32Array.from(grid((i, j) => (allowed(i, j) ? 0 : -Infinity))) });
-  }
-  if (nonpad!.shape.length !== 1 || nonpad!.shape[0] !== s.batch) fail('E_SHAPE', `nonpad_kv_seqlen must be [${s.batch}], got [${nonpad!.shape}]`);
-  // With per-batch counts n: each condition compares a constant grid with n.
-  const n = b.op('nonpad_counts', 'Reshape', [nonpadName, b.konst('nonpad_shape', i64s([s.batch, 1, 1, 1]))]);
+  const positions = (what: string, n: number) => Array.from({ length: b.table(what, n) }, (_, i) => i);
+  const keys = b.konst('key_positions', i64s(positions('key position list', s.kvLen), [1, s.kvLen]));
+  const queries = b.konst('query_positions', i64s(positions('query position list', s.qLen), [s.qLen, 1]));
+  const d = b.op('key_minus_query', 'Sub', [keys, queries]);
+  const scalar = (role: string, v: number) => b.konst(role, i64s([v], []));
   const conditions: string[] = [];
   const lessOrEqual = (role: string, lhs: string, rhs: string) => conditions.push(b.op(role, 'LessOrEqual', [lhs, rhs]));
-  const constGrid = (role: string, f: (i: number, j: number) => number) => b.konst(role, i64s(grid(f), [s.qLen, s.kvLen]));
-  // causal: j <= i + n - q  <=>  j - i + q <= n
-  if (s.isCausal) lessOrEqual('causal', constGrid('causal_grid', (i, j) => j - i + s.qLen), n);
-  // left: i + n - q - j <= left  <=>  n <= left + q + j - i;  right: j - i - n + q <= right  <=>  j - i + q - right <= n
-  if (s.left >= 0) lessOrEqual('window_left', n, constGrid('window_left_grid', (i, j) => s.left + s.qLen + j - i));
-  if (s.right >= 0) lessOrEqual('window_right', constGrid('window_right_grid', (i, j) => j - i + s.qLen - s.right), n);
-  // padding: j < n  <=>  j + 1 <= n
-  lessOrEqual('padding', b.konst('key_positions', i64s(Array.from({ length: b.table('key position list', s.kvLen) }, (_, j) => j + 1))), n);
+  if (!nonpadName) {
+    const o = s.pastLen;
+    if (s.isCausal) lessOrEqual('causal', d, scalar('offset', o)); // j - i <= o
+    if (s.left >= 0) lessOrEqual('window_left', scalar('left_bound', o - s.left), d); // o - (j - i) <= left
+    if (s.right >= 0) lessOrEqual('window_right', d, scalar('right_bound', o + s.right)); // (j - i) - o <= right
+  } else {
+    if (nonpad!.shape.length !== 1 || nonpad!.shape[0] !== s.batch) fail('E_SHAPE', `nonpad_kv_seqlen must be [${s.batch}], got [${nonpad!.shape}]`);
+    // Per-batch counts n, offset n - q: with e = j - i + q each condition compares e with n.
+    const n = b.op('nonpad_counts', 'Reshape', [nonpadName, b.konst('nonpad_shape', i64s([s.batch, 1, 1, 1]))]);
+    const e = b.op('key_minus_query_plus_q', 'Add', [d, scalar('q', s.qLen)]);
+    if (s.isCausal) lessOrEqual('causal', e, n); // j <= i + n - q
+    if (s.left >= 0) lessOrEqual('window_left', n, b.op('left_bound', 'Add', [e, scalar('left', s.left)])); // i + n - q - j <= left
+    if (s.right >= 0) lessOrEqual('window_right', b.op('right_bound', 'Sub', [e, scalar('right', s.right)]), n); // j - i - n + q <= right
+    conditions.push(b.op('padding', 'Less', [keys, n])); // j < n
+  }
   let allowed = conditions[0];
   for (let i = 1; i < conditions.length; i++) allowed = b.op(`allowed_${i}`, 'And', [allowed, conditions[i]]);
   return b.op('structure_bias', 'Where', [allowed, b.konst('zero', f32(0)), b.konst('neg_inf', f32(-Infinity))]);

@@ -60,29 +60,52 @@ export function failer(node: IrNode) {
   };
 }
 
-/** Checks arity and that every attribute is known and of its kind; returns the attributes. */
-function checked(node: IrNode, inputs: [min: number, max: number], outputs: [min: number, max: number],
-  attrs: Record<string, 'int' | 'float' | 'string' | 'ints'>): Record<string, IrAttr> {
+export type AttrKind = 'int' | 'float' | 'string' | 'ints';
+
+/**
+ * Checks a node's arity: at least min[0] inputs (all given) and at most max (trailing omitted
+ * ones do not count), and outputs[0] to outputs[1] outputs, the first one named.
+ */
+export function checkArity(node: IrNode, inputs: [min: number, max: number], outputs: [min: number, max: number]): void {
   const given = node.inputs.length;
   let count = given; // trailing omitted optional inputs do not count
   while (count > inputs[0] && node.inputs[count - 1] === '') count--;
   if (given < inputs[0] || count > inputs[1] || node.inputs.slice(0, inputs[0]).some((n) => n === '')) {
-    throw new AivmError('E_ARITY', `node '${node.name}': ${node.op} takes ${inputs[0] === inputs[1] ? inputs[0] : `${inputs[0]} to ${inputs[1]}`} inputs ` +
-      `(the first ${inputs[0]} required), got ${given}`);
+    failer(node)('E_ARITY', `takes ${inputs[0] === inputs[1] ? inputs[0] : `${inputs[0]} to ${inputs[1]}`} inputs (the first ${inputs[0]} required), got ${given}`);
   }
-  if (node.outputs.length < outputs[0] || node.outputs.length > outputs[1] || node.outputs[0] === '') {
-    throw new AivmError('E_ARITY', `node '${node.name}': ${node.op} gives ${outputs[0] === outputs[1] ? outputs[0] : `${outputs[0]} to ${outputs[1]}`} outputs ` +
-      `(the first one named), got ${node.outputs.length}`);
+  if (node.outputs.length < outputs[0] || node.outputs.length > outputs[1] || (node.outputs[0] ?? '') === '') {
+    failer(node)('E_ARITY', `gives ${outputs[0] === outputs[1] ? outputs[0] : `${outputs[0]} to ${outputs[1]}`} outputs (the first one named), got ${node.outputs.length}`);
   }
+}
+
+/**
+ * Checks that every attribute of the node is one of `kinds` and of its kind (an int an integer
+ * within 2^53, a float a number); returns readers of them with defaults.
+ */
+export function checkAttrs(node: IrNode, kinds: Record<string, AttrKind>) {
+  const fail = failer(node);
   for (const [key, v] of Object.entries(node.attrs)) {
-    const kind = attrs[key];
-    if (!kind) throw new AivmError('E_ATTR', `node '${node.name}': ${node.op} has no attribute '${key}'`);
-    const ok = kind === 'int' ? typeof v === 'bigint'
-      : kind === 'float' ? typeof v === 'number'
-        : kind === 'string' ? typeof v === 'string'
-          : Array.isArray(v) && v.every((x) => typeof x === 'bigint');
-    if (!ok) throw new AivmError('E_ATTR', `node '${node.name}': ${node.op} attribute '${key}' must be ${kind === 'ints' ? 'a list of ints' : `a${kind === 'int' ? 'n' : ''} ${kind}`}`);
+    const kind = kinds[key];
+    if (!kind) fail('E_ATTR', `has no attribute '${key}'`);
+    const int = (x: unknown) => typeof x === 'bigint' && x >= -(2n ** 53n) && x <= 2n ** 53n;
+    const ok = kind === 'int' ? int(v) : kind === 'float' ? typeof v === 'number' : kind === 'string' ? typeof v === 'string'
+      : Array.isArray(v) && v.every(int);
+    if (!ok) fail('E_ATTR', `attribute '${key}' must be ${kind === 'ints' ? 'a list of ints' : `a${kind === 'int' ? 'n' : ''} ${kind}`}${kind.startsWith('int') ? ' (within 2^53)' : ''}`);
   }
+  return {
+    fail,
+    int: (k: string, dflt: number) => (node.attrs[k] === undefined ? dflt : Number(node.attrs[k] as bigint)),
+    float: (k: string, dflt: number) => (node.attrs[k] as number | undefined) ?? dflt,
+    str: (k: string, dflt: string) => (node.attrs[k] as string | undefined) ?? dflt,
+    ints: (k: string) => (node.attrs[k] as bigint[] | undefined)?.map(Number),
+  };
+}
+
+/** Checks arity and attribute kinds; returns the attributes. */
+function checked(node: IrNode, inputs: [min: number, max: number], outputs: [min: number, max: number],
+  attrs: Record<string, AttrKind>): Record<string, IrAttr> {
+  checkArity(node, inputs, outputs);
+  checkAttrs(node, attrs);
   return node.attrs;
 }
 
@@ -97,7 +120,7 @@ const REDUCTIONS = ['none', 'sum', 'mean'];
  *   t = Cast(target, int64); ignored = Equal(t, ignore_index); t' = Where(ignored, 0, t)
  *   p = Squeeze(GatherElements(input, Unsqueeze(t', 1), axis 1), 1)
  *   w = Gather(weight, t') or 1, then Where(ignored, 0, w)        (each only when given)
- *   loss = Neg(Mul(p, w)) (no w: Neg(p))
+ *   loss = Neg(Mul(p, w)) (no w: Neg(p)), then Where(ignored, 0, loss)
  *   none: loss; sum: ReduceSum(loss); mean: ReduceSum(loss) / ReduceSum(w) (no w: ReduceMean(loss)).
  * A target outside [0, C) that is not ignore_index: E_INDEX from GatherElements, except
  * -C <= t < 0, which GatherElements counts from the end (onnxruntime refuses it; ONNX's
@@ -122,7 +145,12 @@ function nllBody(b: Body, input: string, target: string, weight: string, attrs: 
   let w = '';
   if (weight !== '') w = b.op('w', 'Gather', [weight, t], { axis: 0n });
   if (ignored !== '') w = b.op('w_kept', 'Where', [ignored, b.konst('zero', f32(0)), w !== '' ? w : b.konst('one', f32(1))]);
-  const loss = (r: string) => (w !== '' ? b.op('neg', 'Neg', [b.op('weighted', 'Mul', [p, w])], {}, r) : b.op('neg', 'Neg', [p], {}, r));
+  // An ignored position's loss is 0 whatever the input holds there (ONNX's reference never reads
+  // it; -(p * 0) would be NaN for an infinite or NaN p).
+  const loss = (r: string) => {
+    const l = w !== '' ? b.op('neg', 'Neg', [b.op('weighted', 'Mul', [p, w])]) : b.op('neg', 'Neg', [p]);
+    return ignored !== '' ? b.op('loss', 'Where', [ignored, b.konst('zero_loss', f32(0)), l], {}, r) : b.op('loss', 'Identity', [l], {}, r);
+  };
   if (reduction === 'none') {
     loss(out);
   } else if (reduction === 'sum') {

@@ -8,7 +8,7 @@
 // - LpPool is (the sum over each window of |x|^p)^(1/p), the sum a grouped Conv
 //   with a kernel of ones (zero padding adds 0).
 // 3-D (5-D tensors) is not implemented: E_SHAPE, as the engine's own ops.
-import { failer, i64s, reshape, type Body } from './composed';
+import { checkAttrs, failer, i64s, reshape, type Body } from './composed';
 import type { KnownValue } from './shaped-ops';
 import type { IrAttr, IrNode } from './types';
 
@@ -63,14 +63,10 @@ export function oneDimensional(node: IrNode, inputs: (KnownValue | null)[], b: B
   return true;
 }
 
-function attrsChecked(node: IrNode, allowed: string[]) {
-  for (const key of Object.keys(node.attrs)) if (!allowed.includes(key)) failer(node)('E_ATTR', `has no attribute '${key}'`);
-}
-
 /** ConvTranspose (1-D, 2-D): see the file's comment; output_shape or auto_pad decide the pads as ONNX states. */
 export function convTranspose(node: IrNode, inputs: (KnownValue | null)[], b: Body): void {
   const fail = failer(node);
-  attrsChecked(node, ['auto_pad', 'dilations', 'group', 'kernel_shape', 'output_padding', 'output_shape', 'pads', 'strides']);
+  checkAttrs(node, { auto_pad: 'string', dilations: 'ints', group: 'int', kernel_shape: 'ints', output_padding: 'ints', output_shape: 'ints', pads: 'ints', strides: 'ints' });
   const [x, w] = inputs;
   if (!x || !w || inputs.length > 3 || (node.outputs[0] ?? '') === '' || node.outputs.length !== 1) {
     fail('E_ARITY', 'takes X, W and an optional B, and gives one output');
@@ -152,7 +148,7 @@ export function convTranspose(node: IrNode, inputs: (KnownValue | null)[], b: Bo
 /** LpPool (1-D, 2-D): Pow(Conv(|x|^p, ones per channel, the node's geometry), 1 / p); p 1: no Pow, p 2: x * x. */
 export function lpPool(node: IrNode, inputs: (KnownValue | null)[], b: Body): void {
   const fail = failer(node);
-  attrsChecked(node, ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'p', 'pads', 'strides']);
+  checkAttrs(node, { auto_pad: 'string', ceil_mode: 'int', dilations: 'ints', kernel_shape: 'ints', p: 'int', pads: 'ints', strides: 'ints' });
   const x = inputs[0];
   if (!x || inputs.length !== 1 || node.outputs.length !== 1) fail('E_ARITY', 'takes one input and gives one output');
   if (x!.dtype !== 'float32') fail('E_DTYPE', `takes float32, got ${x!.dtype}`);

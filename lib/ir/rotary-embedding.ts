@@ -5,17 +5,14 @@
 // cos * x2, each a float32 product then one subtraction / addition; the rest of x
 // passes; back to x's layout. cos and sin come from the caches, by position_ids
 // when given (Gather), else as [batch, seq, dim / 2].
-import { failer, i64s, reshape, type Body } from './composed';
+import { checkAttrs, i64s, reshape, type Body } from './composed';
 import type { KnownValue } from './shaped-ops';
 import type { IrNode } from './types';
 
 export function rotaryEmbedding(node: IrNode, inputs: (KnownValue | null)[], b: Body): void {
-  const fail = failer(node);
-  for (const key of Object.keys(node.attrs)) {
-    if (!['interleaved', 'num_heads', 'rotary_embedding_dim'].includes(key)) fail('E_ATTR', `has no attribute '${key}'`);
-    if (typeof node.attrs[key] !== 'bigint') fail('E_ATTR', `attribute '${key}' must be an int`);
-  }
-  const int = (k: string) => Number((node.attrs[k] as bigint | undefined) ?? 0n);
+  const a = checkAttrs(node, { interleaved: 'int', num_heads: 'int', rotary_embedding_dim: 'int' });
+  const fail = a.fail;
+  const int = (k: string) => a.int(k, 0);
   const [x, cos, sin, positions] = [0, 1, 2, 3].map((i) => inputs[i] ?? null);
   if (!x || !cos || !sin || inputs.length > 4 || node.outputs.length !== 1 || !node.outputs[0]) {
     fail('E_ARITY', 'takes X, cos_cache, sin_cache and an optional position_ids, and gives one output');

@@ -5,39 +5,18 @@
 // InstanceNormalization, GroupNormalization, Hardmax, OneHot). Registered in
 // lib/ir/lowering-bodies.ts; docs/ONNX.md ("Composed ops") lists each body.
 import { AivmError, type ErrorCode } from '../errors';
-import type { DType } from '../tensor';
+import { numel, type DType } from '../tensor';
 import type { ValueInfo } from './attention';
-import { f32s, failer, i64s, reshape, type Body } from './composed';
+import { checkArity, checkAttrs, f32s, i64s, reshape, type AttrKind, type Body } from './composed';
 import type { IrNode, TypedArray } from './types';
 
 /** An input as lowering knows it: dtype and shape, and a constant's values. */
 export interface KnownValue extends ValueInfo { data?: TypedArray }
 
-const prod = (v: number[]) => v.reduce((a, b) => a * b, 1);
-
-/** Checks arity and attribute kinds (as lib/ir/composed.ts's ops); returns a reader of the attributes. */
-function start(node: IrNode, inputs: (KnownValue | null)[], arity: [number, number], attrs: Record<string, 'int' | 'float' | 'string' | 'ints'>) {
-  const fail = failer(node);
-  let count = inputs.length;
-  while (count > arity[0] && inputs[count - 1] === null) count--;
-  if (inputs.length < arity[0] || count > arity[1] || inputs.slice(0, arity[0]).some((x) => x === null)) {
-    fail('E_ARITY', `takes ${arity[0] === arity[1] ? arity[0] : `${arity[0]} to ${arity[1]}`} inputs (the first ${arity[0]} required), got ${inputs.length}`);
-  }
-  if ((node.outputs[0] ?? '') === '' || node.outputs.length !== 1) fail('E_ARITY', `gives one output, got ${node.outputs.length}`);
-  for (const [key, v] of Object.entries(node.attrs)) {
-    const kind = attrs[key];
-    if (!kind) fail('E_ATTR', `has no attribute '${key}'`);
-    const ok = kind === 'int' ? typeof v === 'bigint' : kind === 'float' ? typeof v === 'number' : kind === 'string' ? typeof v === 'string'
-      : Array.isArray(v) && v.every((x) => typeof x === 'bigint');
-    if (!ok) fail('E_ATTR', `attribute '${key}' must be ${kind === 'ints' ? 'a list of ints' : `a${kind === 'int' ? 'n' : ''} ${kind}`}`);
-  }
-  return {
-    fail,
-    int: (k: string, dflt: number) => (node.attrs[k] === undefined ? dflt : Number(node.attrs[k] as bigint)),
-    float: (k: string, dflt: number) => (node.attrs[k] as number | undefined) ?? dflt,
-    str: (k: string, dflt: string) => (node.attrs[k] as string | undefined) ?? dflt,
-    ints: (k: string) => (node.attrs[k] as bigint[] | undefined)?.map(Number),
-  };
+/** Checks arity (one output) and attribute kinds; returns readers of the attributes. */
+function start(node: IrNode, _inputs: (KnownValue | null)[], arity: [number, number], attrs: Record<string, AttrKind>) {
+  checkArity(node, arity, [1, 1]);
+  return checkAttrs(node, attrs);
 }
 
 /** A constant input's integer values (an input the op needs before it runs: LOWERING_DATA_INPUTS). */
@@ -69,7 +48,7 @@ export function tile(node: IrNode, inputs: (KnownValue | null)[], b: Body): void
     return;
   }
   axes.forEach((i, n) => {
-    const outer = prod(shape.slice(0, i)), inner = prod(shape.slice(i + 1)), d = shape[i];
+    const outer = numel(shape.slice(0, i)), inner = numel(shape.slice(i + 1)), d = shape[i];
     const one = reshape(b, `axis${i}_split`, cur, [outer, 1, d, inner]);
     const wide = b.op(`axis${i}_expand`, 'Expand', [one, b.konst(`axis${i}_expand_shape`, i64s([outer, repeats[i], d, inner]))]);
     shape[i] = d * repeats[i];
@@ -185,8 +164,12 @@ function normalizeGroups(node: IrNode, inputs: (KnownValue | null)[], b: Body, g
   const x = inputs[0]!, scale = inputs[1]!, bias = inputs[2]!;
   if (x.dtype !== 'float32') fail('E_DTYPE', `takes float32, got ${x.dtype}`);
   if (x.shape.length < 3) fail('E_SHAPE', `takes an input [N, C, spatial...] of rank 3 or more, got [${x.shape}]`);
+  if (numel(x.shape) === 0) {
+    b.op('empty', 'Identity', [node.inputs[0]], {}, node.outputs[0]);
+    return;
+  }
   const [n, c] = x.shape;
-  const spatial = prod(x.shape.slice(2));
+  const spatial = numel(x.shape.slice(2));
   if (groups <= 0 || c % groups !== 0) fail('E_ATTR', `${c} channels are not a multiple of ${groups} groups`);
   const per = perGroup ? groups : c;
   for (const [what, t] of [['scale', scale], ['bias', bias]] as const) {
@@ -194,8 +177,8 @@ function normalizeGroups(node: IrNode, inputs: (KnownValue | null)[], b: Body, g
   }
   const rowLen = (c / groups) * spatial;
   const rows = reshape(b, 'rows', node.inputs[0], [n, groups, rowLen]);
-  const ones = b.konst('ones', f32s(new Array<number>(b.table('row of ones', rowLen)).fill(1)));
-  const normalized = b.op('normalize', 'LayerNormalization', [rows, ones], { axis: 2n, epsilon });
+  // Scale 1 (one element, broadcast by LayerNormalization over the row): no table of ones.
+  const normalized = b.op('normalize', 'LayerNormalization', [rows, b.konst('one', f32s([1]))], { axis: 2n, epsilon });
   const affine = (y: string, shape: number[]) => {
     const s = reshape(b, 'scale_column', node.inputs[1], [per, 1]);
     const t = reshape(b, 'bias_column', node.inputs[2], [per, 1]);
@@ -227,6 +210,10 @@ export function hardmax(node: IrNode, inputs: (KnownValue | null)[], b: Body): v
   const r = x.shape.length;
   if (r === 0) a.fail('E_SHAPE', 'takes an input of rank 1 or more');
   const axis = normAxis(a.int('axis', -1), r, a.fail);
+  if (numel(x.shape) === 0) {
+    b.op('empty', 'Identity', [node.inputs[0]], {}, node.outputs[0]);
+    return;
+  }
   const d = x.shape[axis];
   const positions = b.konst('positions', i64s(Array.from({ length: b.table('position list', d) }, (_, i) => i), x.shape.map((_, i) => (i === axis ? d : 1))));
   const arg = b.op('argmax', 'ArgMax', [node.inputs[0]], { axis: BigInt(axis), keepdims: 1n });
@@ -241,12 +228,12 @@ export function hardmax(node: IrNode, inputs: (KnownValue | null)[], b: Body): v
 export function oneHot(node: IrNode, inputs: (KnownValue | null)[], b: Body): void {
   const a = start(node, inputs, [3, 3], { axis: 'int' });
   const [indices, depthIn, values] = inputs as KnownValue[];
-  if (!depthIn.data || depthIn.shape.length > 1 || prod(depthIn.shape) !== 1) {
+  if (!depthIn.data || depthIn.shape.length > 1 || numel(depthIn.shape) !== 1) {
     a.fail(depthIn.data ? 'E_SHAPE' : 'E_UNSUPPORTED_OP', depthIn.data ? `depth must hold one value, got shape [${depthIn.shape}]`
       : 'depth is computed at run time; it must be known when the program is built');
   }
   const depth = Math.trunc(Number(depthIn.data![0]));
-  if (!(depth > 0)) a.fail('E_VALUE', `depth must be positive, got ${depthIn.data![0]}`);
+  if (!(depth > 0) || !Number.isSafeInteger(depth)) a.fail('E_VALUE', `depth must be a positive integer, got ${depthIn.data![0]}`);
   if (values.shape.length !== 1 || values.shape[0] !== 2) a.fail('E_SHAPE', `values must be [off, on], shape [2], got [${values.shape}]`);
   if (indices.dtype === 'bool') a.fail('E_DTYPE', 'takes numeric indices, got bool');
   const r = indices.shape.length + 1;

@@ -139,6 +139,15 @@ describe('the loss ops', () => {
     }
   }
 
+  it('an ignored target\'s loss is 0 even where the input there is NaN or infinite (the input is never read there)', async () => {
+    const [y] = await run(13, { op: 'NegativeLogLikelihoodLoss', inputs: ['x', 't'], outputs: ['y'], attrs: { ignore_index: -100n } },
+      [f32('x', [2, 2], [NaN, -Infinity, 3, 4]), i64('t', [2], [-100, 0])]);
+    expect(Array.from(y.data as Float32Array)).toEqual([-3]);
+    const [none] = await run(13, { op: 'SoftmaxCrossEntropyLoss', inputs: ['x', 't'], outputs: ['y'], attrs: { ignore_index: 1n, reduction: 'none' } },
+      [f32('x', [2, 2], [-Infinity, 0, 0, 0]), i64('t', [2], [1, 0])]);
+    expect(Array.from(none.data as Float32Array)).toEqual([0, Math.fround(Math.LN2)]);
+  });
+
   it('NegativeLogLikelihoodLoss mean with every target ignored is 0 / 0 = NaN (ONNX\'s reference too)', async () => {
     const [y] = await run(13, { op: 'NegativeLogLikelihoodLoss', inputs: ['x', 't'], outputs: ['y'], attrs: { ignore_index: 1n } },
       [f32('x', [2, 2], [1, 2, 3, 4]), i64('t', [2], [1, 1])]);
@@ -215,13 +224,17 @@ describe('errors name the composed op and its node', () => {
 // ---- Attention (written by lowering: lib/ir/attention.ts) ------------------------------------
 
 interface AttnCase { b: number; hq: number; hkv: number; q: number; kv: number; past: number; d: number; causal?: boolean;
-  left?: number; right?: number; nonpad?: number[]; softcap?: number; scale?: number; mask?: boolean }
+  left?: number; right?: number; nonpad?: number[]; softcap?: number; scale?: number; mask?: boolean | 'bool' | 'short'; mode?: number }
 
-/** float64 attention on [b, h, s, d] arrays, written from ONNX's definition: the keys' bias, a guarded softmax. */
-function attentionReference(c: AttnCase, Q: number[], K: number[], V: number[], mask: number[] | undefined): number[] {
+/**
+ * float64 attention on [b, h, s, d] arrays, written from ONNX's definition: the keys' bias, a
+ * guarded softmax. y, and per [b, hq, q, keys] the qk_matmul_output of each mode (0-3).
+ */
+function attentionReference(c: AttnCase, Q: number[], K: number[], V: number[], mask: number[] | undefined) {
   const total = c.past + c.kv;
   const s = Math.sqrt(c.scale ?? 1 / Math.sqrt(c.d));
   const y: number[] = [];
+  const modes: number[][] = [[], [], [], []];
   for (let bi = 0; bi < c.b; bi++) {
     for (let h = 0; h < c.hq; h++) {
       const kvh = Math.floor(h / (c.hq / c.hkv));
@@ -231,26 +244,31 @@ function attentionReference(c: AttnCase, Q: number[], K: number[], V: number[], 
         for (let j = 0; j < total; j++) {
           let dot = 0;
           for (let e = 0; e < c.d; e++) dot += Q[((bi * c.hq + h) * c.q + i) * c.d + e] * s * (K[((bi * c.hkv + kvh) * total + j) * c.d + e] * s);
+          modes[0].push(dot);
           if (c.softcap) dot = c.softcap * Math.tanh(dot / c.softcap);
+          modes[1].push(dot);
           const diff = i + offset - j;
           let ok = (!c.causal || diff >= 0) && (c.left === undefined || c.left < 0 || diff <= c.left) && (c.right === undefined || c.right < 0 || -diff <= c.right);
           if (c.nonpad) ok = ok && j < c.nonpad[bi];
           bias.push((mask ? mask[i * total + j] : 0) + (ok ? 0 : -Infinity));
           logits.push(dot + bias[j]);
+          modes[2].push(dot + bias[j]);
         }
         const allMasked = bias.every((v) => v === -Infinity);
         const m = Math.max(...logits);
         const p = logits.map((v) => Math.exp(v - m));
         const sum = p.reduce((a, v) => a + v, 0);
+        const probs = p.map((v) => (allMasked ? 0 : v / sum));
+        modes[3].push(...probs);
         for (let e = 0; e < c.d; e++) {
           let acc = 0;
-          for (let j = 0; j < total; j++) acc += (allMasked ? 0 : p[j] / sum) * V[((bi * c.hkv + kvh) * total + j) * c.d + e];
+          for (let j = 0; j < total; j++) acc += probs[j] * V[((bi * c.hkv + kvh) * total + j) * c.d + e];
           y.push(acc);
         }
       }
     }
   }
-  return y;
+  return { y, modes };
 }
 
 describe('Attention', () => {
@@ -265,10 +283,20 @@ describe('Attention', () => {
       for (let r = 0; r < c.b * c.hkv; r++) out.push(...p.slice(r * c.past * c.d, (r + 1) * c.past * c.d), ...n.slice(r * c.kv * c.d, (r + 1) * c.kv * c.d));
       return out;
     };
-    const mask = c.mask ? wave(c.q * total, 6).map((v) => (v > 1.2 ? -Infinity : v)) : undefined;
+    // A float mask with some -inf; a bool mask (false: -inf); a bool mask one key short (padded with false).
+    const width = c.mask === 'short' ? total - 1 : total;
+    const raw = wave(c.q * width, 6);
+    const given: Named | undefined = !c.mask ? undefined : c.mask === true ? f32('M', [c.q, width], raw.map((v) => (v > 1.2 ? -Infinity : v)))
+      : { name: 'M', dtype: 'bool', shape: [c.q, width], data: Uint8Array.from(raw, (v) => (v > -0.9 ? 1 : 0)) };
+    const mask = !given ? undefined : Array.from({ length: c.q * total }, (_, k) => {
+      const [i, j] = [Math.floor(k / total), k % total];
+      if (j >= width) return -Infinity;
+      const v = given.data[i * width + j] as number;
+      return c.mask === true ? v : v ? 0 : -Infinity;
+    });
     const inputs = [f32('Q', [c.b, c.hq, c.q, c.d], Q), f32('K', [c.b, c.hkv, c.kv, c.d], Knew), f32('V', [c.b, c.hkv, c.kv, c.d], Vnew)];
-    const names = ['Q', 'K', 'V', c.mask ? 'M' : ''];
-    if (c.mask) inputs.push(f32('M', [c.q, total], mask!));
+    const names = ['Q', 'K', 'V', given ? 'M' : ''];
+    if (given) inputs.push(given);
     if (c.past) {
       inputs.push(f32('PK', [c.b, c.hkv, c.past, c.d], Kp), f32('PV', [c.b, c.hkv, c.past, c.d], Vp));
       names.push('PK', 'PV');
@@ -283,11 +311,18 @@ describe('Attention', () => {
     if (c.right !== undefined) attrs.right_window_size = BigInt(c.right);
     if (c.softcap) attrs.softcap = c.softcap;
     if (c.scale) attrs.scale = c.scale;
-    const outs = c.past ? ['Y', 'PKo', 'PVo'] : ['Y'];
+    if (c.mode !== undefined) attrs.qk_matmul_output_mode = BigInt(c.mode);
+    // present_key/value always (without a past cache they are K and V), the qk output with a mode.
+    const outs = c.nonpad ? ['Y'] : c.mode === undefined ? ['Y', 'PKo', 'PVo'] : ['Y', 'PKo', 'PVo', 'QK'];
     const got = await run(opset, { op: 'Attention', inputs: names, outputs: outs, attrs }, inputs);
     expect(got[0].shape).toEqual([c.b, c.hq, c.q, c.d]);
-    expectClose(got[0], attentionReference(c, Q, c.past ? joined(Kp, Knew) : Knew, c.past ? joined(Vp, Vnew) : Vnew, mask), 1e-5, 1e-6);
-    if (c.past) expect(Array.from(got[1].data as Float32Array)).toEqual(joined(Kp, Knew));
+    const want = attentionReference(c, Q, c.past ? joined(Kp, Knew) : Knew, c.past ? joined(Vp, Vnew) : Vnew, mask);
+    expectClose(got[0], want.y, 1e-5, 1e-6);
+    if (!c.nonpad) expect(Array.from(got[1].data as Float32Array)).toEqual(c.past ? joined(Kp, Knew) : Knew);
+    if (c.mode !== undefined) {
+      expect(got[3].shape).toEqual([c.b, c.hq, c.q, total]);
+      expectClose(got[3], want.modes[c.mode].map(Math.fround), 1e-5, 1e-6);
+    }
   }
 
   it('sliding windows (opset 25) with a past cache, causal or not, left and right bounds', async () => {
@@ -302,6 +337,16 @@ describe('Attention', () => {
     await check({ b: 2, hq: 1, hkv: 1, q: 3, kv: 4, past: 0, d: 2, right: 0, nonpad: [0, 4] }, 25);
   });
 
+  it('bool masks (one key short: padded with false), every qk_matmul_output mode, present outputs without a past', async () => {
+    await check({ b: 1, hq: 2, hkv: 2, q: 3, kv: 4, past: 0, d: 2, mask: 'bool', mode: 3 });
+    await check({ b: 2, hq: 2, hkv: 1, q: 2, kv: 3, past: 1, d: 2, mask: 'short', causal: true, mode: 2 });
+    for (const mode of [0, 1]) await check({ b: 1, hq: 1, hkv: 1, q: 2, kv: 3, past: 0, d: 4, softcap: 0.75, mask: true, mode });
+  });
+
+  it('a long causal sequence needs no q x kv table (the mask is computed from q + kv positions)', async () => {
+    await check({ b: 1, hq: 1, hkv: 1, q: 2100, kv: 2100, past: 0, d: 1, causal: true });
+  }, 120_000);
+
   it('grouped-query heads, softcap, scale, a float mask with -inf, and the 3-D form', async () => {
     await check({ b: 1, hq: 6, hkv: 2, q: 2, kv: 3, past: 1, d: 4, softcap: 1.5, scale: 0.3, mask: true }, 23);
     // 3-D: [batch, seq, heads * size] in and out, the same numbers as the 4-D form transposed.
@@ -311,7 +356,7 @@ describe('Attention', () => {
     const [y] = await run(23, { op: 'Attention', inputs: ['Q', 'K', 'V'], outputs: ['Y'], attrs: { q_num_heads: 2n, kv_num_heads: 2n } },
       [f32('Q', [1, 2, 4], to3d(Q, 2)), f32('K', [1, 3, 4], to3d(K, 3)), f32('V', [1, 3, 4], to3d(V, 3))]);
     expect(y.shape).toEqual([1, 2, 4]);
-    expectClose(y, to3d(attentionReference(c, Q, K, V, undefined), 2), 1e-5, 1e-6);
+    expectClose(y, to3d(attentionReference(c, Q, K, V, undefined).y, 2), 1e-5, 1e-6);
   });
 
   it('refuses what it does not implement or what contradicts itself, naming the node', async () => {
@@ -423,9 +468,10 @@ describe('ops written from their shapes', () => {
     const [g21] = await run(21, { op: 'GroupNormalization', inputs: ['x', 's', 'b'], outputs: ['y'], attrs: { num_groups: 2n } },
       [f32('x', [n, c, s], xs)], [f32('s', [c], scale), f32('b', [c], bias)]);
     expectClose(g21, norm(2, false, 1e-5), 1e-5, 1e-5);
-    const [g18] = await run(18, { op: 'GroupNormalization', inputs: ['x', 's', 'b'], outputs: ['y'], attrs: { num_groups: 4n } },
-      [f32('x', [n, c, s], xs)], [f32('s', [4], scale), f32('b', [4], bias)]);
-    expectClose(g18, norm(4, true, 1e-5), 1e-5, 1e-5);
+    // -18: 2 groups, scale and bias per group (2 entries), which per channel could not give.
+    const [g18] = await run(18, { op: 'GroupNormalization', inputs: ['x', 's', 'b'], outputs: ['y'], attrs: { num_groups: 2n } },
+      [f32('x', [n, c, s], xs)], [f32('s', [2], scale.slice(0, 2)), f32('b', [2], bias.slice(0, 2))]);
+    expectClose(g18, norm(2, true, 1e-5), 1e-5, 1e-5);
     const e = await refusal(run(21, { op: 'GroupNormalization', inputs: ['x', 's', 'b'], outputs: ['y'], attrs: { num_groups: 3n } },
       [f32('x', [n, c, s], xs)], [f32('s', [c], scale), f32('b', [c], bias)]));
     expect([e.code, e.message]).toEqual(['E_ATTR', expect.stringMatching(/GroupNormalization 4 channels are not a multiple of 3 groups/)]);
@@ -435,9 +481,11 @@ describe('ops written from their shapes', () => {
     expect(MAX_BODY_TABLE_ENTRIES).toBe(info.limits.maxOpIndexTableEntries);
     const e = await refusal(run(11, { op: 'OneHot', inputs: ['i', 'd', 'v'], outputs: ['y'] }, [i64('i', [1], [0])], [i64('d', [], [2 ** 40]), f32('v', [2], [0, 1])]));
     expect([e.code, e.message]).toEqual(['E_TOO_LARGE', expect.stringMatching(/OneHot would build a position list of 1099511627776 entries/)]);
-    // An empty input's dimension can be large: Hardmax's positions along it are still a table.
-    const big = await refusal(run(13, { op: 'Hardmax', inputs: ['x'], outputs: ['y'] }, [f32('x', [0, 2 ** 23], [])]));
-    expect(big.code).toBe('E_TOO_LARGE');
+    const inf = await refusal(run(11, { op: 'OneHot', inputs: ['i', 'd', 'v'], outputs: ['y'] }, [i64('i', [1], [0])], [f32('d', [], [Infinity]), f32('v', [2], [0, 1])]));
+    expect([inf.code, inf.message]).toEqual(['E_VALUE', expect.stringMatching(/depth must be a positive integer, got Infinity/)]);
+    // An empty input builds no table, however large its other dimensions.
+    const [empty] = await run(13, { op: 'Hardmax', inputs: ['x'], outputs: ['y'] }, [f32('x', [0, 2 ** 23], [])]);
+    expect(empty.shape).toEqual([0, 2 ** 23]);
   });
 });
 
@@ -487,6 +535,24 @@ describe('convolutions written on the engine\'s 2-D Conv', () => {
     expect(y1.shape).toEqual([1, 2, 6]);
     expectClose(y1, [1, -1, 2, -2, 3, -3, 0.5, 2, 1, 4, 1.5, 6]);
     expect((await refusal(run(22, { op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['y'] }, [f32('x', [1, 1, 2, 2, 2], new Array(8).fill(1))], [f32('w', [1, 1, 1, 1, 1], [1])]))).code).toBe('E_SHAPE');
+  });
+
+  it('ConvTranspose auto_pad SAME_UPPER and SAME_LOWER: output = input x stride, the odd pad at the end or the start', async () => {
+    const x = [1, 2, 3], w = [1, 10, 100];
+    for (const [autoPad, begin] of [['SAME_UPPER', 0], ['SAME_LOWER', 1]] as const) {
+      // full = 2 * (3 - 1) + 3 = 7, target 6: total 1.
+      const [y] = await run(22, { op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['y'], attrs: { strides: [2n], auto_pad: autoPad } }, [f32('x', [1, 1, 3], x)], [f32('w', [1, 1, 3], w)]);
+      expect(y.shape).toEqual([1, 1, 6]);
+      expectClose(y, convTransposeReference(x, [1, 1, 1, 3], w, [1, 1, 1, 3], { s: [1, 2], d: [1, 1], pb: [0, begin], group: 1, out: [1, 6] }));
+    }
+  });
+
+  it('LpPool in 2-D with strides and pads', async () => {
+    const xs = Array.from({ length: 16 }, (_, i) => Math.fround(Math.cos(i) * 2));
+    const [lp] = await run(22, { op: 'LpPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [2n, 3n], strides: [2n, 1n], pads: [0n, 1n, 0n, 1n], p: 2n } }, [f32('x', [1, 1, 4, 4], xs)]);
+    expect(lp.shape).toEqual([1, 1, 2, 4]);
+    const at2 = (r: number, c: number) => (c < 0 || c > 3 ? 0 : xs[r * 4 + c]);
+    expectClose(lp, [0, 1].flatMap((oh) => [0, 1, 2, 3].map((ow) => Math.sqrt([0, 1].reduce((a, kh) => a + [0, 1, 2].reduce((b2, kw) => b2 + at2(2 * oh + kh, ow - 1 + kw) ** 2, 0), 0)))), 4e-6, 1e-6);
   });
 
   it('1-D Conv, MaxPool, AveragePool and LpPool against float64', async () => {
