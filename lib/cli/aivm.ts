@@ -8,6 +8,7 @@ import { infoCommand, selftestCommand } from './engine-commands';
 import { fingerprintCommand, keysCommand } from './key-commands';
 import { admitCommand, aggregateCommand, deployCommand, nodeCommand, publishCommand, requestCommand, resultCommand } from './network-commands';
 import { exportCommand, idCommand, inspectCommand, runCommand, sealCommand, verifyCommand } from './kernel-commands';
+import { initCommand } from './init-command';
 import { onnxTestCommand } from './onnx-test-command';
 
 const USAGE = `usage: aivm <command> [options]
@@ -31,6 +32,11 @@ kernels:
                         the first op where two traces diverge, and by how many ulps
 
 models:
+  init <model.onnx> [--out DIR] [--name N] [--dims a=1,b=8] [--max-dims a=64]
+                        a sealed kernel directory from an ONNX file: inputs and outputs with
+                        the model's symbolic dims, limits measured at --max-dims (default:
+                        the golden sizes, --dims, default 1), the default aggregate.js and one
+                        golden vector of generated inputs; then \`aivm verify DIR\`
   onnx-test <case-dir> [--json]
                         one folder in ONNX's backend-test format (model.onnx,
                         test_data_set_*/): every data set on every ISA x 1, 2 threads; per
@@ -101,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
     case 'seal': return sealCommand(p);
     case 'export': return exportCommand(p);
     case 'onnx-test': return onnxTestCommand(p);
+    case 'init': return initCommand(p);
     case 'info': return infoCommand(p);
     case 'selftest': return p.flags.has('sign') || p.flags.has('verify') ? fingerprintCommand(p) : selftestCommand(p);
     case 'keys': return keysCommand(p);

@@ -1,0 +1,192 @@
+// `aivm init <model.onnx> [--out DIR] [--name N] [--dims a=1,b=8] [--max-dims a=64]`: a
+// sealed kernel directory from a plain ONNX file (issue 13, item 5), ready for
+// `aivm verify`:
+// - inputs from the model, its symbolic dimensions kept (unnamed ones named
+//   <input>_dim<i>); outputs' shapes found by lowering at two sets of sizes (a dim
+//   that follows one symbol is that symbol, one that stays is fixed);
+// - limits measured by lowering at the largest sizes (--max-dims, default the golden
+//   sizes): that gas and planned memory, exactly (both are functions of the shapes);
+// - the default aggregate.js (majority); one golden vector of generated inputs
+//   (seeded, so init is reproducible) and its output hash from a run.
+import * as fs from 'fs';
+import * as path from 'path';
+import { binding } from '../binding';
+import { AivmError } from '../errors';
+import { buildIr } from '../ir/build';
+import { lowerIr } from '../ir/lower';
+import type { IrGraph } from '../ir/types';
+import { loadKernel, MANIFEST_FILE } from '../kernel';
+import { parseOnnxModel } from '../onnx';
+import { engineAccess } from '../runtime/executor';
+import { readExternalFrom } from '../runtime/plain-model';
+import { Runtime } from '../runtime/runtime';
+import { allowOnly, stringFlag, UsageError, type Parsed } from './args';
+import { setVectorHashes } from './authoring';
+
+const SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DEFAULT_AGGREGATE = path.join(__dirname, '..', '..', 'kernels', 'tools', 'aggregate.js');
+
+/** "a=1,b=8" -> { a: 1, b: 8 }. */
+function dimsFlag(p: Parsed, flag: string): Record<string, number> {
+  const v = stringFlag(p, flag);
+  const out: Record<string, number> = {};
+  for (const part of v ? v.split(',') : []) {
+    const m = /^([A-Za-z_][A-Za-z0-9_.:-]*)=([0-9]{1,9})$/.exec(part.trim());
+    if (!m || Number(m[2]) < 1) throw new UsageError(`--${flag} takes name=size pairs (size >= 1) separated by commas, got '${part}'`);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+/** Seeded values (xorshift32): floats in [-1, 1), integers in [0, 4), bools alternating with the stream. */
+function generate(dtype: string, n: number, seed: number): (number | boolean)[] {
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    return s / 2 ** 32;
+  };
+  return Array.from({ length: n }, () => {
+    const u = next();
+    if (dtype === 'float32') return Math.fround(u * 2 - 1);
+    if (dtype === 'bool') return u < 0.5;
+    return Math.floor(u * 4);
+  });
+}
+
+/** Output specs with symbolic dims, from lowering at the golden sizes and at other sizes. */
+async function outputSpecs(ir: IrGraph, symbols: string[], golden: Record<string, number>, rename: (s: string) => string) {
+  const shapesAt = async (sizes: Record<string, number>) => {
+    const lowered = await lowerIr(ir, ir.inputs.map((i) => i.shape.map((d) => (typeof d === 'number' ? d : sizes[d]))), engineAccess());
+    return lowered.spec.outputs.map((id) => lowered.spec.values[id]);
+  };
+  let a: { dtype: string; shape: number[] }[];
+  try {
+    a = await shapesAt(golden);
+  } catch (err) {
+    if (!(err instanceof AivmError) || symbols.length === 0) throw err;
+    throw new AivmError(err.code, `${err.message} (with the symbolic dimensions at ${JSON.stringify(Object.fromEntries(symbols.map((s) => [rename(s), golden[s]])))}: ` +
+      'give sizes the model takes with --dims name=size,...)');
+  }
+  // Other sizes: each symbol moved by a different amount, so that a dim following one is told apart.
+  const other = Object.fromEntries(symbols.map((s, k) => [s, golden[s] + 2 + k]));
+  let b: { dtype: string; shape: number[] }[] | undefined;
+  if (symbols.length) {
+    try {
+      b = await shapesAt(other);
+    } catch {
+      b = undefined; // the model takes only the golden sizes: its outputs are fixed
+    }
+  }
+  return ir.outputs.map((name, i) => ({
+    name,
+    dtype: a[i].dtype,
+    shape: a[i].shape.map((d, k) => {
+      if (!b || b[i].shape[k] === d) return d;
+      const follows = symbols.filter((s) => golden[s] === d && other[s] === b![i].shape[k]);
+      if (follows.length !== 1) {
+        throw new AivmError('E_SHAPE', `output '${name}' dim ${k} is ${d} at sizes ${JSON.stringify(golden)} and ${b![i].shape[k]} at ${JSON.stringify(other)}: ` +
+          'not one input dimension, which a manifest cannot state; give fixed sizes with --dims (and edit aivm.json)');
+      }
+      return rename(follows[0]);
+    }),
+  }));
+}
+
+export async function initCommand(p: Parsed): Promise<number> {
+  allowOnly(p, ['out', 'name', 'dims', 'max-dims'], [1, 1]);
+  const modelPath = path.resolve(p.positionals[0]);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(fs.readFileSync(modelPath));
+  } catch (err) {
+    throw new AivmError('E_KERNEL_FILE', `cannot read the model ${modelPath}: ${(err as Error).message}`);
+  }
+  const name = stringFlag(p, 'name') ?? path.basename(modelPath, '.onnx').toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 64);
+  if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) throw new UsageError(`--name must match [a-z0-9][a-z0-9._-]{0,63}, got '${name}'`);
+  const out = path.resolve(stringFlag(p, 'out') ?? name);
+  if (fs.existsSync(out) && fs.readdirSync(out).length > 0) throw new AivmError('E_KERNEL_FILE', `${out} exists and is not empty: init writes a new kernel directory`);
+
+  const externals = new Set<string>();
+  const read = readExternalFrom(path.dirname(modelPath));
+  const model = parseOnnxModel(bytes, { readExternal: (loc, off, len) => (externals.add(loc), read(loc, off, len)) });
+  const ir = buildIr(model, binding().engineInfo().ops);
+
+  // Symbolic dims, renamed where the model's names do not fit a manifest.
+  const symbols = [...new Set(ir.inputs.flatMap((i) => i.shape.filter((d): d is string => typeof d === 'string')))];
+  const renamed = new Map<string, string>();
+  for (const s of symbols) {
+    let base = SYMBOL.test(s) ? s : s.replace(/[^A-Za-z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
+    for (let k = 2; [...renamed.values()].includes(base); k++) base = `${base}_${k}`;
+    renamed.set(s, base);
+  }
+  const rename = (s: string) => renamed.get(s)!;
+  const byManifestName = (given: Record<string, number>, dflt: (s: string) => number) => Object.fromEntries(symbols.map((s) => {
+    const v = given[rename(s)] ?? given[s];
+    return [s, v ?? dflt(s)];
+  }));
+  const dims = dimsFlag(p, 'dims'), maxDimsGiven = dimsFlag(p, 'max-dims');
+  for (const k of [...Object.keys(dims), ...Object.keys(maxDimsGiven)]) {
+    if (!symbols.some((s) => s === k || rename(s) === k)) throw new UsageError(`'${k}' is not a symbolic dimension of the model's inputs (${symbols.map(rename).join(', ') || 'none'})`);
+  }
+  const golden = byManifestName(dims, () => 1);
+  const maxDims = byManifestName(maxDimsGiven, (s) => golden[s]);
+  for (const s of symbols) if (maxDims[s] < golden[s]) throw new UsageError(`--max-dims ${rename(s)}=${maxDims[s]} is below the golden size ${golden[s]}`);
+
+  const outputs = await outputSpecs(ir, symbols, golden, rename);
+  // Limits: gas and planned memory at the largest sizes, from lowering and the program's plan.
+  const largest = await lowerIr(ir, ir.inputs.map((i) => i.shape.map((d) => (typeof d === 'number' ? d : maxDims[d]))), engineAccess());
+  const plan = largest.builder.build(largest.spec.outputs);
+  const memory = plan.arenaBytes + plan.outputBytes + largest.foldedBytes;
+
+  fs.mkdirSync(path.join(out, 'vectors'), { recursive: true });
+  fs.writeFileSync(path.join(out, 'model.onnx'), bytes);
+  for (const loc of externals) {
+    fs.mkdirSync(path.dirname(path.join(out, loc)), { recursive: true });
+    fs.copyFileSync(path.join(path.dirname(modelPath), loc), path.join(out, loc));
+  }
+  fs.copyFileSync(DEFAULT_AGGREGATE, path.join(out, 'aggregate.js'));
+  const inputs: Record<string, { dtype: string; shape: number[]; data: (number | boolean)[] }> = {};
+  ir.inputs.forEach((spec, k) => {
+    const shape = spec.shape.map((d) => (typeof d === 'number' ? d : golden[d]));
+    inputs[spec.name] = { dtype: spec.dtype, shape, data: generate(spec.dtype, shape.reduce((x, y) => x * y, 1), 0x9e3779b9 ^ (k + 1)) };
+  });
+  fs.writeFileSync(path.join(out, 'vectors', 'golden.json'), JSON.stringify({ inputs }) + '\n');
+  const manifest = {
+    format: 'aivm-kernel/1',
+    name,
+    version: '0.1.0',
+    description: `Made by aivm init from ${path.basename(modelPath)}.`,
+    engine: { numerics: binding().engineInfo().numerics },
+    model: 'model.onnx',
+    inputs: ir.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape.map((d) => (typeof d === 'number' ? d : rename(d))) })),
+    outputs,
+    limits: {
+      maxGas: Number(largest.gas),
+      maxMemoryBytes: Math.max(1, memory),
+      ...(symbols.length ? { maxDims: Object.fromEntries(symbols.map((s) => [rename(s), maxDims[s]])) } : {}),
+    },
+    aggregation: { script: 'aggregate.js', policy: 'majority' },
+    vectors: [{ name: 'golden', inputs: 'vectors/golden.json', outputHash: `0x${'0'.repeat(64)}` }],
+  };
+  fs.writeFileSync(path.join(out, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+  // The golden hash from a run of the kernel as written (then sealed again with it).
+  const kernel = await loadKernel((await setVectorHashes(out, {}), out));
+  const runtime = new Runtime({ workers: 0 });
+  let hash: string;
+  try {
+    hash = (await runtime.run(kernel, kernel.vectors[0].inputs)).outputHash;
+  } finally {
+    await runtime.close();
+  }
+  const id = await setVectorHashes(out, { golden: hash });
+  console.log(`wrote ${out}`);
+  console.log(`  inputs   ${manifest.inputs.map((i) => `${i.name} ${i.dtype}[${i.shape.join(', ')}]`).join('; ')}`);
+  console.log(`  outputs  ${outputs.map((o) => `${o.name} ${o.dtype}[${o.shape.join(', ')}]`).join('; ')}`);
+  console.log(`  limits   maxGas ${manifest.limits.maxGas}, maxMemoryBytes ${manifest.limits.maxMemoryBytes}${symbols.length ? `, maxDims ${JSON.stringify(manifest.limits.maxDims)}` : ''}`);
+  console.log(`  golden   vectors/golden.json -> ${hash}`);
+  console.log(`  id       ${id}`);
+  console.log(`next: aivm verify ${path.relative(process.cwd(), out) || '.'}`);
+  return 0;
+}
