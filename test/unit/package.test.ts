@@ -52,17 +52,26 @@ describe('entry points', () => {
     ]));
   });
 
-  it('package.json exports ".", "./network" and "./package.json", and still names main and types', () => {
+  it("'@aivm/native/ort' has onnxruntime-node's InferenceSession and Tensor, and loads neither ethers nor quickjs-emscripten", () => {
+    for (const how of ['require', 'import'] as const) {
+      const { packages, exports } = load('@aivm/native/ort', how);
+      expect(heavy(packages)).toEqual([]);
+      expect(exports).toEqual(expect.arrayContaining(['InferenceSession', 'Tensor']));
+    }
+  });
+
+  it('package.json exports ".", "./network", "./ort" and "./package.json", and still names main and types', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
     expect(pkg.exports).toEqual({
       '.': { types: './dist/index.d.ts', default: './dist/index.js' },
       './network': { types: './dist/network/index.d.ts', default: './dist/network/index.js' },
+      './ort': { types: './dist/ort.d.ts', default: './dist/ort.js' },
       './package.json': './package.json',
     });
     expect([pkg.main, pkg.types]).toEqual(['dist/index.js', 'dist/index.d.ts']);
-    // TypeScript's older "node" resolution ignores "exports": this finds the sub-path's types for it.
-    expect(pkg.typesVersions).toEqual({ '*': { network: ['dist/network/index.d.ts'] } });
-    for (const target of ['dist/index.js', 'dist/index.d.ts', 'dist/network/index.js', 'dist/network/index.d.ts']) {
+    // TypeScript's older "node" resolution ignores "exports": this finds the sub-paths' types for it.
+    expect(pkg.typesVersions).toEqual({ '*': { network: ['dist/network/index.d.ts'], ort: ['dist/ort.d.ts'] } });
+    for (const target of ['dist/index.js', 'dist/index.d.ts', 'dist/network/index.js', 'dist/network/index.d.ts', 'dist/ort.js', 'dist/ort.d.ts']) {
       expect(fs.existsSync(path.join(root, target)), target).toBe(true);
     }
   });
