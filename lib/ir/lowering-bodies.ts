@@ -2,13 +2,15 @@
 // (lib/ir/lower.ts): CastLike (a Cast to its second input's dtype), Attention
 // (lib/ir/attention.ts: structural masks as constants, heads from the shapes) and
 // the shape-driven ops of lib/ir/shaped-ops.ts, ConvTranspose and LpPool on the
-// engine's Conv (lib/ir/conv-bodies.ts); and 1-D Conv and pooling on the 2-D ones.
+// engine's Conv (lib/ir/conv-bodies.ts), CumSum and ReduceProd by doubling steps
+// (lib/ir/scan-bodies.ts); and 1-D Conv and pooling on the 2-D ones.
 // Like lib/ir/composed.ts's ops, their bits, gas and backends follow from the parts.
 import { AivmError } from '../errors';
 import { onnxTypeOfDtype } from '../onnx';
 import { attentionBody } from './attention';
 import { convTranspose, lpPool, oneDimensional } from './conv-bodies';
 import { rotaryEmbedding } from './rotary-embedding';
+import { cumSum, reduceProd } from './scan-bodies';
 import type { Body } from './composed';
 import {
   centerCropPad, depthToSpace, eyeLike, globalMaxPool, groupNormalization, hardmax, instanceNormalization, oneHot, spaceToDepth, tile,
@@ -30,7 +32,7 @@ const castLike: LoweringBody = (node, inputs, b) => {
 };
 
 /** Inputs of these ops whose values a body reads: they must be known when the program is built. */
-export const LOWERING_DATA_INPUTS: Record<string, number[]> = { Tile: [1], CenterCropPad: [1], OneHot: [1] };
+export const LOWERING_DATA_INPUTS: Record<string, number[]> = { Tile: [1], CenterCropPad: [1], OneHot: [1], CumSum: [1], ReduceProd: [1] };
 
 export const LOWERING_BODIES: Record<string, LoweringBody> = {
   CastLike: castLike,
@@ -48,6 +50,8 @@ export const LOWERING_BODIES: Record<string, LoweringBody> = {
   OneHot: oneHot,
   ConvTranspose: convTranspose,
   LpPool: lpPool,
+  CumSum: cumSum,
+  ReduceProd: reduceProd,
 };
 
 /**

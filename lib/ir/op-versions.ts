@@ -341,6 +341,8 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   Hardmax: [[1, coercedTo2D], [11, coercedTo2D], 13], OneHot: [9, 11],
   // On the engine's Conv (lib/ir/conv-bodies.ts). LpPool-1's float p predates opset 7.
   ConvTranspose: [1, 11, 22], LpPool: [2, 11, 18, 22],
+  // By doubling steps (lib/ir/scan-bodies.ts); ReduceProd's axes: an attribute before 18, input 1 after.
+  CumSum: [11, 14], ReduceProd: [1, 11, 13, 18],
   // Composed of engine ops (lib/ir/composed.ts); versions differ only in types, or in where
   // the axes of the Reduce* go (an attribute before 18, input 1 after: ReduceSum takes both).
   NegativeLogLikelihoodLoss: composed('NegativeLogLikelihoodLoss', [12, 13, 22]),

@@ -12,7 +12,7 @@ const ARITH = ['Add', 'Sub', 'Mul', 'Div'];
 const COMPARE = ['Equal', 'Less', 'Greater', 'GreaterOrEqual', 'LessOrEqual'];
 const REDUCE = ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin'];
 // The loader's composed ops (lib/ir/composed.ts) of the same shapes as the plain ones.
-const REDUCE_COMPOSED = ['ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp'];
+const REDUCE_COMPOSED = ['ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceProd'];
 const ACTIVATION_COMPOSED = { Elu: ['alpha'], Selu: ['alpha', 'gamma'], ThresholdedRelu: ['alpha'], Shrink: ['bias', 'lambd'],
   Softsign: [], Mish: [], Swish: ['alpha'] };
 const TYPED = { float32: Float32Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array };
@@ -269,6 +269,12 @@ const BUILDERS = [
       }
       return g.add('RotaryEmbedding', [x.name, g.random('float32', [b, s, dim / 2]), g.random('float32', [b, s, dim / 2])], attrs, [x]);
     },
+  },
+  // CumSum along one axis (the axis a constant, as lowering needs it), exclusive and reverse.
+  {
+    when: (v) => isNumeric(v) && known(v) && v.shape.length >= 1,
+    build: (g, x) => g.add('CumSum', [x.name, g.constant('int64', [], [axisOf(g.rng, x.shape.length)])],
+      { exclusive: BigInt(g.rng.int(2)), reverse: BigInt(g.rng.int(2)) }, [x]),
   },
   // The ops lowering writes from shapes (lib/ir/shaped-ops.ts).
   {
@@ -562,7 +568,7 @@ function reduce(g, x) {
   const reduced = (i) => all || axes.includes(i);
   const shape = noop ? x.shape : x.shape.flatMap((d, i) => (reduced(i) ? (keep ? [1] : []) : [d]));
   const ins = axes.length || rng.chance(0.5) ? [x.name, g.ints(axes.map((a) => (rng.chance(0.3) ? a - r : a)))] : [x.name];
-  return g.add(rng.pick(isFloat(x) ? [...REDUCE, ...REDUCE_COMPOSED] : REDUCE.filter((op) => op !== 'ReduceMean')), ins, { keepdims: BigInt(keep), noop_with_empty_axes: BigInt(noop) }, [{ dtype: x.dtype, shape }]);
+  return g.add(rng.pick(isFloat(x) ? [...REDUCE, ...REDUCE_COMPOSED] : [...REDUCE.filter((op) => op !== 'ReduceMean'), 'ReduceProd']), ins, { keepdims: BigInt(keep), noop_with_empty_axes: BigInt(noop) }, [{ dtype: x.dtype, shape }]);
 }
 
 function reshape(g, x) {

@@ -613,3 +613,49 @@ describe('RotaryEmbedding', () => {
     expect([e.code, e.message]).toEqual(['E_ATTR', expect.stringMatching(/rotary_embedding_dim 3 must be even/)]);
   });
 });
+
+describe('CumSum and ReduceProd (doubling steps)', () => {
+  it('CumSum along any axis, exclusive and reverse, float32 and int64, against running sums', async () => {
+    const shape = [3, 5];
+    const xs = [1.5, -2, 0.25, 3, 7, -1, 4, 0.5, -0.75, 2, 8, -3, 1, 0.125, 6];
+    for (const axis of [0, 1, -1]) {
+      for (const [exclusive, reverse] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+        const ax = axis < 0 ? axis + 2 : axis;
+        const want = coords(shape).map((c) => {
+          let sum = 0;
+          for (let k = 0; k < shape[ax]; k++) {
+            const inside = reverse ? (exclusive ? k > c[ax] : k >= c[ax]) : (exclusive ? k < c[ax] : k <= c[ax]);
+            if (inside) sum += at(xs, shape, ax === 0 ? [k, c[1]] : [c[0], k]);
+          }
+          return sum;
+        });
+        const attrs = { exclusive: BigInt(exclusive), reverse: BigInt(reverse) };
+        const [y] = await run(14, { op: 'CumSum', inputs: ['x', 'a'], outputs: ['y'], attrs }, [f32('x', shape, xs)], [i64('a', [], [axis])]);
+        expectClose(y, want, 1e-6, 1e-6);
+        const [yi] = await run(14, { op: 'CumSum', inputs: ['x', 'a'], outputs: ['y'], attrs }, [i64('x', shape, xs.map((v) => Math.round(v * 8)))], [i64('a', [], [axis])]);
+        expect(Array.from(yi.data as BigInt64Array, Number)).toEqual(want.map((v) => Math.round(v * 8)));
+      }
+    }
+  });
+
+  it('ReduceProd over any axes (attribute or input), keepdims, the empty product 1, noop_with_empty_axes', async () => {
+    const shape = [2, 3, 2];
+    const xs = [1, -2, 3, 0.5, -1, 4, 2, 2, -0.25, 3, 1.5, -2];
+    const prodOver = (axes: number[]) => coords(shape.map((d, i) => (axes.includes(i) ? 1 : d))).map((c) =>
+      coords(shape).filter((e) => e.every((v, i) => axes.includes(i) || v === c[i])).reduce((p, e) => p * at(xs, shape, e), 1));
+    const [y] = await run(18, { op: 'ReduceProd', inputs: ['x', 'axes'], outputs: ['y'], attrs: { keepdims: 0n } }, [f32('x', shape, xs)], [i64('axes', [2], [0, -1])]);
+    expect(y.shape).toEqual([3]);
+    expectClose(y, prodOver([0, 2]));
+    const [k] = await run(13, { op: 'ReduceProd', inputs: ['x'], outputs: ['y'], attrs: { axes: [1n] } }, [i64('x', shape, xs.map((v) => Math.round(v * 2)))]);
+    expect([k.shape, Array.from(k.data as BigInt64Array, Number)]).toEqual([[2, 1, 2], (() => {
+      const ints = xs.map((v) => Math.round(v * 2));
+      return coords([2, 1, 2]).map(([a0, , c2]) => [0, 1, 2].reduce((p, j) => p * at(ints, shape, [a0, j, c2]), 1) + 0); // + 0: an integer has no -0
+    })()]);
+    const [all] = await run(18, { op: 'ReduceProd', inputs: ['x'], outputs: ['y'] }, [f32('x', shape, xs)]);
+    expectClose(all, prodOver([0, 1, 2]));
+    const [empty] = await run(18, { op: 'ReduceProd', inputs: ['x', 'axes'], outputs: ['y'], attrs: { keepdims: 1n } }, [f32('x', [2, 0, 3], [])], [i64('axes', [1], [1])]);
+    expect([empty.shape, Array.from(empty.data as Float32Array)]).toEqual([[2, 1, 3], [1, 1, 1, 1, 1, 1]]);
+    const [same] = await run(18, { op: 'ReduceProd', inputs: ['x'], outputs: ['y'], attrs: { noop_with_empty_axes: 1n } }, [f32('x', shape, xs)]);
+    expect(Array.from(same.data as Float32Array)).toEqual(xs);
+  });
+});

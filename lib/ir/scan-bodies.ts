@@ -1,0 +1,98 @@
+// CumSum and ReduceProd written by lowering with doubling steps of engine ops
+// (lib/ir/lowering-bodies.ts), for float32, int32 and int64 alike:
+// - CumSum: y = x, then for s = 1, 2, 4, ... < n: y = y + (y shifted by s along the axis,
+//   zeros shifted in), a Pad with s before and -s after (a Pad crops with negative
+//   widths); exclusive shifts the result by one more; reverse shifts the other way.
+//   Element i is then the sum of its prefix in a fixed tree order (Hillis and Steele).
+// - ReduceProd: the reduced axes moved last and flattened to one of n, padded with ones
+//   to a power of two, then halved: y = y[first half] * y[second half] until one is left.
+import { checkArity, checkAttrs, i64s, reshape, type Body } from './composed';
+import type { KnownValue } from './shaped-ops';
+import type { IrConstant, IrNode } from './types';
+
+const NUMERIC = ['float32', 'int32', 'int64'];
+
+/** A scalar of x's dtype: the Pad value of the shifts and of the ones. */
+function scalarOf(dtype: string, v: number): IrConstant {
+  if (dtype === 'float32') return { dtype: 'float32', shape: [], data: Float32Array.of(v) };
+  if (dtype === 'int32') return { dtype: 'int32', shape: [], data: Int32Array.of(v) };
+  return { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(v)) };
+}
+
+export function cumSum(node: IrNode, inputs: (KnownValue | null)[], b: Body): void {
+  checkArity(node, [2, 2], [1, 1]);
+  const a = checkAttrs(node, { exclusive: 'int', reverse: 'int' });
+  const [x, axisIn] = inputs as KnownValue[];
+  if (!NUMERIC.includes(x.dtype)) a.fail('E_DTYPE', `takes float32, int32 or int64, got ${x.dtype}`);
+  if (!axisIn.data || axisIn.data.length !== 1 || (axisIn.dtype !== 'int32' && axisIn.dtype !== 'int64')) {
+    a.fail(axisIn.data ? 'E_SHAPE' : 'E_UNSUPPORTED_OP', axisIn.data ? 'axis must be one int32 or int64 value' : 'axis is computed at run time; it must be known when the program is built');
+  }
+  const r = x.shape.length;
+  const axis0 = Number(axisIn.data![0]);
+  if (r === 0 || !(axis0 >= -r && axis0 < r)) a.fail('E_INDEX', `axis ${axis0} is outside [${-r}, ${r - 1}] for an input of rank ${r}`);
+  const axis = axis0 < 0 ? axis0 + r : axis0;
+  const n = x.shape[axis];
+  const reverse = a.int('reverse', 0) !== 0, exclusive = a.int('exclusive', 0) !== 0;
+  const zero = b.konst('zero', scalarOf(x.dtype, 0));
+  // Shifted by s toward the end (reverse: toward the start), zeros shifted in.
+  const shift = (role: string, y: string, s: number, out?: string) => {
+    const pads = new Array<number>(2 * r).fill(0);
+    pads[axis] = reverse ? -s : s;
+    pads[axis + r] = reverse ? s : -s;
+    return b.op(role, 'Pad', [y, b.konst(`${role}_pads`, i64s(pads)), zero], { mode: 'constant' }, out);
+  };
+  let y = node.inputs[0];
+  let step = 0;
+  for (let s = 1; s < n; s *= 2, step++) {
+    const last = s * 2 >= n && !exclusive;
+    y = b.op(`step${step}`, 'Add', [y, shift(`shift${step}`, y, s)], {}, last ? node.outputs[0] : undefined);
+  }
+  if (exclusive && n > 0) shift('exclusive', y, 1, node.outputs[0]);
+  else if (n <= 1) b.op('copy', 'Identity', [y], {}, node.outputs[0]);
+}
+
+export function reduceProd(node: IrNode, inputs: (KnownValue | null)[], b: Body): void {
+  checkArity(node, [1, 2], [1, 1]);
+  const a = checkAttrs(node, { axes: 'ints', keepdims: 'int', noop_with_empty_axes: 'int' });
+  const x = inputs[0]!;
+  if (!NUMERIC.includes(x.dtype)) a.fail('E_DTYPE', `takes float32, int32 or int64, got ${x.dtype}`);
+  const r = x.shape.length;
+  const axesIn = inputs[1];
+  if (axesIn && node.attrs.axes !== undefined) a.fail('E_ATTR', "takes axes as attribute 'axes' or as input 1, not both");
+  if (axesIn && (!axesIn.data || axesIn.dtype !== 'int64')) {
+    a.fail(axesIn.data ? 'E_DTYPE' : 'E_UNSUPPORTED_OP', axesIn.data ? 'axes must be int64' : 'axes are computed at run time; they must be known when the program is built');
+  }
+  let axes = axesIn ? Array.from(axesIn.data as BigInt64Array, Number) : a.ints('axes') ?? [];
+  if (axes.length === 0 && a.int('noop_with_empty_axes', 0) !== 0) {
+    b.op('copy', 'Identity', [node.inputs[0]], {}, node.outputs[0]);
+    return;
+  }
+  if (axes.length === 0) axes = x.shape.map((_, i) => i);
+  axes = axes.map((v) => {
+    if (!(v >= -r && v < r)) a.fail('E_INDEX', `axis ${v} is outside [${-r}, ${r - 1}]`);
+    return v < 0 ? v + r : v;
+  });
+  if (new Set(axes).size !== axes.length) a.fail('E_INDEX', `axes [${axes}] repeat an axis`);
+  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const n = axes.reduce((p, i) => p * x.shape[i], 1);
+  const outer = kept.map((i) => x.shape[i]);
+  // [kept..., reduced...] flattened to [outer, n], padded with ones to a power of two.
+  let y = b.op('moved', 'Transpose', [node.inputs[0]], { perm: [...kept, ...axes].map(BigInt) });
+  y = reshape(b, 'rows', y, [...outer, n]);
+  let width = 1;
+  while (width < n) width *= 2;
+  if (width > n || n === 0) {
+    const pads = new Array<number>(2 * (outer.length + 1)).fill(0);
+    pads[pads.length - 1] = width - n;
+    y = b.op('ones', 'Pad', [y, b.konst('ones_pads', i64s(pads)), b.konst('one', scalarOf(x.dtype, 1))], { mode: 'constant' });
+  }
+  const last = outer.length;
+  for (let step = 0; width > 1; step++, width /= 2) {
+    const half = width / 2;
+    const slice = (role: string, start: number, end: number) =>
+      b.op(role, 'Slice', [y, b.konst(`${role}_starts`, i64s([start])), b.konst(`${role}_ends`, i64s([end])), b.konst(`${role}_axes`, i64s([last]))]);
+    y = b.op(`halve${step}`, 'Mul', [slice(`first${step}`, 0, half), slice(`second${step}`, half, width)]);
+  }
+  const keepdims = a.int('keepdims', 1) !== 0;
+  reshape(b, 'result', y, keepdims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : outer, node.outputs[0]);
+}
