@@ -3,7 +3,8 @@
 // (lib/ir/attention.ts: structural masks as constants, heads from the shapes) and
 // the shape-driven ops of lib/ir/shaped-ops.ts, ConvTranspose and LpPool on the
 // engine's Conv (lib/ir/conv-bodies.ts), CumSum and ReduceProd by doubling steps
-// (lib/ir/scan-bodies.ts); and 1-D Conv and pooling on the 2-D ones.
+// (lib/ir/scan-bodies.ts), DFT and the windows (lib/ir/signal-bodies.ts); and 1-D Conv
+// and pooling on the 2-D ones.
 // Like lib/ir/composed.ts's ops, their bits, gas and backends follow from the parts.
 import { AivmError } from '../errors';
 import { onnxTypeOfDtype } from '../onnx';
@@ -11,6 +12,7 @@ import { attentionBody } from './attention';
 import { convTranspose, lpPool, oneDimensional } from './conv-bodies';
 import { rotaryEmbedding } from './rotary-embedding';
 import { cumSum, reduceProd } from './scan-bodies';
+import { blackmanWindow, dft, hammingWindow, hannWindow } from './signal-bodies';
 import type { Body } from './composed';
 import {
   centerCropPad, depthToSpace, eyeLike, globalMaxPool, groupNormalization, hardmax, instanceNormalization, oneHot, spaceToDepth, tile,
@@ -32,7 +34,8 @@ const castLike: LoweringBody = (node, inputs, b) => {
 };
 
 /** Inputs of these ops whose values a body reads: they must be known when the program is built. */
-export const LOWERING_DATA_INPUTS: Record<string, number[]> = { Tile: [1], CenterCropPad: [1], OneHot: [1], CumSum: [1], ReduceProd: [1] };
+export const LOWERING_DATA_INPUTS: Record<string, number[]> = { Tile: [1], CenterCropPad: [1], OneHot: [1], CumSum: [1], ReduceProd: [1],
+  DFT: [1, 2], HannWindow: [0], HammingWindow: [0], BlackmanWindow: [0] };
 
 export const LOWERING_BODIES: Record<string, LoweringBody> = {
   CastLike: castLike,
@@ -52,6 +55,10 @@ export const LOWERING_BODIES: Record<string, LoweringBody> = {
   LpPool: lpPool,
   CumSum: cumSum,
   ReduceProd: reduceProd,
+  DFT: dft,
+  HannWindow: hannWindow,
+  HammingWindow: hammingWindow,
+  BlackmanWindow: blackmanWindow,
 };
 
 /**

@@ -343,6 +343,8 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   ConvTranspose: [1, 11, 22], LpPool: [2, 11, 18, 22],
   // By doubling steps (lib/ir/scan-bodies.ts); ReduceProd's axes: an attribute before 18, input 1 after.
   CumSum: [11, 14], ReduceProd: [1, 11, 13, 18],
+  // MatMuls with cos/sin tables and constant windows (lib/ir/signal-bodies.ts); DFT-20 takes axis as input 2.
+  DFT: [17, 20], HannWindow: [17], HammingWindow: [17], BlackmanWindow: [17],
   // Composed of engine ops (lib/ir/composed.ts); versions differ only in types, or in where
   // the axes of the Reduce* go (an attribute before 18, input 1 after: ReduceSum takes both).
   NegativeLogLikelihoodLoss: composed('NegativeLogLikelihoodLoss', [12, 13, 22]),

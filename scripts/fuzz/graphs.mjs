@@ -276,6 +276,20 @@ const BUILDERS = [
     build: (g, x) => g.add('CumSum', [x.name, g.constant('int64', [], [axisOf(g.rng, x.shape.length)])],
       { exclusive: BigInt(g.rng.int(2)), reverse: BigInt(g.rng.int(2)) }, [x]),
   },
+  // DFT along a signal axis of [..., n, 1]: forward, inverse, onesided, irfft, a dft_length sometimes.
+  {
+    when: (v) => isFloat(v) && known(v) && v.shape.length >= 2 && v.shape[v.shape.length - 1] === 1 && v.shape.every((d) => d > 0),
+    build: (g, x) => {
+      const r = x.shape.length;
+      const axis = g.rng.int(r - 1);
+      const inverse = g.rng.int(2), onesided = g.rng.int(2);
+      const n = g.rng.chance(0.3) ? g.rng.range(1, 9) : inverse && onesided ? Math.max(1, 2 * (x.shape[axis] - 1)) : x.shape[axis];
+      const bins = inverse && onesided ? n : onesided ? Math.floor(n / 2) + 1 : n;
+      const shape = x.shape.map((d, i) => (i === axis ? bins : i === r - 1 ? (inverse && onesided ? 1 : 2) : d));
+      return g.add('DFT', [x.name, g.constant('int64', [], [n]), g.constant('int64', [], [axis])], { inverse: BigInt(inverse), onesided: BigInt(onesided) },
+        [{ dtype: 'float32', shape }]);
+    },
+  },
   // The ops lowering writes from shapes (lib/ir/shaped-ops.ts).
   {
     when: (v) => known(v) && v.shape.length >= 1,

@@ -6,6 +6,7 @@ import { binding, type NativeTensor } from '../../lib/binding';
 import { AivmError } from '../../lib/errors';
 import { buildIr } from '../../lib/ir/build';
 import { MAX_BODY_TABLE_ENTRIES } from '../../lib/ir/composed';
+import { cosSinTurns } from '../../lib/ir/signal-bodies';
 import { parseOnnxModel } from '../../lib/onnx';
 import { compileModel, runAcross } from '../../lib/runtime/plain-model';
 // @ts-expect-error: an ES module of the fuzzer without types
@@ -657,5 +658,79 @@ describe('CumSum and ReduceProd (doubling steps)', () => {
     expect([empty.shape, Array.from(empty.data as Float32Array)]).toEqual([[2, 1, 3], [1, 1, 1, 1, 1, 1]]);
     const [same] = await run(18, { op: 'ReduceProd', inputs: ['x'], outputs: ['y'], attrs: { noop_with_empty_axes: 1n } }, [f32('x', shape, xs)]);
     expect(Array.from(same.data as Float32Array)).toEqual(xs);
+  });
+});
+
+describe('DFT and the windows (tables from cosSinTurns)', () => {
+  it('cosSinTurns: within 2^-48 of cos and sin (the reference angle 2 pi m / den is itself rounded), exact at the quarter turns, no -0', () => {
+    let worst = 0;
+    for (const den of [1, 2, 3, 7, 16, 360, 1000, 65536]) {
+      for (let m = 0; m < Math.min(den * 3, 3000); m++) {
+        const [c, s] = cosSinTurns(m, den);
+        const t = (2 * Math.PI * (m % den)) / den;
+        worst = Math.max(worst, Math.abs(c - Math.cos(t)), Math.abs(s - Math.sin(t)));
+      }
+    }
+    expect(worst).toBeLessThan(2 ** -48);
+    expect([cosSinTurns(0, 4), cosSinTurns(1, 4), cosSinTurns(2, 4), cosSinTurns(3, 4)]).toEqual([[1, 0], [0, 1], [-1, 0], [0, -1]]);
+    expect(Object.is(cosSinTurns(2, 4)[1], 0)).toBe(true);
+  });
+
+  /** float64 DFT of complex rows: X_k = sum_t (re + i im)_t e^(sign 2 pi i k t / N) * scale. */
+  const dftRef = (re: number[], im: number[], N: number, inverse: boolean) => Array.from({ length: N }, (_, k) => {
+    let sr = 0, si = 0;
+    for (let t = 0; t < N; t++) {
+      const a = ((inverse ? 2 : -2) * Math.PI * k * t) / N;
+      const [xr, xi] = [re[t] ?? 0, im[t] ?? 0];
+      sr += xr * Math.cos(a) - xi * Math.sin(a);
+      si += xr * Math.sin(a) + xi * Math.cos(a);
+    }
+    return inverse ? [sr / N, si / N] : [sr, si];
+  });
+
+  it('DFT forward and inverse, real and complex input, onesided, dft_length padding and truncating, the signal on axis 1 of 3', async () => {
+    const sig = [0.5, -1, 2, 0.25, 3, -0.75, 1.5]; // 7 samples
+    const imag = [1, 0.5, -0.5, 2, 0, -1, 0.25];
+    for (const [N, inverse, onesided, complex] of [[7, 0, 0, 0], [7, 1, 0, 1], [10, 0, 1, 0], [5, 0, 0, 1], [8, 1, 0, 0]] as const) {
+      const x = complex ? sig.flatMap((v, i) => [v, imag[i]]) : sig;
+      const ins = [f32('x', [1, 7, complex ? 2 : 1], x)];
+      const [y] = await run(20, { op: 'DFT', inputs: ['x', 'n', 'a'], outputs: ['y'], attrs: { inverse: BigInt(inverse), onesided: BigInt(onesided) } }, ins,
+        [i64('n', [], [N]), i64('a', [], [1])]);
+      const bins = onesided ? Math.floor(N / 2) + 1 : N;
+      expect(y.shape).toEqual([1, bins, 2]);
+      const want = dftRef(sig.slice(0, N), complex ? imag.slice(0, N) : [], N, Boolean(inverse)).slice(0, bins).flat();
+      expectClose(y, want, 1e-5, 1e-5);
+    }
+    // The signal not on the last signal axis: [2 signals, 3 samples] along axis 0 of [3, 2, 1].
+    const two = [1, 10, 2, 20, 3, 30];
+    const [y] = await run(17, { op: 'DFT', inputs: ['x'], outputs: ['y'], attrs: { axis: 0n } }, [f32('x', [3, 2, 1], two)]);
+    const cols = [0, 1].map((c) => dftRef([0, 1, 2].map((t) => two[t * 2 + c]), [], 3, false));
+    expectClose(y, [0, 1, 2].flatMap((k) => [0, 1].flatMap((c) => cols[c][k])), 1e-5, 1e-5);
+  });
+
+  it('DFT inverse and onesided is numpy\'s irfft: a half spectrum to a real signal of dft_length (default 2 (n - 1))', async () => {
+    const signal = [0.5, -1, 2, 0.25, 3, -0.75];
+    const half = dftRef(signal, [], 6, false).slice(0, 4);
+    const [y] = await run(20, { op: 'DFT', inputs: ['x'], outputs: ['y'], attrs: { inverse: 1n, onesided: 1n } }, [f32('x', [1, 4, 2], half.flat().map(Math.fround))]);
+    expect(y.shape).toEqual([1, 6, 1]);
+    expectClose(y, signal, 1e-5, 1e-5);
+  });
+
+  it('Hann, Hamming and Blackman windows, periodic and symmetric, against their formulas in float64', async () => {
+    const cos = (n: number, N: number) => Math.cos((2 * Math.PI * n) / N);
+    const defs: [string, (n: number, N: number) => number][] = [
+      ['HannWindow', (n, N) => Math.sin((Math.PI * n) / N) ** 2],
+      ['HammingWindow', (n, N) => 25 / 46 - (21 / 46) * cos(n, N)],
+      ['BlackmanWindow', (n, N) => 0.42 - 0.5 * cos(n, N) + 0.08 * cos(2 * n, N)],
+    ];
+    for (const [op, f] of defs) {
+      for (const periodic of [1, 0]) {
+        const [w] = await run(17, { op, inputs: ['s'], outputs: ['w'], attrs: { periodic: BigInt(periodic) } }, [], [i64('s', [], [10])]);
+        expectClose(w, Array.from({ length: 10 }, (_, n) => f(n, periodic ? 10 : 9)), 1e-6, 1e-7);
+      }
+    }
+    const [one] = await run(17, { op: 'HannWindow', inputs: ['s'], outputs: ['w'], attrs: { periodic: 0n } }, [], [i64('s', [], [1])]);
+    expect(Array.from(one.data as Float32Array)).toEqual([1]);
+    expect((await refusal(run(17, { op: 'HannWindow', inputs: ['s'], outputs: ['w'], attrs: { output_datatype: 11n } }, [], [i64('s', [], [4])]))).code).toBe('E_DTYPE');
   });
 });
