@@ -69,25 +69,28 @@ async function outputSpecs(ir: IrGraph, symbols: string[], golden: Record<string
     throw new AivmError(err.code, `${err.message} (with the symbolic dimensions at ${JSON.stringify(Object.fromEntries(symbols.map((s) => [rename(s), golden[s]])))}: ` +
       'give sizes the model takes with --dims name=size,...)');
   }
-  // Other sizes: each symbol moved by a different amount, so that a dim following one is told apart.
-  const other = Object.fromEntries(symbols.map((s, k) => [s, golden[s] + 2 + k]));
-  let b: { dtype: string; shape: number[] }[] | undefined;
-  if (symbols.length) {
+  // Two other sets of sizes, each symbol moved by its own amount in each: a dim that follows one
+  // symbol in both is that symbol; anything else (a product, a sum) cannot be stated and is refused.
+  const probes = [2, 3].map((step) => Object.fromEntries(symbols.map((s, k) => [s, golden[s] + step + (step - 1) * k])));
+  const others: { dtype: string; shape: number[] }[][] = [];
+  for (const sizes of symbols.length ? probes : []) {
     try {
-      b = await shapesAt(other);
-    } catch {
-      b = undefined; // the model takes only the golden sizes: its outputs are fixed
+      others.push(await shapesAt(sizes));
+    } catch (err) {
+      if (!(err instanceof AivmError)) throw err;
+      throw new AivmError('E_SHAPE', `the model does not take the symbolic sizes ${JSON.stringify(sizes)} (${err.code}: ${err.message}), so its output shapes cannot be ` +
+        'told from its input dimensions; export it with fixed sizes, or with symbolic dimensions it takes at any size');
     }
   }
   return ir.outputs.map((name, i) => ({
     name,
     dtype: a[i].dtype,
     shape: a[i].shape.map((d, k) => {
-      if (!b || b[i].shape[k] === d) return d;
-      const follows = symbols.filter((s) => golden[s] === d && other[s] === b![i].shape[k]);
+      if (others.every((o) => o[i].shape[k] === d)) return d;
+      const follows = symbols.filter((s) => golden[s] === d && probes.every((p, j) => others[j][i].shape[k] === p[s]));
       if (follows.length !== 1) {
-        throw new AivmError('E_SHAPE', `output '${name}' dim ${k} is ${d} at sizes ${JSON.stringify(golden)} and ${b![i].shape[k]} at ${JSON.stringify(other)}: ` +
-          'not one input dimension, which a manifest cannot state; give fixed sizes with --dims (and edit aivm.json)');
+        throw new AivmError('E_SHAPE', `output '${name}' dim ${k} is ${[d, ...others.map((o) => o[i].shape[k])].join(', ')} at sizes ` +
+          `${[golden, ...probes].map((z) => JSON.stringify(z)).join(', ')}: not one input dimension, which a manifest cannot state`);
       }
       return rename(follows[0]);
     }),
@@ -106,7 +109,9 @@ export async function initCommand(p: Parsed): Promise<number> {
   const name = stringFlag(p, 'name') ?? path.basename(modelPath, '.onnx').toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 64);
   if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) throw new UsageError(`--name must match [a-z0-9][a-z0-9._-]{0,63}, got '${name}'`);
   const out = path.resolve(stringFlag(p, 'out') ?? name);
-  if (fs.existsSync(out) && fs.readdirSync(out).length > 0) throw new AivmError('E_KERNEL_FILE', `${out} exists and is not empty: init writes a new kernel directory`);
+  if (fs.existsSync(out) && (!fs.statSync(out).isDirectory() || fs.readdirSync(out).length > 0)) {
+    throw new AivmError('E_KERNEL_FILE', `${out} exists and is not an empty directory: init writes a new kernel directory`);
+  }
 
   const externals = new Set<string>();
   const read = readExternalFrom(path.dirname(modelPath));
@@ -139,7 +144,37 @@ export async function initCommand(p: Parsed): Promise<number> {
   const largest = await lowerIr(ir, ir.inputs.map((i) => i.shape.map((d) => (typeof d === 'number' ? d : maxDims[d]))), engineAccess());
   const plan = largest.builder.build(largest.spec.outputs);
   const memory = plan.arenaBytes + plan.outputBytes + largest.foldedBytes;
+  // The output shapes stated must hold at the largest sizes too.
+  const sizeOf = (d: number | string) => (typeof d === 'number' ? d : maxDims[symbols.find((s) => rename(s) === d)!]);
+  largest.spec.outputs.forEach((id, i) => {
+    const got = largest.spec.values[id].shape, want = outputs[i].shape.map(sizeOf);
+    if (got.join(',') !== want.join(',')) {
+      throw new AivmError('E_SHAPE', `output '${outputs[i].name}' is [${got}] at the largest sizes, not the [${want}] its inferred shape [${outputs[i].shape}] says`);
+    }
+  });
 
+  // Written in a fresh folder beside `out`, renamed to it once sealed and run: nothing half-made is left.
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const work = fs.mkdtempSync(path.join(path.dirname(out), `.${path.basename(out)}.init-`));
+  try {
+    const result = await writeKernel(work, { bytes, modelPath, externals, ir, name, symbols, rename, golden, maxDims, outputs, largest, memory });
+    if (fs.existsSync(out)) fs.rmdirSync(out); // the empty directory the check above allowed
+    fs.renameSync(work, out);
+    report(out, result);
+    return 0;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+interface KernelParts {
+  bytes: Uint8Array; modelPath: string; externals: Set<string>; ir: IrGraph; name: string; symbols: string[]; rename: (s: string) => string;
+  golden: Record<string, number>; maxDims: Record<string, number>; outputs: { name: string; dtype: string; shape: (number | string)[] }[];
+  largest: { gas: bigint }; memory: number;
+}
+
+async function writeKernel(out: string, k: KernelParts) {
+  const { bytes, modelPath, externals, ir, name, symbols, rename, golden, maxDims, outputs, largest, memory } = k;
   fs.mkdirSync(path.join(out, 'vectors'), { recursive: true });
   fs.writeFileSync(path.join(out, 'model.onnx'), bytes);
   for (const loc of externals) {
@@ -181,12 +216,15 @@ export async function initCommand(p: Parsed): Promise<number> {
     await runtime.close();
   }
   const id = await setVectorHashes(out, { golden: hash });
+  return { manifest, hash, id };
+}
+
+function report(out: string, { manifest, hash, id }: Awaited<ReturnType<typeof writeKernel>>): void {
   console.log(`wrote ${out}`);
   console.log(`  inputs   ${manifest.inputs.map((i) => `${i.name} ${i.dtype}[${i.shape.join(', ')}]`).join('; ')}`);
-  console.log(`  outputs  ${outputs.map((o) => `${o.name} ${o.dtype}[${o.shape.join(', ')}]`).join('; ')}`);
-  console.log(`  limits   maxGas ${manifest.limits.maxGas}, maxMemoryBytes ${manifest.limits.maxMemoryBytes}${symbols.length ? `, maxDims ${JSON.stringify(manifest.limits.maxDims)}` : ''}`);
+  console.log(`  outputs  ${manifest.outputs.map((o) => `${o.name} ${o.dtype}[${o.shape.join(', ')}]`).join('; ')}`);
+  console.log(`  limits   maxGas ${manifest.limits.maxGas}, maxMemoryBytes ${manifest.limits.maxMemoryBytes}${manifest.limits.maxDims ? `, maxDims ${JSON.stringify(manifest.limits.maxDims)}` : ''}`);
   console.log(`  golden   vectors/golden.json -> ${hash}`);
   console.log(`  id       ${id}`);
   console.log(`next: aivm verify ${path.relative(process.cwd(), out) || '.'}`);
-  return 0;
 }

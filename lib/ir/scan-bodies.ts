@@ -1,7 +1,7 @@
 // CumSum and ReduceProd written by lowering with doubling steps of engine ops
 // (lib/ir/lowering-bodies.ts), for float32, int32 and int64 alike:
 // - CumSum: y = x, then for s = 1, 2, 4, ... < n: y = y + (y shifted by s along the axis,
-//   zeros shifted in), a Pad with s before and -s after (a Pad crops with negative
+//   -0s shifted in), a Pad with s before and -s after (a Pad crops with negative
 //   widths); exclusive shifts the result by one more; reverse shifts the other way.
 //   Element i is then the sum of its prefix in a fixed tree order (Hillis and Steele).
 // - ReduceProd: the reduced axes moved last and flattened to one of n, padded with ones
@@ -33,21 +33,24 @@ export function cumSum(node: IrNode, inputs: (KnownValue | null)[], b: Body): vo
   const axis = axis0 < 0 ? axis0 + r : axis0;
   const n = x.shape[axis];
   const reverse = a.int('reverse', 0) !== 0, exclusive = a.int('exclusive', 0) !== 0;
+  // The doubling steps shift in -0, which adds nothing to any value, -0 included (a running sum
+  // of -0s stays -0, as onnxruntime's); the exclusive shift puts +0 first (ONNX's zeros).
+  const negZero = b.konst('neg_zero', scalarOf(x.dtype, -0));
   const zero = b.konst('zero', scalarOf(x.dtype, 0));
-  // Shifted by s toward the end (reverse: toward the start), zeros shifted in.
-  const shift = (role: string, y: string, s: number, out?: string) => {
+  // Shifted by s toward the end (reverse: toward the start), `fill` shifted in.
+  const shift = (role: string, y: string, s: number, fill: string, out?: string) => {
     const pads = new Array<number>(2 * r).fill(0);
     pads[axis] = reverse ? -s : s;
     pads[axis + r] = reverse ? s : -s;
-    return b.op(role, 'Pad', [y, b.konst(`${role}_pads`, i64s(pads)), zero], { mode: 'constant' }, out);
+    return b.op(role, 'Pad', [y, b.konst(`${role}_pads`, i64s(pads)), fill], { mode: 'constant' }, out);
   };
   let y = node.inputs[0];
   let step = 0;
   for (let s = 1; s < n; s *= 2, step++) {
     const last = s * 2 >= n && !exclusive;
-    y = b.op(`step${step}`, 'Add', [y, shift(`shift${step}`, y, s)], {}, last ? node.outputs[0] : undefined);
+    y = b.op(`step${step}`, 'Add', [y, shift(`shift${step}`, y, s, negZero)], {}, last ? node.outputs[0] : undefined);
   }
-  if (exclusive && n > 0) shift('exclusive', y, 1, node.outputs[0]);
+  if (exclusive && n > 0) shift('exclusive', y, 1, zero, node.outputs[0]);
   else if (n <= 1) b.op('copy', 'Identity', [y], {}, node.outputs[0]);
 }
 

@@ -24,8 +24,15 @@ export class Tensor {
   readonly dims: readonly number[];
   readonly size: number;
 
-  constructor(type: DType, data: TypedData | readonly number[] | readonly bigint[] | readonly boolean[], dims?: readonly number[]) {
+  /** new Tensor(type, data, dims?), or new Tensor(data, dims?) with the type read from the typed array (as onnxruntime). */
+  constructor(type: DType | TypedData, data?: TypedData | readonly number[] | readonly bigint[] | readonly boolean[] | readonly number[], dims?: readonly number[]) {
+    if (typeof type !== 'string') {
+      dims = data as readonly number[] | undefined;
+      data = type;
+      type = typeOfData(type);
+    }
     if (!DTypes.includes(type)) throw new AivmError('E_DTYPE', `Tensor: type must be one of ${DTypes.join(', ')}, got ${describe(type)}`);
+    if (dims !== undefined && !Array.isArray(dims)) throw new AivmError('E_SHAPE', `Tensor: dims must be an array of integers, got ${describe(dims)}`);
     const typed = ArrayBuffer.isView(data) ? data as TypedData : fromArray(type, data as readonly (number | bigint | boolean)[]);
     const shape = dims ? [...dims] : [typed.length];
     checkTensor({ dtype: type, shape, data: typed }, 'Tensor');
@@ -36,12 +43,24 @@ export class Tensor {
   }
 }
 
+/** The type a typed array (or a plain array) holds, as onnxruntime reads it. */
+function typeOfData(data: unknown): DType {
+  if (data instanceof Float32Array || Array.isArray(data)) return Array.isArray(data) && data.every((v) => typeof v === 'boolean') && data.length > 0 ? 'bool' : 'float32';
+  if (data instanceof Int32Array) return 'int32';
+  if (data instanceof BigInt64Array) return 'int64';
+  throw new AivmError('E_DTYPE', `Tensor: cannot tell the type of ${describe(data)}; give it: new Tensor(type, data, dims)`);
+}
+
 function fromArray(type: DType, values: readonly (number | bigint | boolean)[]): TypedData {
   if (!Array.isArray(values)) throw new AivmError('E_ARG', `Tensor: data must be a typed array or an array, got ${describe(values)}`);
   switch (type) {
     case 'float32': return Float32Array.from(values, Number);
     case 'int32': return Int32Array.from(values, Number);
-    case 'int64': return BigInt64Array.from(values, (v) => BigInt(v as number | bigint));
+    case 'int64': return BigInt64Array.from(values, (v, i) => {
+      if (typeof v === 'bigint') return v;
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new AivmError('E_VALUE', `Tensor: int64 element ${i} must be a bigint or a safe integer, got ${describe(v)}`);
+      return BigInt(v);
+    });
     case 'bool': return Uint8Array.from(values, (v) => (v ? 1 : 0));
   }
 }
@@ -77,7 +96,15 @@ export class InferenceSession {
    * A session over an ONNX file (its external data read from the file's folder) or its bytes.
    * Throws AivmError: E_ONNX_CORRUPT / E_ONNX_INVALID / E_UNSUPPORTED_OPSET / E_UNSUPPORTED_OP...
    */
-  static async create(model: string | Uint8Array | ArrayBuffer, options: SessionOptions = {}): Promise<InferenceSession> {
+  static async create(model: string | Uint8Array | ArrayBufferLike, optionsOrOffset: SessionOptions | number = {}, byteLength?: number,
+    moreOptions: SessionOptions = {}): Promise<InferenceSession> {
+    // onnxruntime's create(buffer, byteOffset, byteLength?, options?) form.
+    let options = typeof optionsOrOffset === 'number' ? moreOptions : optionsOrOffset;
+    if (typeof optionsOrOffset === 'number') {
+      if (!(model instanceof ArrayBuffer || model instanceof SharedArrayBuffer)) throw new AivmError('E_ARG', 'InferenceSession.create: a byte offset goes with an ArrayBuffer');
+      model = new Uint8Array(model, optionsOrOffset, byteLength ?? model.byteLength - optionsOrOffset);
+    }
+    options ??= {};
     let bytes: Uint8Array;
     let dir: string | undefined;
     if (typeof model === 'string') {
@@ -89,12 +116,13 @@ export class InferenceSession {
       dir = path.dirname(path.resolve(model));
     } else if (model instanceof Uint8Array) {
       bytes = model;
-    } else if (model instanceof ArrayBuffer) {
+    } else if (model instanceof ArrayBuffer || model instanceof SharedArrayBuffer) {
       bytes = new Uint8Array(model);
     } else {
       throw new AivmError('E_ARG', `InferenceSession.create: expected a path, a Uint8Array or an ArrayBuffer, got ${describe(model)}`);
     }
-    const threads = options.threads ?? options.intraOpNumThreads ?? 1;
+    // onnxruntime's intraOpNumThreads 0 means "the default".
+    const threads = options.threads ?? (options.intraOpNumThreads || undefined) ?? 1;
     if (!Number.isSafeInteger(threads) || threads < 1) throw new AivmError('E_THREADS', `threads must be a positive integer, got ${describe(threads)}`);
     const parsed = parseOnnxModel(bytes, dir ? { readExternal: readExternalFrom(dir) } : {
       readExternal: (location) => {
@@ -114,7 +142,9 @@ export class InferenceSession {
   async runWithHash(feeds: Record<string, unknown>, fetches?: readonly string[] | Record<string, unknown>): Promise<{ outputs: Record<string, Tensor>; hash: string }> {
     if (this.released) throw new AivmError('E_CLOSED', 'this InferenceSession was released');
     const inputs = this.feedsInOrder(feeds);
-    const wanted = fetches === undefined ? this.outputNames : Array.isArray(fetches) ? fetches as readonly string[] : Object.keys(fetches);
+    // onnxruntime's run(feeds, options): an object naming no output is run options (none change anything here).
+    const names = fetches === undefined || fetches === null ? [] : Array.isArray(fetches) ? fetches as readonly string[] : Object.keys(fetches);
+    const wanted = names.length === 0 || (!Array.isArray(fetches) && names.every((n) => !this.outputNames.includes(n))) ? this.outputNames : names;
     for (const name of wanted) {
       if (!this.outputNames.includes(name)) throw new AivmError('E_INPUT', `'${name}' is not an output of the model (outputs: ${this.outputNames.join(', ')})`);
     }
@@ -122,7 +152,9 @@ export class InferenceSession {
     const result = await compiled.program.run(inputs, { isa: this.options.isa, threads: this.options.threads, hash: true });
     const outputs: Record<string, Tensor> = {};
     compiled.outputs.forEach((name, i) => {
-      if (wanted.includes(name)) outputs[name] = new Tensor(result.outputs[i].dtype, result.outputs[i].data, result.outputs[i].shape);
+      // defineProperty: an output named '__proto__' is an own key like any other.
+      const value = new Tensor(result.outputs[i].dtype, result.outputs[i].data, result.outputs[i].shape);
+      if (wanted.includes(name)) Object.defineProperty(outputs, name, { value, enumerable: true, writable: true, configurable: true });
     });
     return { outputs, hash: result.outputHash! };
   }
@@ -139,10 +171,12 @@ export class InferenceSession {
       if (!this.inputNames.includes(name)) throw new AivmError('E_INPUT', `'${name}' is not an input of the model (inputs: ${this.inputNames.join(', ')})`);
     }
     return this.ir.inputs.map((spec) => {
-      const feed = feeds[spec.name] as { type?: unknown; dtype?: unknown; dims?: unknown; shape?: unknown; data?: unknown } | undefined;
+      const feed = Object.hasOwn(feeds, spec.name) ? feeds[spec.name] as { type?: unknown; dtype?: unknown; dims?: unknown; shape?: unknown; data?: unknown } | null : undefined;
       if (feed === undefined) throw new AivmError('E_INPUT', `input '${spec.name}' is missing`);
+      if (typeof feed !== 'object' || feed === null) throw new AivmError('E_INPUT', `input '${spec.name}' must be a Tensor, got ${describe(feed)}`);
       // onnxruntime's Tensor ({ type, dims, data }) or this package's ({ dtype, shape, data }).
-      const t = { dtype: feed.type ?? feed.dtype, shape: feed.dims !== undefined ? [...(feed.dims as number[])] : feed.shape, data: feed.data };
+      const dims = feed.dims !== undefined ? feed.dims : feed.shape;
+      const t = { dtype: feed.type ?? feed.dtype, shape: Array.isArray(dims) ? [...dims] : dims, data: feed.data };
       checkTensor(t, `input '${spec.name}'`);
       if (t.dtype !== spec.dtype) throw new AivmError('E_INPUT', `input '${spec.name}' must be ${spec.dtype}, got ${t.dtype}`);
       if (t.shape.length !== spec.shape.length || spec.shape.some((d, i) => typeof d === 'number' && d !== t.shape[i])) {

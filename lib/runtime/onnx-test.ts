@@ -157,26 +157,27 @@ export async function runBackendCase(dir: string, opts: CaseOptions): Promise<Ca
     const ir = buildIr(model, info.ops);
     const frozen = buildTimeInputs(ir, info.dataInputs);
     if (frozen.size) report.frozen = [...frozen];
+    stage = 'inputs';
     const sets = fs.readdirSync(dir).filter((f) => /^test_data_set_\d+$/.test(f))
       .sort((a, b) => Number(a.slice(14)) - Number(b.slice(14))).slice(0, opts.maxDataSets);
-    if (sets.length === 0) throw new Error('no test_data_set_* folder');
+    if (sets.length === 0) throw new AivmError('E_KERNEL_FILE', `${dir} has no test_data_set_* folder`);
     for (const set of sets) {
       stage = 'inputs';
       const data = path.join(dir, set);
       const given = pbFiles(data, 'input').map((f) => parseOnnxTensor(new Uint8Array(fs.readFileSync(f))));
-      if (given.length !== ir.inputs.length) throw new Error(`${set}: ${given.length} input files for ${ir.inputs.length} graph inputs`);
+      if (given.length !== ir.inputs.length) throw new AivmError('E_KERNEL_FILE', `${set}: ${given.length} input files for ${ir.inputs.length} graph inputs`);
       const byName = given.every((g) => g.name !== '' && ir.inputs.some((s) => s.name === g.name));
       const inputs: NativeTensor[] = [];
       const constants = new Map(ir.constants);
       ir.inputs.forEach((spec, i) => {
         const t = byName ? given.find((g) => g.name === spec.name) : given[i];
-        if (!t) throw new Error(`${set}: no data for graph input '${spec.name}'`);
+        if (!t) throw new AivmError('E_KERNEL_FILE', `${set}: no data for graph input '${spec.name}'`);
         const tensor = toNative(t, 'input');
         if (frozen.has(spec.name)) constants.set(spec.name, tensor as IrConstant);
         else inputs.push(tensor);
       });
       const expected = pbFiles(data, 'output').map((f) => parseOnnxTensor(new Uint8Array(fs.readFileSync(f))));
-      if (expected.length !== ir.outputs.length) throw new Error(`${set}: ${expected.length} expected outputs for ${ir.outputs.length} graph outputs`);
+      if (expected.length !== ir.outputs.length) throw new AivmError('E_KERNEL_FILE', `${set}: ${expected.length} expected outputs for ${ir.outputs.length} graph outputs`);
 
       stage = 'lower';
       const program = (await compileModel({ ...ir, inputs: ir.inputs.filter((s) => !frozen.has(s.name)), constants }, inputs.map((t) => t.shape))).program;

@@ -33,9 +33,12 @@ function tensor(t) {
   return [...t.shape.flatMap((d) => int(1, d)), ...int(2, ELEM[t.dtype]), ...str(8, t.name), ...bytes(9, [...raw])];
 }
 
-/** ValueInfoProto{name 1, type 2: {tensor_type 1: {elem_type 1, shape 2: {dim 1: {dim_value 1}}}}}; no shape when undefined. */
+/**
+ * ValueInfoProto{name 1, type 2: {tensor_type 1: {elem_type 1, shape 2: {dim 1: {dim_value 1 | dim_param 2}}}}};
+ * a string dim is symbolic (dim_param); no shape when undefined.
+ */
 function valueInfo(v) {
-  const dims = v.shape ? bytes(2, v.shape.flatMap((d) => bytes(1, int(1, d)))) : [];
+  const dims = v.shape ? bytes(2, v.shape.flatMap((d) => bytes(1, typeof d === 'string' ? str(2, d) : int(1, d)))) : [];
   const elem = v.dtype ? int(1, ELEM[v.dtype]) : [];
   return [...str(1, v.name), ...bytes(2, bytes(1, [...elem, ...dims]))];
 }

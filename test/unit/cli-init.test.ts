@@ -65,6 +65,21 @@ describe.skipIf(!HAVE)('aivm init', () => {
     const full = tmp();
     fs.writeFileSync(path.join(full, 'x'), '');
     const busy = aivm('init', MYCROFT, '--out', full);
-    expect([busy.status, busy.stderr]).toEqual([1, expect.stringMatching(/E_KERNEL_FILE: .* exists and is not empty/)]);
+    expect([busy.status, busy.stderr]).toEqual([1, expect.stringMatching(/E_KERNEL_FILE: .* exists and is not an empty directory/)]);
+    const file = path.join(tmp(), 'f');
+    fs.writeFileSync(file, '');
+    expect(aivm('init', MYCROFT, '--out', file).stderr).toMatch(/E_KERNEL_FILE: .* exists and is not an empty directory/);
+  }, 60_000);
+
+  it('refuses a model whose output shapes are not its input dimensions (a Reshape to [-1, 4]), leaving nothing behind', async () => {
+    // @ts-expect-error: an ES module of the fuzzer without types
+    const { model } = await import('../../scripts/fuzz/onnx.mjs');
+    const dir = tmp();
+    const file = path.join(dir, 'reshape.onnx');
+    fs.writeFileSync(file, model({ opset: 17, inputs: [{ name: 'x', dtype: 'float32', shape: ['N'] }], outputs: ['y'],
+      nodes: [{ op: 'Reshape', inputs: ['x', 's'], outputs: ['y'] }], inits: [{ name: 's', dtype: 'int64', shape: [2], data: BigInt64Array.of(-1n, 4n) }] }));
+    const r = aivm('init', file, '--out', path.join(dir, 'k'), '--dims', 'N=8', '--max-dims', 'N=16');
+    expect([r.status, r.stderr]).toEqual([1, expect.stringMatching(/E_SHAPE: .*output 'y' dim 0|E_SHAPE: the model does not take the symbolic sizes/)]);
+    expect(fs.readdirSync(dir)).toEqual(['reshape.onnx']);
   }, 60_000);
 });

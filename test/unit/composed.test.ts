@@ -639,6 +639,13 @@ describe('CumSum and ReduceProd (doubling steps)', () => {
     }
   });
 
+  it('CumSum keeps -0: a running sum of -0s is -0 (the shifts bring in -0); exclusive starts at +0, as ONNX\'s zeros', async () => {
+    const [y] = await run(14, { op: 'CumSum', inputs: ['x', 'a'], outputs: ['y'], attrs: { reverse: 1n } }, [f32('x', [2, 3], [-0, -0, -0, 1, -0, -0])], [i64('a', [], [1])]);
+    expect(Array.from(y.data as Float32Array).map((v) => Object.is(v, -0))).toEqual([true, true, true, false, true, true]);
+    const [e] = await run(14, { op: 'CumSum', inputs: ['x', 'a'], outputs: ['y'], attrs: { exclusive: 1n } }, [f32('x', [2], [-0, -0])], [i64('a', [], [0])]);
+    expect(Array.from(e.data as Float32Array).map((v) => Object.is(v, -0))).toEqual([false, true]); // +0, then the sum of x[0] = -0
+  });
+
   it('ReduceProd over any axes (attribute or input), keepdims, the empty product 1, noop_with_empty_axes', async () => {
     const shape = [2, 3, 2];
     const xs = [1, -2, 3, 0.5, -1, 4, 2, 2, -0.25, 3, 1.5, -2];

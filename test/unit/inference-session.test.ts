@@ -73,4 +73,26 @@ describe('InferenceSession (@aivm/native/ort)', () => {
     expect((await refusal(InferenceSession.create(new Uint8Array([1, 2, 3])))).code).toMatch(/^E_ONNX_/);
     expect(() => new Tensor('float32', [1, 2, 3], [2, 2])).toThrow(AivmError);
   });
+
+  it('takes onnxruntime-node\'s other call forms: Tensor(data, dims), run(feeds, options), create(buffer, offset, length)', async () => {
+    const bytes = fs.readFileSync(path.join(kernelDir, 'model.onnx'));
+    const padded = new ArrayBuffer(bytes.byteLength + 16);
+    new Uint8Array(padded, 16).set(bytes);
+    const session = await InferenceSession.create(padded, 16, bytes.byteLength);
+    const t = new Tensor(Float32Array.from(vector.data), vector.shape);
+    expect([t.type, t.dims]).toEqual(['float32', [1, 64]]);
+    const out = await session.run({ pixels: t }, { logSeverityLevel: 0 });
+    expect(Object.keys(out)).toEqual(['logits', 'probs']);
+    expect((await session.runWithHash({ pixels: t })).hash).toBe(manifest.vectors[0].outputHash);
+    expect((await InferenceSession.create(path.join(kernelDir, 'model.onnx'), { intraOpNumThreads: 0 })).inputNames).toEqual(['pixels']);
+  });
+
+  it('every malformed tensor or feed is an AivmError with a code, never a TypeError', async () => {
+    const session = await InferenceSession.create(path.join(kernelDir, 'model.onnx'));
+    expect(() => new Tensor('float32', [1, 2], 2 as unknown as number[])).toThrow(expect.objectContaining({ code: 'E_SHAPE' }));
+    expect(() => new Tensor('int64', [1.5])).toThrow(expect.objectContaining({ code: 'E_VALUE' }));
+    expect(() => new Tensor(new Uint16Array(2) as unknown as Float32Array)).toThrow(expect.objectContaining({ code: 'E_DTYPE' }));
+    expect((await refusal(session.run({ pixels: null }))).code).toBe('E_INPUT');
+    expect((await refusal(session.run({ pixels: { type: 'float32', dims: 64, data: new Float32Array(64) } }))).code).toBe('E_SHAPE');
+  });
 });
