@@ -2,13 +2,13 @@
 // build/Release (from `npm install`) or prebuilds/<platform>-<arch> (prebuildify).
 import * as path from 'path';
 import { AivmError } from './errors';
-import type { DType } from './tensor';
+import type { DataOf, DType } from './tensor';
 import type { EngineInfo } from './engine';
 
 export interface NativeTensor {
   dtype: DType;
   shape: number[];
-  data: Float32Array | Int32Array | BigInt64Array | Uint8Array;
+  data: DataOf[DType];
 }
 
 export type AttrValue = number | bigint | string | number[] | bigint[];

@@ -1,16 +1,17 @@
 // Human-readable and JSON forms of tensors and receipts for the CLI.
 import type { Receipt } from '../runtime/runtime';
-import type { Tensor } from '../tensor';
+import { elementValues, FLOAT_DTYPES, type Tensor } from '../tensor';
 
 const SHOW = 8;
 
 /** One line per tensor: dtype, shape, the first values, and for float rows the argmax. */
 export function summarize(name: string, t: Tensor): string[] {
-  const values = Array.from(t.data as ArrayLike<number | bigint>);
-  const fmt = (v: number | bigint) => (typeof v === 'bigint' ? v.toString() : t.dtype === 'float32' ? formatFloat(v) : String(v));
+  const values = elementValues(t);
+  const isFloat = FLOAT_DTYPES.includes(t.dtype);
+  const fmt = (v: number | bigint) => (typeof v === 'bigint' ? v.toString() : isFloat ? formatFloat(v) : String(v));
   const head = values.slice(0, SHOW).map(fmt).join(', ') + (values.length > SHOW ? `, … (${values.length} values)` : '');
   const lines = [`  ${name}  ${t.dtype} [${t.shape.join(', ')}]  [${head}]`];
-  if (t.dtype === 'float32' && t.shape.length >= 1 && values.length > 0) {
+  if (isFloat && t.shape.length >= 1 && values.length > 0) {
     const cols = t.shape[t.shape.length - 1];
     const rows = values.length / cols;
     if (cols > 1 && rows <= 16) {
@@ -32,7 +33,7 @@ function formatFloat(v: number): string {
 }
 
 export function tensorToJson(t: Tensor): { dtype: string; shape: number[]; data: (number | string)[] } {
-  const data = Array.from(t.data as ArrayLike<number | bigint>, (v) => {
+  const data = elementValues(t).map((v) => {
     if (typeof v === 'bigint') return v.toString();
     // JSON has no NaN, Infinity or -0: write those as strings (the input JSON format reads them back).
     if (Object.is(v, -0)) return '-0';

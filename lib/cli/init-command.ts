@@ -20,6 +20,7 @@ import { parseOnnxModel } from '../onnx';
 import { engineAccess } from '../runtime/executor';
 import { readExternalFrom } from '../runtime/plain-model';
 import { Runtime } from '../runtime/runtime';
+import { FLOAT_DTYPES, type DType } from '../tensor';
 import { allowOnly, stringFlag, UsageError, type Parsed } from './args';
 import { setVectorHashes } from './authoring';
 
@@ -49,7 +50,7 @@ function generate(dtype: string, n: number, seed: number): (number | boolean)[] 
   };
   return Array.from({ length: n }, () => {
     const u = next();
-    if (dtype === 'float32') return Math.fround(u * 2 - 1);
+    if (FLOAT_DTYPES.includes(dtype as DType)) return Math.fround(u * 2 - 1);
     if (dtype === 'bool') return u < 0.5;
     return Math.floor(u * 4);
   });

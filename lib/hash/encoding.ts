@@ -3,17 +3,15 @@
 // calldata, or behind a URI), so the contract can check keccak256(input) ==
 // inputHash and every node decodes the very bytes that were hashed.
 import { AivmError } from '../errors';
-import { allocate, checkTensor, dtypeSize, numel, type DType, type Tensor } from '../tensor';
+import { allocate, checkTensor, DTYPE_OF_ONNX, DTYPE_TABLE, dtypeSize, numel, type DType, type Tensor } from '../tensor';
 
 const MAGIC = 'AIVMTNS1';
-const TAG: Record<DType, number> = { float32: 1, int32: 6, int64: 7, bool: 9 };
-const DTYPE_OF_TAG = new Map<number, DType>(Object.entries(TAG).map(([d, t]) => [t, d as DType]));
 const MAX_RANK = 8;
 const CANONICAL_NAN = 0x7fc00000;
 /** The engine's element limit (kMaxElements in native/include/aivm/tensor.h); no dimension can exceed it. */
 const MAX_DIM = 2 ** 34;
 
-/** The canonical bytes of `tensors` (every NaN written as 0x7FC00000). */
+/** The canonical bytes of `tensors` (every NaN written as its dtype's canonical NaN, docs/HASHING.md). */
 export function encodeTensors(tensors: Tensor[]): Uint8Array {
   // A data array shorter or longer than the shape would otherwise shift every later byte.
   if (!Array.isArray(tensors)) throw new AivmError('E_ARG', 'encodeTensors: expected an array of tensors');
@@ -27,7 +25,7 @@ export function encodeTensors(tensors: Tensor[]): Uint8Array {
   view.setUint32(at, tensors.length, true);
   at += 4;
   for (const t of tensors) {
-    view.setUint32(at, TAG[t.dtype], true);
+    view.setUint32(at, DTYPE_TABLE[t.dtype].onnx, true);
     view.setUint32(at + 4, t.shape.length, true);
     at += 8;
     for (const d of t.shape) {
@@ -39,27 +37,42 @@ export function encodeTensors(tensors: Tensor[]): Uint8Array {
   return out;
 }
 
+/**
+ * The NaNs of the float dtypes stored as bit patterns, and the canonical pattern each hashes
+ * as (native/core/hash.cc has the same rules): float16 0x7E00, bfloat16 0x7FC0, float8e4m3fn
+ * 0x7F (S.1111.111), float8e5m2 0x7E (S.11111.xx, xx != 0); the FNUZ formats and e8m0 have one NaN.
+ */
+const BIT_NANS: Partial<Record<DType, { isNaN: (b: number) => boolean; canonical: number }>> = {
+  float16: { isNaN: (b) => (b & 0x7fff) > 0x7c00, canonical: 0x7e00 },
+  bfloat16: { isNaN: (b) => (b & 0x7fff) > 0x7f80, canonical: 0x7fc0 },
+  float8e4m3fn: { isNaN: (b) => (b & 0x7f) === 0x7f, canonical: 0x7f },
+  float8e5m2: { isNaN: (b) => (b & 0x7f) > 0x7c, canonical: 0x7e },
+};
+const CANONICAL_NAN64 = 0x7ff8000000000000n;
+
+type Element = number | bigint;
+type Get = (at: number, le: boolean) => Element;
+type Set = (at: number, v: Element, le: boolean) => void;
+
+/** A bool as 0 or 1, a NaN stored as bits as its canonical bits; other elements as they are. */
+function canonical(dtype: DType, v: Element): Element {
+  if (dtype === 'bool') return v ? 1 : 0;
+  const n = BIT_NANS[dtype];
+  return n && n.isNaN(v as number) ? n.canonical : v;
+}
+
 function writeData(view: DataView, at: number, t: Tensor): number {
-  const n = t.data.length;
-  switch (t.dtype) {
-    case 'float32': {
-      const f = t.data as Float32Array;
-      for (let i = 0; i < n; i++, at += 4) {
-        if (Number.isNaN(f[i])) view.setUint32(at, CANONICAL_NAN, true);
-        else view.setFloat32(at, f[i], true);
-      }
-      return at;
-    }
-    case 'int32':
-      for (let i = 0; i < n; i++, at += 4) view.setInt32(at, (t.data as Int32Array)[i], true);
-      return at;
-    case 'int64':
-      for (let i = 0; i < n; i++, at += 8) view.setBigInt64(at, (t.data as BigInt64Array)[i], true);
-      return at;
-    case 'bool':
-      for (let i = 0; i < n; i++, at += 1) view.setUint8(at, (t.data as Uint8Array)[i] ? 1 : 0);
-      return at;
+  const size = dtypeSize(t.dtype);
+  const set = (view as unknown as Record<string, Set>)[`set${DTYPE_TABLE[t.dtype].view}`].bind(view);
+  const data = t.data as ArrayLike<Element>;
+  for (let i = 0; i < data.length; i++, at += size) {
+    const v = data[i];
+    // DataView writes a float NaN with an unspecified payload: the canonical bits are written instead.
+    if (t.dtype === 'float32' && Number.isNaN(v)) view.setUint32(at, CANONICAL_NAN, true);
+    else if (t.dtype === 'float64' && Number.isNaN(v)) view.setBigUint64(at, CANONICAL_NAN64, true);
+    else set(at, canonical(t.dtype, v), true);
   }
+  return at;
 }
 
 /**
@@ -91,7 +104,7 @@ export function decodeTensors(bytes: Uint8Array, what = 'tensor encoding'): Tens
     const tag = view.getUint32(at, true);
     const rank = view.getUint32(at + 4, true);
     at += 8;
-    const dtype = DTYPE_OF_TAG.get(tag) ?? fail(`tensor ${k}: unknown dtype code ${tag}`);
+    const dtype = DTYPE_OF_ONNX.get(tag) ?? fail(`tensor ${k}: unknown dtype code ${tag}`);
     if (rank > MAX_RANK) fail(`tensor ${k}: rank ${rank} is over the limit of ${MAX_RANK}`);
     need(8 * rank);
     const shape: number[] = [];
@@ -119,26 +132,17 @@ export function decodeTensors(bytes: Uint8Array, what = 'tensor encoding'): Tens
 
 function readData(view: DataView, at: number, dtype: DType, data: Tensor['data'], fail: (msg: string) => never): number {
   const n = data.length;
-  switch (dtype) {
-    case 'float32':
-      for (let i = 0; i < n; i++, at += 4) {
-        const v = view.getFloat32(at, true);
-        if (Number.isNaN(v) && view.getUint32(at, true) !== CANONICAL_NAN) fail(`element ${i} is a NaN other than 0x7FC00000 (not canonical)`);
-        (data as Float32Array)[i] = v;
-      }
-      return at;
-    case 'int32':
-      for (let i = 0; i < n; i++, at += 4) (data as Int32Array)[i] = view.getInt32(at, true);
-      return at;
-    case 'int64':
-      for (let i = 0; i < n; i++, at += 8) (data as BigInt64Array)[i] = view.getBigInt64(at, true);
-      return at;
-    case 'bool':
-      for (let i = 0; i < n; i++, at += 1) {
-        const b = view.getUint8(at);
-        if (b > 1) fail(`element ${i} is ${b}, a bool must be 0 or 1`);
-        (data as Uint8Array)[i] = b;
-      }
-      return at;
+  const size = dtypeSize(dtype);
+  const get = (view as unknown as Record<string, Get>)[`get${DTYPE_TABLE[dtype].view}`].bind(view);
+  const out = data as unknown as Element[];
+  for (let i = 0; i < n; i++, at += size) {
+    const v = get(at, true);
+    if (dtype === 'bool' && v !== 0 && v !== 1) fail(`element ${i} is ${v}, a bool must be 0 or 1`);
+    if (dtype === 'float32' && Number.isNaN(v) && view.getUint32(at, true) !== CANONICAL_NAN) fail(`element ${i} is a NaN other than 0x7FC00000 (not canonical)`);
+    if (dtype === 'float64' && Number.isNaN(v) && view.getBigUint64(at, true) !== CANONICAL_NAN64) fail(`element ${i} is a NaN other than 0x7FF8000000000000 (not canonical)`);
+    const nan = BIT_NANS[dtype];
+    if (nan && canonical(dtype, v) !== v) fail(`element ${i} is a NaN other than 0x${nan.canonical.toString(16).toUpperCase()} (not canonical)`);
+    out[i] = v;
   }
+  return at;
 }

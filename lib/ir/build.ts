@@ -3,7 +3,9 @@
 // at input shapes; that is lower.ts's job, once per concrete input signature.
 import { AivmError } from '../errors';
 import { onnxTypeName, topoSort, type OnnxAttr, type OnnxModel, type OnnxTensor } from '../onnx';
-import { DTypes, dtypeSize, type DType } from '../tensor';
+import { DTypes, dtypeSize, typedView, type DType } from '../tensor';
+
+export { typedView };
 import { COMPOSED } from './composed';
 import { LOWERING_BODIES } from './lowering-bodies';
 import { adaptNode, MAX_OPSET, MIN_OPSET, RESHAPE_AS, type AdaptContext } from './op-versions';
@@ -130,6 +132,7 @@ function convertAttr(a: OnnxAttr, node: string, key: string, constants: Map<stri
     case 'string': return a.value;
     case 'ints': return a.value;
     case 'floats': return a.value;
+    case 'strings': return a.value;
     case 'tensor': {
       const name = freshName(`${node}::${key}`);
       constants.set(name, constantFromOnnx(a.value, `node '${node}' attribute '${key}'`));
@@ -195,11 +198,3 @@ export function typedFromBytes(dtype: DType, bytes: Uint8Array): TypedArray {
   return typedView(dtype, copy.buffer, 0, bytes.byteLength / size);
 }
 
-export function typedView(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray {
-  switch (dtype) {
-    case 'float32': return new Float32Array(buffer, byteOffset, length);
-    case 'int32': return new Int32Array(buffer, byteOffset, length);
-    case 'int64': return new BigInt64Array(buffer, byteOffset, length);
-    case 'bool': return new Uint8Array(buffer, byteOffset, length);
-  }
-}

@@ -41,6 +41,11 @@ export class Body {
     return this.ctx.constant(`${this.node.name}::${role}`, c);
   }
 
+  /** A fresh value name of the body. */
+  value(role: string): string {
+    return this.ctx.value(`${this.node.name}::${role}`);
+  }
+
   /** One engine op; its output is `out` (a name of the model) or a fresh value. */
   op(role: string, op: string, inputs: string[], attrs: Record<string, IrAttr> = {}, out?: string): string {
     const output = out && out !== '' ? out : this.ctx.value(`${this.node.name}::${role}`);
@@ -213,7 +218,9 @@ const reduceLogSumExp: Adapter = (node, ctx) => {
   const keepdims = (attrs.keepdims as bigint | undefined) ?? 1n;
   const finiteMax = (role: string, keep: bigint) => {
     const m = b.op(`${role}`, 'ReduceMax', [x, ...axesIn], { ...attrs, keepdims: keep });
-    return b.op(`${role}_finite`, 'Where', [b.op(`${role}_inf`, 'IsInf', [m]), b.konst('zero', f32(0)), m]);
+    // The zero takes m's type (CastLike, folded when lowering): float32, or float64 in binary64.
+    const zero = b.op(`${role}_zero`, 'CastLike', [b.konst(`${role}_zero_f32`, f32(0)), m]);
+    return b.op(`${role}_finite`, 'Where', [b.op(`${role}_inf`, 'IsInf', [m]), zero, m]);
   };
   const shift = finiteMax('max', 1n);
   const e = b.op('exp', 'Exp', [b.op('shifted', 'Sub', [x, shift])]);
@@ -314,6 +321,15 @@ const swish = activation(['alpha'], (b, x, attr, out) => {
   b.op('multiply', 'Mul', [x, b.op('sigmoid', 'Sigmoid', [b.op('scaled', 'Mul', [attr('alpha', 1), x])])], {}, out);
 });
 
+/** Celu, ONNX's formula: Max(x, 0) + Min(alpha * (Exp(x / alpha) - 1), 0). */
+const celu = activation(['alpha'], (b, x, attr, out) => {
+  const alpha = attr('alpha', 1);
+  const zero = b.konst('zero', f32(0));
+  const expm1 = b.op('expm1', 'Sub', [b.op('exp', 'Exp', [b.op('scaled', 'Div', [x, alpha])]), b.konst('one', f32(1))]);
+  const negative = b.op('negative', 'Min', [b.op('times_alpha', 'Mul', [alpha, expm1]), zero]);
+  b.op('sum', 'Add', [b.op('positive', 'Max', [x, zero]), negative], {}, out);
+});
+
 /** Every composed op's adapter (the same for all its versions: lib/ir/op-versions.ts lists them). */
 export const COMPOSED: Record<string, Adapter> = {
   NegativeLogLikelihoodLoss: nllLoss,
@@ -332,4 +348,5 @@ export const COMPOSED: Record<string, Adapter> = {
   Softsign: softsign,
   Mish: mish,
   Swish: swish,
+  Celu: celu,
 };

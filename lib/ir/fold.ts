@@ -4,7 +4,8 @@
 // as itself. Float Range is the one float computation here, done in float32
 // steps with Math.fround (exactly rounded, the same on every machine).
 import { AivmError } from '../errors';
-import { allocate, dtypeSize, numel } from '../tensor';
+import { bfloat16Bits, bfloat16Value, float16Bits, float16Value } from '../float16';
+import { allocate, dtypeSize, elementValue, numel } from '../tensor';
 import type { Entry } from './lower';
 import { RESHAPE_AS } from './op-versions';
 import type { IrConstant, IrGraph, IrNode } from './types';
@@ -107,7 +108,7 @@ function truthy(e: Entry, node: IrNode, i: number): boolean {
       'the loader needs it when the program is built');
   }
   if (e.c.data.length !== 1) throw new AivmError('E_SHAPE', `node '${node.name}': input ${i} of ${node.op} must be a scalar`);
-  return Number(e.c.data[0]) !== 0;
+  return Number(elementValue(e.c.dtype, e.c.data, 0)) !== 0;
 }
 
 function isZero(e: Entry, node: IrNode, i: number): boolean {
@@ -170,15 +171,25 @@ function range(node: IrNode, inputs: (Entry | null)[], h: FoldHelpers): Entry {
     return e.c;
   });
   const dtype = cs[0].dtype;
-  if (cs.some((c) => c.dtype !== dtype) || dtype === 'bool') throw new AivmError('E_DTYPE', `node '${node.name}': Range inputs must share one numeric dtype`);
-  if (dtype === 'float32') {
-    const [start, limit, delta] = cs.map((c) => c.data[0] as number);
+  if (cs.some((c) => c.dtype !== dtype)) throw new AivmError('E_DTYPE', `node '${node.name}': Range inputs must share one dtype`);
+  // float16/bfloat16: computed in float32 and each element rounded once to the type (Range-27's stash_type 1).
+  const bits16 = dtype === 'float16' ? [float16Value, float16Bits] : dtype === 'bfloat16' ? [bfloat16Value, bfloat16Bits] : undefined;
+  if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'int64' && !bits16) {
+    throw new AivmError('E_DTYPE', `node '${node.name}': Range takes float32, float16, bfloat16, int32 or int64 inputs, got ${dtype}`);
+  }
+  // stash_type only concerns float16/bfloat16 (the other types ignore it): 1 (float32) is what is implemented.
+  if (bits16 && node.attrs.stash_type !== undefined && node.attrs.stash_type !== 1n) {
+    throw new AivmError('E_ATTR', `node '${node.name}': Range stash_type ${String(node.attrs.stash_type)} on ${dtype} is not supported (1: float32)`);
+  }
+  if (dtype === 'float32' || bits16) {
+    const [start, limit, delta] = cs.map((c) => Math.fround(bits16 ? bits16[0](c.data[0] as number) : c.data[0] as number));
     if (delta === 0 || !Number.isFinite(start + limit + delta)) throw new AivmError('E_VALUE', `node '${node.name}': Range needs finite inputs and a non-zero delta`);
     const n = Math.max(Math.ceil(Math.fround(Math.fround(limit - start) / delta)), 0);
     if (n > RANGE_LIMIT) throw new AivmError('E_TOO_LARGE', `node '${node.name}': Range of ${n} elements is over the loader's limit`);
     h.charge(4 * n, 'Range');
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = Math.fround(start + Math.fround(i * delta));
+    if (bits16) return { kind: 'const', c: { dtype, shape: [n], data: Uint16Array.from(data, bits16[1]) } };
     return { kind: 'const', c: { dtype, shape: [n], data } };
   }
   const [start, limit, delta] = cs.map((c) => BigInt(c.data[0] as number | bigint));

@@ -90,6 +90,8 @@ export const CLASS_OF: Readonly<Record<string, string>> = {
   Floor: 'Relu', Ceil: 'Relu', Round: 'Relu', Sign: 'Relu', IsNaN: 'Neg', IsInf: 'Neg',
   Min: 'Add', Max: 'Add', Sum: 'Add', Mean: 'Add', Mod: 'Pow', Trilu: 'Where', GatherElements: 'Gather',
   HardSigmoid: 'LeakyRelu', HardSwish: 'LeakyRelu', ArgMax: 'Where', ArgMin: 'Where', Pad: 'Where', Resize: 'Where', RMSNormalization: 'LayerNormalization',
+  // apply_broadcast with one integer operation per element (BitShift: a compare and a shift), as integer Add; BitwiseNot a map, as Neg.
+  BitwiseAnd: 'Add', BitwiseOr: 'Add', BitwiseXor: 'Add', BitShift: 'Add', BitwiseNot: 'Neg',
 };
 
 /** The cost class of a node: its op, or the op and the engine path where paths differ in speed. */
@@ -250,7 +252,7 @@ function workAndLoops(op: string, inputs: Spec[], outputs: OutSpec[], attrs: Rec
 
 /** The binary ops of native/cpu/ops/binary.cc's apply_broadcast (Where walks rows always). */
 const BROADCASTING = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Mod', 'PRelu', 'Equal', 'Less', 'Greater', 'GreaterOrEqual', 'LessOrEqual',
-  'And', 'Or', 'Xor']);
+  'And', 'Or', 'Xor', 'BitwiseAnd', 'BitwiseOr', 'BitwiseXor', 'BitShift']);
 
 /**
  * Inner loops of a reduction (native/cpu/ops/reduce.cc): axes merged into

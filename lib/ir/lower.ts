@@ -17,6 +17,7 @@ import type { AdaptContext } from './op-versions';
 import { foldGraphLevelOp } from './fold';
 import { nodeGas, runGas } from './gas';
 import type { IrConstant, IrGraph, IrNode } from './types';
+import { hasNarrowInput, widenedNode } from './widen';
 
 export interface EngineAccess {
   createProgramBuilder(): NativeProgramBuilder;
@@ -229,6 +230,26 @@ async function lowerEngineOp(node: IrNode, inputs: (Entry | null)[], attrs: Reco
   }
   // Constants with their data: gas reads some (Reduce* axes, Slice steps), as infer does.
   const specsIn = ins.map((e) => (e === null ? null : e.kind === 'const' ? { dtype: e.c.dtype, shape: e.c.shape, data: e.c.data } : { dtype: e.dtype, shape: e.shape }));
+
+  // An op that refuses a narrow dtype computes on the widened values (lib/ir/widen.ts).
+  if (hasNarrowInput(ins)) {
+    try {
+      engine.inferOp(node.op, specsIn, attrs);
+    } catch (err) {
+      if (!(err instanceof AivmError) || err.code !== 'E_DTYPE') throw err;
+      const accepts = (specs: ({ dtype: DType; shape: number[] } | null)[]) => {
+        try {
+          engine.inferOp(node.op, specs.map((s, k) => (s && specsIn[k] && s.dtype === specsIn[k]!.dtype ? specsIn[k] : s)), attrs);
+          return true;
+        } catch (e) {
+          if (e instanceof AivmError && e.code === 'E_DTYPE') return false;
+          throw e;
+        }
+      };
+      return widenedNode(node, ins, err, accepts, (n, i) =>
+        lowerEngineOp(n, i, n === node ? attrs : n.attrs as Record<string, AttrValue>, engine, lowered, addNode, charge));
+    }
+  }
 
   // Fold only small work: constant inputs AND outputs within FOLD_LIMIT elements, so a
   // kernel cannot make lowering allocate a large uncharged constant (a folded output is

@@ -15,8 +15,8 @@ import { COMPOSED } from './composed';
 import type { IrAttr, IrConstant, IrNode } from './types';
 
 /** ai.onnx opsets the loader takes. */
-export const MIN_OPSET = 7;
-export const MAX_OPSET = 25;
+export const MIN_OPSET = 1;
+export const MAX_OPSET = 28;
 
 /** The loader's own reshape to another value's shape (lib/ir/fold.ts): only adapters make it. */
 export const RESHAPE_AS = 'aivm.ReshapeAs';
@@ -238,15 +238,6 @@ const resizeFrom10: Adapter = (node, ctx) => {
   return [{ ...node, op: 'Resize', inputs: [node.inputs[0], '', scales], attrs }];
 };
 
-/** Cast-24's (and CastLike-24's) round_mode concerns float8e8m0 targets only, which the engine does not cast to. */
-const dropRoundMode: Adapter = (node) => {
-  const { round_mode: mode, ...attrs } = node.attrs;
-  if (mode !== undefined && !['up', 'down', 'nearest'].includes(mode as string)) {
-    throw new AivmError('E_ATTR', `node '${node.name}': ${node.op} attribute 'round_mode' must be "up", "down" or "nearest"`);
-  }
-  return [{ ...node, attrs }];
-};
-
 // ---- the table --------------------------------------------------------------------------
 
 const UNARY = [1, 6, 13];
@@ -274,6 +265,7 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   GreaterOrEqual: [12, 16], LessOrEqual: [12, 16],
   And: [1, 7], Or: [1, 7], Xor: [1, 7],
   Not: [1],
+  BitShift: [11], BitwiseAnd: [18], BitwiseOr: [18], BitwiseXor: [18], BitwiseNot: [18],
   Floor: UNARY, Ceil: UNARY,
   Round: [11, 22],
   Sign: [9, 13],
@@ -292,8 +284,9 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   GatherElements: [11, 13],
   MatMul: [1, 9, 13],
   Clip: [1, [6, clipAttrsToInputs], 11, 12, 13],
-  Cast: [1, 6, 9, 13, 19, 21, 23, [24, dropRoundMode], [25, dropRoundMode]],
-  CastLike: [15, 19, 21, 23, [24, dropRoundMode], [25, dropRoundMode]],
+  // -24/-25's round_mode (float8e8m0 targets) and -19's saturate (float8 targets) go to the engine's Cast.
+  Cast: [1, 6, 9, 13, 19, 21, 23, 24, 25],
+  CastLike: [15, 19, 21, 23, 24, 25],
   Concat: [1, 4, 11, 13],
   Gather: [1, 11, 13],
   Expand: [8, 13],
@@ -330,7 +323,8 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   // -1 and -11 differ only in whether axes may be negative.
   Squeeze: [[1, squeezeAxesToInput], [11, squeezeAxesToInput], 13, 21, 23, 24, 25],
   Unsqueeze: [[1, unsqueezeAxesToInput], [11, unsqueezeAxesToInput], 13, 21, 23, 24, 25],
-  Range: [11],
+  // -27 adds stash_type, which only float16/bfloat16 read: they widen to float32 (lib/ir/widen.ts), stash_type 1.
+  Range: [11, 27],
   // Written as engine ops by lowering (lib/ir/attention.ts); -24 adds nonpad_kv_seqlen, -25 the window sizes.
   Attention: [23, 24, 25], RotaryEmbedding: [23],
   // Written as engine ops by lowering from their shapes (lib/ir/shaped-ops.ts). DepthToSpace-1 is
@@ -342,9 +336,20 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   // On the engine's Conv (lib/ir/conv-bodies.ts). LpPool-1's float p predates opset 7.
   ConvTranspose: [1, 11, 22], LpPool: [2, 11, 18, 22],
   // By doubling steps (lib/ir/scan-bodies.ts); ReduceProd's axes: an attribute before 18, input 1 after.
-  CumSum: [11, 14], ReduceProd: [1, 11, 13, 18],
+  CumSum: [11, 14], CumProd: [26], ReduceProd: [1, 11, 13, 18],
   // MatMuls with cos/sin tables and constant windows (lib/ir/signal-bodies.ts); DFT-20 takes axis as input 2.
+  SwiGLU: [28],
   DFT: [17, 20], HannWindow: [17], HammingWindow: [17], BlackmanWindow: [17],
+  // lib/ir/quantize-bodies.ts: -13 adds axis, -21 block_size, -19/-21/-23 types the engine has no dtype for (float8, 4-bit).
+  QuantizeLinear: [10, 13, 19, 21, 23, 24, 25], DequantizeLinear: [10, 13, 19, 21, 23, 24, 25], DynamicQuantizeLinear: [11],
+  // Unrolled over the sequence (lib/ir/recurrent-bodies.ts); -14 adds layout. -1 (other attributes) is not taken.
+  RNN: [7, 14, 22], GRU: [7, 14, 22], LSTM: [7, 14, 22],
+  // lib/ir/tensor-bodies.ts: GatherND-12 adds batch_dims (-13 only types); LRN-13 adds bfloat16.
+  Einsum: [12], GatherND: [11, 12, 13], LRN: [1, 13],
+  // ReverseSequence by GatherElements on indices from sequence_lens (the same file).
+  ReverseSequence: [10],
+  // lib/ir/sample-bodies.ts: GridSample-16 takes 4-D X and names its modes bilinear/bicubic, -20 N-D and linear/cubic.
+  GridSample: [16, 20, 22], AffineGrid: [20],
   // Composed of engine ops (lib/ir/composed.ts); versions differ only in types, or in where
   // the axes of the Reduce* go (an attribute before 18, input 1 after: ReduceSum takes both).
   NegativeLogLikelihoodLoss: composed('NegativeLogLikelihoodLoss', [12, 13, 22]),
@@ -355,6 +360,7 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   MeanVarianceNormalization: composed('MeanVarianceNormalization', [9, 13]),
   Elu: composed('Elu', [1, 6, 22]), Selu: composed('Selu', [1, 6, 22]), ThresholdedRelu: composed('ThresholdedRelu', [10, 22]),
   Shrink: composed('Shrink', [9]), Softsign: composed('Softsign', [1, 22]), Mish: composed('Mish', [18, 22]), Swish: composed('Swish', [24]),
+  Celu: composed('Celu', [12, 28]),
 };
 
 const sinceOf = (v: Version) => (typeof v === 'number' ? v : v[0]);

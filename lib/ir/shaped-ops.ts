@@ -5,7 +5,7 @@
 // InstanceNormalization, GroupNormalization, Hardmax, OneHot). Registered in
 // lib/ir/lowering-bodies.ts; docs/ONNX.md ("Composed ops") lists each body.
 import { AivmError, type ErrorCode } from '../errors';
-import { numel, type DType } from '../tensor';
+import { DTYPE_OF_ONNX, DTYPE_TABLE, DTypes, elementValue, numel, typedFromValues, type DType } from '../tensor';
 import type { ValueInfo } from './attention';
 import { checkArity, checkAttrs, f32s, i64s, reshape, type AttrKind, type Body } from './composed';
 import type { IrNode, TypedArray } from './types';
@@ -126,20 +126,18 @@ export function centerCropPad(node: IrNode, inputs: (KnownValue | null)[], b: Bo
 
 // ---- constants -----------------------------------------------------------------------------
 
-const ONNX_DTYPES: Record<number, DType> = { 1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool' };
 
 /** EyeLike: a constant of the input's 2-D shape, 1 where column - row = k, else 0. */
 export function eyeLike(node: IrNode, inputs: (KnownValue | null)[], b: Body): void {
   const a = start(node, inputs, [1, 1], { dtype: 'int', k: 'int' });
   const x = inputs[0]!;
   if (x.shape.length !== 2) a.fail('E_SHAPE', `takes a 2-D input, got [${x.shape}]`);
-  const dtype = node.attrs.dtype === undefined ? x.dtype : ONNX_DTYPES[a.int('dtype', 0)];
-  if (!dtype) a.fail('E_DTYPE', `attribute 'dtype' ${a.int('dtype', 0)} is not one the engine takes (1 float32, 6 int32, 7 int64, 9 bool)`);
+  const dtype = node.attrs.dtype === undefined ? x.dtype : DTYPE_OF_ONNX.get(a.int('dtype', 0));
+  if (!dtype) a.fail('E_DTYPE', `attribute 'dtype' ${a.int('dtype', 0)} is not one the engine takes (${DTypes.map((d) => `${DTYPE_TABLE[d].onnx} ${d}`).join(', ')})`);
   const [rows, cols] = x.shape;
   const k = a.int('k', 0);
   const ones = Array.from({ length: b.table('identity matrix', rows * cols) }, (_, i) => (i % cols) - Math.floor(i / cols) === k);
-  const data: TypedArray = dtype === 'float32' ? Float32Array.from(ones, Number) : dtype === 'int32' ? Int32Array.from(ones, Number)
-    : dtype === 'int64' ? BigInt64Array.from(ones, (v) => BigInt(v)) : Uint8Array.from(ones, Number);
+  const data: TypedArray = typedFromValues(dtype!, ones);
   b.op('eye', 'Identity', [b.konst('eye_value', { dtype: dtype!, shape: [rows, cols], data })], {}, node.outputs[0]);
 }
 
@@ -232,8 +230,8 @@ export function oneHot(node: IrNode, inputs: (KnownValue | null)[], b: Body): vo
     a.fail(depthIn.data ? 'E_SHAPE' : 'E_UNSUPPORTED_OP', depthIn.data ? `depth must hold one value, got shape [${depthIn.shape}]`
       : 'depth is computed at run time; it must be known when the program is built');
   }
-  const depth = Math.trunc(Number(depthIn.data![0]));
-  if (!(depth > 0) || !Number.isSafeInteger(depth)) a.fail('E_VALUE', `depth must be a positive integer, got ${depthIn.data![0]}`);
+  const depth = Math.trunc(Number(elementValue(depthIn.dtype, depthIn.data!, 0)));
+  if (!(depth > 0) || !Number.isSafeInteger(depth)) a.fail('E_VALUE', `depth must be a positive integer, got ${elementValue(depthIn.dtype, depthIn.data!, 0)}`);
   if (values.shape.length !== 1 || values.shape[0] !== 2) a.fail('E_SHAPE', `values must be [off, on], shape [2], got [${values.shape}]`);
   if (indices.dtype === 'bool') a.fail('E_DTYPE', 'takes numeric indices, got bool');
   const r = indices.shape.length + 1;

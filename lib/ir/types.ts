@@ -3,9 +3,9 @@
 // (build.ts), shared with every worker (pack.ts), and lowered to a native
 // Program for concrete input shapes (lower.ts).
 import type { AttrValue } from '../binding';
-import type { DType } from '../tensor';
+import type { DataOf, DType } from '../tensor';
 
-export type TypedArray = Float32Array | Int32Array | BigInt64Array | Uint8Array;
+export type TypedArray = DataOf[DType];
 
 export interface IrConstant {
   dtype: DType;
@@ -14,7 +14,8 @@ export interface IrConstant {
 }
 
 /** An attribute as the engine takes it, or a reference to an IR constant (tensor-valued attributes). */
-export type IrAttr = AttrValue | { constant: string };
+/** string[]: a strings attribute (RNN/GRU/LSTM activations), read by the loader's bodies only. */
+export type IrAttr = AttrValue | string[] | { constant: string };
 
 export interface IrNode {
   /** The ONNX node name, or `<op>#<index>` when the file gave none. */

@@ -4,14 +4,13 @@
 // rounded to nearest with Math.fround, int64 may be given as decimal strings
 // because JSON numbers lose integers above 2^53.
 import { AivmError, describe } from '../errors';
-import { DTypes, numel, tensor, type DType, type Tensor } from '../tensor';
+import { bfloat16Bits, bfloat16Value, float16Bits, float16Value } from '../float16';
+import { DTypes, dtypeSize, intRange, numel, tensor, typedView, type DType, type Tensor } from '../tensor';
 import { checkInputs } from './check-inputs';
 import { JsonSyntaxError, parseJsonStrict } from './json';
 import type { IoSpec } from './manifest';
 
 const MAX_RANK = 8;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 function inputError(message: string): AivmError {
   return new AivmError('E_INPUT', message);
@@ -111,26 +110,63 @@ const CONVERT: Record<DType, Convert> = {
     if (v === '-Infinity') return -Infinity;
     throw inputError(`${where()}: expected a number or one of "NaN", "Infinity", "-Infinity", "-0", got ${describe(v)}`);
   },
-  int32: (v, where) => {
-    if (typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647) return v;
-    throw inputError(`${where()}: expected an integer in the int32 range, got ${describe(v)}`);
+  float64: (v, where) => {
+    if (typeof v === 'number') return v;
+    return CONVERT.float32(v, where);
   },
-  int64: (v, where) => {
-    let b: bigint | undefined;
-    if (typeof v === 'number' && Number.isSafeInteger(v)) b = BigInt(v);
-    else if (typeof v === 'string' && /^-?(0|[1-9][0-9]*)$/.test(v)) b = BigInt(v);
-    if (b === undefined) {
-      throw inputError(`${where()}: expected an integer within ±(2^53-1) or a decimal string, got ${describe(v)}`);
-    }
-    if (b < INT64_MIN || b > INT64_MAX) throw inputError(`${where()}: ${v} is outside the int64 range`);
-    return b;
-  },
+  float16: (v, where) => float16Bits(checkFinite(CONVERT.float64(v, where) as number, float16Bits, float16Value, 'float16', where)),
+  bfloat16: (v, where) => bfloat16Bits(checkFinite(CONVERT.float64(v, where) as number, bfloat16Bits, bfloat16Value, 'bfloat16', where)),
+  int8: smallInt('int8'),
+  uint8: smallInt('uint8'),
+  int16: smallInt('int16'),
+  uint16: smallInt('uint16'),
+  int32: smallInt('int32'),
+  uint32: smallInt('uint32'),
+  uint64: bigInteger('uint64'),
+  float8e4m3fn: float8Refused, float8e4m3fnuz: float8Refused, float8e5m2: float8Refused, float8e5m2fnuz: float8Refused, float8e8m0: float8Refused,
+  int64: bigInteger('int64'),
   bool: (v, where) => {
     if (v === true || v === 1) return 1;
     if (v === false || v === 0) return 0;
     throw inputError(`${where()}: expected true, false, 0 or 1, got ${describe(v)}`);
   },
 };
+
+/** An integer given as a safe JS number or a decimal string (for values past 2^53). */
+function bigIntOf(v: unknown, where: () => string): bigint {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  if (typeof v === 'string' && /^-?(0|[1-9][0-9]*)$/.test(v)) return BigInt(v);
+  throw inputError(`${where()}: expected an integer within ±(2^53-1) or a decimal string, got ${describe(v)}`);
+}
+
+/** float8 inputs have no JSON form (their values are not numbers a person writes): a Cast inside the model makes them. */
+function float8Refused(_v: unknown, where: () => string): never {
+  throw inputError(`${where()}: float8 inputs cannot be given in JSON; give float32 and Cast inside the model`);
+}
+
+/** A 64-bit integer: a safe JS number or a decimal string, within the type's range. */
+function bigInteger(name: DType): Convert {
+  const [min, max] = intRange(name)!;
+  return (v, where) => {
+    const b = bigIntOf(v, where);
+    if (b < min || b > max) throw inputError(`${where()}: ${v} is outside the ${name} range`);
+    return b;
+  };
+}
+
+function smallInt(name: DType): Convert {
+  const [min, max] = intRange(name)!.map(Number);
+  return (v, where) => {
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
+    throw inputError(`${where()}: expected an integer in the ${name} range [${min}, ${max}], got ${describe(v)}`);
+  };
+}
+
+/** A finite number that rounds to infinity in a 16-bit float is almost surely a mistake, as for float32. */
+function checkFinite(x: number, bits: (x: number) => number, value: (b: number) => number, name: string, where: () => string): number {
+  if (Number.isFinite(x) && !Number.isFinite(value(bits(x)))) throw inputError(`${where()}: ${x} overflows ${name}`);
+  return x;
+}
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
@@ -144,13 +180,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 // as the engine itself.
 
 const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
-const NPY_DESCR: Record<string, { dtype: DType; size: number }> = {
-  '<f4': { dtype: 'float32', size: 4 },
-  '<i4': { dtype: 'int32', size: 4 },
-  '<i8': { dtype: 'int64', size: 8 },
-  '|b1': { dtype: 'bool', size: 1 },
+/** numpy's type strings of the dtypes a .npy file can hold (bfloat16 has none). */
+const DESCR_OF: Partial<Record<DType, string>> = {
+  float32: '<f4', float64: '<f8', float16: '<f2', int8: '|i1', uint8: '|u1', int16: '<i2', uint16: '<u2',
+  int32: '<i4', uint32: '<u4', int64: '<i8', uint64: '<u8', bool: '|b1',
 };
-const DESCR_OF: Record<DType, string> = { float32: '<f4', int32: '<i4', int64: '<i8', bool: '|b1' };
+const NPY_DESCR: Record<string, DType> = Object.fromEntries(Object.entries(DESCR_OF).map(([d, descr]) => [descr, d as DType]));
 
 export function readNpy(bytes: Uint8Array, what = 'npy'): Tensor {
   const bad = (why: string) => inputError(`${what}: ${why}`);
@@ -179,27 +214,22 @@ export function readNpy(bytes: Uint8Array, what = 'npy'): Tensor {
     throw bad('header is not valid text');
   }
   const { descr, fortranOrder, shape } = parseNpyHeader(header, bad);
-  const d = NPY_DESCR[descr];
-  if (!d) throw bad(`dtype '${descr}' is not supported (expected one of ${Object.keys(NPY_DESCR).map((k) => `'${k}'`).join(', ')})`);
+  const dtype = NPY_DESCR[descr];
+  if (!dtype) throw bad(`dtype '${descr}' is not supported (expected one of ${Object.keys(NPY_DESCR).map((k) => `'${k}'`).join(', ')})`);
   if (fortranOrder) throw bad('fortran_order True is not supported (save C-ordered arrays)');
   if (shape.length > MAX_RANK) throw bad(`rank ${shape.length} is over the engine limit of ${MAX_RANK}`);
   const n = numel(shape);
-  const nbytes = n * d.size;
+  const nbytes = n * dtypeSize(dtype);
   if (!Number.isSafeInteger(nbytes) || nbytes !== bytes.length - dataStart) {
     throw bad(`shape (${shape.join(', ')}) of '${descr}' needs ${nbytes} data bytes but the file has ${bytes.length - dataStart}`);
   }
   // Copy into a fresh, aligned buffer: the data offset need not be a multiple of the element size.
   const raw = bytes.slice(dataStart, dataStart + nbytes);
-  switch (d.dtype) {
-    case 'float32': return tensor('float32', shape, new Float32Array(raw.buffer, 0, n));
-    case 'int32': return tensor('int32', shape, new Int32Array(raw.buffer, 0, n));
-    case 'int64': return tensor('int64', shape, new BigInt64Array(raw.buffer, 0, n));
-    default: {
-      const i = raw.findIndex((b) => b > 1);
-      if (i >= 0) throw bad(`bool element ${i} is ${raw[i]}, expected 0 or 1`);
-      return tensor('bool', shape, raw);
-    }
+  if (dtype === 'bool') {
+    const i = raw.findIndex((b) => b > 1);
+    if (i >= 0) throw bad(`bool element ${i} is ${raw[i]}, expected 0 or 1`);
   }
+  return tensor(dtype, shape, typedView(dtype, raw.buffer, 0, n));
 }
 
 /** Parses the header dict: exactly the keys descr, fortran_order and shape. */
@@ -240,7 +270,9 @@ function parseNpyHeader(header: string, bad: (why: string) => AivmError): { desc
 /** Writes a tensor as .npy version 1.0, header padded to a multiple of 64 bytes as NumPy does. */
 export function writeNpy(t: Tensor): Uint8Array {
   const shape = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(', ')})`;
-  let header = `{'descr': '${DESCR_OF[t.dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
+  const descr = DESCR_OF[t.dtype];
+  if (descr === undefined) throw inputError(`writeNpy: ${t.dtype} has no .npy type (numpy has no ${t.dtype})`);
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
   const unpadded = 10 + header.length + 1;
   header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
   const data = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);

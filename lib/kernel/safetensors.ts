@@ -4,7 +4,7 @@
 // with offsets relative to the data section. Every bound is checked before a
 // byte is touched: a weights file is untrusted input.
 import { AivmError, describe } from '../errors';
-import type { DType } from '../tensor';
+import { dtypeSize, type DType } from '../tensor';
 import { JsonSyntaxError, parseJsonStrict } from './json';
 
 export interface WeightTensor {
@@ -14,12 +14,13 @@ export interface WeightTensor {
   data: Uint8Array;
 }
 
-const DTYPES: Record<string, { dtype: DType; size: number }> = {
-  F32: { dtype: 'float32', size: 4 },
-  I32: { dtype: 'int32', size: 4 },
-  I64: { dtype: 'int64', size: 8 },
-  BOOL: { dtype: 'bool', size: 1 },
+/** safetensors' dtype names of the engine's dtypes (F8_* and the 4-bit ones have no engine dtype). */
+const DTYPE_OF_NAME: Record<string, DType> = {
+  F32: 'float32', F16: 'float16', BF16: 'bfloat16', F64: 'float64', I8: 'int8', U8: 'uint8', I16: 'int16', U16: 'uint16',
+  I32: 'int32', U32: 'uint32', I64: 'int64', U64: 'uint64', BOOL: 'bool',
 };
+const DTYPES: Record<string, { dtype: DType; size: number }> = Object.fromEntries(
+  Object.entries(DTYPE_OF_NAME).map(([name, dtype]) => [name, { dtype, size: dtypeSize(dtype) }]));
 
 // The reference implementation refuses headers over 100 MB; so do we.
 const MAX_HEADER = 100_000_000;

@@ -6,6 +6,7 @@ import { AivmError } from '../errors';
 import { ONNX_SCHEMA, type RawEntry, type RawTensor } from './schema';
 import type { OnnxTensor, ParseOptions } from './types';
 import { decodeMessageBytes } from './wire';
+import { DTYPE_OF_ONNX, DTYPE_TABLE, type DType } from '../tensor';
 
 /** Tensors of higher rank are refused (the engine's kMaxRank). */
 export const MAX_RANK = 8;
@@ -48,18 +49,16 @@ const ELEM_BITS: Readonly<Record<number, number>> = {
   14: 64, 15: 128, 16: 16, 17: 8, 18: 8, 19: 8, 20: 8, 21: 4, 22: 4, 23: 4, 24: 8, 25: 2, 26: 2,
 };
 
-const ENGINE_DTYPES: Readonly<Record<number, string>> = { 1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool' };
 
 /** The engine dtype for a TensorProto.DataType code, or 'unsupported:<code>'. */
 export function dtypeOfOnnxType(onnxType: number): string {
-  return ENGINE_DTYPES[onnxType] ?? `unsupported:${onnxType}`;
+  return DTYPE_OF_ONNX.get(onnxType) ?? `unsupported:${onnxType}`;
 }
 
 /** The TensorProto.DataType code of an engine dtype (Cast's 'to'). */
 export function onnxTypeOfDtype(dtype: string): number {
-  const code = Object.entries(ENGINE_DTYPES).find(([, d]) => d === dtype)?.[0];
-  if (code === undefined) throw new AivmError('E_INTERNAL', `no ONNX data type for engine dtype ${dtype}`);
-  return Number(code);
+  if (!Object.hasOwn(DTYPE_TABLE, dtype)) throw new AivmError('E_INTERNAL', `no ONNX data type for engine dtype ${dtype}`);
+  return DTYPE_TABLE[dtype as DType].onnx;
 }
 
 export function onnxTypeName(onnxType: number): string {

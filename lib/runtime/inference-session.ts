@@ -12,7 +12,7 @@ import { AivmError, describe } from '../errors';
 import { buildIr } from '../ir/build';
 import type { IrGraph } from '../ir/types';
 import { parseOnnxModel } from '../onnx';
-import { checkTensor, DTypes, numel, type DataOf, type DType } from '../tensor';
+import { checkTensor, DTypes, isBigIntDtype, numel, typedFromValues, type DataOf, type DType } from '../tensor';
 import { compileModel, readExternalFrom, type CompiledModel } from './plain-model';
 
 type TypedData = DataOf[DType];
@@ -43,26 +43,29 @@ export class Tensor {
   }
 }
 
-/** The type a typed array (or a plain array) holds, as onnxruntime reads it. */
+/**
+ * The type a typed array (or a plain array) holds, as onnxruntime reads it: a Uint8Array
+ * is uint8 and a Uint16Array uint16 (bool, float16 and bfloat16 are named: new Tensor(type, data, dims)).
+ */
 function typeOfData(data: unknown): DType {
-  if (data instanceof Float32Array || Array.isArray(data)) return Array.isArray(data) && data.every((v) => typeof v === 'boolean') && data.length > 0 ? 'bool' : 'float32';
-  if (data instanceof Int32Array) return 'int32';
-  if (data instanceof BigInt64Array) return 'int64';
+  if (Array.isArray(data)) return data.length > 0 && data.every((v) => typeof v === 'boolean') ? 'bool' : 'float32';
+  const byArray: [new (n: number) => unknown, DType][] = [[Float32Array, 'float32'], [Float64Array, 'float64'], [Int8Array, 'int8'],
+    [Uint8Array, 'uint8'], [Int16Array, 'int16'], [Uint16Array, 'uint16'], [Int32Array, 'int32'], [Uint32Array, 'uint32'],
+    [BigInt64Array, 'int64'], [BigUint64Array, 'uint64']];
+  const found = byArray.find(([C]) => data instanceof C);
+  if (found) return found[1];
   throw new AivmError('E_DTYPE', `Tensor: cannot tell the type of ${describe(data)}; give it: new Tensor(type, data, dims)`);
 }
 
 function fromArray(type: DType, values: readonly (number | bigint | boolean)[]): TypedData {
   if (!Array.isArray(values)) throw new AivmError('E_ARG', `Tensor: data must be a typed array or an array, got ${describe(values)}`);
-  switch (type) {
-    case 'float32': return Float32Array.from(values, Number);
-    case 'int32': return Int32Array.from(values, Number);
-    case 'int64': return BigInt64Array.from(values, (v, i) => {
-      if (typeof v === 'bigint') return v;
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new AivmError('E_VALUE', `Tensor: int64 element ${i} must be a bigint or a safe integer, got ${describe(v)}`);
-      return BigInt(v);
-    });
-    case 'bool': return Uint8Array.from(values, (v) => (v ? 1 : 0));
-  }
+  values.forEach((v, i) => {
+    if (isBigIntDtype(type) && typeof v !== 'bigint' && !(typeof v === 'number' && Number.isSafeInteger(v)) && typeof v !== 'boolean') {
+      throw new AivmError('E_VALUE', `Tensor: ${type} element ${i} must be a bigint or a safe integer, got ${describe(v)}`);
+    }
+  });
+  // Integers out of the type's range or not integers: E_VALUE (typedFromValues checks).
+  return typedFromValues(type, values);
 }
 
 export interface SessionOptions {

@@ -11,7 +11,7 @@ import { buildIr, MAX_OPSET, typedFromBytes } from '../ir/build';
 import { LOWERING_DATA_INPUTS } from '../ir/lowering-bodies';
 import type { IrConstant, IrGraph } from '../ir/types';
 import { parseOnnxModel, parseOnnxTensor, type OnnxTensor } from '../onnx';
-import { DTypes, type DType } from '../tensor';
+import { DTypes, elementValue, FLOAT8_DTYPES, FLOAT_DTYPES, orderedBits, type DType } from '../tensor';
 import { compileModel, readExternalFrom, runAcross } from './plain-model';
 
 /** Inputs of the graph-level ops that lowering must know (fold.ts, lowering-bodies.ts). */
@@ -53,16 +53,10 @@ function toNative(t: OnnxTensor, what: string): NativeTensor {
   return { dtype, shape: [...t.dims], data: typedFromBytes(dtype, t.data) };
 }
 
-/** Float32 bits as a signed ordering integer (so that ulp distance is a difference). */
-function ordered(f: number): number {
-  const u = new Uint32Array(Float32Array.of(f).buffer)[0];
-  return u & 0x80000000 ? -(u & 0x7fffffff) : u;
-}
-
 export interface Comparison {
   /** '' when equal within the tolerance, else the first difference. */
   diff: string;
-  /** Largest ulp distance between finite float32 elements (0: bit-exact up to NaN payloads and zero signs). */
+  /** Largest ulp distance (in the element's own format) between finite float elements (0: bit-exact up to NaN payloads and zero signs). */
   maxUlp: number;
   /** Largest |got - want|, and |got - want| / |want| (finite elements; 0 for ints and bools that match). */
   maxAbs: number;
@@ -70,8 +64,10 @@ export interface Comparison {
 }
 
 /**
- * Expected vs computed. Ints and bools: exactly equal. float32: equal, or both NaN, or
- * |got - want| <= 1e-5 * max(1, |want|), or at most 4 ulps apart; infinities must match.
+ * Expected vs computed. Ints and bools: exactly equal. Floats: equal, or both NaN, or
+ * |got - want| <= 1e-5 * max(1, |want|), or at most 4 ulps apart in their own format
+ * (float16 and bfloat16: 1 ulp, as the engine computes them in float32 and rounds once
+ * where ONNX's reference rounds in numpy's order); infinities must match.
  */
 export function compareTensor(got: NativeTensor, want: NativeTensor, what: string): Comparison {
   const fail = (diff: string): Comparison => ({ diff, maxUlp: Infinity, maxAbs: Infinity, maxRel: Infinity });
@@ -79,24 +75,26 @@ export function compareTensor(got: NativeTensor, want: NativeTensor, what: strin
   if (got.shape.join(',') !== want.shape.join(',')) return fail(`${what}: shape [${got.shape}], expected [${want.shape}]`);
   const n = want.data.length;
   if (got.data.length !== n) return fail(`${what}: ${got.data.length} elements, expected ${n}`);
-  if (want.dtype !== 'float32') {
+  if (!FLOAT_DTYPES.includes(want.dtype)) {
+    // Integers, bools and float8 bits: exactly equal; float8 NaNs of any sign or payload are equal
+    // (the engine writes its canonical NaN, as hashes do).
+    const isNaN8 = FLOAT8_DTYPES.includes(want.dtype) ? (d: NativeTensor['data'], i: number) => Number.isNaN(elementValue(want.dtype, d, i)) : () => false;
     for (let i = 0; i < n; i++) {
-      if (got.data[i] !== want.data[i]) return { ...fail(`${what}[${i}]: ${got.data[i]}, expected ${want.data[i]}`) };
+      if (got.data[i] !== want.data[i] && !(isNaN8(got.data, i) && isNaN8(want.data, i))) return { ...fail(`${what}[${i}]: ${got.data[i]}, expected ${want.data[i]}`) };
     }
     return { diff: '', maxUlp: 0, maxAbs: 0, maxRel: 0 };
   }
-  const g = got.data as Float32Array;
-  const w = want.data as Float32Array;
+  const maxUlpAllowed = want.dtype === 'float16' || want.dtype === 'bfloat16' ? 1 : 4;
   let maxUlp = 0, maxAbs = 0, maxRel = 0, diff = '';
   for (let i = 0; i < n; i++) {
-    const a = g[i];
-    const b = w[i];
+    const a = Number(elementValue(want.dtype, got.data, i));
+    const b = Number(elementValue(want.dtype, want.data, i));
     if ((Number.isNaN(a) && Number.isNaN(b)) || a === b) continue;
     if (Number.isFinite(a) && Number.isFinite(b)) {
-      const ulp = Math.abs(ordered(a) - ordered(b));
+      const ulp = Math.abs(Number(orderedBits(want.dtype, got.data, i)! - orderedBits(want.dtype, want.data, i)!));
       maxAbs = Math.max(maxAbs, Math.abs(a - b));
       if (b !== 0) maxRel = Math.max(maxRel, Math.abs(a - b) / Math.abs(b));
-      if (ulp <= 4 || Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b))) {
+      if (ulp <= maxUlpAllowed || Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b))) {
         maxUlp = Math.max(maxUlp, ulp);
         continue;
       }

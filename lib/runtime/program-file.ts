@@ -2,9 +2,9 @@
 // expected output hash, for the standalone self-test (`aivm_selftest --program`) on
 // targets without Node. The format is specified in native/tools/program_file.h.
 import type { AttrValue, NativeTensor, ProgramSpec } from '../binding';
-import type { DType } from '../tensor';
+import { DTYPE_TABLE, type DType } from '../tensor';
 
-const DTYPE_CODE: Record<DType, number> = { float32: 1, int32: 6, int64: 7, bool: 9 };
+const dtypeCode = (d: DType): number => DTYPE_TABLE[d].onnx;
 
 class Writer {
   private chunks: Uint8Array[] = [];
@@ -86,7 +86,7 @@ export function writeProgramFile(spec: ProgramSpec, inputs: NativeTensor[], expe
   for (const c of 'AIVMPRG1') w.u8(c.charCodeAt(0));
   w.u32(spec.values.length);
   for (const v of spec.values) {
-    w.u8(DTYPE_CODE[v.dtype]);
+    w.u8(dtypeCode(v.dtype));
     w.u8(v.shape.length);
     for (const d of v.shape) w.i64(BigInt(d));
   }

@@ -3,7 +3,7 @@
 // show the first op whose outputs differ, and the stored values say by how much.
 import { AivmError } from '../errors';
 import { merkleRoot } from '../hash/merkle';
-import { DTypes, dtypeSize, type DType } from '../tensor';
+import { DTypes, dtypeSize, elementValue, floatBits, orderedBits, typedView, type DataOf, type DType } from '../tensor';
 import type { Receipt } from './runtime';
 
 export const TRACE_FORMAT = 'aivm-trace/1';
@@ -149,22 +149,17 @@ export function diffTraces(a: TraceFile, b: TraceFile): TraceDiff {
   return result;
 }
 
-function decode(t: TraceTensor): ArrayLike<number | bigint> {
+/** A traced tensor's elements as the typed array of its dtype. */
+function decode(t: TraceTensor): DataOf[DType] {
   const bytes = Buffer.from(t.base64, 'base64');
   const copy = new Uint8Array(bytes.byteLength);
   copy.set(bytes);
-  switch (t.dtype) {
-    case 'float32': return new Float32Array(copy.buffer, 0, copy.byteLength >> 2);
-    case 'int32': return new Int32Array(copy.buffer, 0, copy.byteLength >> 2);
-    case 'int64': return new BigInt64Array(copy.buffer, 0, copy.byteLength >> 3);
-    case 'bool': return copy;
-  }
+  return typedView(t.dtype, copy.buffer, 0, copy.byteLength / dtypeSize(t.dtype));
 }
 
 /** Orders float32 bit patterns like the numbers they encode, so a difference of keys counts ULPs. */
 export function orderedKey(f: number): number {
-  const u = new Uint32Array(Float32Array.of(f).buffer)[0];
-  return u & 0x80000000 ? -(u & 0x7fffffff) : u;
+  return Number(orderedBits('float32', Float32Array.of(f), 0));
 }
 
 export function ulpDistance(a: number, b: number): number {
@@ -182,17 +177,19 @@ function tensorDiff(a: TraceTensor | undefined, b: TraceTensor | undefined, outp
   let differing = 0;
   let maxDistance = 0;
   let firstIndex = -1;
-  const bitsX = a.dtype === 'float32' ? new Uint32Array((x as Float32Array).buffer) : undefined;
-  const bitsY = a.dtype === 'float32' ? new Uint32Array((y as Float32Array).buffer) : undefined;
   for (let i = 0; i < total; i++) {
-    // Compare bits, not values: +0 and -0 (0 ulps apart) still differ, and so do their hashes.
-    const same = bitsX ? bitsX[i] === bitsY![i] : x[i] === y[i];
-    const d = a.dtype === 'float32' ? ulpDistance(x[i] as number, y[i] as number) : Math.abs(Number(x[i]) - Number(y[i]));
-    if (!same) {
-      differing++;
-      if (firstIndex < 0) firstIndex = i;
-      maxDistance = Math.max(maxDistance, d);
-    }
+    // Floats compare by bits, not values: +0 and -0 (0 ulps apart) still differ, and so do their
+    // hashes; any two NaNs are the same (hashes canonicalize them). Distances are ulps of the
+    // element's own format for floats, absolute differences for integers.
+    const kx = orderedBits(a.dtype, x, i), ky = orderedBits(a.dtype, y, i);
+    const nanX = kx !== undefined && Number.isNaN(Number(elementValue(a.dtype, x, i)));
+    const nanY = ky !== undefined && Number.isNaN(Number(elementValue(a.dtype, y, i)));
+    const same = kx !== undefined ? floatBits(a.dtype, x, i) === floatBits(a.dtype, y, i) || (nanX && nanY) : x[i] === y[i];
+    if (same) continue;
+    const d = kx === undefined ? Math.abs(Number(x[i]) - Number(y[i])) : nanX || nanY ? Infinity : Math.abs(Number(kx - ky!));
+    differing++;
+    if (firstIndex < 0) firstIndex = i;
+    maxDistance = Math.max(maxDistance, d);
   }
   return { output, differing, total, maxDistance, firstIndex };
 }

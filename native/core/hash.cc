@@ -3,6 +3,7 @@
 #include "aivm/hash.h"
 
 #include "core/fault.h"
+#include "math/convert.h"
 
 #include <algorithm>
 #include <cstring>
@@ -119,8 +120,9 @@ void encode_header(std::vector<uint8_t>& out, const Tensor& t) {
 }
 
 // Data in little-endian order (this engine only builds for little-endian
-// targets), every float NaN replaced by the canonical quiet NaN 0x7FC00000,
-// booleans as one byte 0 or 1.
+// targets), every float NaN (float16, bfloat16, float32, float64) replaced by
+// its format's canonical quiet NaN, booleans as one byte 0 or 1, every other
+// dtype's bytes as they are.
 template <class Sink> void encode_data(const Tensor& t, Sink&& sink) {
   static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "aivm hashing assumes a little-endian host");
   int64_t n = t.numel();
@@ -130,23 +132,34 @@ template <class Sink> void encode_data(const Tensor& t, Sink&& sink) {
     sink(chunk, fill);
     fill = 0;
   };
-  if (t.dtype == DType::F32) {
-    const uint32_t* p = static_cast<const uint32_t*>(t.data);
+  // Elements as unsigned integers U, each rewritten by f.
+  auto put_each = [&](auto u_tag, auto f) {
+    using U = decltype(u_tag);
+    const U* p = static_cast<const U*>(t.data);
     for (int64_t i = 0; i < n; ++i) {
-      uint32_t bits = p[i];
-      if ((bits & 0x7F800000u) == 0x7F800000u && (bits & 0x007FFFFFu) != 0) bits = 0x7FC00000u;
-      std::memcpy(chunk + fill, &bits, 4);
-      fill += 4;
+      const U bits = f(p[i]);
+      std::memcpy(chunk + fill, &bits, sizeof(U));
+      fill += sizeof(U);
       if (fill == sizeof(chunk)) flush();
     }
-  } else if (t.dtype == DType::BOOL) {
-    const uint8_t* p = static_cast<const uint8_t*>(t.data);
-    for (int64_t i = 0; i < n; ++i) {
-      chunk[fill++] = p[i] ? 1 : 0;
-      if (fill == sizeof(chunk)) flush();
-    }
-  } else {
-    sink(static_cast<const uint8_t*>(t.data), t.nbytes());
+  };
+  // A NaN is any value above infinity once the sign is cleared.
+  auto floats = [&](auto u_tag, math::FloatFormat f) {
+    using U = decltype(u_tag);
+    const U abs_mask = U(~f.sign_bit()), inf = U(f.inf_bits()), nan = U(f.nan_bits());
+    put_each(u_tag, [&](U b) { return U(b & abs_mask) > inf ? nan : b; });
+  };
+  switch (t.dtype) {
+    case DType::F32: floats(uint32_t{}, math::kF32); break;
+    case DType::F64: floats(uint64_t{}, math::kF64); break;
+    case DType::F16: floats(uint16_t{}, math::kF16); break;
+    case DType::BF16: floats(uint16_t{}, math::kBF16); break;
+    case DType::BOOL: put_each(uint8_t{}, [](uint8_t b) { return uint8_t(b ? 1 : 0); }); break;
+    // float8: E4M3FN's two NaNs (S.1111.111) hash as 0x7F, E5M2's (S.11111.xx, xx != 0) as
+    // 0x7E; E4M3FNUZ, E5M2FNUZ and E8M0 have one NaN each (0x80, 0x80, 0xFF).
+    case DType::F8E4M3FN: put_each(uint8_t{}, [](uint8_t b) { return uint8_t((b & 0x7F) == 0x7F ? 0x7F : b); }); break;
+    case DType::F8E5M2: put_each(uint8_t{}, [](uint8_t b) { return uint8_t((b & 0x7F) > 0x7C ? 0x7E : b); }); break;
+    default: sink(static_cast<const uint8_t*>(t.data), t.nbytes());
   }
   if (fill) flush();
 }

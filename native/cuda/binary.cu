@@ -1,5 +1,5 @@
 // CUDA binary ops (Add Sub Mul Div Pow PRelu Equal Less Greater GreaterOrEqual
-// LessOrEqual And Or Xor), the variadic Min Max Sum Mean, Mod and the ternary Where: one thread per output element, the same per-element definitions as
+// LessOrEqual And Or Xor BitwiseAnd BitwiseOr BitwiseXor BitShift), the variadic Min Max Sum Mean, Mod and the ternary Where: one thread per output element, the same per-element definitions as
 // native/cpu/ops/binary.cc (docs/numerics/binary.md). Each element is one IEEE
 // operation (or math::pow_f32, or a select) on its own input elements, so the
 // broadcast walk order cannot change a bit.
@@ -7,10 +7,12 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/element_width.h"
 #include "core/shape_util.h"
 #include "ops/binary.h"
 #include "cuda/device.h"
 #include "cuda/ops.h"
+#include "math/bitwise.h"
 #include "math/remainder.h"
 #include "math/transcendental.h"
 
@@ -51,7 +53,7 @@ Broadcast broadcast_of(const Shape& out, const std::vector<const Tensor*>& input
   return b;
 }
 
-enum class Op : int { ADD, SUB, MUL, DIV, POW, EQ, LT, GT, GE, LE, PRELU, AND, OR, XOR, FMOD, MOD_FLOOR };
+enum class Op : int { ADD, SUB, MUL, DIV, POW, EQ, LT, GT, GE, LE, PRELU, AND, OR, XOR, FMOD, MOD_FLOOR, BIT_AND, BIT_OR, BIT_XOR, SHL, SHR };
 
 // Integer -> float32 rounded to nearest even (Pow's integer exponents), the
 // IEEE conversion the CPU's float(v) is.
@@ -80,9 +82,20 @@ template <Op K, class Ta, class Tb, class To> AIVM_HD To apply_op(Ta a, Tb b) {
   } else if constexpr (K == Op::FMOD) {
     // Mod with fmod=1 (float: exact, math::fmod_f32) and fmod=0 (integers only).
     if constexpr (std::is_same<Ta, float>::value) return math::fmod_f32(a, b);
+    else if constexpr (std::is_same<Ta, double>::value) return math::fmod_f64(a, b);
     else return math::mod_trunc_int<Ta>(a, b);
   } else if constexpr (K == Op::MOD_FLOOR) {
     return math::mod_floor_int<Ta>(a, b);
+  } else if constexpr (K == Op::BIT_AND) {
+    return math::bitwise<math::BitOp::AND, Ta>(a, b);
+  } else if constexpr (K == Op::BIT_OR) {
+    return math::bitwise<math::BitOp::OR, Ta>(a, b);
+  } else if constexpr (K == Op::BIT_XOR) {
+    return math::bitwise<math::BitOp::XOR, Ta>(a, b);
+  } else if constexpr (K == Op::SHL) {
+    return math::bit_shift<true, Ta>(a, b);
+  } else if constexpr (K == Op::SHR) {
+    return math::bit_shift<false, Ta>(a, b);
   } else if constexpr (K == Op::PRELU) {
     // x < 0 ? slope * x : x, NaN canonical (the CPU's prelu_f32).
     return canon(a < 0.0f ? mul_rn(b, a) : a);
@@ -102,7 +115,7 @@ template <Op K, class Ta, class Tb, class To> AIVM_HD To apply_op(Ta a, Tb b) {
     return uint8_t(a != 0 || b != 0);
   } else if constexpr (K == Op::XOR) {
     return uint8_t((a != 0) != (b != 0));
-  } else if constexpr (std::is_same<Ta, float>::value) {
+  } else if constexpr (std::is_floating_point<Ta>::value) {  // float32 or float64: the *_rn overloads
     if constexpr (K == Op::ADD) return add_rn(a, b);
     if constexpr (K == Op::SUB) return sub_rn(a, b);
     if constexpr (K == Op::MUL) return mul_rn(a, b);
@@ -135,6 +148,7 @@ template <Op K, class Ta, class Tb, class To> void run_binary(const OpContext& c
 template <Op K> void compute_arith(const OpContext& ctx, std::vector<Tensor>& out) {
   switch (ctx.input(0).dtype) {
     case DType::F32: return run_binary<K, float, float, float>(ctx, out);
+    case DType::F64: return run_binary<K, double, double, double>(ctx, out);
     case DType::I64:
       if (K == Op::DIV) ops::check_no_zero_divisor(ctx, ctx.input(1));
       return run_binary<K, int64_t, int64_t, int64_t>(ctx, out);
@@ -159,6 +173,7 @@ void compute_pow(const OpContext& ctx, std::vector<Tensor>& out) {
 template <Op K> void compute_cmp(const OpContext& ctx, std::vector<Tensor>& out) {
   switch (ctx.input(0).dtype) {
     case DType::F32: return run_binary<K, float, float, uint8_t>(ctx, out);
+    case DType::F64: return run_binary<K, double, double, uint8_t>(ctx, out);
     case DType::I64: return run_binary<K, int64_t, int64_t, uint8_t>(ctx, out);
     case DType::I32: return run_binary<K, int32_t, int32_t, uint8_t>(ctx, out);
     case DType::BOOL: return run_binary<K, uint8_t, uint8_t, uint8_t>(ctx, out);
@@ -185,13 +200,7 @@ template <class W> void run_where(const OpContext& ctx, std::vector<Tensor>& out
 }
 
 void compute_where(const OpContext& ctx, std::vector<Tensor>& out) {
-  switch (out[0].dtype) {
-    case DType::F32: return run_where<uint32_t>(ctx, out);
-    case DType::I32: return run_where<uint32_t>(ctx, out);
-    case DType::I64: return run_where<uint64_t>(ctx, out);
-    case DType::BOOL: return run_where<uint8_t>(ctx, out);
-    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
-  }
+  by_width(out[0].dtype, [&](auto tag) { run_where<decltype(tag)>(ctx, out); });
 }
 
 void compute_prelu(const OpContext& ctx, std::vector<Tensor>& out) {
@@ -202,6 +211,7 @@ void compute_mod(const OpContext& ctx, std::vector<Tensor>& out) {
   const bool fmod = ctx.params_as<ops::ModParams>().fmod;
   switch (ctx.input(0).dtype) {
     case DType::F32: return run_binary<Op::FMOD, float, float, float>(ctx, out);
+    case DType::F64: return run_binary<Op::FMOD, double, double, double>(ctx, out);
     case DType::I64:
       ops::check_no_zero_divisor(ctx, ctx.input(1));
       return fmod ? run_binary<Op::FMOD, int64_t, int64_t, int64_t>(ctx, out)
@@ -218,12 +228,30 @@ template <Op K> void compute_logical(const OpContext& ctx, std::vector<Tensor>& 
   run_binary<K, uint8_t, uint8_t, uint8_t>(ctx, out);
 }
 
+// BitwiseAnd, BitwiseOr, BitwiseXor, BitShift: math/bitwise.h, as on the CPU.
+template <Op K> void compute_bitwise(const OpContext& ctx, std::vector<Tensor>& out) {
+  switch (ctx.input(0).dtype) {
+    case DType::I32: return run_binary<K, int32_t, int32_t, int32_t>(ctx, out);
+    case DType::I64: return run_binary<K, int64_t, int64_t, int64_t>(ctx, out);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
+void compute_bitshift(const OpContext& ctx, std::vector<Tensor>& out) {
+  if (ctx.params_as<ops::BitShiftParams>().left) compute_bitwise<Op::SHL>(ctx, out);
+  else compute_bitwise<Op::SHR>(ctx, out);
+}
+
 // Min, Max, Sum, Mean: the CPU's fold (cpu/ops/binary.cc), one kernel per input
 // over the device output; float Min/Max by math::min_f32/max_f32.
 enum class Fold : int { MIN, MAX, SUM };
 
 template <Fold K, class T> AIVM_HD T fold_step(T acc, T x) {
-  if constexpr (std::is_same<T, float>::value) {
+  if constexpr (std::is_same<T, double>::value) {
+    if constexpr (K == Fold::MIN) return min_f64(acc, x);
+    if constexpr (K == Fold::MAX) return max_f64(acc, x);
+    if constexpr (K == Fold::SUM) return add_rn(acc, x);
+  } else if constexpr (std::is_same<T, float>::value) {
     if constexpr (K == Fold::MIN) return math::min_f32(acc, x);
     if constexpr (K == Fold::MAX) return math::max_f32(acc, x);
     if constexpr (K == Fold::SUM) return add_rn(acc, x);
@@ -241,14 +269,14 @@ AIVM_KERNEL fold_kernel(int64_t n, const T* x, T* y, Broadcast bc, bool first, b
   for (int64_t i = grid_first(); i < n; i += grid_stride()) {
     const T v = x[bc.flat ? i : broadcast_offset(i, bc.shape, bc.rank, bc.strides[0])];
     T r = first ? v : fold_step<K, T>(y[i], v);
-    if constexpr (std::is_same<T, float>::value && K != Fold::SUM) {
+    if constexpr (std::is_floating_point<T>::value && K != Fold::SUM) {
       if (last) r = canon(r);
     }
     y[i] = r;
   }
 }
 
-AIVM_KERNEL divide_kernel(int64_t n, float* y, float d) {
+template <class T> AIVM_KERNEL divide_kernel(int64_t n, T* y, T d) {
   for (int64_t i = grid_first(); i < n; i += grid_stride()) y[i] = div_rn(y[i], d);
 }
 
@@ -260,8 +288,8 @@ template <Fold K, class T> void run_fold(const OpContext& ctx, std::vector<Tenso
     const Broadcast bc = broadcast_of(out[0].shape, {&ctx.input(k)});
     launch(ctx.op, n, fold_kernel<K, T>, s.in<T>(k), s.out<T>(0), bc, k == 0, k + 1 == count);
   }
-  if constexpr (std::is_same<T, float>::value) {
-    if (mean) launch(ctx.op, n, divide_kernel, s.out<float>(0), float(count));
+  if constexpr (std::is_floating_point<T>::value) {
+    if (mean) launch(ctx.op, n, divide_kernel<T>, s.out<T>(0), T(count));
   }
   s.finish();
 }
@@ -269,13 +297,20 @@ template <Fold K, class T> void run_fold(const OpContext& ctx, std::vector<Tenso
 template <Fold K> void compute_fold(const OpContext& ctx, std::vector<Tensor>& out) {
   switch (out[0].dtype) {
     case DType::F32: return run_fold<K, float>(ctx, out, false);
+    case DType::F64: return run_fold<K, double>(ctx, out, false);
     case DType::I32: return run_fold<K, int32_t>(ctx, out, false);
     case DType::I64: return run_fold<K, int64_t>(ctx, out, false);
     default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
   }
 }
 
-void compute_mean(const OpContext& ctx, std::vector<Tensor>& out) { run_fold<Fold::SUM, float>(ctx, out, true); }
+void compute_mean(const OpContext& ctx, std::vector<Tensor>& out) {
+  switch (out[0].dtype) {
+    case DType::F32: return run_fold<Fold::SUM, float>(ctx, out, true);
+    case DType::F64: return run_fold<Fold::SUM, double>(ctx, out, true);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
 
 }  // namespace
 
@@ -300,6 +335,10 @@ void add_binary_computes(ComputeTable& t) {
   t.add(OpId::Sum, compute_fold<Fold::SUM>);
   t.add(OpId::Mean, compute_mean);
   t.add(OpId::Mod, compute_mod);
+  t.add(OpId::BitwiseAnd, compute_bitwise<Op::BIT_AND>);
+  t.add(OpId::BitwiseOr, compute_bitwise<Op::BIT_OR>);
+  t.add(OpId::BitwiseXor, compute_bitwise<Op::BIT_XOR>);
+  t.add(OpId::BitShift, compute_bitshift);
 }
 
 }  // namespace aivm::cuda

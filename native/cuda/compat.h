@@ -61,6 +61,35 @@ AIVM_HD float div_rn(float a, float b) {
   return a / b;
 #endif
 }
+// The same in binary64 (the float64 ops).
+AIVM_HD double add_rn(double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return __dadd_rn(a, b);
+#else
+  return a + b;
+#endif
+}
+AIVM_HD double sub_rn(double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return __dsub_rn(a, b);
+#else
+  return a - b;
+#endif
+}
+AIVM_HD double mul_rn(double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return __dmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+AIVM_HD double div_rn(double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return __ddiv_rn(a, b);
+#else
+  return a / b;
+#endif
+}
 AIVM_HD float sqrt_rn(float a) { return math::sqrt_f32(a); }  // __fsqrt_rn, or the CPU's instruction
 AIVM_HD float fma_rn(float a, float b, float c) { return math::fma_f32(a, b, c); }
 
@@ -69,7 +98,9 @@ using math::canon;
 using math::canonical_nan;
 using math::canonical_sum;
 using math::max_f32;
+using math::max_f64;
 using math::min_f32;
+using math::min_f64;
 
 // ---- Grid-stride loops ----------------------------------------------------------
 // Every kernel is `for (int64_t i = grid_first(); i < n; i += grid_stride())`:

@@ -43,6 +43,18 @@ struct MinF {
   using T = float;
   static AIVM_HD T comb(T a, T b) { return min_f32(a, b); }
 };
+struct SumD {
+  using T = double;
+  static AIVM_HD T comb(T a, T b) { return add_rn(a, b); }
+};
+struct MaxD {
+  using T = double;
+  static AIVM_HD T comb(T a, T b) { return max_f64(a, b); }
+};
+struct MinD {
+  using T = double;
+  static AIVM_HD T comb(T a, T b) { return min_f64(a, b); }
+};
 template <class I> struct SumI {
   using T = I;
   static AIVM_HD T comb(T a, T b) {
@@ -72,7 +84,7 @@ struct Axes {
 // canonical NaN for any NaN float result.
 template <class Op, Kind K>
 AIVM_KERNEL reduce_kernel(int64_t n, const typename Op::T* x, typename Op::T* y, typename Op::T init, Axes kept,
-                          Axes red, int64_t R, float count) {
+                          Axes red, int64_t R, typename Op::T count) {
   using T = typename Op::T;
   constexpr int kLanes = 16;  // cpu kSumLanes
   for (int64_t o = grid_first(); o < n; o += grid_stride()) {
@@ -100,7 +112,7 @@ AIVM_KERNEL reduce_kernel(int64_t n, const typename Op::T* x, typename Op::T* y,
     }
     T v = acc[0];
     if constexpr (K == Kind::MEAN) v = div_rn(v, count);
-    if constexpr (std::is_same<T, float>::value) v = canon(v);
+    if constexpr (std::is_floating_point<T>::value) v = canon(v);
     y[o] = v;
   }
 }
@@ -117,7 +129,7 @@ template <class T> AIVM_KERNEL copy_kernel(int64_t n, const T* x, T* y) {
 template <class Op, Kind K> typename Op::T identity() {
   using T = typename Op::T;
   using L = std::numeric_limits<T>;
-  constexpr bool kFloat = std::is_same<T, float>::value;
+  constexpr bool kFloat = std::is_floating_point<T>::value;
   if constexpr (K == Kind::SUM || K == Kind::MEAN) return kFloat ? T(-0.0f) : T(0);
   else if constexpr (K == Kind::MAX) return kFloat ? -L::infinity() : L::min();
   else return kFloat ? L::infinity() : L::max();
@@ -127,7 +139,8 @@ template <class Op, Kind K> typename Op::T identity() {
 // a mean 0/0 = the canonical NaN, max/min their identities).
 template <class Op, Kind K> typename Op::T empty_value() {
   using T = typename Op::T;
-  if constexpr (K == Kind::MEAN) return math::f32_from_bits(0x7FC00000u);
+  if constexpr (K == Kind::MEAN && std::is_same<T, double>::value) return math::nan_f64();
+  else if constexpr (K == Kind::MEAN) return math::f32_from_bits(0x7FC00000u);
   else if constexpr (K == Kind::SUM) return T(0);
   else return identity<Op, K>();
 }
@@ -157,8 +170,7 @@ void reduce_typed(const OpContext& ctx, const ops::ReducePlan& plan, std::vector
     } else {
       const Axes kept{int(ks.size()), dims_of(ks), dims_of(kst)};
       const Axes red{int(rs.size()), dims_of(rs), dims_of(rst)};
-      launch(ctx.op, total_out, reduce_kernel<Op, K>, s.in<T>(0), s.out<T>(0), identity<Op, K>(), kept, red, R,
-             float(R));
+      launch(ctx.op, total_out, reduce_kernel<Op, K>, s.in<T>(0), s.out<T>(0), identity<Op, K>(), kept, red, R, T(R));
     }
   }
   s.finish();
@@ -171,6 +183,11 @@ template <Kind K> void compute_reduce(const OpContext& ctx, std::vector<Tensor>&
       if constexpr (K == Kind::SUM || K == Kind::MEAN) reduce_typed<SumF, K>(ctx, plan, out);
       if constexpr (K == Kind::MAX) reduce_typed<MaxF, K>(ctx, plan, out);
       if constexpr (K == Kind::MIN) reduce_typed<MinF, K>(ctx, plan, out);
+      break;
+    case DType::F64:
+      if constexpr (K == Kind::SUM || K == Kind::MEAN) reduce_typed<SumD, K>(ctx, plan, out);
+      if constexpr (K == Kind::MAX) reduce_typed<MaxD, K>(ctx, plan, out);
+      if constexpr (K == Kind::MIN) reduce_typed<MinD, K>(ctx, plan, out);
       break;
     case DType::I64:
       if constexpr (K == Kind::SUM) reduce_typed<SumI<int64_t>, K>(ctx, plan, out);
@@ -207,6 +224,7 @@ template <bool MAX, class T> void run_arg(const OpContext& ctx, std::vector<Tens
 template <bool MAX> void compute_arg(const OpContext& ctx, std::vector<Tensor>& out) {
   switch (ctx.input(0).dtype) {
     case DType::F32: return run_arg<MAX, float>(ctx, out);
+    case DType::F64: return run_arg<MAX, double>(ctx, out);
     case DType::I32: return run_arg<MAX, int32_t>(ctx, out);
     case DType::I64: return run_arg<MAX, int64_t>(ctx, out);
     default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");

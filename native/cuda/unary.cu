@@ -8,6 +8,7 @@
 
 #include "cuda/device.h"
 #include "cuda/ops.h"
+#include "math/bitwise.h"
 #include "math/unary.h"
 #include "ops/unary.h"
 
@@ -27,6 +28,22 @@ template <UnaryFn K> void compute_float(const OpContext& ctx, std::vector<Tensor
   s.finish();
 }
 
+// float64 Neg, Abs, Sqrt, Exp, Log: math::unary_op_f64, as on the CPU.
+template <UnaryFn K> AIVM_KERNEL f64_kernel(int64_t n, const double* x, double* y) {
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) y[i] = math::unary_op_f64<K>(x[i]);
+}
+
+template <UnaryFn K> void compute_f64(const OpContext& ctx, std::vector<Tensor>& out) {
+  Staging s(ctx, out);
+  launch(ctx.op, out[0].numel(), f64_kernel<K>, s.in<double>(0), s.out<double>(0));
+  s.finish();
+}
+
+template <UnaryFn K> void compute_float_or_f64(const OpContext& ctx, std::vector<Tensor>& out) {
+  if (ctx.input(0).dtype == DType::F64) return compute_f64<K>(ctx, out);
+  compute_float<K>(ctx, out);
+}
+
 // Integer Neg / Abs wrap modulo 2^bits, computed unsigned (defined behaviour).
 template <class T, bool ABS> AIVM_KERNEL int_neg_abs_kernel(int64_t n, const T* x, T* y) {
   using U = typename std::make_unsigned<T>::type;
@@ -39,6 +56,7 @@ template <class T, bool ABS> AIVM_KERNEL int_neg_abs_kernel(int64_t n, const T* 
 template <bool ABS> void compute_neg_abs(const OpContext& ctx, std::vector<Tensor>& out) {
   const DType dt = ctx.input(0).dtype;
   if (dt == DType::F32) return compute_float<ABS ? UnaryFn::ABS : UnaryFn::NEG>(ctx, out);
+  if (dt == DType::F64) return compute_f64<ABS ? UnaryFn::ABS : UnaryFn::NEG>(ctx, out);
   Staging s(ctx, out);
   const int64_t n = out[0].numel();
   if (dt == DType::I32) {
@@ -72,25 +90,38 @@ void compute_sign(const OpContext& ctx, std::vector<Tensor>& out) {
 }
 
 // IsNaN / IsInf: bit tests (math/common.h), as on the CPU.
-AIVM_KERNEL float_test_kernel(int64_t n, const float* x, uint8_t* y, int mode, bool negative, bool positive) {
+AIVM_HD bool test_nan(float v) { return math::is_nan_f32(v); }
+AIVM_HD bool test_nan(double v) { return math::is_nan_f64(v); }
+AIVM_HD bool test_inf(float v, bool negative, bool positive) {
+  return math::is_inf_f32(v) && (math::sign_bit_f32(v) ? negative : positive);
+}
+AIVM_HD bool test_inf(double v, bool negative, bool positive) {
+  return math::is_inf_f64(v) && (math::sign_bit_f64(v) ? negative : positive);
+}
+
+template <class T>
+AIVM_KERNEL float_test_kernel(int64_t n, const T* x, uint8_t* y, int mode, bool negative, bool positive) {
   for (int64_t i = grid_first(); i < n; i += grid_stride()) {
-    const float v = x[i];
-    y[i] = uint8_t(mode == 0 ? math::is_nan_f32(v)
-                             : math::is_inf_f32(v) && (math::sign_bit_f32(v) ? negative : positive));
+    const T v = x[i];
+    y[i] = uint8_t(mode == 0 ? test_nan(v) : test_inf(v, negative, positive));
   }
 }
 
-void compute_is_nan(const OpContext& ctx, std::vector<Tensor>& out) {
+void run_float_test(const OpContext& ctx, std::vector<Tensor>& out, int mode, bool negative, bool positive) {
   Staging s(ctx, out);
-  launch(ctx.op, out[0].numel(), float_test_kernel, s.in<float>(0), s.out<uint8_t>(0), 0, false, false);
+  if (ctx.input(0).dtype == DType::F64) {
+    launch(ctx.op, out[0].numel(), float_test_kernel<double>, s.in<double>(0), s.out<uint8_t>(0), mode, negative, positive);
+  } else {
+    launch(ctx.op, out[0].numel(), float_test_kernel<float>, s.in<float>(0), s.out<uint8_t>(0), mode, negative, positive);
+  }
   s.finish();
 }
 
+void compute_is_nan(const OpContext& ctx, std::vector<Tensor>& out) { run_float_test(ctx, out, 0, false, false); }
+
 void compute_is_inf(const OpContext& ctx, std::vector<Tensor>& out) {
   const ops::IsInfParams p = ctx.params_as<ops::IsInfParams>();
-  Staging s(ctx, out);
-  launch(ctx.op, out[0].numel(), float_test_kernel, s.in<float>(0), s.out<uint8_t>(0), 1, p.negative, p.positive);
-  s.finish();
+  run_float_test(ctx, out, 1, p.negative, p.positive);
 }
 
 // Not: any non-zero byte is true, as on the CPU.
@@ -181,6 +212,22 @@ void compute_clip(const OpContext& ctx, std::vector<Tensor>& out) {
   s.finish();
 }
 
+// BitwiseNot: math/bitwise.h, as on the CPU.
+template <class T> AIVM_KERNEL bitwise_not_kernel(int64_t n, const T* x, T* y) {
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) y[i] = math::bitwise_not<T>(x[i]);
+}
+
+void compute_bitwise_not(const OpContext& ctx, std::vector<Tensor>& out) {
+  Staging s(ctx, out);
+  const int64_t n = out[0].numel();
+  switch (ctx.input(0).dtype) {
+    case DType::I32: launch(ctx.op, n, bitwise_not_kernel<int32_t>, s.in<int32_t>(0), s.out<int32_t>(0)); break;
+    case DType::I64: launch(ctx.op, n, bitwise_not_kernel<int64_t>, s.in<int64_t>(0), s.out<int64_t>(0)); break;
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+  s.finish();
+}
+
 }  // namespace
 
 void add_unary_computes(ComputeTable& t) {
@@ -193,7 +240,7 @@ void add_unary_computes(ComputeTable& t) {
   t.add(OpId::IsInf, compute_is_inf);
   t.add(OpId::Neg, compute_neg_abs<false>);
   t.add(OpId::Abs, compute_neg_abs<true>);
-  t.add(OpId::Sqrt, compute_float<UnaryFn::SQRT>);
+  t.add(OpId::Sqrt, compute_float_or_f64<UnaryFn::SQRT>);
   t.add(OpId::Reciprocal, compute_float<UnaryFn::RECIPROCAL>);
   t.add(OpId::Relu, compute_float<UnaryFn::RELU>);
   t.add(OpId::LeakyRelu, compute_leaky_relu);
@@ -201,12 +248,13 @@ void add_unary_computes(ComputeTable& t) {
   t.add(OpId::HardSwish, compute_hard_swish);
   t.add(OpId::Sigmoid, compute_float<UnaryFn::SIGMOID>);
   t.add(OpId::Tanh, compute_float<UnaryFn::TANH>);
-  t.add(OpId::Exp, compute_float<UnaryFn::EXP>);
-  t.add(OpId::Log, compute_float<UnaryFn::LOG>);
+  t.add(OpId::Exp, compute_float_or_f64<UnaryFn::EXP>);
+  t.add(OpId::Log, compute_float_or_f64<UnaryFn::LOG>);
   t.add(OpId::Erf, compute_float<UnaryFn::ERF>);
   t.add(OpId::Gelu, compute_gelu);
   t.add(OpId::Softplus, compute_float<UnaryFn::SOFTPLUS>);
   t.add(OpId::Clip, compute_clip);
+  t.add(OpId::BitwiseNot, compute_bitwise_not);
 }
 
 }  // namespace aivm::cuda

@@ -28,6 +28,19 @@ AIVM_MATH_FN float min_f32(float a, float b) {
   return a < b ? a : b;
 }
 
+// The same rules in binary64 (float64 ops): the canonical NaN 0x7FF8000000000000.
+AIVM_MATH_FN double canon(double r) { return r != r ? nan_f64() : r; }
+AIVM_MATH_FN double max_f64(double a, double b) {
+  if (a != a || b != b) return nan_f64();
+  if (a == b) return sign_bit_f64(a) ? b : a;
+  return a > b ? a : b;
+}
+AIVM_MATH_FN double min_f64(double a, double b) {
+  if (a != a || b != b) return nan_f64();
+  if (a == b) return sign_bit_f64(a) ? a : b;
+  return a < b ? a : b;
+}
+
 // Number of strided partial sums in every wide float sum. Fixed by the numerics
 // version: 16 lanes are one AVX-512 register or two AVX2 registers, and scalar
 // and CUDA code emulate them exactly.

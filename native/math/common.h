@@ -76,6 +76,10 @@ AIVM_MATH_FN bool is_nan_f64(double x) {
 AIVM_MATH_FN bool is_finite_f64(double x) {
   return (f64_to_bits(x) & 0x7fffffffffffffffull) < 0x7ff0000000000000ull;
 }
+AIVM_MATH_FN bool is_inf_f64(double x) {
+  return (f64_to_bits(x) & 0x7fffffffffffffffull) == 0x7ff0000000000000ull;
+}
+AIVM_MATH_FN bool sign_bit_f64(double x) { return (f64_to_bits(x) >> 63) != 0; }
 
 AIVM_MATH_FN float abs_f32(float x) { return f32_from_bits(f32_to_bits(x) & 0x7fffffffu); }
 AIVM_MATH_FN double abs_f64(double x) { return f64_from_bits(f64_to_bits(x) & 0x7fffffffffffffffull); }

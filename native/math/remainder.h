@@ -62,6 +62,47 @@ AIVM_MATH_FN float fmod_f32(float x, float y) {
   return f32_from_bits(mag | sign);
 }
 
+// fmod in binary64, the same algorithm: significands scaled into [2^52, 2^53),
+// value = significand * 2^(e - 1075); the gap is consumed up to 11 bits at a
+// time (r < my < 2^53, so r << 11 < 2^64), at most 196 steps for binary64's
+// 2098-bit range. NaN results are the canonical 0x7FF8000000000000.
+AIVM_MATH_FN uint64_t fmod_significand_f64(uint64_t mag, int& e) {
+  e = int(mag >> 52);
+  if (e != 0) return (mag & 0xfffffffffffffull) | 0x10000000000000ull;
+  uint64_t m = mag;
+  e = 1;
+  while ((m & 0x10000000000000ull) == 0) {
+    m <<= 1;
+    --e;
+  }
+  return m;
+}
+
+AIVM_MATH_FN double fmod_f64(double x, double y) {
+  const uint64_t ux = f64_to_bits(x), uy = f64_to_bits(y);
+  const uint64_t sign = ux & 0x8000000000000000ull;
+  const uint64_t ax = ux & 0x7fffffffffffffffull, ay = uy & 0x7fffffffffffffffull;
+  if (ax >= 0x7ff0000000000000ull || ay == 0 || ay > 0x7ff0000000000000ull) return nan_f64();
+  if (ay == 0x7ff0000000000000ull || ax < ay) return x;
+  int ex = 0, ey = 0;
+  const uint64_t mx = fmod_significand_f64(ax, ex);
+  const uint64_t my = fmod_significand_f64(ay, ey);
+  uint64_t r = mx % my;
+  for (int gap = ex - ey; gap > 0;) {
+    const int k = gap < 11 ? gap : 11;
+    r = (r << k) % my;
+    gap -= k;
+  }
+  if (r == 0) return f64_from_bits(sign);
+  int e = ey;
+  while ((r & 0x10000000000000ull) == 0) {
+    r <<= 1;
+    --e;
+  }
+  const uint64_t mag = e > 0 ? ((r & 0xfffffffffffffull) | (uint64_t(e) << 52)) : (r >> (1 - e));
+  return f64_from_bits(mag | sign);
+}
+
 // Integer remainders; the divisor is never 0 (the op refuses a zero before
 // computing). b == -1 gives 0 directly: MIN % -1 overflows in C++.
 template <class T> AIVM_MATH_FN T mod_trunc_int(T a, T b) { return b == T(-1) ? T(0) : T(a % b); }

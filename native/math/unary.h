@@ -99,6 +99,30 @@ template <UnaryFn K> AIVM_MATH_FN float unary_op_f32(float v) {
   return (v != v || r != r) ? canonical_nan() : r;
 }
 
+// ---- float64 (Neg, Abs, Sqrt, Exp, Log) ---------------------------------------------
+
+// Correctly rounded binary64 sqrt: sqrtsd/vsqrtpd/fsqrt, __dsqrt_rn on the GPU.
+AIVM_MATH_FN double sqrt_f64(double x) {
+#if defined(__CUDA_ARCH__)
+  return __dsqrt_rn(x);
+#else
+  return __builtin_sqrt(x);
+#endif
+}
+
+// The float64 ops' output, canonical NaN (0x7FF8000000000000) for a NaN in or out.
+template <UnaryFn K> AIVM_MATH_FN double unary_op_f64(double v) {
+  static_assert(K == UnaryFn::NEG || K == UnaryFn::ABS || K == UnaryFn::SQRT || K == UnaryFn::EXP || K == UnaryFn::LOG,
+                "float64 unary op without a definition");
+  double r = v;
+  if constexpr (K == UnaryFn::NEG) r = -v;  // the sign bit flipped
+  if constexpr (K == UnaryFn::ABS) r = abs_f64(v);  // the sign bit cleared
+  if constexpr (K == UnaryFn::SQRT) r = sqrt_f64(v);
+  if constexpr (K == UnaryFn::EXP) r = exp_f64(v);
+  if constexpr (K == UnaryFn::LOG) r = log_f64(v);
+  return (v != v || r != r) ? nan_f64() : r;
+}
+
 // LeakyRelu: (x < 0 ? alpha : 1) * x, which equals x < 0 ? alpha * x : x bit
 // for bit (1 * x is exact). The factor is chosen by a bit mask so a CPU loop
 // has no branch and vectorizes (a conditional multiply may trap under

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 
 #include "aivm/error.h"
 
@@ -14,31 +15,53 @@ namespace {
   throw Error(code, what + ": " + detail);
 }
 
+// Every dtype's JS name, typed array and element type come from AIVM_DTYPES
+// (aivm/dtype.h); float16 and bfloat16 travel as their bit patterns in a Uint16Array.
 bool dtype_from_name(const std::string& name, DType* out) {
-  if (name == "float32") *out = DType::F32;
-  else if (name == "int32") *out = DType::I32;
-  else if (name == "int64") *out = DType::I64;
-  else if (name == "bool") *out = DType::BOOL;
-  else return false;
-  return true;
+#define AIVM_DTYPE_FROM_NAME(e, tag, js, T, array) \
+  if (name == js) {                               \
+    *out = DType::e;                              \
+    return true;                                  \
+  }
+  AIVM_DTYPES(AIVM_DTYPE_FROM_NAME)
+#undef AIVM_DTYPE_FROM_NAME
+  return false;
+}
+
+// "float32, uint8, ..., bfloat16", for messages.
+std::string dtype_names() {
+  std::string s;
+#define AIVM_DTYPE_LIST(e, tag, js, T, array) s += std::string(s.empty() ? "" : ", ") + js;
+  AIVM_DTYPES(AIVM_DTYPE_LIST)
+#undef AIVM_DTYPE_LIST
+  return s;
+}
+
+// The N-API typed array type whose elements are C type T.
+template <class T> constexpr napi_typedarray_type typed_array_of() {
+  return std::is_same<T, float>::value      ? napi_float32_array
+         : std::is_same<T, double>::value   ? napi_float64_array
+         : std::is_same<T, int8_t>::value   ? napi_int8_array
+         : std::is_same<T, uint8_t>::value  ? napi_uint8_array
+         : std::is_same<T, int16_t>::value  ? napi_int16_array
+         : std::is_same<T, uint16_t>::value ? napi_uint16_array
+         : std::is_same<T, int32_t>::value  ? napi_int32_array
+         : std::is_same<T, uint32_t>::value ? napi_uint32_array
+         : std::is_same<T, int64_t>::value  ? napi_bigint64_array
+                                            : napi_biguint64_array;
 }
 
 napi_typedarray_type typed_array_for(DType t) {
-  switch (t) {
-    case DType::F32: return napi_float32_array;
-    case DType::I32: return napi_int32_array;
-    case DType::I64: return napi_bigint64_array;
-    case DType::BOOL: return napi_uint8_array;
-  }
-  return napi_uint8_array;
+  napi_typedarray_type r = napi_uint8_array;
+  visit_dtype(t, [&](auto d) { r = typed_array_of<storage_t<decltype(d)::value>>(); });
+  return r;
 }
 
 const char* typed_array_name(DType t) {
   switch (t) {
-    case DType::F32: return "Float32Array";
-    case DType::I32: return "Int32Array";
-    case DType::I64: return "BigInt64Array";
-    case DType::BOOL: return "Uint8Array";
+#define AIVM_DTYPE_ARRAY(e, tag, js, T, array) case DType::e: return array;
+    AIVM_DTYPES(AIVM_DTYPE_ARRAY)
+#undef AIVM_DTYPE_ARRAY
   }
   return "?";
 }
@@ -51,7 +74,7 @@ TensorSpec spec_from_js(const Napi::Value& value, const std::string& what) {
   Napi::Value dtype_v = obj.Get("dtype");
   TensorSpec spec;
   if (!dtype_v.IsString() || !dtype_from_name(dtype_v.As<Napi::String>().Utf8Value(), &spec.dtype)) {
-    bad(ErrorCode::E_DTYPE, what, "dtype must be one of float32, int32, int64, bool");
+    bad(ErrorCode::E_DTYPE, what, "dtype must be one of " + dtype_names());
   }
   Napi::Value shape_v = obj.Get("shape");
   if (!shape_v.IsArray()) bad(ErrorCode::E_SHAPE, what, "shape must be an array of integers");
@@ -182,12 +205,10 @@ Napi::Object tensor_to_js(Napi::Env env, const Tensor& t) {
   }
   size_t n = size_t(t.numel());
   Napi::Value data;
-  switch (t.dtype) {
-    case DType::F32: data = Napi::Float32Array::New(env, n, buf, 0); break;
-    case DType::I32: data = Napi::Int32Array::New(env, n, buf, 0); break;
-    case DType::I64: data = Napi::BigInt64Array::New(env, n, buf, 0); break;
-    case DType::BOOL: data = Napi::Uint8Array::New(env, n, buf, 0); break;
-  }
+  visit_dtype(t.dtype, [&](auto d) {
+    using T = storage_t<decltype(d)::value>;
+    data = Napi::TypedArrayOf<T>::New(env, n, buf, 0, typed_array_of<T>());
+  });
   Napi::Array shape = Napi::Array::New(env, t.shape.size());
   for (size_t i = 0; i < t.shape.size(); ++i) shape.Set(uint32_t(i), Napi::Number::New(env, double(t.shape[i])));
   Napi::Object obj = Napi::Object::New(env);

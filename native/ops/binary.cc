@@ -1,6 +1,7 @@
 // Contracts of the broadcasting binary ops (Add, Sub, Mul, Div, Pow, PRelu),
 // the comparisons (Equal, Less, Greater, GreaterOrEqual, LessOrEqual), the
-// logical ops (And, Or, Xor), the variadic Min, Max, Sum and Mean, Mod, and Where, and the integer zero-divisor check
+// logical ops (And, Or, Xor), the bitwise ops (BitwiseAnd, BitwiseOr, BitwiseXor,
+// BitShift), the variadic Min, Max, Sum and Mean, Mod, and Where, and the integer zero-divisor check
 // their computes share (native/cpu/ops/binary.cc, native/cuda/binary.cu).
 #include "ops/binary.h"
 
@@ -37,9 +38,7 @@ enum class Cmp { EQ, LT, GT, GE, LE };
 template <Arith K> std::vector<OutputSpec> infer_arith(const OpContext& ctx) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
-  if (a.dtype == DType::BOOL) {
-    fail(ErrorCode::E_DTYPE, ctx.op, "input 0 (A) must be float32, int32 or int64, got bool");
-  }
+  require_dtype_in(ctx, 0, "A", kNumericF64DTypes);
   if (b.dtype != a.dtype) {
     fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 1 (B) must have the dtype of input 0 (") +
                                          dtype_name(a.dtype) + "), got " + dtype_name(b.dtype));
@@ -52,7 +51,7 @@ template <Arith K> std::vector<OutputSpec> infer_arith(const OpContext& ctx) {
 std::vector<OutputSpec> infer_pow(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::F32, "X");
   const Tensor& y = ctx.input(1);
-  if (y.dtype == DType::BOOL) fail(ErrorCode::E_DTYPE, ctx.op, "input 1 (Y) must be float32, int32 or int64, got bool");
+  require_dtype_in(ctx, 1, "Y", kNumericDTypes);
   return {{DType::F32, broadcast_shapes(ctx.op, ctx.input(0).shape, y.shape)}};
 }
 
@@ -60,9 +59,8 @@ std::vector<OutputSpec> infer_pow(const OpContext& ctx) {
 template <Cmp K> std::vector<OutputSpec> infer_cmp(const OpContext& ctx) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
-  if (K != Cmp::EQ && a.dtype == DType::BOOL) {
-    fail(ErrorCode::E_DTYPE, ctx.op, "input 0 (A) must be float32, int32 or int64, got bool");
-  }
+  if (K == Cmp::EQ) require_dtype_in(ctx, 0, "A", {DType::F32, DType::F64, DType::I32, DType::I64, DType::BOOL});
+  else require_dtype_in(ctx, 0, "A", kNumericF64DTypes);
   if (b.dtype != a.dtype) {
     fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 1 (B) must have the dtype of input 0 (") +
                                          dtype_name(a.dtype) + "), got " + dtype_name(b.dtype));
@@ -77,14 +75,12 @@ std::vector<OutputSpec> infer_logical(const OpContext& ctx) {
   return {{DType::BOOL, broadcast_shapes(ctx.op, ctx.input(0).shape, ctx.input(1).shape)}};
 }
 
-// Min and Max (float32, int32, int64), Sum and Mean (float32, as ONNX): one or
-// more inputs of one dtype, broadcast together.
+// Min and Max (float32, float64, int32, int64), Sum and Mean (float32 or
+// float64, as ONNX): one or more inputs of one dtype, broadcast together.
 template <bool FLOAT_ONLY> std::vector<OutputSpec> infer_variadic(const OpContext& ctx) {
   const Tensor& first = ctx.input(0);
-  if (first.dtype == DType::BOOL || (FLOAT_ONLY && first.dtype != DType::F32)) {
-    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 0 must be ") + (FLOAT_ONLY ? "float32" : "float32, int32 or int64") +
-                                         ", got " + dtype_name(first.dtype));
-  }
+  if (FLOAT_ONLY) require_dtype_in(ctx, 0, "data_0", kFloatDTypes);
+  else require_dtype_in(ctx, 0, "data_0", kNumericF64DTypes);
   Shape shape = first.shape;
   for (size_t k = 1; k < ctx.num_inputs(); ++k) {
     const Tensor& x = ctx.input(k);
@@ -97,7 +93,34 @@ template <bool FLOAT_ONLY> std::vector<OutputSpec> infer_variadic(const OpContex
   return {{first.dtype, shape}};
 }
 
-// Where(condition, X, Y): X where condition is true, else Y; three-way broadcast.
+// BitwiseAnd, BitwiseOr, BitwiseXor and BitShift: int32 or int64, both inputs
+// of one dtype, broadcast. (The loader runs uint8/16/32 widened to int64 and
+// uint64 on int64's bits; the computes only see bit patterns.)
+std::vector<OutputSpec> infer_bitwise(const OpContext& ctx) {
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  require_dtype_in(ctx, 0, "A", {DType::I32, DType::I64});
+  if (b.dtype != a.dtype) {
+    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 1 (B) must have the dtype of input 0 (") +
+                                         dtype_name(a.dtype) + "), got " + dtype_name(b.dtype));
+  }
+  return {{a.dtype, broadcast_shapes(ctx.op, a.shape, b.shape)}};
+}
+
+// BitShift (opset 11): attribute direction, "LEFT" or "RIGHT", required.
+std::vector<OutputSpec> infer_bitshift(const OpContext& ctx) {
+  std::vector<OutputSpec> out = infer_bitwise(ctx);
+  if (!ctx.attrs.has("direction")) fail(ErrorCode::E_ATTR, ctx.op, "attribute 'direction' (\"LEFT\" or \"RIGHT\") is required");
+  const std::string d = ctx.attrs.get_string(ctx.op, "direction", "");
+  if (d != "LEFT" && d != "RIGHT") {
+    fail(ErrorCode::E_ATTR, ctx.op, "attribute 'direction' must be \"LEFT\" or \"RIGHT\", got \"" + d + "\"");
+  }
+  ctx.keep(BitShiftParams{d == "LEFT"});
+  return out;
+}
+
+// Where(condition, X, Y): X where condition is true, else Y; three-way
+// broadcast. X and Y of any dtype: the computes copy element bits by width.
 std::vector<OutputSpec> infer_where(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::BOOL, "condition");
   const Tensor& x = ctx.input(1);
@@ -124,14 +147,15 @@ std::vector<OutputSpec> infer_prelu(const OpContext& ctx) {
   return {{DType::F32, x}};
 }
 
-// Mod: A and B of one dtype (float32, int32, int64), broadcast; attribute fmod
-// 0 or 1, and 1 for float32 (ONNX: a float remainder is always fmod's).
+// Mod: A and B of one dtype (float32, float64, int32, int64), broadcast;
+// attribute fmod 0 or 1, and 1 for the floats (ONNX: a float remainder is always fmod's).
 std::vector<OutputSpec> infer_mod(const OpContext& ctx) {
   std::vector<OutputSpec> out = infer_arith<Arith::ADD>(ctx);
   const int64_t fmod = ctx.attrs.get_int(ctx.op, "fmod", 0);
   if (fmod != 0 && fmod != 1) fail(ErrorCode::E_ATTR, ctx.op, "attribute 'fmod' must be 0 or 1, got " + std::to_string(fmod));
-  if (fmod == 0 && out[0].dtype == DType::F32) {
-    fail(ErrorCode::E_ATTR, ctx.op, "attribute 'fmod' must be 1 for float32 inputs (ONNX: float Mod is fmod)");
+  if (fmod == 0 && (out[0].dtype == DType::F32 || out[0].dtype == DType::F64)) {
+    fail(ErrorCode::E_ATTR, ctx.op, std::string("attribute 'fmod' must be 1 for ") + dtype_name(out[0].dtype) +
+                                        " inputs (ONNX: float Mod is fmod)");
   }
   ctx.keep(ModParams{fmod == 1});
   return out;
@@ -160,6 +184,10 @@ void add_binary_contracts(ContractTable& t) {
   t.add(OpId::Mean, {1, 1024, {}, infer_variadic<true>});
   t.add(OpId::PRelu, {2, 2, {}, infer_prelu});
   t.add(OpId::Mod, {2, 2, {"fmod"}, infer_mod});
+  t.add(OpId::BitwiseAnd, {2, 2, {}, infer_bitwise});
+  t.add(OpId::BitwiseOr, {2, 2, {}, infer_bitwise});
+  t.add(OpId::BitwiseXor, {2, 2, {}, infer_bitwise});
+  t.add(OpId::BitShift, {2, 2, {"direction"}, infer_bitshift});
 }
 
 }  // namespace aivm::ops

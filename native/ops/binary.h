@@ -18,4 +18,9 @@ struct ModParams {
   bool fmod;
 };
 
+// BitShift: direction "LEFT" (true) or "RIGHT".
+struct BitShiftParams {
+  bool left;
+};
+
 }  // namespace aivm::ops

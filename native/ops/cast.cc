@@ -1,9 +1,10 @@
 // Contract of Cast; its computes: native/cpu/ops/cast.cc, native/cuda/cast.cu
-// (docs/numerics/cast.md). The output tensor carries the target dtype, so the
-// computes need no attribute.
+// (docs/numerics/cast.md). The output tensor carries the target dtype; the
+// float8 targets' saturate and round_mode go to the computes as CastParams.
 #include <cstdint>
 #include <string>
 
+#include "ops/cast.h"
 #include "ops/common.h"
 #include "ops/families.h"
 
@@ -14,9 +15,12 @@ DType cast_target(const OpContext& ctx) {
   int64_t to = ctx.attrs.require_int(ctx.op, "to");
   DType t;
   if (to < INT32_MIN || to > INT32_MAX || !dtype_from_tag(int32_t(to), &t)) {
+    std::string supported;
+#define AIVM_CAST_TARGET(e, tag, name, T, array) supported += std::string(supported.empty() ? "" : ", ") + #tag " " name;
+    AIVM_DTYPES(AIVM_CAST_TARGET)
+#undef AIVM_CAST_TARGET
     fail(ErrorCode::E_ATTR, ctx.op,
-         "attribute 'to': unsupported target dtype " + std::to_string(to) +
-             " (supported: 1 float32, 6 int32, 7 int64, 9 bool)");
+         "attribute 'to': unsupported target dtype " + std::to_string(to) + " (supported: " + supported + ")");
   }
   return t;
 }
@@ -24,14 +28,23 @@ DType cast_target(const OpContext& ctx) {
 std::vector<OutputSpec> infer_cast(const OpContext& ctx) {
   const Tensor& x = ctx.input(0);
   DType to = cast_target(ctx);
-  // 'saturate' (opset 19) only affects float8 targets, which this engine does
-  // not have: it is accepted (must be an int) and has no effect.
-  ctx.attrs.get_int(ctx.op, "saturate", 1);
+  // Every dtype converts to every other (native/math/convert.h).
+  // 'saturate' (opset 19, default 1; any non-zero value is true, as ONNX's
+  // reference reads it) and 'round_mode' (opset 24, "up", "down" or "nearest",
+  // default "up") only affect the float8 targets (round_mode: float8e8m0).
+  math::CastMode mode;
+  mode.saturate = ctx.attrs.get_int(ctx.op, "saturate", 1) != 0;
+  const std::string round = ctx.attrs.get_string(ctx.op, "round_mode", "up");
+  if (round == "up") mode.round = math::E8M0Round::UP;
+  else if (round == "down") mode.round = math::E8M0Round::DOWN;
+  else if (round == "nearest") mode.round = math::E8M0Round::NEAREST;
+  else fail(ErrorCode::E_ATTR, ctx.op, "attribute 'round_mode' must be \"up\", \"down\" or \"nearest\", got \"" + round + "\"");
+  ctx.keep(CastParams{mode});
   return {{to, x.shape}};
 }
 
 }  // namespace
 
-void add_cast_contracts(ContractTable& t) { t.add(OpId::Cast, {1, 1, {"to", "saturate"}, infer_cast}); }
+void add_cast_contracts(ContractTable& t) { t.add(OpId::Cast, {1, 1, {"to", "saturate", "round_mode"}, infer_cast}); }
 
 }  // namespace aivm::ops

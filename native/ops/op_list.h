@@ -46,6 +46,7 @@
   X(IsInf, unary)                       \
   X(HardSigmoid, unary)                 \
   X(HardSwish, unary)                   \
+  X(BitwiseNot, unary)                  \
   X(Add, binary)                        \
   X(Sub, binary)                        \
   X(Mul, binary)                        \
@@ -66,6 +67,10 @@
   X(Sum, binary)                        \
   X(Mean, binary)                       \
   X(Mod, binary)                        \
+  X(BitwiseAnd, binary)                 \
+  X(BitwiseOr, binary)                  \
+  X(BitwiseXor, binary)                 \
+  X(BitShift, binary)                   \
   X(MatMul, matmul)                     \
   X(Gemm, matmul)                       \
   X(Conv, conv)                         \
@@ -130,4 +135,9 @@
   X(ArgMin)                          \
   X(Pad)                             \
   X(Resize)                          \
-  X(RMSNormalization)
+  X(RMSNormalization)                \
+  X(BitwiseAnd)                      \
+  X(BitwiseOr)                       \
+  X(BitwiseXor)                      \
+  X(BitwiseNot)                      \
+  X(BitShift)

@@ -73,24 +73,18 @@ enum class Kind { SUM, MEAN, MAX, MIN };
 
 template <Kind K> std::vector<OutputSpec> infer_reduce(const OpContext& ctx) {
   const Tensor& x = ctx.input(0);
-  bool ok = x.dtype == DType::F32 || (K != Kind::MEAN && (x.dtype == DType::I32 || x.dtype == DType::I64));
-  if (!ok) {
-    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 0 (data) must be ") +
-                                         (K == Kind::MEAN ? "float32" : "float32, int32 or int64") + ", got " +
-                                         dtype_name(x.dtype));
-  }
+  if (K == Kind::MEAN) require_dtype_in(ctx, 0, "data", kFloatDTypes);
+  else require_dtype_in(ctx, 0, "data", kNumericF64DTypes);
   ReducePlan plan = reduce_plan(ctx);
   ctx.keep(plan);
   return {{x.dtype, plan.out_shape}};
 }
 
-// ArgMax / ArgMin: float32, int32 or int64 data; attribute axis (default 0),
+// ArgMax / ArgMin: float32, float64, int32 or int64 data; attribute axis (default 0),
 // keepdims and select_last_index (0 or 1); an int64 output of the indices.
 std::vector<OutputSpec> infer_arg(const OpContext& ctx) {
+  require_dtype_in(ctx, 0, "data", kNumericF64DTypes);
   const Tensor& x = ctx.input(0);
-  if (x.dtype != DType::F32 && x.dtype != DType::I32 && x.dtype != DType::I64) {
-    fail(ErrorCode::E_DTYPE, ctx.op, std::string("input 0 (data) must be float32, int32 or int64, got ") + dtype_name(x.dtype));
-  }
   if (x.rank() < 1) fail(ErrorCode::E_SHAPE, ctx.op, "input 0 (data) must have rank >= 1, got a scalar (shape [])");
   const int axis = normalize_axis(ctx.op, "axis", ctx.attrs.get_int(ctx.op, "axis", 0), x.rank());
   const bool keepdims = reduce_bool_attr(ctx, "keepdims", 1) == 1;

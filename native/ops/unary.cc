@@ -1,6 +1,6 @@
 // Contracts of the elementwise unary ops: Neg, Abs, Sqrt, Reciprocal, Relu,
 // LeakyRelu, Sigmoid, Tanh, Exp, Log, Erf, Gelu, Softplus, Clip, Not, Floor,
-// Ceil, Round, Sign, IsNaN, IsInf, HardSigmoid and HardSwish. Their
+// Ceil, Round, Sign, IsNaN, IsInf, HardSigmoid, HardSwish and BitwiseNot. Their
 // computes: native/cpu/ops/unary.cc, native/cuda/unary.cu; exact definitions:
 // docs/numerics/unary.md.
 #include "ops/unary.h"
@@ -25,13 +25,24 @@ std::vector<OutputSpec> infer_float_only(const OpContext& ctx) {
   return {{x.dtype, x.shape}};
 }
 
-// Neg, Abs and Sign: float32, int32 or int64.
+// Sign: float32, int32 or int64.
 std::vector<OutputSpec> infer_signed_numeric(const OpContext& ctx) {
+  require_dtype_in(ctx, 0, "X", kNumericDTypes);
   const Tensor& x = ctx.input(0);
-  if (x.dtype != DType::F32 && x.dtype != DType::I32 && x.dtype != DType::I64) {
-    fail(ErrorCode::E_DTYPE, ctx.op,
-         std::string("input 0 (X) must be float32, int32 or int64, got ") + dtype_name(x.dtype));
-  }
+  return {{x.dtype, x.shape}};
+}
+
+// Neg and Abs: float32, float64, int32 or int64.
+std::vector<OutputSpec> infer_neg_abs(const OpContext& ctx) {
+  require_dtype_in(ctx, 0, "X", kNumericF64DTypes);
+  const Tensor& x = ctx.input(0);
+  return {{x.dtype, x.shape}};
+}
+
+// Sqrt, Exp, Log: float32 or float64.
+std::vector<OutputSpec> infer_float_or_f64(const OpContext& ctx) {
+  require_dtype_in(ctx, 0, "X", kFloatDTypes);
+  const Tensor& x = ctx.input(0);
   return {{x.dtype, x.shape}};
 }
 
@@ -73,9 +84,9 @@ void check_clip_bound(const OpContext& ctx, size_t i, const char* role) {
   }
 }
 
-// IsNaN, IsInf: float32 in, bool out.
+// IsNaN, IsInf: float32 or float64 in, bool out.
 std::vector<OutputSpec> infer_float_test(const OpContext& ctx) {
-  require_dtype(ctx, 0, DType::F32, "X");
+  require_dtype_in(ctx, 0, "X", kFloatDTypes);
   return {{DType::BOOL, ctx.input(0).shape}};
 }
 
@@ -92,12 +103,15 @@ std::vector<OutputSpec> infer_not(const OpContext& ctx) {
   return {{DType::BOOL, ctx.input(0).shape}};
 }
 
+// BitwiseNot: int32 or int64 (bit patterns; the loader widens the unsigned types).
+std::vector<OutputSpec> infer_bitwise_not(const OpContext& ctx) {
+  require_dtype_in(ctx, 0, "X", {DType::I32, DType::I64});
+  return {{ctx.input(0).dtype, ctx.input(0).shape}};
+}
+
 std::vector<OutputSpec> infer_clip(const OpContext& ctx) {
+  require_dtype_in(ctx, 0, "input", kNumericDTypes);
   const Tensor& x = ctx.input(0);
-  if (x.dtype != DType::F32 && x.dtype != DType::I32 && x.dtype != DType::I64) {
-    fail(ErrorCode::E_DTYPE, ctx.op,
-         std::string("input 0 (input) must be float32, int32 or int64, got ") + dtype_name(x.dtype));
-  }
   check_clip_bound(ctx, 1, "min");
   check_clip_bound(ctx, 2, "max");
   return {{x.dtype, x.shape}};
@@ -106,16 +120,16 @@ std::vector<OutputSpec> infer_clip(const OpContext& ctx) {
 }  // namespace
 
 void add_unary_contracts(ContractTable& t) {
-  t.add(OpId::Neg, {1, 1, {}, infer_signed_numeric});
-  t.add(OpId::Abs, {1, 1, {}, infer_signed_numeric});
-  t.add(OpId::Sqrt, {1, 1, {}, infer_float_only});
+  t.add(OpId::Neg, {1, 1, {}, infer_neg_abs});
+  t.add(OpId::Abs, {1, 1, {}, infer_neg_abs});
+  t.add(OpId::Sqrt, {1, 1, {}, infer_float_or_f64});
   t.add(OpId::Reciprocal, {1, 1, {}, infer_float_only});
   t.add(OpId::Relu, {1, 1, {}, infer_float_only});
   t.add(OpId::LeakyRelu, {1, 1, {"alpha"}, infer_leaky_relu});
   t.add(OpId::Sigmoid, {1, 1, {}, infer_float_only});
   t.add(OpId::Tanh, {1, 1, {}, infer_float_only});
-  t.add(OpId::Exp, {1, 1, {}, infer_float_only});
-  t.add(OpId::Log, {1, 1, {}, infer_float_only});
+  t.add(OpId::Exp, {1, 1, {}, infer_float_or_f64});
+  t.add(OpId::Log, {1, 1, {}, infer_float_or_f64});
   t.add(OpId::Erf, {1, 1, {}, infer_float_only});
   t.add(OpId::Gelu, {1, 1, {"approximate"}, infer_gelu});
   t.add(OpId::Softplus, {1, 1, {}, infer_float_only});
@@ -129,6 +143,7 @@ void add_unary_contracts(ContractTable& t) {
   t.add(OpId::IsInf, {1, 1, {"detect_negative", "detect_positive"}, infer_is_inf});
   t.add(OpId::HardSigmoid, {1, 1, {"alpha", "beta"}, infer_hard_sigmoid});
   t.add(OpId::HardSwish, {1, 1, {}, infer_float_only});
+  t.add(OpId::BitwiseNot, {1, 1, {}, infer_bitwise_not});
 }
 
 }  // namespace aivm::ops

@@ -46,14 +46,11 @@ class Reader {
   size_t pos_ = 0;
 };
 
+// The code is the dtype's ONNX tag (aivm/dtype.h).
 DType dtype_from_code(Reader& r, uint8_t code) {
-  switch (code) {
-    case 1: return DType::F32;
-    case 6: return DType::I32;
-    case 7: return DType::I64;
-    case 9: return DType::BOOL;
-  }
-  r.fail("unknown dtype code " + std::to_string(code));
+  DType t;
+  if (!dtype_from_tag(code, &t)) r.fail("unknown dtype code " + std::to_string(code));
+  return t;
 }
 
 // A tensor with its own copy of the bytes, after checking they fit the value's spec.

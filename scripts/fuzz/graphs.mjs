@@ -14,9 +14,19 @@ const REDUCE = ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin'];
 // The loader's composed ops (lib/ir/composed.ts) of the same shapes as the plain ones.
 const REDUCE_COMPOSED = ['ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceProd'];
 const ACTIVATION_COMPOSED = { Elu: ['alpha'], Selu: ['alpha', 'gamma'], ThresholdedRelu: ['alpha'], Shrink: ['bias', 'lambd'],
-  Softsign: [], Mish: [], Swish: ['alpha'] };
-const TYPED = { float32: Float32Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array };
-const CAST_TO = { 1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool' };
+  Softsign: [], Mish: [], Swish: ['alpha'], Celu: ['alpha'] };
+// Every engine dtype (lib/tensor.ts DTYPE_TABLE): float16/bfloat16 as their bit patterns.
+const TYPED = {
+  float32: Float32Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array, float16: Uint16Array, bfloat16: Uint16Array,
+  float64: Float64Array, int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, uint32: Uint32Array, uint64: BigUint64Array,
+};
+const CAST_TO = {
+  1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 16: 'bfloat16', 11: 'float64', 3: 'int8', 2: 'uint8', 5: 'int16',
+  4: 'uint16', 12: 'uint32', 13: 'uint64',
+};
+const BIGINT_DTYPES = ['int64', 'uint64'];
+// float16 / bfloat16 patterns: 0, -0, 1, -2, the largest finite, the smallest subnormal, inf, NaN.
+const BITS16 = { float16: [0, 0x8000, 0x3c00, 0xc000, 0x7bff, 0x0001, 0x7c00, 0x7e00], bfloat16: [0, 0x8000, 0x3f80, 0xc000, 0x7f7f, 0x0001, 0x7f80, 0x7fc0] };
 
 /** Values a hostile attribute or constant entry takes: limits, overflow edges, signs. */
 export const HOSTILE_INTS = [-1n, 0n, -2n, 65537n, 2n ** 31n, -(2n ** 31n), 2n ** 34n + 1n, 2n ** 40n, 2n ** 62n,
@@ -30,11 +40,14 @@ export function randomData(rng, dtype, shape) {
   const n = numel(shape);
   const data = new TYPED[dtype](n);
   for (let i = 0; i < n; i++) {
-    if (dtype === 'float32') {
+    if (dtype === 'float32' || dtype === 'float64') {
       data[i] = rng.chance(0.02) ? rng.pick([NaN, Infinity, -Infinity, -0, 3e38, 1e-40]) : rng.unit() * 4;
-    } else if (dtype === 'int64') data[i] = BigInt(rng.range(-4, 9));
-    else if (dtype === 'int32') data[i] = rng.range(-4, 9);
-    else data[i] = rng.int(2);
+    } else if (BITS16[dtype]) data[i] = rng.pick(BITS16[dtype]);
+    else if (dtype === 'bool') data[i] = rng.int(2);
+    else {
+      const v = dtype.startsWith('u') ? rng.range(0, 9) : rng.range(-4, 9);
+      data[i] = BIGINT_DTYPES.includes(dtype) ? BigInt(v) : v;
+    }
   }
   return data;
 }
@@ -65,7 +78,7 @@ class Graph {
   /** An initializer; data is a plain array (numbers, or bigints for int64). */
   constant(dtype, shape, values) {
     const name = this.name('c');
-    const data = dtype === 'int64' ? BigInt64Array.from(values, (v) => BigInt(v)) : TYPED[dtype].from(values);
+    const data = BIGINT_DTYPES.includes(dtype) ? TYPED[dtype].from(values, (v) => BigInt(v)) : TYPED[dtype].from(values);
     this.inits.push({ name, dtype, shape, data });
     return name;
   }
@@ -276,6 +289,35 @@ const BUILDERS = [
     build: (g, x) => g.add('CumSum', [x.name, g.constant('int64', [], [axisOf(g.rng, x.shape.length)])],
       { exclusive: BigInt(g.rng.int(2)), reverse: BigInt(g.rng.int(2)) }, [x]),
   },
+  // RNN, GRU and LSTM on a 3-D value as X (either layout), unrolled by lowering.
+  { when: (v) => isFloat(v) && known(v) && v.shape.length === 3, build: (g, x) => recurrent(g, x, 'RNN') },
+  { when: (v) => isFloat(v) && known(v) && v.shape.length === 3, build: (g, x) => recurrent(g, x, 'GRU') },
+  { when: (v) => isFloat(v) && known(v) && v.shape.length === 3, build: (g, x) => recurrent(g, x, 'LSTM') },
+  // ReverseSequence along axis 0 or 1 (the other the batch), lengths a constant in [0, time] or a run-time input of any values.
+  {
+    when: (v) => known(v) && v.shape.length >= 2,
+    build: (g, x) => {
+      const timeAxis = g.rng.int(2), T = x.shape[timeAxis], B = x.shape[1 - timeAxis];
+      const lens = g.rng.chance(0.6) ? g.constant('int64', [B], Array.from({ length: B }, () => g.rng.range(0, T))) : g.input(g.rng.pick(['int64', 'int32']), [B]).name;
+      return g.add('ReverseSequence', [x.name, lens], { time_axis: BigInt(timeAxis), batch_axis: BigInt(1 - timeAxis) }, [x]);
+    },
+  },
+  // QuantizeLinear (per tensor or per axis, hostile scales now and then), then DequantizeLinear back.
+  {
+    when: (v) => isFloat(v) && known(v),
+    build: (g, x) => {
+      const type = g.rng.pick(['uint8', 'int8', 'int16', 'uint16']);
+      const perAxis = x.shape.length >= 2 && g.rng.chance(0.4);
+      const n = perAxis ? x.shape[1] : 1;
+      const scales = Array.from({ length: n }, () => g.rng.pick([0.5, 0.01, 3, 0, -1, 1e-30, Infinity, NaN]));
+      const zps = Array.from({ length: n }, () => g.rng.range(0, 5));
+      const shape = perAxis ? [n] : [];
+      const s = g.constant('float32', shape, scales), z = g.constant(type, shape, zps);
+      const [q] = g.add('QuantizeLinear', [x.name, s, z], {}, [{ dtype: type, shape: x.shape }]);
+      return g.add('DequantizeLinear', [q.name, s, z], {}, [{ dtype: 'float32', shape: x.shape }]);
+    },
+  },
+  { when: (v) => isFloat(v) && known(v), build: (g, x) => g.add('DynamicQuantizeLinear', [x.name], {}, [{ dtype: 'uint8', shape: x.shape }, { dtype: 'float32', shape: [] }, { dtype: 'uint8', shape: [] }]) },
   // DFT along a signal axis of [..., n, 1]: forward, inverse, onesided, irfft, a dft_length sometimes.
   {
     when: (v) => isFloat(v) && known(v) && v.shape.length >= 2 && v.shape[v.shape.length - 1] === 1 && v.shape.every((d) => d > 0),
@@ -438,7 +480,7 @@ const BUILDERS = [
   {
     when: () => true,
     build: (g, x) => {
-      const to = g.rng.pick([1, 6, 7, 9]);
+      const to = g.rng.pick(Object.keys(CAST_TO).map(Number));
       return g.add('Cast', [x.name], { to: BigInt(to) }, [{ dtype: CAST_TO[to], shape: x.shape }]);
     },
   },
@@ -472,6 +514,19 @@ const BUILDERS = [
   },
   { when: rankAtLeast(1), build: split },
   { when: rankAtLeast(1), build: slice },
+  // Written by lowering from the shapes (lib/ir/tensor-bodies.ts).
+  { when: (v) => isFloat(v) && known(v) && v.shape.length <= 4, build: einsum },
+  { when: rankAtLeast(1), build: gatherNd },
+  // GridSample (lib/ir/sample-bodies.ts) on X [N, C, 1 to 3 spatial axes], the grid made by AffineGrid now and then.
+  { when: (v) => isFloat(v) && known(v) && v.shape.length >= 3 && v.shape.length <= 5, build: gridSample },
+  {
+    when: (v) => isFloat(v) && rankAtLeast(3)(v),
+    build: (g, x) => {
+      const attrs = { size: BigInt(g.rng.range(1, 6)) };
+      if (g.rng.chance(0.5)) Object.assign(attrs, { alpha: Math.abs(g.rng.unit()), beta: Math.abs(g.rng.unit()) + 0.1, bias: Math.abs(g.rng.unit()) * 2 + 0.5 });
+      return g.add('LRN', [x.name], attrs, [x]);
+    },
+  },
   {
     when: rankAtLeast(1),
     build: (g, x) => {
@@ -511,6 +566,43 @@ const BUILDERS = [
   },
   { when: () => true, build: (g, x) => g.add(g.rng.pick(['Identity', 'Dropout']), [x.name], {}, [x]) },
 ];
+
+const RECURRENT_ACTIVATIONS = ['Relu', 'Tanh', 'Sigmoid', 'Affine', 'LeakyRelu', 'ThresholdedRelu', 'ScaledTanh', 'HardSigmoid', 'Elu', 'Softsign', 'Softplus'];
+
+/**
+ * RNN/GRU/LSTM with X = x (layout 0 [S, B, I] or 1 [B, S, I]): each optional input now and then
+ * (sequence_lens a constant in [0, S] or a run-time input of any values), a clip, activations
+ * with alpha/beta; outputs Y, Y_h (and Y_c).
+ */
+function recurrent(g, x, op) {
+  const { rng } = g;
+  const gates = { RNN: 1, GRU: 3, LSTM: 4 }[op];
+  const layout = rng.int(2);
+  const [S, B, I] = layout ? [x.shape[1], x.shape[0], x.shape[2]] : x.shape;
+  const direction = rng.pick(['forward', 'reverse', 'bidirectional']);
+  const D = direction === 'bidirectional' ? 2 : 1;
+  const H = rng.range(1, 4);
+  const state = layout ? [B, D, H] : [D, B, H];
+  const maybe = (make) => (rng.chance(0.5) ? make() : '');
+  const inputs = [x.name, g.random('float32', [D, gates * H, I]), g.random('float32', [D, gates * H, H]),
+    maybe(() => g.random('float32', [D, 2 * gates * H])),
+    maybe(() => (rng.chance(0.5) ? g.constant('int32', [B], Array.from({ length: B }, () => rng.range(0, S))) : g.input('int32', [B]).name)),
+    maybe(() => g.random('float32', state))];
+  if (op === 'LSTM') inputs.push(maybe(() => g.random('float32', state)), maybe(() => g.random('float32', [D, 3 * H])));
+  while (inputs[inputs.length - 1] === '') inputs.pop();
+  const attrs = { hidden_size: BigInt(H), direction, layout: BigInt(layout) };
+  if (rng.chance(0.3)) attrs.clip = rng.pick([0.5, 3, 1e-3]);
+  if (rng.chance(0.4)) {
+    attrs.activations = Array.from({ length: { RNN: 1, GRU: 2, LSTM: 3 }[op] * D }, () => rng.pick(RECURRENT_ACTIVATIONS));
+    if (rng.chance(0.5)) attrs.activation_alpha = [rng.unit(), rng.unit()];
+    if (rng.chance(0.5)) attrs.activation_beta = [rng.unit()];
+  }
+  if (op === 'GRU') attrs.linear_before_reset = BigInt(rng.int(2));
+  if (op === 'LSTM') attrs.input_forget = BigInt(rng.int(2));
+  const outs = [{ dtype: 'float32', shape: layout ? [B, S, D, H] : [S, D, B, H] }, { dtype: 'float32', shape: state }];
+  if (op === 'LSTM') outs.push({ dtype: 'float32', shape: state });
+  return g.add(op, inputs, attrs, outs);
+}
 
 function conv(g, x) {
   const { rng } = g;
@@ -650,6 +742,97 @@ function slice(g, x) {
 }
 
 /** What exporters emit around a Reshape: Shape -> Gather -> Unsqueeze -> Concat -> Reshape (folded by the loader). */
+/**
+ * Einsum of x (one letter per axis, now and then a repeated one where sizes agree: a diagonal;
+ * now and then leading axes as "...") and, often, a random second operand sharing some letters
+ * (some of size 1: broadcast); the output explicit (a shuffled subset) or implicit.
+ */
+function einsum(g, x) {
+  const { rng } = g;
+  const size = {}, count = {};
+  let next = 0;
+  const fresh = (d) => {
+    const l = 'abcdefghijkLMNOP'[next++];
+    size[l] = d;
+    return l;
+  };
+  const ell = rng.chance(0.25) ? rng.int(Math.min(x.shape.length, 2) + 1) : -1;
+  const ellShape = x.shape.slice(0, Math.max(ell, 0));
+  const xs = x.shape.slice(Math.max(ell, 0)).reduce((ls, d) => {
+    const same = Object.keys(size).filter((l) => size[l] === d && ls.includes(l));
+    ls.push(same.length && rng.chance(0.25) ? rng.pick(same) : fresh(d));
+    return ls;
+  }, []);
+  const terms = [(ell >= 0 ? '...' : '') + xs.join('')];
+  const inputs = [x.name];
+  if (rng.chance(0.6)) {
+    const ys = Array.from({ length: rng.int(4) }, () => (rng.chance(0.5) && xs.length ? rng.pick(xs) : fresh(rng.range(1, 4))));
+    const unique = [...new Set(ys)];
+    const yEll = ell >= 0 && rng.chance(0.7) ? ellShape.slice(rng.int(ellShape.length + 1)).map((d) => (rng.chance(0.2) ? 1 : d)) : null;
+    const shape = [...(yEll ?? []), ...unique.map((l) => (xs.includes(l) && rng.chance(0.1) ? 1 : size[l]))];
+    terms.push((yEll ? '...' : '') + unique.join(''));
+    inputs.push(g.random('float32', shape));
+  }
+  for (const l of terms.join('')) if (l !== '.') count[l] = (count[l] ?? 0) + 1;
+  const letters = Object.keys(count);
+  let out;
+  if (rng.chance(0.6)) {
+    out = letters.filter(() => rng.chance(0.6));
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [out[i], out[j]] = [out[j], out[i]];
+    }
+    if (ell >= 0) out.splice(rng.int(out.length + 1), 0, '...');
+  }
+  // Implicit: the ellipsis, then the letters that appear once, in ASCII order.
+  const outShape = out ? out.flatMap((l) => (l === '...' ? ellShape : [size[l]]))
+    : [...ellShape, ...letters.filter((l) => count[l] === 1).sort().map((l) => size[l])];
+  const equation = `${terms.join(rng.chance(0.2) ? ' , ' : ',')}${out ? `->${out.join('')}` : ''}`;
+  return g.add('Einsum', inputs, { equation }, [{ dtype: 'float32', shape: outShape }]);
+}
+
+/** GatherND with constant int64 indices (in range, now and then not), batch_dims now and then. */
+function gatherNd(g, x) {
+  const { rng } = g;
+  const r = x.shape.length;
+  const bd = r > 1 && rng.chance(0.3) ? 1 : 0;
+  const m = rng.range(1, r - bd);
+  const tuples = Array.from({ length: rng.int(3) }, () => rng.range(0, 3));
+  const ishape = [...x.shape.slice(0, bd), ...tuples, m];
+  const dims = x.shape.slice(bd, bd + m);
+  const values = Array.from({ length: numel(ishape) }, (_, i) => {
+    const d = dims[i % m];
+    return rng.chance(0.03) ? rng.pick([d, -d - 1, 2 ** 40]) : d ? rng.range(-d, d - 1) : 0;
+  });
+  const out = [...x.shape.slice(0, bd), ...tuples, ...x.shape.slice(bd + m)];
+  return g.add('GatherND', [x.name, g.constant('int64', ishape, values)], bd ? { batch_dims: BigInt(bd) } : {}, [{ dtype: x.dtype, shape: out }]);
+}
+
+/**
+ * GridSample, every mode x padding mode x align_corners: the grid a constant (inside, on and past
+ * [-1, 1], now and then NaN, infinite or huge), a run-time input, or AffineGrid's (2 or 3 spatial
+ * axes: a constant theta and size).
+ */
+function gridSample(g, x) {
+  const { rng } = g;
+  const S = x.shape.length - 2, [N, C] = x.shape;
+  const out = Array.from({ length: S }, () => (rng.chance(0.05) ? 0 : rng.range(1, 4)));
+  const gshape = [N, ...out, S];
+  let grid;
+  if (S >= 2 && rng.chance(0.3)) {
+    const theta = g.constant('float32', [N, S, S + 1], Array.from({ length: N * S * (S + 1) }, () => rng.unit() * 1.5));
+    const size = g.ints(rng.chance(0.05) ? [N + 1, C, ...out] : [N, C, ...out]);
+    grid = g.add('AffineGrid', [theta, size], { align_corners: BigInt(rng.int(2)) }, [{ dtype: 'float32', shape: gshape }])[0].name;
+  } else if (rng.chance(0.3)) {
+    grid = g.input('float32', gshape).name;
+  } else {
+    grid = g.constant('float32', gshape, Array.from({ length: numel(gshape) }, () => (rng.chance(0.04) ? rng.pick([NaN, Infinity, -Infinity, 1e30, -0])
+      : rng.chance(0.25) ? rng.pick([-1, 1, 0, -0.5, 0.5, -1.5, 1.5, 9.75]) : rng.unit() * 3)));
+  }
+  const attrs = { mode: rng.pick(['linear', 'nearest', 'cubic']), padding_mode: rng.pick(['zeros', 'border', 'reflection']), align_corners: BigInt(rng.int(2)) };
+  return g.add('GridSample', [x.name, grid], attrs, [{ dtype: 'float32', shape: [N, C, ...out] }]);
+}
+
 function shapeArithmetic(g, x) {
   const { rng } = g;
   const r = x.shape.length, keep = rng.int(r);

@@ -5,11 +5,15 @@
 //   model({ opset, inputs: [{ name, dtype, shape }], outputs: [name],
 //           nodes: [{ op, inputs, outputs, attrs }], inits: [{ name, dtype, shape, data }] })
 // Attribute values by JS type: bigint INT, number FLOAT, string STRING,
-// bigint[] INTS, number[] FLOATS (an empty list is INTS).
+// bigint[] INTS, number[] FLOATS, string[] STRINGS (an empty list is INTS).
 
 import { bytes, int, str, varint } from '../onnx-write.mjs';
 
-const ELEM = { float32: 1, int32: 6, int64: 7, bool: 9 };
+// ONNX TensorProto.DataType codes (lib/tensor.ts DTYPE_TABLE has the same).
+const ELEM = {
+  float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7, bool: 9,
+  float16: 10, float64: 11, uint32: 12, uint64: 13, bfloat16: 16,
+};
 
 const float = (field, v) => {
   const b = Buffer.alloc(4);
@@ -24,6 +28,7 @@ function attribute(name, v) {
   if (typeof v === 'number') return [...head, ...float(2, v), ...int(20, 1)];
   if (typeof v === 'string') return [...head, ...str(4, v), ...int(20, 3)];
   if (v.length && typeof v[0] === 'number') return [...head, ...v.flatMap((x) => float(7, x)), ...int(20, 6)];
+  if (v.length && typeof v[0] === 'string') return [...head, ...v.flatMap((x) => str(9, x)), ...int(20, 8)];
   return [...head, ...v.flatMap((x) => int(8, x)), ...int(20, 7)];
 }
 

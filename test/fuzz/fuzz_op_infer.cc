@@ -59,7 +59,8 @@ float fuzz_float(FuzzedDataProvider& in) {
 }
 
 std::string fuzz_string(FuzzedDataProvider& in) {
-  static const char* kWords[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID", "none", "tanh", ""};
+  static const char* kWords[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID", "none", "tanh",
+                                 "LEFT", "RIGHT", "up", "down", "nearest", ""};
   if (in.ConsumeBool()) return in.PickValueInArray(kWords);
   return in.ConsumeRandomLengthString(24);
 }
@@ -96,7 +97,10 @@ AttrValue fuzz_attr(FuzzedDataProvider& in) {
 // shape is too large to fill (then only infer can run, which reads no data
 // outside the op's data inputs).
 Tensor fuzz_tensor(FuzzedDataProvider& in, bool is_data_input) {
-  static const DType kTypes[] = {DType::F32, DType::F32, DType::I64, DType::I32, DType::BOOL};
+  // Mostly the dtypes ops compute on; the others (every width) reach each op's dtype checks.
+  static const DType kTypes[] = {DType::F32, DType::F32, DType::I64, DType::I32, DType::BOOL,
+                                 DType::U8,  DType::F16, DType::F64, DType::U64, DType::I16,
+                                 DType::F64, DType::F8E4M3FN, DType::F8E5M2, DType::F8E8M0};
   Tensor t;
   t.dtype = is_data_input && in.ConsumeIntegralInRange<int>(0, 7) != 0 ? DType::I64 : in.PickValueInArray(kTypes);
   int rank = in.ConsumeIntegralInRange<int>(0, 31) == 0 ? in.ConsumeIntegralInRange<int>(5, 9)
@@ -122,6 +126,7 @@ Tensor fuzz_tensor(FuzzedDataProvider& in, bool is_data_input) {
       case DType::I32: t.ptr<int32_t>()[i] = int32_t(is_data_input ? fuzz_int(in) : in.ConsumeIntegralInRange<int>(-4, 9)); break;
       case DType::I64: t.ptr<int64_t>()[i] = is_data_input ? fuzz_int(in) : in.ConsumeIntegralInRange<int64_t>(-4, 9); break;
       case DType::BOOL: t.ptr<uint8_t>()[i] = in.ConsumeIntegralInRange<int>(0, 15) == 0 ? in.ConsumeIntegral<uint8_t>() : in.ConsumeBool(); break;
+      default: in.ConsumeData(t.ptr<uint8_t>() + size_t(i) * aivm::dtype_size(t.dtype), aivm::dtype_size(t.dtype)); break;
     }
   }
   return t;

@@ -32,7 +32,7 @@ describe('validateManifest', () => {
   });
 
   it.each<[string, (m: Record<string, any>) => void, string]>([
-    ['wrong dtype', (m) => (m.inputs[0].dtype = 'float16'), 'aivm.json: inputs[0].dtype: expected one of float32, int32, int64, bool, got "float16"'],
+    ['wrong dtype', (m) => (m.inputs[0].dtype = 'complex64'), 'aivm.json: inputs[0].dtype: expected one of float32, uint8, int8,'],
     ['unknown key (typo)', (m) => (m.limits.maxGass = 5), 'aivm.json: limits.maxGass: unknown key'],
     ['unknown top-level key', (m) => (m.extra = true), 'aivm.json: extra: unknown key'],
     ['missing required field', (m) => delete m.model, 'aivm.json: model: required string is missing'],
@@ -67,7 +67,7 @@ describe('validateManifest', () => {
 
   it('lists every problem, one per line', () => {
     try {
-      validateManifest(bad((m) => ((m.inputs[0].dtype = 'float16'), (m.limits.maxGass = 1), (m.name = 'X'))));
+      validateManifest(bad((m) => ((m.inputs[0].dtype = 'complex64'), (m.limits.maxGass = 1), (m.name = 'X'))));
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(AivmError);

@@ -1,10 +1,13 @@
-// Tests for Cast: every (from, to) pair over float32, int32, int64 and bool,
-// bit equality across ISAs and threads, each conversion against an independent
-// reference written from the definitions in docs/numerics/cast.md, special
-// values, and the error paths.
+// Tests for Cast: every (from, to) pair over the 13 dtypes, bit equality
+// across ISAs and threads, each conversion against an independent reference
+// written from the definitions in docs/numerics/cast.md (float16 exhaustively,
+// float16/bfloat16 rounding against a nearest-value search), special values,
+// and the error paths.
 #include <cfloat>
 #include <cmath>
 #include <limits>
+#include <type_traits>
+#include <utility>
 
 #include "engine/selftest.h"
 #include "test_util.h"
@@ -18,7 +21,12 @@ using namespace aivm_test;
 namespace {
 
 const int64_t kSizes[] = {1, 3, 7, 17, 31, 33, 1000, 1023, 4097, 40000};
-const int64_t kTags[] = {1, 6, 7, 9};
+const int64_t kTags[] = {1, 6, 7, 9};  // the four dtypes of the first numerics version
+const DType kAll[] = {
+#define AIVM_TEST_DTYPE(e, tag, name, T, array) DType::e,
+    AIVM_DTYPES(AIVM_TEST_DTYPE)
+#undef AIVM_TEST_DTYPE
+};
 
 Attrs to_attr(int64_t to) { return attrs1("to", attr_int(to)); }
 
@@ -125,10 +133,9 @@ TEST(every_pair_same_bits_everywhere) {
 
 TEST(output_dtype_and_shape) {
   Tensor x = tensor_f32({2, 3}, {1, 2, 3, 4, 5, 6});
-  const DType want[] = {DType::F32, DType::I32, DType::I64, DType::BOOL};
-  for (int i = 0; i < 4; ++i) {
-    Tensor y = cast(x, kTags[i]);
-    CHECK(y.dtype == want[i]);
+  for (DType d : kAll) {
+    Tensor y = cast(x, int64_t(d));
+    CHECK(y.dtype == d);
     CHECK(y.shape == Shape({2, 3}));
   }
 }
@@ -238,11 +245,13 @@ TEST(bool_conversions) {
 
 TEST(errors_and_attributes) {
   Tensor x = tensor_f32({2}, {1.5f, -2.5f});
-  for (int64_t bad : {0LL, 2LL, 3LL, 4LL, 5LL, 8LL, 10LL, 11LL, 12LL, 13LL, 16LL, 17LL, 19LL, -1LL, 1LL << 40}) {
+  // 8 string, 14 complex64, 15 complex128, 21-23 and 25-26 the 4- and 2-bit types (the
+  // float8 types 17-20 and 24 are dtypes: test_float8.cc).
+  for (int64_t bad : {0LL, 8LL, 14LL, 15LL, 21LL, 22LL, 23LL, 25LL, 26LL, -1LL, 1LL << 40}) {
     CHECK_THROWS_CODE(E_ATTR, cast(x, bad));
   }
   try {
-    cast(x, 3);
+    cast(x, 8);
     CHECK(false);
   } catch (const aivm::Error& e) {
     std::string m = e.what();
@@ -258,7 +267,7 @@ TEST(errors_and_attributes) {
   as_string.set("to", aivm::attr_string("float"));
   CHECK_THROWS_CODE(E_ATTR, run("Cast", {&x}, as_string));
   Attrs unknown = to_attr(1);
-  unknown.set("round_mode", aivm::attr_string("up"));
+  unknown.set("rounding", aivm::attr_string("up"));
   CHECK_THROWS_CODE(E_ATTR, run("Cast", {&x}, unknown));
   // saturate (opset 19, float8 only) is accepted and changes nothing.
   for (int64_t s : {0, 1}) {
@@ -273,6 +282,397 @@ TEST(errors_and_attributes) {
   CHECK_THROWS_CODE(E_ARITY, run("Cast", {&x, &x}, to_attr(1)));
   CHECK_THROWS_CODE(E_ARITY, run("Cast", {}, to_attr(1)));
   CHECK_THROWS_CODE(E_ARITY, run("Cast", {nullptr}, to_attr(1)));
+}
+
+namespace {
+
+// ---- Every dtype ---------------------------------------------------------------------
+// References below are written from docs/numerics/cast.md without the engine's
+// bit code: values by formula, rounding by searching the nearest value.
+
+uint64_t bits_at(const Tensor& t, int64_t i) {
+  uint64_t v = 0;
+  const size_t w = aivm::dtype_size(t.dtype);
+  std::memcpy(&v, t.ptr<uint8_t>() + size_t(i) * w, w);
+  return v;
+}
+
+// A 1-D tensor of dtype d holding the given element bit patterns.
+Tensor from_bits_of(DType d, const std::vector<uint64_t>& bits) {
+  Tensor t = aivm::make_tensor(d, {int64_t(bits.size())});
+  const size_t w = aivm::dtype_size(d);
+  for (size_t i = 0; i < bits.size(); ++i) std::memcpy(t.ptr<uint8_t>() + i * w, &bits[i], w);
+  return t;
+}
+
+Tensor doubles(const std::vector<double>& v) { return tensor_of(DType::F64, {int64_t(v.size())}, v); }
+
+uint64_t dbits(double x) {
+  uint64_t u;
+  std::memcpy(&u, &x, 8);
+  return u;
+}
+
+// The value of float16 / bfloat16 bits by the formula sign * 2^(e-bias) * (1 + m/2^M),
+// subnormals sign * 2^(1-bias) * m/2^M; NaN for a NaN.
+double half_value(uint16_t h, bool bf) {
+  const int M = bf ? 7 : 10, bias = bf ? 127 : 15, emax = bf ? 255 : 31;
+  const int e = (h >> M) & emax, m = h & ((1 << M) - 1);
+  const double sign = (h & 0x8000) ? -1.0 : 1.0;
+  if (e == emax) return m ? NAN : sign * INFINITY;
+  if (e == 0) return sign * std::ldexp(double(m), 1 - bias - M);
+  return sign * std::ldexp(1.0 + double(m) / double(1 << M), e - bias);
+}
+
+// The float16 / bfloat16 bits nearest x, ties to the even pattern: a binary
+// search over the finite values, with infinity standing at 2^(emax+1), where
+// the next value would be were the exponent unbounded (IEEE overflow).
+uint16_t ref_nearest16(double x, bool bf) {
+  if (std::isnan(x)) return bf ? 0x7FC0 : 0x7E00;
+  const uint16_t sign = std::signbit(x) ? 0x8000 : 0, inf = bf ? 0x7F80 : 0x7C00;
+  const double beyond = bf ? std::ldexp(1.0, 128) : 65536.0, a = std::fabs(x);
+  auto value = [&](uint16_t b) { return b == inf ? beyond : half_value(b, bf); };
+  if (a >= beyond) return sign | inf;
+  uint16_t lo = 0, hi = inf;  // value(lo) <= a < value(hi)
+  while (hi - lo > 1) {
+    const uint16_t mid = uint16_t((lo + hi) / 2);
+    if (value(mid) <= a) lo = mid;
+    else hi = mid;
+  }
+  if (value(lo) == a) return sign | lo;
+  const double twice = 2 * a, sum = value(lo) + value(hi);  // both exact
+  return sign | (twice < sum ? lo : twice > sum ? hi : (lo & 1) ? hi : lo);
+}
+
+// Values on, just below and just above every float16 and bfloat16 halfway point
+// (in float32 and in float64 steps), both signs, plus the boundaries.
+std::vector<double> halfway_values(bool f64_steps) {
+  std::vector<double> v;
+  for (bool bf : {false, true}) {
+    const uint16_t last = bf ? 0x7F7F : 0x7BFF;
+    const double beyond = bf ? std::ldexp(1.0, 128) : 65536.0;  // where infinity stands for rounding
+    for (uint16_t b = 0; b <= last; ++b) {
+      const double mid = (half_value(b, bf) + (b == last ? beyond : half_value(uint16_t(b + 1), bf))) / 2;
+      for (double x : {mid, f64_steps ? std::nextafter(mid, 0.0) : double(std::nextafterf(float(mid), 0.0f)),
+                       f64_steps ? std::nextafter(mid, INFINITY) : double(std::nextafterf(float(mid), INFINITY))}) {
+        v.push_back(x);
+        v.push_back(-x);
+      }
+    }
+  }
+  for (double x : std::initializer_list<double>{0.0, -0.0, 65504.0, 65519.99, 65520.0, 65536.0, 1e300, -1e300, 5.960464477539063e-08,
+                   2.9802322387695312e-08, 2.98023223876953125e-08 * (1 + 1e-15), 6.097555160522461e-05, INFINITY,
+                   -INFINITY, NAN, 3.3895313892515355e38, 3.3961775292304416e38, 1e-45, 1e-300}) {
+    v.push_back(x);
+  }
+  return v;
+}
+
+template <class I> I ref_float_to_int_any(double x) {
+  constexpr int bits = int(sizeof(I)) * 8;
+  if (std::isnan(x)) return 0;
+  const double t = std::trunc(x);
+  if (std::is_signed<I>::value) {
+    if (t >= std::ldexp(1.0, bits - 1)) return std::numeric_limits<I>::max();
+    if (t <= -std::ldexp(1.0, bits - 1)) return std::numeric_limits<I>::min();
+  } else {
+    if (t >= std::ldexp(1.0, bits)) return std::numeric_limits<I>::max();
+    if (t <= 0) return 0;
+  }
+  return I(t);
+}
+
+// The magnitude m rounded to p+1 significant bits, ties to even (unbounded
+// exponent), as a double (exact: at most 53 bits).
+double ref_round_int(unsigned __int128 m, int p) {
+  int shift = 0;
+  while ((m >> shift) >> (p + 1)) ++shift;
+  unsigned __int128 q = m >> shift;
+  if (shift) {
+    const unsigned __int128 rem = m - (q << shift), half = (unsigned __int128)1 << (shift - 1);
+    if (rem > half || (rem == half && (q & 1))) ++q;
+  }
+  return std::ldexp(double(uint64_t(q)), shift);
+}
+
+// Expected bits of the integer v in dtype `to` (a float dtype), by ref_round_int.
+uint64_t ref_int_to_float_bits(__int128 v, DType to) {
+  const bool neg = v < 0;
+  const unsigned __int128 m = neg ? (unsigned __int128)(-v) : (unsigned __int128)v;
+  const int p = to == DType::F16 ? 10 : to == DType::BF16 ? 7 : to == DType::F32 ? 23 : 52;
+  const double r = neg ? -ref_round_int(m, p) : ref_round_int(m, p);
+  if (to == DType::F32) return bits_of(float(r));  // exact: r has at most 24 bits and is in range
+  if (to == DType::F64) return dbits(r);
+  const bool bf = to == DType::BF16;
+  if (std::fabs(r) > (bf ? 3.3895313892515355e38 : 65504.0)) return (neg ? 0x8000 : 0) | (bf ? 0x7F80 : 0x7C00);
+  return ref_nearest16(r, bf);  // r is representable: its own bits
+}
+
+// The exact integer value of element i of an integer tensor.
+__int128 int_value(const Tensor& t, int64_t i) {
+  switch (t.dtype) {
+    case DType::I8: return t.ptr<int8_t>()[i];
+    case DType::U8: return t.ptr<uint8_t>()[i];
+    case DType::I16: return t.ptr<int16_t>()[i];
+    case DType::U16: return t.ptr<uint16_t>()[i];
+    case DType::I32: return t.ptr<int32_t>()[i];
+    case DType::U32: return t.ptr<uint32_t>()[i];
+    case DType::I64: return t.ptr<int64_t>()[i];
+    case DType::U64: return t.ptr<uint64_t>()[i];
+    default: return t.ptr<uint8_t>()[i] != 0;  // bool
+  }
+}
+
+bool is_int(DType d) {
+  return d == DType::I8 || d == DType::U8 || d == DType::I16 || d == DType::U16 || d == DType::I32 || d == DType::U32 ||
+         d == DType::I64 || d == DType::U64;
+}
+bool is_f8_dtype(DType d) {
+  return d == DType::F8E4M3FN || d == DType::F8E4M3FNUZ || d == DType::F8E5M2 || d == DType::F8E5M2FNUZ ||
+         d == DType::F8E8M0;
+}
+bool is_signed_int(DType d) { return d == DType::I8 || d == DType::I16 || d == DType::I32 || d == DType::I64; }
+
+// v modulo 2^bits, as the bits of a two's complement (or unsigned) integer of that width.
+uint64_t ref_wrap(__int128 v, DType to) {
+  const int bits = int(aivm::dtype_size(to)) * 8;
+  const __int128 mod = (__int128)1 << bits;
+  __int128 r = v % mod;
+  if (r < 0) r += mod;
+  return uint64_t(r);  // the low `bits` bits: what bits_at reads back for either signedness
+}
+
+// Integers around every halfway point of the float formats (p = 7, 10, 23, 52
+// fraction bits), beyond 2^53 included, both signs, plus the extremes.
+std::vector<uint64_t> halfway_ints(bool is_signed) {
+  std::vector<uint64_t> v = {0, 1, 2, 3, ~uint64_t(0), ~uint64_t(0) - 1, uint64_t(1) << 63, (uint64_t(1) << 63) - 1,
+                             (uint64_t(1) << 53) + 1, (uint64_t(1) << 54) + 2, 65504, 65519, 65520, 65535, 65536};
+  uint64_t k = 0;
+  for (int p : {7, 10, 23, 52}) {
+    for (int len = p + 2; len <= (is_signed ? 63 : 64); ++len) {
+      for (int rep = 0; rep < 4; ++rep) {
+        const uint64_t top = uint64_t(1) << (len - 1);
+        uint64_t base = (aivm::rng_u64(11, uint64_t(p), k++) & (top - 1)) | top;
+        base &= ~((uint64_t(1) << (len - p - 1)) - 1);  // representable with p+1 bits
+        const uint64_t half = uint64_t(1) << (len - p - 2);
+        for (uint64_t x : {base + half - 1, base + half, base + half + 1, base + 1, base - 1}) {
+          v.push_back(x);
+          if (is_signed) v.push_back(0 - x);
+        }
+      }
+    }
+  }
+  return v;
+}
+
+}  // namespace
+
+TEST(float16_all_patterns_exact) {
+  std::vector<uint64_t> all(65536);
+  for (uint64_t i = 0; i < 65536; ++i) all[i] = i;
+  for (bool bf : {false, true}) {
+    const DType d = bf ? DType::BF16 : DType::F16;
+    const uint16_t nan = bf ? 0x7FC0 : 0x7E00;
+    Tensor h = from_bits_of(d, all);
+    Tensor f = run_everywhere("Cast", {&h}, to_attr(1))[0];
+    Tensor g = run_everywhere("Cast", {&h}, to_attr(11))[0];
+    Tensor back = run_everywhere("Cast", {&f}, to_attr(int64_t(d)))[0];
+    Tensor back64 = run_everywhere("Cast", {&g}, to_attr(int64_t(d)))[0];
+    Tensor same = run_everywhere("Cast", {&h}, to_attr(int64_t(d)))[0];
+    Tensor other = run_everywhere("Cast", {&h}, to_attr(bf ? 10 : 16))[0];
+    int bad = 0;
+    for (int64_t i = 0; i < 65536; ++i) {
+      const double want = half_value(uint16_t(i), bf);
+      const float fv = f.ptr<float>()[i];
+      const double gv = g.ptr<double>()[i];
+      if (std::isnan(want)) {
+        bad += bits_of(fv) != kCanonNan || dbits(gv) != 0x7FF8000000000000ull;
+        bad += bits_at(back, i) != nan || bits_at(back64, i) != nan || bits_at(same, i) != nan;
+      } else {
+        bad += double(fv) != want || std::signbit(fv) != std::signbit(want) || bits_of(fv) != bits_of(float(want));
+        bad += dbits(gv) != dbits(want);
+        bad += bits_at(back, i) != uint64_t(i) || bits_at(back64, i) != uint64_t(i) || bits_at(same, i) != uint64_t(i);
+      }
+      bad += bits_at(other, i) != ref_nearest16(want, !bf);
+    }
+    CHECK_MSG(bad == 0, std::string(bf ? "bfloat16" : "float16") + ": " + std::to_string(bad) + " mismatches");
+  }
+}
+
+TEST(narrowing_to_16_bit_floats_rounds_once_to_nearest_even) {
+  // From float32: the halfway points in float32 steps and the float32 bit sweep.
+  std::vector<double> v32 = halfway_values(false);
+  Tensor fi = float_inputs();
+  for (int64_t i = 0; i < fi.numel(); ++i) v32.push_back(fi.ptr<float>()[i]);
+  std::vector<float> f32;
+  for (double x : v32) f32.push_back(float(x));  // exact: every value above is a float32
+  Tensor x32 = tensor_f32({int64_t(f32.size())}, f32);
+  // From float64: halfway points in float64 steps (a detour through float32
+  // would round twice there), plus random doubles near both formats' ranges.
+  std::vector<double> v64 = halfway_values(true);
+  for (uint64_t i = 0; i < 100000; ++i) {
+    const uint64_t r = aivm::rng_u64(12, 1, i);
+    const int e = int(r % 300) - 150;
+    v64.push_back(std::ldexp(1.0 + double(r >> 12) * 0x1p-52, e) * ((r >> 11) & 1 ? -1 : 1));
+  }
+  Tensor x64 = doubles(v64);
+  for (bool bf : {false, true}) {
+    const int64_t to = bf ? 16 : 10;
+    Tensor y32 = run_everywhere("Cast", {&x32}, to_attr(to))[0];
+    Tensor y64 = run_everywhere("Cast", {&x64}, to_attr(to))[0];
+    int bad = 0;
+    for (size_t i = 0; i < f32.size(); ++i) bad += bits_at(y32, int64_t(i)) != ref_nearest16(double(f32[i]), bf);
+    for (size_t i = 0; i < v64.size(); ++i) bad += bits_at(y64, int64_t(i)) != ref_nearest16(v64[i], bf);
+    CHECK_MSG(bad == 0, std::string(bf ? "bfloat16: " : "float16: ") + std::to_string(bad) + " mismatches");
+  }
+  // Spot checks: the overflow threshold, the smallest subnormal's half, -0, ties.
+  Tensor s = doubles({65519.99, 65520.0, -65520.0, 0x1p-25, 0x1p-25 + 0x1p-70, -0.0, 1.0 + 0x1p-11, 1.0 + 3 * 0x1p-11,
+                      1.0 + 0x1p-11 + 0x1p-40});
+  Tensor h = cast(s, 10);
+  const uint16_t want[] = {0x7BFF, 0x7C00, 0xFC00, 0x0000, 0x0001, 0x8000, 0x3C00, 0x3C02, 0x3C01};
+  for (int i = 0; i < 9; ++i) CHECK_MSG(bits_at(h, i) == want[i], "float16 spot check " + std::to_string(i));
+}
+
+TEST(float64_to_float32_and_back) {
+  const double flt_overflow = 0x1.ffffffp127;  // FLT_MAX + half an ulp: the tie rounds to infinity
+  std::vector<double> v = {1.0 + 0x1p-24, 1.0 + 0x1p-24 + 0x1p-50, 1.0 + 3 * 0x1p-24, -0.0, 0x1p-150, 0x1p-150 + 0x1p-200,
+                           flt_overflow, std::nextafter(flt_overflow, 0.0), 1e300, -1e300, NAN, -NAN, INFINITY};
+  Tensor x = doubles(v);
+  Tensor y = run_everywhere("Cast", {&x}, to_attr(1))[0];
+  const uint32_t want[] = {0x3F800000u, 0x3F800001u, 0x3F800002u, 0x80000000u, 0u, 1u, 0x7F800000u, 0x7F7FFFFFu,
+                           0x7F800000u, 0xFF800000u, kCanonNan, kCanonNan, 0x7F800000u};
+  for (size_t i = 0; i < v.size(); ++i) CHECK_MSG(bits_at(y, int64_t(i)) == want[i], "element " + std::to_string(i));
+  // float32 -> float64 is exact, NaN canonical; float64 -> float64 canonicalizes NaN only.
+  Tensor fi = float_inputs();
+  Tensor g = run_everywhere("Cast", {&fi}, to_attr(11))[0];
+  Tensor gg = run_everywhere("Cast", {&g}, to_attr(11))[0];
+  int bad = 0;
+  for (int64_t i = 0; i < fi.numel(); ++i) {
+    const float f = fi.ptr<float>()[i];
+    const uint64_t want64 = std::isnan(f) ? 0x7FF8000000000000ull : dbits(double(f));
+    bad += bits_at(g, i) != want64 || bits_at(gg, i) != want64;
+  }
+  Tensor nan_payload = from_bits_of(DType::F64, {0xFFF0000000000001ull, 0x7FF4000000000000ull});
+  Tensor c = cast(nan_payload, 11);
+  bad += bits_at(c, 0) != 0x7FF8000000000000ull || bits_at(c, 1) != 0x7FF8000000000000ull;
+  CHECK_MSG(bad == 0, std::to_string(bad) + " mismatches");
+}
+
+TEST(floats_to_every_integer_truncate_and_saturate) {
+  std::vector<Tensor> sources;
+  sources.push_back(float_inputs());
+  std::vector<double> d = halfway_values(true);
+  for (double x : {127.9, 128.0, -128.0, -128.9, -129.0, 255.9, 256.0, -0.9, -1.0, 32767.5, 32768.0, -32768.5, -32769.0,
+                   65535.9, 65536.0, 4294967295.9, 4294967296.0, 18446744073709549568.0, 18446744073709551616.0,
+                   9223372036854774784.0, 9223372036854775808.0, -9223372036854775808.0, -9223372036854777856.0}) {
+    d.push_back(x);
+    d.push_back(-x);
+  }
+  sources.push_back(doubles(d));
+  std::vector<uint64_t> all(65536);
+  for (uint64_t i = 0; i < 65536; ++i) all[i] = i;
+  sources.push_back(from_bits_of(DType::F16, all));
+  sources.push_back(from_bits_of(DType::BF16, all));
+  for (const Tensor& x : sources) {
+    // The exact value of each element (float16/bfloat16 by formula).
+    auto value = [&](int64_t i) {
+      switch (x.dtype) {
+        case DType::F32: return double(x.ptr<float>()[i]);
+        case DType::F64: return x.ptr<double>()[i];
+        default: return half_value(uint16_t(bits_at(x, i)), x.dtype == DType::BF16);
+      }
+    };
+    for (DType to : kAll) {
+      if (!is_int(to)) continue;
+      Tensor y = run_everywhere("Cast", {&x}, to_attr(int64_t(to)))[0];
+      int bad = 0;
+      for (int64_t i = 0; i < x.numel(); ++i) {
+        const double v = value(i);
+        uint64_t want = 0;
+        switch (to) {
+          case DType::I8: want = uint8_t(ref_float_to_int_any<int8_t>(v)); break;
+          case DType::U8: want = ref_float_to_int_any<uint8_t>(v); break;
+          case DType::I16: want = uint16_t(ref_float_to_int_any<int16_t>(v)); break;
+          case DType::U16: want = ref_float_to_int_any<uint16_t>(v); break;
+          case DType::I32: want = uint32_t(ref_float_to_int_any<int32_t>(v)); break;
+          case DType::U32: want = ref_float_to_int_any<uint32_t>(v); break;
+          case DType::I64: want = uint64_t(ref_float_to_int_any<int64_t>(v)); break;
+          default: want = ref_float_to_int_any<uint64_t>(v); break;
+        }
+        bad += bits_at(y, i) != want;
+      }
+      CHECK_MSG(bad == 0, std::string(aivm::dtype_name(x.dtype)) + " -> " + aivm::dtype_name(to) + ": " +
+                              std::to_string(bad) + " mismatches");
+    }
+  }
+}
+
+TEST(integers_to_every_dtype) {
+  // Every integer dtype as source: halfway points of every float format (past
+  // 2^53 for the 64-bit ones), random full-range patterns and the extremes.
+  std::vector<uint64_t> s = halfway_ints(true), u = halfway_ints(false);
+  for (uint64_t i = 0; i < 3000; ++i) {
+    s.push_back(aivm::rng_u64(13, 1, i));
+    u.push_back(aivm::rng_u64(13, 2, i) >> (i % 64));
+  }
+  for (DType from : kAll) {
+    if (!is_int(from) && from != DType::BOOL) continue;
+    Tensor x = from_bits_of(from, is_signed_int(from) ? s : u);  // keeps the low bits of each pattern
+    for (DType to : kAll) {
+      if (is_f8_dtype(to)) continue;  // test_float8.cc: integers to every float8 format
+      Tensor y = run_everywhere("Cast", {&x}, to_attr(int64_t(to)))[0];
+      int bad = 0;
+      for (int64_t i = 0; i < x.numel(); ++i) {
+        const __int128 v = int_value(x, i);
+        uint64_t want;
+        if (to == DType::BOOL) want = v != 0;
+        else if (is_int(to)) want = ref_wrap(v, to);
+        else want = ref_int_to_float_bits(v, to);
+        bad += bits_at(y, i) != want;
+      }
+      CHECK_MSG(bad == 0, std::string(aivm::dtype_name(from)) + " -> " + aivm::dtype_name(to) + ": " +
+                              std::to_string(bad) + " mismatches");
+    }
+  }
+}
+
+TEST(every_dtype_to_bool_and_bool_to_every_dtype) {
+  Tensor b = tensor_bool({4}, {0, 1, 2, 255});
+  for (DType to : kAll) {
+    Tensor y = run_everywhere("Cast", {&b}, to_attr(int64_t(to)))[0];
+    const uint64_t one = to == DType::F32 ? 0x3F800000u : to == DType::F64 ? 0x3FF0000000000000ull
+                         : to == DType::F16 ? 0x3C00 : to == DType::BF16 ? 0x3F80
+                         : to == DType::F8E4M3FN ? 0x38 : to == DType::F8E5M2 ? 0x3C
+                         : to == DType::F8E4M3FNUZ || to == DType::F8E5M2FNUZ ? 0x40 : to == DType::F8E8M0 ? 0x7F : 1;
+    for (int64_t i = 0; i < 4; ++i) CHECK_MSG(bits_at(y, i) == (i ? one : 0), aivm::dtype_name(to));
+  }
+  // Zero (either sign) is false; anything else, NaN included, is true.
+  const std::pair<DType, std::vector<uint64_t>> cases[] = {
+      {DType::F16, {0x0000, 0x8000, 0x0001, 0x7E00, 0xFC00, 0x3C00}},
+      {DType::BF16, {0x0000, 0x8000, 0x0001, 0x7FC1, 0xFF80, 0x3F80}},
+      {DType::F64, {0, 0x8000000000000000ull, 1, 0x7FF0000000000001ull, 0xFFF0000000000000ull, 0x3FF0000000000000ull}},
+      {DType::U64, {0, 0, 1, 0x8000000000000000ull, ~uint64_t(0), 256}},
+      {DType::I8, {0, 0, 1, 0x80, 0xFF, 0x7F}}};
+  for (const auto& c : cases) {
+    Tensor x = from_bits_of(c.first, c.second);
+    Tensor y = run_everywhere("Cast", {&x}, to_attr(9))[0];
+    for (int64_t i = 0; i < 6; ++i) CHECK_MSG(bits_at(y, i) == (i >= 2 ? 1u : 0u), aivm::dtype_name(c.first));
+  }
+}
+
+TEST(every_pair_of_every_dtype_same_bits_everywhere) {
+  Tensor fi = float_inputs();
+  std::vector<int64_t> iv = i64_values();
+  Tensor ii = tensor_i64({int64_t(iv.size())}, iv);
+  for (DType from : kAll) {
+    std::vector<uint64_t> raw(4097);  // every bit pattern class of the width
+    for (size_t i = 0; i < raw.size(); ++i) raw[i] = aivm::rng_u64(14, uint64_t(from), i);
+    std::vector<Tensor> xs = {from_bits_of(from, raw), cast(fi, int64_t(from)), cast(ii, int64_t(from)),
+                              aivm::make_tensor(from, {2, 0})};
+    for (DType to : kAll) {
+      for (const Tensor& x : xs) run_everywhere("Cast", {&x}, to_attr(int64_t(to)));
+    }
+  }
 }
 
 TEST(selftest_cases_run) {

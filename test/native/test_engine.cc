@@ -44,6 +44,37 @@ TEST(hash_canonicalizes_nan) {
   CHECK(hex(hash_tensors({&d})) != hex(hash_tensors({&e})));  // shape is part of the hash
 }
 
+// The encoding of docs/HASHING.md for every dtype, byte by byte: each float
+// format's NaNs written as its canonical NaN, bool as 0/1, the rest raw.
+TEST(hash_encoding_of_every_dtype) {
+  struct Case {
+    DType d;
+    std::vector<uint64_t> in, out;  // element bit patterns
+  };
+  const Case cases[] = {
+      {DType::F16, {0x7C01, 0xFE00, 0x7C00, 0x8000, 0x3C00}, {0x7E00, 0x7E00, 0x7C00, 0x8000, 0x3C00}},
+      {DType::BF16, {0x7F81, 0xFFC0, 0x7F80, 0x8000, 0x3F80}, {0x7FC0, 0x7FC0, 0x7F80, 0x8000, 0x3F80}},
+      {DType::F64, {0x7FF0000000000001ull, 0xFFF8000000000000ull, 0x7FF0000000000000ull, 1ull << 63, 1},
+       {0x7FF8000000000000ull, 0x7FF8000000000000ull, 0x7FF0000000000000ull, 1ull << 63, 1}},
+      {DType::F32, {0x7F800001, 0xFFC12345, 0x7F800000, 0x80000000, 1}, {0x7FC00000, 0x7FC00000, 0x7F800000, 0x80000000, 1}},
+      {DType::BOOL, {0, 1, 2, 255, 0}, {0, 1, 1, 1, 0}},
+      {DType::U16, {0x7C01, 0xFE00, 0, 0xFFFF, 1}, {0x7C01, 0xFE00, 0, 0xFFFF, 1}},
+      {DType::I8, {0x80, 0xFF, 0, 0x7F, 1}, {0x80, 0xFF, 0, 0x7F, 1}},
+      {DType::U64, {~0ull, 1ull << 63, 0, 7, 1}, {~0ull, 1ull << 63, 0, 7, 1}},
+  };
+  for (const Case& c : cases) {
+    const size_t w = dtype_size(c.d);
+    Tensor t = make_tensor(c.d, {5});
+    for (size_t i = 0; i < 5; ++i) std::memcpy(t.ptr<uint8_t>() + i * w, &c.in[i], w);
+    std::vector<uint8_t> want = {'A', 'I', 'V', 'M', 'T', 'N', 'S', '1', 1, 0, 0, 0};
+    for (uint32_t v : {uint32_t(c.d), 1u}) for (int k = 0; k < 4; ++k) want.push_back(uint8_t(v >> (8 * k)));
+    for (int k = 0; k < 8; ++k) want.push_back(k == 0 ? 5 : 0);
+    for (uint64_t v : c.out) for (size_t k = 0; k < w; ++k) want.push_back(uint8_t(v >> (8 * k)));
+    CHECK_MSG(encode_tensors({&t}) == want, dtype_name(c.d));
+    CHECK(hex(keccak256(want.data(), want.size())) == hex(hash_tensors({&t})));
+  }
+}
+
 TEST(isa_selection) {
   std::vector<Isa> isas = available_isas();
   CHECK(!isas.empty() && isas[0] == Isa::SCALAR);

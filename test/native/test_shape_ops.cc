@@ -17,7 +17,9 @@ using namespace aivm_test;
 
 namespace {
 
-const DType kAllTypes[] = {DType::F32, DType::I32, DType::I64, DType::BOOL};
+// Every element width: the ops move bits, so float16 (2 bytes) and float64
+// stand for every other dtype of their width.
+const DType kAllTypes[] = {DType::F32, DType::I32, DType::I64, DType::BOOL, DType::F16, DType::F64, DType::I8};
 
 // A tensor whose every element has distinctive bits: floats mix NaNs with
 // payloads, -0, infinities and subnormals among random values; ints are random
@@ -42,6 +44,7 @@ Tensor pattern(DType dt, const Shape& shape, uint64_t stream) {
       case DType::I32: t.ptr<int32_t>()[i] = int32_t(uint32_t(r >> 7)); break;
       case DType::I64: t.ptr<int64_t>()[i] = int64_t(r); break;
       case DType::BOOL: t.ptr<uint8_t>()[i] = uint8_t(r >> 63); break;
+      default: std::memcpy(t.ptr<uint8_t>() + aivm::dtype_size(dt) * size_t(i), &r, aivm::dtype_size(dt)); break;
     }
   }
   return t;

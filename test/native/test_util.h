@@ -246,6 +246,36 @@ inline std::vector<aivm::Tensor> run_case_everywhere(const aivm::SelftestCase& c
   return run_everywhere(c.op, in, c.attrs);
 }
 
+// One case for each op outside the self-test (ops/op_list.h
+// AIVM_OPS_OUTSIDE_SELFTEST): with selftest_cases(), a valid call of every op.
+inline aivm::CaseList outside_selftest_cases() {
+  aivm::CaseList out;
+  out.push_back({"Expand", {random_f32({3, 1}, 30), vector_i64({2, 3, 5})}, {}, {}});
+  out.push_back({"PRelu", {random_f32({2, 3, 4}, 32), random_f32({3, 1}, 33)}, {}, {}});
+  out.push_back({"Not", {tensor_bool({2, 2}, {0, 1, 1, 0})}, {}, {}});
+  for (const char* op : {"Floor", "Ceil", "Round", "Sign", "IsNaN", "IsInf"}) out.push_back({op, {random_f32({3, 2}, 36)}, {}, {}});
+  for (const char* op : {"Min", "Max", "Sum", "Mean"}) {
+    out.push_back({op, {random_f32({2, 3}, 37), random_f32({3}, 38), random_f32({2, 1}, 39)}, {}, {}});
+  }
+  out.push_back({"Mod", {random_f32({2, 3}, 40), random_f32({3}, 41)}, {}, attrs1("fmod", attr_int(1))});
+  for (const char* op : {"HardSigmoid", "HardSwish"}) out.push_back({op, {random_f32({3, 2}, 44)}, {}, {}});
+  for (const char* op : {"ArgMax", "ArgMin"}) out.push_back({op, {random_f32({3, 4}, 45)}, {}, attrs1("axis", attr_int(-1))});
+  out.push_back({"Pad", {random_f32({2, 3}, 46), vector_i64({1, 0, 2, 1}), tensor_f32({}, {0.5f})}, {}, attrs1("mode", attr_string("reflect"))});
+  out.push_back({"Resize", {random_f32({1, 1, 2, 3}, 47), tensor_f32({0}, {}), tensor_f32({4}, {1, 1, 2, 1.5f})}, {}, attrs1("mode", attr_string("linear"))});
+  out.push_back({"RMSNormalization", {random_f32({2, 3, 4}, 48), random_f32({4}, 49)}, {}, {}});
+  out.push_back({"Trilu", {random_f32({2, 3, 4}, 42), vector_i64({1})}, {}, {}});
+  out.push_back({"GatherElements", {random_f32({3, 4}, 43), tensor_i64({2, 2}, {0, 2, 1, 0})}, {}, attrs1("axis", attr_int(1))});
+  for (const char* op : {"GreaterOrEqual", "LessOrEqual"}) out.push_back({op, {random_f32({2, 3}, 34), random_f32({3}, 35)}, {}, {}});
+  for (const char* op : {"And", "Or", "Xor"}) out.push_back({op, {tensor_bool({2, 1}, {0, 1}), tensor_bool({3}, {1, 0, 1})}, {}, {}});
+  for (const char* op : {"BitwiseAnd", "BitwiseOr", "BitwiseXor"}) {
+    out.push_back({op, {tensor_i64({2, 3}, {5, -1, 0, 12, INT64_MIN, 7}), tensor_i64({3}, {3, 6, -9})}, {}, {}});
+  }
+  out.push_back({"BitwiseNot", {tensor_i32({2, 2}, {0, -1, 5, INT32_MIN})}, {}, {}});
+  out.push_back({"BitShift", {tensor_i64({2, 3}, {1, -1, 255, 3, 7, 1}), tensor_i64({3}, {1, 63, 64})}, {}, attrs1("direction", attr_string("LEFT"))});
+  out.push_back({"BitShift", {tensor_i32({2, 3}, {-1, 255, 8, 3, 7, 1}), tensor_i32({3}, {1, 31, -1})}, {}, attrs1("direction", attr_string("RIGHT"))});
+  return out;
+}
+
 // ---- Accuracy against a float64 reference ----------------------------------------
 
 // The documented canonical float sum (docs/numerics): 16 partial sums starting

@@ -19,7 +19,10 @@ const cases = HAVE_SUITE
 const load = (c: string): OnnxModel => parseOnnxModel(new Uint8Array(fs.readFileSync(path.join(SUITE, c, 'model.onnx'))));
 
 // Written out by hand from onnx.proto's TensorProto.DataType, independent of lib/onnx.
-const ENGINE: Record<number, string> = { 1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool' };
+const ENGINE: Record<number, string> = {
+  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64',
+  12: 'uint32', 13: 'uint64', 16: 'bfloat16', 17: 'float8e4m3fn', 18: 'float8e4m3fnuz', 19: 'float8e5m2', 20: 'float8e5m2fnuz', 24: 'float8e8m0',
+};
 const expectedDtype = (t: number) => ENGINE[t] ?? `unsupported:${t}`;
 
 type TensorFacts = { name: string; onnxType: number; dims: number[]; sha256: string | null };

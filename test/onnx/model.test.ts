@@ -71,7 +71,7 @@ describe('parseOnnxModel: model, graph, nodes, value infos', () => {
       inputs: [valueInfo('x', DOUBLE, []), [...fString(1, 's'), ...seqType]],
       outputs: [valueInfo('y', BOOL, [1]), vi],
     })));
-    expect(m.graph.inputs).toEqual([{ name: 'x', dtype: 'unsupported:11', shape: [] }, { name: 's' }]);
+    expect(m.graph.inputs).toEqual([{ name: 'x', dtype: 'float64', shape: [] }, { name: 's' }]);
     expect(m.graph.outputs).toEqual([{ name: 'y', dtype: 'bool', shape: [1] }, { name: 'z', dtype: 'int64', shape: ['n', 0] }]);
   });
 
@@ -190,7 +190,7 @@ describe('parseOnnxTensor: storage forms', () => {
     expect(Array.from(new BigUint64Array(tensor(tensorProto('', UINT64, [1], packedVarints(11, [2n ** 64n - 1n]))).data.buffer))).toEqual([2n ** 64n - 1n]);
     expect(Array.from(new Uint32Array(tensor(tensorProto('', UINT32, [1], fVarint(11, 2 ** 32 - 1))).data.buffer))).toEqual([2 ** 32 - 1]);
     const d = tensor(tensorProto('', DOUBLE, [2], fDouble(10, 0.1), fDouble(10, -3)));
-    expect([d.dtype, Array.from(new Float64Array(d.data.buffer))]).toEqual(['unsupported:11', [0.1, -3]]);
+    expect([d.dtype, Array.from(new Float64Array(d.data.buffer))]).toEqual(['float64', [0.1, -3]]);
   });
 
   it('empty tensors, scalars and STRING tensors', () => {

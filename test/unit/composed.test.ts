@@ -59,6 +59,7 @@ describe('composed activations', () => {
     ['Softsign', {}, (x) => x / (Math.abs(x) + 1)],
     ['Mish', {}, (x) => x * Math.tanh(Math.log1p(Math.exp(x)))],
     ['Swish', { alpha: 2 }, (x) => x / (1 + Math.exp(-2 * x))],
+    ['Celu', { alpha: 0.5 }, (x) => Math.max(0, x) + Math.min(0, 0.5 * (Math.exp(x / 0.5) - 1))],
   ];
   for (const [op, attrs, f] of cases) {
     it(`${op} follows its definition in float64 (NaN, infinities and signed zeros included)`, async () => {
@@ -739,5 +740,680 @@ describe('DFT and the windows (tables from cosSinTurns)', () => {
     const [one] = await run(17, { op: 'HannWindow', inputs: ['s'], outputs: ['w'], attrs: { periodic: 0n } }, [], [i64('s', [], [1])]);
     expect(Array.from(one.data as Float32Array)).toEqual([1]);
     expect((await refusal(run(17, { op: 'HannWindow', inputs: ['s'], outputs: ['w'], attrs: { output_datatype: 11n } }, [], [i64('s', [], [4])]))).code).toBe('E_DTYPE');
+  });
+});
+
+describe('quantization (lib/ir/quantize-bodies.ts)', () => {
+  const u8 = (name: string, shape: number[], values: number[]): Named => ({ name, dtype: 'uint8', shape, data: Uint8Array.from(values) });
+  const i8 = (name: string, shape: number[], values: number[]): Named => ({ name, dtype: 'int8', shape, data: Int8Array.from(values) });
+  /** Round half to even, written again. */
+  const roundEven = (v: number) => {
+    const f = Math.floor(v);
+    return v - f > 0.5 || (v - f === 0.5 && f % 2 !== 0) ? f + 1 : f;
+  };
+  const saturate = (v: number, lo: number, hi: number) => (Number.isNaN(v) ? 0 : Math.min(hi, Math.max(lo, v)));
+
+  it('DequantizeLinear per axis: (x - zero_point) * scale, one float32 rounding', async () => {
+    const xs = [0, 255, 128, 7, 200, 13], scales = [0.1, 3.7, 1e-3], zps = [128, 0, 255];
+    const [y] = await run(13, { op: 'DequantizeLinear', inputs: ['x', 's', 'z'], outputs: ['y'], attrs: { axis: 1n } },
+      [u8('x', [2, 3], xs)], [f32('s', [3], scales), u8('z', [3], zps)]);
+    const s32 = scales.map(Math.fround);
+    expect(Array.from(y.data as Float32Array)).toEqual(xs.map((x, i) => Math.fround((x - zps[i % 3]) * s32[i % 3])));
+  });
+
+  it('QuantizeLinear per tensor to int8: ties to even, saturation, NaN to 0', async () => {
+    const xs = [0.5, 1.5, 2.5, -0.5, -2.5, 1000, -1000, NaN, 0.26, -0.74].map(Math.fround);
+    const [y] = await run(19, { op: 'QuantizeLinear', inputs: ['x', 's', 'z'], outputs: ['y'] }, [f32('x', [xs.length], xs)], [f32('s', [], [0.5]), i8('z', [], [3])]);
+    expect(y.dtype).toBe('int8');
+    expect(Array.from(y.data as Int8Array)).toEqual(xs.map((x) => saturate(roundEven(Math.fround(x / 0.5)) + 3, -128, 127)));
+  });
+
+  it('blocked QuantizeLinear and DequantizeLinear (block_size along an axis, the last block short)', async () => {
+    const xs = [1, 2, 3, 4, 5, -1, -2, -3, -4, -5].map(Math.fround);
+    const scales = [0.5, 0.25, 2, 1], zps = [10, 20, 30, 40];
+    // x [2, 5], blocks of 3 along axis 1: scale [2, 2]; columns 0-2 use block 0, 3-4 block 1.
+    const block = (i: number) => Math.floor(i / 5) * 2 + Math.floor((i % 5) / 3);
+    const [q] = await run(21, { op: 'QuantizeLinear', inputs: ['x', 's', 'z'], outputs: ['y'], attrs: { axis: 1n, block_size: 3n } },
+      [f32('x', [2, 5], xs)], [f32('s', [2, 2], scales), u8('z', [2, 2], zps)]);
+    const want = xs.map((x, i) => saturate(roundEven(Math.fround(x / scales[block(i)])) + zps[block(i)], 0, 255));
+    expect(Array.from(q.data as Uint8Array)).toEqual(want);
+    const [d] = await run(21, { op: 'DequantizeLinear', inputs: ['x', 's', 'z'], outputs: ['y'], attrs: { axis: 1n, block_size: 3n } },
+      [u8('x', [2, 5], want)], [f32('s', [2, 2], scales), u8('z', [2, 2], zps)]);
+    expect(Array.from(d.data as Float32Array)).toEqual(want.map((v, i) => Math.fround((v - zps[block(i)]) * scales[block(i)])));
+    const e = await refusal(run(21, { op: 'QuantizeLinear', inputs: ['x', 's'], outputs: ['y'], attrs: { axis: 1n, block_size: 2n } },
+      [f32('x', [2, 5], xs)], [f32('s', [2, 2], scales)]));
+    expect(e.code).toBe('E_SHAPE');
+  });
+
+  it('DynamicQuantizeLinear follows ONNX\'s function', async () => {
+    const xs = [-1.5, 0, 2.25, 7.75, -0.3].map(Math.fround);
+    const [y, scale, zp] = await run(11, { op: 'DynamicQuantizeLinear', inputs: ['x'], outputs: ['y', 's', 'z'] }, [f32('x', [xs.length], xs)]);
+    const lo = Math.min(0, ...xs), hi = Math.max(0, ...xs);
+    const s = Math.fround(Math.fround(hi - lo) / 255);
+    const z = saturate(roundEven(Math.fround(-lo / s)), 0, 255);
+    expect(scale.data[0]).toBe(s);
+    expect(zp.data[0]).toBe(z);
+    expect(Array.from(y.data as Uint8Array)).toEqual(xs.map((x) => saturate(roundEven(Math.fround(x / s)) + z, 0, 255)));
+  });
+});
+
+describe('RNN, GRU and LSTM (lib/ir/recurrent-bodies.ts, unrolled)', () => {
+  type Kind = 'RNN' | 'GRU' | 'LSTM';
+  interface Case {
+    kind: Kind; direction: 'forward' | 'reverse' | 'bidirectional'; layout?: number; bias?: boolean; initial?: boolean; peepholes?: boolean;
+    lens?: number[]; lensConst?: boolean; clip?: number; activations?: string[]; alpha?: number[]; beta?: number[]; lbr?: number; inputForget?: number;
+    outputs?: string[];
+  }
+  const [S, B, I, H] = [4, 3, 2, 3];
+  const G = { RNN: 1, GRU: 3, LSTM: 4 };
+  const wave = (n: number, seed: number, scale = 1) => Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * 0.91 + seed) * scale));
+
+  /** The ONNX equations in float64, each batch row stepped over its own length (reverse: from its end). */
+  function reference(c: Case, x: number[], w: number[], r: number[], bias: number[] | null, h0: number[] | null, c0: number[] | null, p: number[] | null) {
+    const D = c.direction === 'bidirectional' ? 2 : 1, layout = c.layout ?? 0, g = G[c.kind];
+    const defaults = { RNN: ['Tanh'], GRU: ['Sigmoid', 'Tanh'], LSTM: ['Sigmoid', 'Tanh', 'Tanh'] }[c.kind];
+    let names = c.activations ?? [...defaults, ...(D === 2 ? defaults : [])];
+    if (names.length === defaults.length && D === 2) names = [...names, ...names];
+    const alphas = [...(c.alpha ?? [])], betas = [...(c.beta ?? [])];
+    const withAlpha: Record<string, number> = { Affine: 1, LeakyRelu: 0.01, ThresholdedRelu: 1, ScaledTanh: 1, HardSigmoid: 0.2, Elu: 1 };
+    const withBeta: Record<string, number> = { Affine: 0, ScaledTanh: 1, HardSigmoid: 0.5 };
+    const fns = names.map((n) => {
+      const a = n in withAlpha ? (alphas.length ? Math.fround(alphas.shift()!) : Math.fround(withAlpha[n])) : 0;
+      const bt = n in withBeta ? (betas.length ? Math.fround(betas.shift()!) : Math.fround(withBeta[n])) : 0;
+      const f: Record<string, (v: number) => number> = {
+        Relu: (v) => Math.max(0, v), Tanh: Math.tanh, Sigmoid: (v) => 1 / (1 + Math.exp(-v)), Affine: (v) => a * v + bt,
+        LeakyRelu: (v) => (v >= 0 ? v : a * v), ThresholdedRelu: (v) => (v > a ? v : 0), ScaledTanh: (v) => a * Math.tanh(bt * v),
+        HardSigmoid: (v) => Math.min(1, Math.max(0, a * v + bt)), Elu: (v) => (v >= 0 ? v : a * (Math.exp(v) - 1)),
+        Softsign: (v) => v / (1 + Math.abs(v)), Softplus: (v) => Math.log(1 + Math.exp(v)),
+      };
+      const clip = c.clip;
+      return (v: number) => f[n](clip === undefined ? v : Math.min(clip, Math.max(-clip, v)));
+    });
+    const X = (t: number, b: number, i: number) => x[layout === 0 ? (t * B + b) * I + i : (b * S + t) * I + i];
+    const state = (s: number[] | null, d: number, b: number) => Array.from({ length: H }, (_, j) => (s ? s[layout === 0 ? (d * B + b) * H + j : (b * D + d) * H + j] : 0));
+    const Y = new Array<number>(S * D * B * H).fill(0), Yh = new Array<number>(D * B * H).fill(0), Yc = [...Yh];
+    for (let d = 0; d < D; d++) {
+      const act = (slot: number) => fns[d * defaults.length + slot];
+      const [fA, gA, hA] = [act(0), act(1), act(2)];
+      const Wr = (k: number, j: number, xt: number[]) => xt.reduce((acc, v, i) => acc + w[((d * g * H) + k * H + j) * I + i] * v, 0);
+      const Rr = (k: number, j: number, hv: number[]) => hv.reduce((acc, v, i) => acc + r[((d * g * H) + k * H + j) * H + i] * v, 0);
+      const Wb = (k: number, j: number) => (bias ? bias[d * 2 * g * H + k * H + j] : 0);
+      const Rb = (k: number, j: number) => (bias ? bias[d * 2 * g * H + g * H + k * H + j] : 0);
+      const P = (k: number, j: number) => (p ? p[d * 3 * H + k * H + j] : 0);
+      for (let b = 0; b < B; b++) {
+        const len = c.lens ? c.lens[b] : S;
+        let h = state(h0, d, b), cell = state(c0, d, b);
+        const reverse = c.direction === 'reverse' || d === 1;
+        for (let k = 0; k < len; k++) {
+          const t = reverse ? len - 1 - k : k;
+          const xt = Array.from({ length: I }, (_, i) => X(t, b, i));
+          const u = (gate: number, j: number) => Wr(gate, j, xt) + Rr(gate, j, h) + Wb(gate, j) + Rb(gate, j);
+          let hNew: number[];
+          if (c.kind === 'RNN') {
+            hNew = h.map((_, j) => fA(u(0, j)));
+          } else if (c.kind === 'GRU') {
+            const z = h.map((_, j) => fA(u(0, j))), rg = h.map((_, j) => fA(u(1, j)));
+            const hh = h.map((_, j) => gA(c.lbr && c.kind === 'GRU'
+              ? Wr(2, j, xt) + Wb(2, j) + rg[j] * (Rr(2, j, h) + Rb(2, j))
+              : Wr(2, j, xt) + Rr(2, j, h.map((v, q) => v * rg[q])) + Wb(2, j) + Rb(2, j)));
+            hNew = h.map((v, j) => (1 - z[j]) * hh[j] + z[j] * v);
+          } else {
+            const i = h.map((_, j) => fA(u(0, j) + P(0, j) * cell[j]));
+            const f = h.map((_, j) => (c.inputForget ? 1 - i[j] : fA(u(2, j) + P(2, j) * cell[j])));
+            const cc = h.map((_, j) => gA(u(3, j)));
+            const cNew = h.map((_, j) => f[j] * cell[j] + i[j] * cc[j]);
+            const o = h.map((_, j) => fA(u(1, j) + P(1, j) * cNew[j]));
+            hNew = h.map((_, j) => o[j] * hA(cNew[j]));
+            cell = cNew;
+          }
+          h = hNew;
+          h.forEach((v, j) => { Y[layout === 0 ? ((t * D + d) * B + b) * H + j : ((b * S + t) * D + d) * H + j] = v; });
+        }
+        h.forEach((v, j) => { Yh[layout === 0 ? (d * B + b) * H + j : (b * D + d) * H + j] = v; });
+        cell.forEach((v, j) => { Yc[layout === 0 ? (d * B + b) * H + j : (b * D + d) * H + j] = v; });
+      }
+    }
+    return [Y, Yh, Yc];
+  }
+
+  async function check(c: Case) {
+    const D = c.direction === 'bidirectional' ? 2 : 1, layout = c.layout ?? 0, g = G[c.kind];
+    const x = wave(S * B * I, 1), w = wave(D * g * H * I, 2, 0.8), r = wave(D * g * H * H, 3, 0.6);
+    const bias = c.bias ? wave(D * 2 * g * H, 4, 0.5) : null;
+    const h0 = c.initial ? wave(D * B * H, 5, 0.7) : null, c0 = c.initial && c.kind === 'LSTM' ? wave(D * B * H, 6, 0.9) : null;
+    const p = c.peepholes && c.kind === 'LSTM' ? wave(D * 3 * H, 7, 0.5) : null;
+    const stateShape = layout === 0 ? [D, B, H] : [B, D, H];
+    const inputs: Named[] = [f32('x', layout === 0 ? [S, B, I] : [B, S, I], x)];
+    const inits: Named[] = [f32('w', [D, g * H, I], w), f32('r', [D, g * H, H], r)];
+    const names = ['x', 'w', 'r', bias ? 'b' : '', c.lens ? 'lens' : '', h0 ? 'h0' : '', c0 ? 'c0' : '', p ? 'p' : ''];
+    if (bias) inits.push(f32('b', [D, 2 * g * H], bias));
+    if (c.lens) (c.lensConst ? inits : inputs).push(i32('lens', [B], c.lens));
+    if (h0) inputs.push(f32('h0', stateShape, h0));
+    if (c0) inputs.push(f32('c0', stateShape, c0));
+    if (p) inits.push(f32('p', [D, 3 * H], p));
+    while (names[names.length - 1] === '') names.pop();
+    const attrs: Record<string, Attr> = { hidden_size: BigInt(H), direction: c.direction };
+    if (c.layout !== undefined) attrs.layout = BigInt(c.layout);
+    if (c.clip !== undefined) attrs.clip = c.clip;
+    if (c.activations) attrs.activations = c.activations as unknown as Attr;
+    if (c.alpha) attrs.activation_alpha = c.alpha;
+    if (c.beta) attrs.activation_beta = c.beta;
+    if (c.lbr !== undefined && c.kind === 'GRU') attrs.linear_before_reset = BigInt(c.lbr);
+    if (c.inputForget !== undefined && c.kind === 'LSTM') attrs.input_forget = BigInt(c.inputForget);
+    const outputs = c.outputs ?? (c.kind === 'LSTM' ? ['y', 'yh', 'yc'] : ['y', 'yh']);
+    const got = await run(c.layout !== undefined ? 22 : 7, { op: c.kind, inputs: names, outputs, attrs }, inputs, inits);
+    const want = reference(c, x, w, r, bias, h0, c0, p);
+    const named = outputs.map((o, k) => [o, k] as const).filter(([o]) => o !== '');
+    named.forEach(([, k], n) => {
+      expect(got[n].shape).toEqual(k === 0 ? (layout === 0 ? [S, D, B, H] : [B, S, D, H]) : stateShape);
+      expectClose(got[n], want[k], 1e-5, 1e-6);
+    });
+  }
+
+  for (const kind of ['RNN', 'GRU', 'LSTM'] as const) {
+    for (const direction of ['forward', 'reverse', 'bidirectional'] as const) {
+      it(`${kind} ${direction}: defaults (no B, no initial state, opset 7)`, async () => {
+        await check({ kind, direction });
+      });
+      it(`${kind} ${direction}: B, initial states, sequence_lens at run time${kind === 'LSTM' ? ', peepholes' : ''}${kind === 'GRU' ? ', linear_before_reset' : ''}`, async () => {
+        await check({ kind, direction, bias: true, initial: true, lens: [2, 4, 0], peepholes: true, lbr: 1 });
+        if (kind === 'GRU') await check({ kind, direction, bias: true, initial: true, lens: [3, 1, 4], lbr: 0 });
+      });
+      it(`${kind} ${direction}: layout 1, clip, constant sequence_lens, other activations (alpha/beta given and defaulted)`, async () => {
+        const activations = { RNN: ['ScaledTanh', 'Affine'], GRU: ['HardSigmoid', 'Softsign', 'Sigmoid', 'Elu'], LSTM: ['HardSigmoid', 'LeakyRelu', 'ThresholdedRelu', 'Sigmoid', 'Softplus', 'Relu'] }[kind];
+        const perDir = activations.length / 2;
+        await check({ kind, direction, layout: 1, clip: 0.75, bias: true, initial: true, lens: [4, 1, 3], lensConst: true, peepholes: true,
+          activations: direction === 'bidirectional' ? activations : activations.slice(0, perDir), alpha: [0.5, 0.3], beta: [0.25] });
+      });
+    }
+  }
+
+  it('LSTM input_forget, Tanh/Elu/Affine activations, only Y_h and Y_c asked for; GRU with only Y_h', async () => {
+    await check({ kind: 'LSTM', direction: 'bidirectional', inputForget: 1, bias: true, peepholes: true, activations: ['Sigmoid', 'Elu', 'Affine'], alpha: [0.7, 2], beta: [-0.5], outputs: ['', 'yh', 'yc'] });
+    await check({ kind: 'GRU', direction: 'reverse', bias: true, lens: [1, 4, 2], outputs: ['', 'yh'] });
+  });
+
+  it('refuses hidden_size that disagrees with W (E_SHAPE), an unknown activation (E_ATTR), too many steps (E_TOO_LARGE)', async () => {
+    const w = (g: number, h: number, i: number) => f32('w', [1, g * h, i], new Array(g * h * i).fill(0.5));
+    const r = (g: number, h: number) => f32('r', [1, g * h, h], new Array(g * h * h).fill(0.5));
+    const x = f32('x', [2, 1, 2], [1, 2, 3, 4]);
+    const shape = await refusal(run(14, { op: 'LSTM', inputs: ['x', 'w', 'r'], outputs: ['y'], attrs: { hidden_size: 3n } }, [x], [w(4, 2, 2), r(4, 2)]));
+    expect([shape.code, shape.message]).toEqual(['E_SHAPE', expect.stringMatching(/LSTM input W must have shape \[1,12,2\]/)]);
+    const act = await refusal(run(14, { op: 'GRU', inputs: ['x', 'w', 'r'], outputs: ['y'], attrs: { hidden_size: 2n, activations: ['Sigmoid', 'Gelu'] as unknown as Attr } }, [x], [w(3, 2, 2), r(3, 2)]));
+    expect([act.code, act.message]).toEqual(['E_ATTR', expect.stringMatching(/activation "Gelu"/)]);
+    const long = await refusal(run(14, { op: 'RNN', inputs: ['x', 'w', 'r'], outputs: ['y'], attrs: { hidden_size: 1n, direction: 'bidirectional' } },
+      [f32('x', [2049, 1, 1], new Array(2049).fill(0))], [f32('w', [2, 1, 1], [1, 1]), f32('r', [2, 1, 1], [1, 1])]));
+    expect([long.code, long.message]).toEqual(['E_TOO_LARGE', expect.stringMatching(/RNN would unroll 2049 steps x 2 directions = 4098, over the limit of 4096/)]);
+  });
+});
+
+describe('ReverseSequence (GatherElements on indices from sequence_lens)', () => {
+  /** Each batch row's first len entries along the time axis reversed, the rest as they are. */
+  const reverse = (x: number[], shape: number[], timeAxis: number, lens: number[]) => coords(shape).map((c) => {
+    const t = c[timeAxis], b = c[1 - timeAxis], len = lens[b];
+    const src = [...c];
+    src[timeAxis] = t < len ? len - 1 - t : t;
+    return at(x, shape, src);
+  });
+
+  it('time_axis 0 / batch_axis 1 and the other way, sequence_lens at run time and constant, float32 and int32', async () => {
+    for (const [timeAxis, shape, lens] of [[0, [4, 3, 2], [4, 1, 0]], [1, [3, 5], [2, 5, 3]]] as const) {
+      const xs = Array.from({ length: shape.reduce((p, d) => p * d, 1) }, (_, i) => i * 1.5 - 3);
+      const attrs = { time_axis: BigInt(timeAxis), batch_axis: BigInt(1 - timeAxis) };
+      const node = { op: 'ReverseSequence', inputs: ['x', 'lens'], outputs: ['y'], attrs };
+      const [y] = await run(10, node, [f32('x', [...shape], xs), i64('lens', [lens.length], [...lens])]);
+      expect(y.shape).toEqual(shape);
+      expect(Array.from(y.data as Float32Array)).toEqual(reverse(xs, [...shape], timeAxis, [...lens]));
+      const [yi] = await run(10, node, [i32('x', [...shape], xs.map((v) => Math.round(v * 2)))], [i64('lens', [lens.length], [...lens])]);
+      expect(Array.from(yi.data as Int32Array)).toEqual(reverse(xs.map((v) => Math.round(v * 2)), [...shape], timeAxis, [...lens]));
+    }
+  });
+
+  it('clamps run-time lengths to [0, time]; refuses equal axes (E_ATTR), a short sequence_lens (E_SHAPE), a constant length past the time axis (E_VALUE)', async () => {
+    const xs = [1, 2, 3, 4, 5, 6];
+    const [y] = await run(10, { op: 'ReverseSequence', inputs: ['x', 'lens'], outputs: ['y'] }, [f32('x', [3, 2], xs), i64('lens', [2], [7, -2])]);
+    expect(Array.from(y.data as Float32Array)).toEqual(reverse(xs, [3, 2], 0, [3, 0]));
+    const node = (attrs: Record<string, Attr>) => ({ op: 'ReverseSequence', inputs: ['x', 'lens'], outputs: ['y'], attrs });
+    expect((await refusal(run(10, node({ time_axis: 1n, batch_axis: 1n }), [f32('x', [3, 2], xs), i64('lens', [2], [1, 1])]))).code).toBe('E_ATTR');
+    expect((await refusal(run(10, node({}), [f32('x', [3, 2], xs), i64('lens', [3], [1, 1, 1])]))).code).toBe('E_SHAPE');
+    expect((await refusal(run(10, node({}), [f32('x', [3, 2], xs)], [i64('lens', [2], [4, 1])]))).code).toBe('E_VALUE');
+  });
+});
+
+describe('Einsum, GatherND and LRN (lib/ir/tensor-bodies.ts)', () => {
+  /** Small dyadic values (k/4 in [-1.25, 1.25]): their products and sums here are exact in float32. */
+  const vals = (n: number, seed = 0) => Array.from({ length: n }, (_, i) => (((i + seed) * 7) % 11 - 5) * 0.25);
+  const count = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
+
+  /**
+   * Einsum by nested loops in float64: every assignment of every label, the product of the operands'
+   * entries (size-1 axes broadcast) added to the output's entry. Ellipses right-aligned, numpy's rule.
+   */
+  function naiveEinsum(equation: string, ops: { shape: number[]; data: number[] }[]): { shape: number[]; data: number[] } {
+    const eq = equation.replace(/ /g, '');
+    const [lhs, rhs] = eq.includes('->') ? eq.split('->') : [eq, undefined];
+    const terms = lhs.split(',');
+    const ell = Math.max(0, ...terms.map((t, k) => (t.includes('...') ? ops[k].shape.length - (t.length - 3) : 0)));
+    const expand = (t: string, rank: number) => {
+      if (!t.includes('...')) return [...t];
+      const [a, b] = t.split('...');
+      const e = rank - a.length - b.length;
+      return [...a, ...Array.from({ length: e }, (_, i) => `#${ell - e + i}`), ...b];
+    };
+    const labels = terms.map((t, k) => expand(t, ops[k].shape.length));
+    const ellLabels = Array.from({ length: ell }, (_, i) => `#${i}`);
+    let out: string[];
+    if (rhs === undefined) {
+      const letters = labels.flat().filter((l) => !l.startsWith('#'));
+      out = [...(terms.some((t) => t.includes('...')) ? ellLabels : []), ...[...new Set(letters)].filter((l) => letters.indexOf(l) === letters.lastIndexOf(l)).sort()];
+    } else {
+      out = rhs.includes('...') ? [...rhs.split('...')[0], ...ellLabels, ...rhs.split('...')[1]] : [...rhs];
+    }
+    const size = new Map<string, number>();
+    labels.forEach((ls, k) => ls.forEach((l, i) => size.set(l, (size.get(l) ?? 1) === 1 ? ops[k].shape[i] : size.get(l)!)));
+    const all = [...size.keys()];
+    const outShape = out.map((l) => size.get(l)!);
+    const data = new Array<number>(count(outShape)).fill(0);
+    const value = new Map<string, number>();
+    const flatAt = (ls: string[], shape: number[]) => ls.reduce((f, l, i) => f * shape[i] + (shape[i] === 1 ? 0 : value.get(l)!), 0);
+    const visit = (depth: number) => {
+      if (depth === all.length) {
+        let p = 1;
+        labels.forEach((ls, k) => { p *= ops[k].data[flatAt(ls, ops[k].shape)]; });
+        data[flatAt(out, outShape)] += p;
+        return;
+      }
+      for (let v = 0; v < size.get(all[depth])!; v++) {
+        value.set(all[depth], v);
+        visit(depth + 1);
+      }
+    };
+    visit(0);
+    return { shape: outShape, data };
+  }
+
+  const einsumCases: [string, number[][]][] = [
+    ['ij,jk->ik', [[3, 4], [4, 5]]],
+    ['bij,bjk->bik', [[2, 3, 4], [2, 4, 3]]],
+    ['ij,jk', [[2, 3], [3, 2]]],
+    ['ii->i', [[4, 4]]],
+    ['ii', [[3, 3]]],
+    ['bii->bi', [[3, 4, 4]]],
+    ['iji->ij', [[3, 2, 3]]],
+    ['ij->ji', [[3, 4]]],
+    ['ij->', [[3, 4]]],
+    ['ij->i', [[3, 4]]],
+    ['ji', [[2, 3]]],
+    ['i,i', [[5], [5]]],
+    ['i,j->ij', [[3], [4]]],
+    ['ij,ij->ij', [[2, 3], [2, 3]]],
+    ['ij,kj->ikj', [[2, 3], [4, 3]]],
+    ['...ij,...jk->...ik', [[2, 1, 3, 4], [5, 4, 2]]],
+    ['...i,...i', [[2, 1, 3], [4, 3]]],
+    ['i...->...', [[3, 2, 2]]],
+    ['ij,jk,kl->il', [[2, 3], [3, 4], [4, 2]]],
+    ['ab,cd,bd->ac', [[2, 3], [4, 5], [3, 5]]],
+    [' Ab , bA -> ', [[2, 3], [3, 2]]],
+    ['ijk,ikj->i', [[2, 3, 4], [2, 4, 3]]],
+    ['ij,j->i', [[3, 1], [4]]],
+    ['->', [[]]],
+    [',i->i', [[], [3]]],
+    ['ij,jk->ik', [[2, 0], [0, 3]]],
+    ['...i,...i->...i', [[1, 3], [0, 3]]],
+    ['ij,jk->ik', [[2, 1], [1, 3]]],
+  ];
+  for (const [equation, shapes] of einsumCases) {
+    it(`Einsum "${equation}" on [${shapes.map((s) => `[${s}]`).join(', ')}] agrees with nested loops in float64`, async () => {
+      const names = shapes.map((_, k) => `x${k}`);
+      const ops = shapes.map((s, k) => ({ shape: s, data: vals(count(s), 3 * k) }));
+      const [y] = await run(12, { op: 'Einsum', inputs: names, outputs: ['y'], attrs: { equation } }, ops.map((o, k) => f32(names[k], o.shape, o.data)));
+      const want = naiveEinsum(equation, ops);
+      expect(y.shape).toEqual(want.shape);
+      expect(Array.from(y.data as Float32Array)).toEqual(want.data.map(Math.fround));
+    });
+  }
+
+  it('Einsum on float16 computes in float32 and rounds once; refuses int32 (E_DTYPE)', async () => {
+    const [y] = await run(12, { op: 'Einsum', inputs: ['a', 'b'], outputs: ['y'], attrs: { equation: 'ij,jk->ik' } },
+      [{ name: 'a', dtype: 'float16', shape: [1, 2], data: Uint16Array.of(0x3c00, 0x4000) }, { name: 'b', dtype: 'float16', shape: [2, 1], data: Uint16Array.of(0x4200, 0x3800) }]);
+    expect(y.dtype).toBe('float16');
+    expect(Array.from(y.data as Uint16Array)).toEqual([0x4400]); // 1 * 3 + 2 * 0.5 = 4
+    const e = await refusal(run(12, { op: 'Einsum', inputs: ['a'], outputs: ['y'], attrs: { equation: 'ij->ji' } }, [i32('a', [2, 2], [1, 2, 3, 4])]));
+    expect(e.code).toBe('E_DTYPE');
+    expect(e.message).toMatch(/Einsum.*float32.*int32/);
+  });
+
+  it('Einsum refuses bad equations (E_ATTR) and shapes that do not fit them (E_SHAPE), naming the problem', async () => {
+    const x = f32('a', [2, 3], vals(6)), y = f32('b', [4, 2], vals(8));
+    const einsum = (equation: string | undefined, ins = [x]) => refusal(run(12,
+      { op: 'Einsum', inputs: ins.map((t) => t.name), outputs: ['y'], attrs: equation === undefined ? {} : { equation } }, ins));
+    for (const [equation, code, what] of [
+      ['i-j', 'E_ATTR', /term 0/], ['ij,jk->ik', 'E_ATTR', /2 operand terms for 1 inputs/], ['ij->k', 'E_ATTR', /"k" is in no input/],
+      ['ij->ii', 'E_ATTR', /repeats "i"/], ['i.j->ij', 'E_ATTR', /at most one/], ['ij->i->j', 'E_ATTR', /more than one/],
+      ['ijk->i', 'E_SHAPE', /names 3 axes/], ['ii->i', 'E_SHAPE', /sizes 2 and 3/], ['...->', 'E_SHAPE', /no "..."/],
+    ] as const) {
+      const e = await einsum(equation);
+      expect(e.code, equation).toBe(code);
+      expect(e.message, equation).toMatch(what);
+    }
+    expect((await einsum(undefined)).message).toMatch(/needs attribute 'equation'/);
+    const mismatch = await einsum('ij,jk->ik', [x, y]);
+    expect(mismatch.code).toBe('E_SHAPE');
+    expect(mismatch.message).toMatch(/"j" has sizes 3 and 4/);
+  });
+
+  /** GatherND by its definition: exact. */
+  function naiveGatherNd(data: number[], dshape: number[], idx: number[], ishape: number[], bd: number) {
+    const m = ishape[ishape.length - 1];
+    const batch = count(dshape.slice(0, bd)), tuples = count(ishape.slice(bd, -1)), inner = count(dshape.slice(bd + m));
+    const dims = dshape.slice(bd, bd + m);
+    const out: number[] = [];
+    for (let n = 0; n < batch; n++) {
+      for (let t = 0; t < tuples; t++) {
+        let flat = 0;
+        dims.forEach((d, k) => {
+          const v = idx[(n * tuples + t) * m + k];
+          flat = flat * d + (v < 0 ? v + d : v);
+        });
+        for (let i = 0; i < inner; i++) out.push(data[(n * count(dims) + flat) * inner + i]);
+      }
+    }
+    return { shape: [...dshape.slice(0, bd), ...ishape.slice(bd, -1), ...dshape.slice(bd + m)], data: out };
+  }
+
+  const gatherCases: [number[], number[], number[], number][] = [
+    [[2, 2], [2, 2], [0, 0, 1, 1], 0],
+    [[2, 2], [2, 1], [1, 0], 0],
+    [[2, 2, 2], [2, 2], [0, 1, 1, 0], 0],
+    [[2, 2, 2], [2, 1, 2], [0, 1, 1, 0], 0],
+    [[2, 2, 2], [2, 1], [1, 0], 1],
+    [[3, 4, 5], [2, 2, 3], [0, 1, 2, -1, -2, -3, 2, 3, 4, -3, 0, -5], 0],
+    [[2, 3, 4, 2], [2, 3, 2], [0, 1, 2, 3, -1, -4, 1, 0, 2, 2, -3, 0], 1],
+    [[2, 3, 4], [2, 3, 1], [0, 1, 2, 3, -1, -4], 2],
+    [[4], [3, 1], [3, -4, 0], 0],
+    [[3, 2], [0, 1], [], 0],
+  ];
+  for (const [dshape, ishape, idx, bd] of gatherCases) {
+    it(`GatherND data [${dshape}], indices [${ishape}], batch_dims ${bd}: float32 and int32 as the definition, exactly`, async () => {
+      const data = Array.from({ length: count(dshape) }, (_, i) => i * 1.5 - 7);
+      const want = naiveGatherNd(data, dshape, idx, ishape, bd);
+      const node = { op: 'GatherND', inputs: ['x', 'i'], outputs: ['y'], attrs: bd ? { batch_dims: BigInt(bd) } : {} };
+      const [y] = await run(13, node, [f32('x', dshape, data), i64('i', ishape, idx)]);
+      expect(y.shape).toEqual(want.shape);
+      expect(Array.from(y.data as Float32Array)).toEqual(want.data);
+      const [yi] = await run(12, node, [i32('x', dshape, data.map((v) => v * 2))], [i64('i', ishape, idx)]);
+      expect(Array.from(yi.data as Int32Array)).toEqual(want.data.map((v) => v * 2));
+    });
+  }
+
+  it('GatherND: an index outside [-d, d) of its own axis is E_INDEX at run time, even where its flat position would be in range', async () => {
+    const x = f32('x', [2, 3], [0, 1, 2, 3, 4, 5]);
+    const node = { op: 'GatherND', inputs: ['x', 'i'], outputs: ['y'] };
+    // [0, 3] would read x[1, 0], [1, -4] x[0, 2], [2, 0] past the end, [-3, 0] x[-1] (wrapping), 2^62 overflow on the strides.
+    for (const bad of [[0, 3], [1, -4], [2, 0], [-3, 0], [0, 2 ** 62], [-(2 ** 62), 0]]) {
+      const e = await refusal(run(13, node, [x, i64('i', [2, 2], [1, 1, ...bad])]));
+      expect(e.code, `[${bad}]`).toBe('E_INDEX');
+    }
+    const batched = await refusal(run(13, { ...node, attrs: { batch_dims: 1n } }, [x, i64('i', [2, 1], [3, 0])]));
+    expect(batched.code).toBe('E_INDEX');
+    expect(batched.message).toMatch(/GatherND::gather.*element 0 = 6 is out of range for axis 0 of size 6/);
+    // In range at both ends: -d and d - 1.
+    const [y] = await run(13, node, [x, i64('i', [2, 2], [-2, -3, 1, 2])]);
+    expect(Array.from(y.data as Float32Array)).toEqual([0, 5]);
+  });
+
+  it('GatherND refuses int32 indices (E_DTYPE), batch_dims out of range or before -12 (E_ATTR), and shapes that do not fit (E_SHAPE)', async () => {
+    const x = f32('x', [2, 3], vals(6));
+    const node = (attrs: Record<string, Attr> = {}) => ({ op: 'GatherND', inputs: ['x', 'i'], outputs: ['y'], attrs });
+    expect((await refusal(run(13, node(), [x, i32('i', [1, 2], [0, 0])]))).code).toBe('E_DTYPE');
+    expect((await refusal(run(13, node({ batch_dims: 2n }), [x, i64('i', [2, 1], [0, 0])]))).code).toBe('E_ATTR');
+    expect((await refusal(run(13, node({ batch_dims: -1n }), [x, i64('i', [2, 1], [0, 0])]))).code).toBe('E_ATTR');
+    expect((await refusal(run(11, node({ batch_dims: 0n }), [x, i64('i', [2, 1], [0, 0])]))).code).toBe('E_ATTR');
+    expect((await refusal(run(13, node(), [x, i64('i', [1, 3], [0, 0, 0])]))).code).toBe('E_SHAPE');
+    expect((await refusal(run(13, node({ batch_dims: 1n }), [x, i64('i', [3, 1], [0, 0, 0])]))).code).toBe('E_SHAPE');
+  });
+
+  /** LRN by its formula in float64 over any rank >= 3. */
+  function naiveLrn(x: number[], shape: number[], size: number, alpha = 1e-4, beta = 0.75, bias = 1) {
+    const c = shape[1], inner = count(shape.slice(2));
+    return x.map((v, i) => {
+      const ch = Math.floor(i / inner) % c;
+      const base = i - ch * inner;
+      let s = 0;
+      for (let j = Math.max(0, ch - Math.floor((size - 1) / 2)); j <= Math.min(c - 1, ch + Math.ceil((size - 1) / 2)); j++) s += x[base + j * inner] ** 2;
+      return v / (bias + (alpha / size) * s) ** beta;
+    });
+  }
+
+  const lrnCases: [number[], Record<string, Attr>][] = [
+    [[2, 5, 3, 2], { size: 3n }],
+    [[2, 5, 3, 2], { size: 4n, alpha: 0.5, beta: 0.6, bias: 2 }],
+    [[1, 3, 4], { size: 2n, alpha: 1, beta: 1, bias: 0.5 }],
+    [[1, 4, 2, 1, 2], { size: 9n, alpha: 0.2 }],
+    [[2, 1, 3, 3], { size: 1n, alpha: 3 }],
+  ];
+  for (const [shape, attrs] of lrnCases) {
+    it(`LRN on [${shape}] with ${JSON.stringify(attrs, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))} follows the formula in float64`, async () => {
+      const x = Array.from({ length: count(shape) }, (_, i) => Math.fround(Math.sin(i * 1.7) * 3));
+      const [y] = await run(13, { op: 'LRN', inputs: ['x'], outputs: ['y'], attrs }, [f32('x', shape, x)]);
+      expect(y.shape).toEqual(shape);
+      const a = attrs as { size: bigint; alpha?: number; beta?: number; bias?: number };
+      expectClose(y, naiveLrn(x, shape, Number(a.size), a.alpha, a.beta, a.bias), 1e-5, 1e-7);
+    });
+  }
+
+  it('LRN needs size >= 1 (E_ATTR) and an input of rank 3 or more (E_SHAPE); an empty input is empty', async () => {
+    const x = f32('x', [1, 2, 2], vals(4));
+    expect((await refusal(run(13, { op: 'LRN', inputs: ['x'], outputs: ['y'] }, [x]))).message).toMatch(/needs attribute 'size'/);
+    expect((await refusal(run(13, { op: 'LRN', inputs: ['x'], outputs: ['y'], attrs: { size: 0n } }, [x]))).code).toBe('E_ATTR');
+    expect((await refusal(run(13, { op: 'LRN', inputs: ['x'], outputs: ['y'], attrs: { size: 3n } }, [f32('x', [2, 2], vals(4))]))).code).toBe('E_SHAPE');
+    const [y] = await run(1, { op: 'LRN', inputs: ['x'], outputs: ['y'], attrs: { size: 3n } }, [f32('x', [0, 3, 2, 2], [])]);
+    expect(y.shape).toEqual([0, 3, 2, 2]);
+  });
+});
+
+describe('GridSample and AffineGrid (lib/ir/sample-bodies.ts)', () => {
+  const count = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
+  /** A small deterministic generator (an LCG): values in [0, 1). */
+  const lcg = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  /** Half to even, as numpy's rint. */
+  const rint = (v: number) => {
+    const f = Math.floor(v), d = v - f;
+    return d < 0.5 ? f : d > 0.5 ? f + 1 : f % 2 === 0 ? f : f + 1;
+  };
+  /** ONNX's reflection of v into [lo, hi] (a one-point range, where ONNX's reference divides by 0, gives lo). */
+  const reflect = (v: number, lo: number, hi: number) => {
+    const range = hi - lo;
+    if (range === 0) return v < lo || v > hi ? lo : v;
+    if (v < lo) {
+      const dx = lo - v, n = Math.trunc(dx / range), r = dx - n * range;
+      return n % 2 === 0 ? lo + r : hi - r;
+    }
+    if (v > hi) {
+      const dx = v - hi, n = Math.trunc(dx / range), r = dx - n * range;
+      return n % 2 === 0 ? hi - r : lo + r;
+    }
+    return v;
+  };
+  const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+  const A = -0.75;
+  const cubic = (t: number) => [
+    ((A * (t + 1) - 5 * A) * (t + 1) + 8 * A) * (t + 1) - 4 * A,
+    ((A + 2) * t - (A + 3)) * t * t + 1,
+    ((A + 2) * (1 - t) - (A + 3)) * (1 - t) * (1 - t) + 1,
+    ((A * (2 - t) - 5 * A) * (2 - t) + 8 * A) * (2 - t) - 4 * A,
+  ];
+
+  /**
+   * GridSample from ONNX's definition (its reference's steps): the grid's components reversed onto
+   * the spatial axes, unnormalised in float32 as the reference, rounded half to even (nearest),
+   * clamped (border) or reflected (reflection) when outside [lo, hi]; then N-linear / N-cubic
+   * interpolation in float64, each neighbour read with the padding mode (zeros: 0 outside).
+   */
+  function naiveGridSample(x: number[], xshape: number[], grid: number[], gshape: number[], mode: string, padding: string, align: number) {
+    const [N, C, ...sp] = xshape;
+    const S = sp.length, outSp = gshape.slice(1, -1), P = count(outSp), L = count(sp);
+    const lo = sp.map((d) => (align ? 0 : -0.5)), hi = sp.map((d) => (align ? d - 1 : d - 0.5));
+    const out: number[] = [];
+    for (let n = 0; n < N; n++) {
+      for (let c = 0; c < C; c++) {
+        const pixel = (ix: number[]) => {
+          const j = ix.map((i, k) => (padding === 'zeros' ? i : padding === 'border' ? clamp(i, 0, sp[k] - 1) : Math.trunc(reflect(i, lo[k], hi[k]))));
+          if (j.some((i, k) => !(i >= 0 && i < sp[k]))) return 0;
+          return x[(n * C + c) * L + j.reduce((f, i, k) => f * sp[k] + i, 0)];
+        };
+        for (let p = 0; p < P; p++) {
+          const xs = sp.map((d, k) => {
+            const g = Math.fround(grid[(n * P + p) * S + (S - 1 - k)]);
+            let v = align ? Math.fround(Math.fround(Math.fround(g + 1) / 2) * (d - 1)) : Math.fround(Math.fround(Math.fround(Math.fround(g + 1) * d) - 1) / 2);
+            if (mode === 'nearest') v = rint(v);
+            if (v < lo[k] || v > hi[k]) {
+              if (padding === 'border') v = clamp(v, 0, d - 1);
+              else if (padding === 'reflection') v = Math.fround(reflect(v, lo[k], hi[k]));
+            }
+            return v;
+          });
+          if (mode === 'nearest') {
+            out.push(pixel(xs));
+            continue;
+          }
+          const interp = (k: number, prefix: number[]): number => {
+            if (k === S) return pixel(prefix);
+            const x0 = Math.floor(xs[k]), t = xs[k] - x0;
+            const [coeffs, offsets] = mode === 'linear' ? [[1 - t, t], [0, 1]] : [cubic(t), [-1, 0, 1, 2]];
+            return coeffs.reduce((s, w, i) => s + w * interp(k + 1, [...prefix, x0 + offsets[i]]), 0);
+          };
+          out.push(interp(0, []));
+        }
+      }
+    }
+    return { shape: [N, C, ...outSp], data: out };
+  }
+
+  /** Grid components: inside [-1, 1], on its ends and centre, just outside, far outside (several reflections). */
+  function gridValues(n: number, seed: number) {
+    const rnd = lcg(seed);
+    const special = [-1, 1, 0, -1.25, 1.25, -2.6, 3.1, -5.3, 0.5, -0.5, 7.9, -1.05, 1.02];
+    return Array.from({ length: n }, () => Math.fround(rnd() < 0.4 ? special[Math.floor(rnd() * special.length)] : rnd() * 3.2 - 1.6));
+  }
+  const data = (n: number, seed: number) => {
+    const rnd = lcg(seed);
+    return Array.from({ length: n }, () => Math.fround(rnd() * 8 - 4));
+  };
+
+  const shapes: [string, number[], number[]][] = [
+    ['2-D', [2, 3, 4, 5], [2, 3, 4, 2]],
+    ['3-D', [1, 2, 3, 4, 2], [1, 2, 2, 3, 3]],
+    ['1-D', [2, 2, 5], [2, 7, 1]],
+  ];
+  for (const [what, xshape, gshape] of shapes) {
+    for (const mode of ['linear', 'nearest', 'cubic']) {
+      it(`GridSample ${what} ${mode}: every padding mode x align_corners against ONNX's definition in float64`, async () => {
+        for (const padding of ['zeros', 'border', 'reflection']) {
+          for (const align of [0, 1]) {
+            const x = data(count(xshape), 7 + align), grid = gridValues(count(gshape), 11 + align + xshape.length);
+            const node = { op: 'GridSample', inputs: ['x', 'grid'], outputs: ['y'], attrs: { mode, padding_mode: padding, align_corners: BigInt(align) } };
+            const [y] = await run(20, node, [f32('x', xshape, x), f32('grid', gshape, grid)]);
+            const want = naiveGridSample(x, xshape, grid, gshape, mode, padding, align);
+            expect(y.shape, `${padding} ${align}`).toEqual(want.shape);
+            expectClose(y, want.data, 2e-5, 2e-5);
+          }
+        }
+      });
+    }
+  }
+
+  it('GridSample-16 names its modes bilinear/bicubic (default bilinear); nearest ties go to the even index', async () => {
+    const xshape = [1, 2, 3, 4], gshape = [1, 2, 5, 2];
+    const x = data(count(xshape), 3), grid = gridValues(count(gshape), 5);
+    for (const [mode16, mode] of [['bilinear', 'linear'], ['bicubic', 'cubic'], [undefined, 'linear']] as const) {
+      const attrs: Record<string, Attr> = { padding_mode: 'border', align_corners: 1n };
+      if (mode16) attrs.mode = mode16;
+      const [y] = await run(16, { op: 'GridSample', inputs: ['x', 'grid'], outputs: ['y'], attrs }, [f32('x', xshape, x), f32('grid', gshape, grid)]);
+      expectClose(y, naiveGridSample(x, xshape, grid, gshape, mode, 'border', 1).data, 2e-5, 2e-5);
+    }
+    // W = 4, align_corners 0: x = ((g + 1) * 4 - 1) / 2; g = -0.5, 0, 0.5 give 0.5, 1.5, 2.5: rounded to 0, 2, 2.
+    const row = [0, 10, 20, 30];
+    const [y] = await run(22, { op: 'GridSample', inputs: ['x', 'grid'], outputs: ['y'], attrs: { mode: 'nearest' } },
+      [f32('x', [1, 1, 1, 4], row), f32('grid', [1, 1, 3, 2], [-0.5, 0, 0, 0, 0.5, 0])]);
+    expect(Array.from(y.data as Float32Array)).toEqual([0, 20, 20]);
+  });
+
+  it('GridSample on float16 computes in float32 and rounds once; empty outputs; a one-pixel axis with align_corners and reflection', async () => {
+    // X [1, 1, 3, 3] of 0..8, grid points on pixel centres (align_corners 1): exact.
+    const h = (v: number) => [0x0000, 0x3c00, 0x4000, 0x4200, 0x4400, 0x4500, 0x4600, 0x4700, 0x4800][v];
+    const [y] = await run(20, { op: 'GridSample', inputs: ['x', 'grid'], outputs: ['y'], attrs: { align_corners: 1n } },
+      [{ name: 'x', dtype: 'float16', shape: [1, 1, 3, 3], data: Uint16Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8].map(h)) }, f32('grid', [1, 1, 2, 2], [1, -1, 0, 0])]);
+    expect(y.dtype).toBe('float16');
+    expect(Array.from(y.data as Uint16Array)).toEqual([h(2), h(4)]);
+    // The output has X's type whatever the grid's: float32 X, float16 grid (1, -1 and 0, 0).
+    const [y32] = await run(20, { op: 'GridSample', inputs: ['x', 'grid'], outputs: ['y'], attrs: { align_corners: 1n } },
+      [f32('x', [1, 1, 3, 3], [0, 1, 2, 3, 4, 5, 6, 7, 8]), { name: 'grid', dtype: 'float16', shape: [1, 1, 2, 2], data: Uint16Array.of(0x3c00, 0xbc00, 0, 0) }]);
+    expect(y32.dtype).toBe('float32');
+    expect(Array.from(y32.data as Float32Array)).toEqual([2, 4]);
+    const [e] = await run(20, { op: 'GridSample', inputs: ['x', 'grid'], outputs: ['y'] }, [f32('x', [2, 3, 2, 2], data(24, 1)), f32('grid', [2, 0, 3, 2], [])]);
+    expect(e.shape).toEqual([2, 3, 0, 3]);
+    const x = data(6, 9), grid = gridValues(16, 4);
+    for (const mode of ['linear', 'nearest', 'cubic']) {
+      const node = { op: 'GridSample', inputs: ['x', 'grid'], outputs: ['y'], attrs: { mode, padding_mode: 'reflection', align_corners: 1n } };
+      const [r] = await run(20, node, [f32('x', [1, 2, 1, 3], x), f32('grid', [1, 2, 4, 2], grid)]);
+      expectClose(r, naiveGridSample(x, [1, 2, 1, 3], grid, [1, 2, 4, 2], mode, 'reflection', 1).data, 2e-5, 2e-5);
+    }
+  });
+
+  it('GridSample refuses a grid of the wrong shape (E_SHAPE), an unknown mode or padding mode (E_ATTR), 5-D X before opset 20 (E_SHAPE), float64 (E_DTYPE)', async () => {
+    const x = f32('x', [1, 1, 2, 2], [1, 2, 3, 4]);
+    const gs = (opset: number, inputs: Named[], attrs: Record<string, Attr> = {}) => refusal(run(opset, { op: 'GridSample', inputs: ['x', 'grid'], outputs: ['y'], attrs }, inputs));
+    for (const gshape of [[1, 2, 2, 3], [2, 2, 2, 2], [1, 4, 2], [1, 1, 2, 2, 2]]) {
+      const e = await gs(20, [x, f32('grid', gshape, new Array(count(gshape)).fill(0))]);
+      expect([e.code, e.message], `[${gshape}]`).toEqual(['E_SHAPE', expect.stringMatching(/GridSample grid must be \[N, out\.\.\., 2\]/)]);
+    }
+    const grid = f32('grid', [1, 1, 1, 2], [0, 0]);
+    for (const [opset, attrs] of [[20, { mode: 'bilinear' }], [16, { mode: 'linear' }], [22, { mode: 'area' }], [20, { padding_mode: 'wrap' }], [20, { align_corners: 2n }]] as const) {
+      const e = await gs(opset, [x, grid], attrs);
+      expect(e.code, `opset ${opset} ${Object.keys(attrs)}`).toBe('E_ATTR');
+    }
+    expect((await gs(16, [f32('x', [1, 1, 2, 2, 2], new Array(8).fill(1)), f32('grid', [1, 1, 1, 1, 3], [0, 0, 0])])).code).toBe('E_SHAPE');
+    const d = await gs(20, [{ name: 'x', dtype: 'float64', shape: [1, 1, 2, 2], data: Float64Array.of(1, 2, 3, 4) }, grid]);
+    expect([d.code, d.message]).toEqual(['E_DTYPE', expect.stringMatching(/float32 X.*float64/)]);
+  });
+
+  /** AffineGrid from ONNX's definition in float64: base points from the aranges, theta applied. */
+  function naiveAffineGrid(theta: number[], size: number[], align: number) {
+    const [N, , ...dims] = size;
+    const S = dims.length;
+    const pos = dims.map((d) => Array.from({ length: d }, (_, i) => (align ? (d === 1 ? -1 : -1 + (2 * i) / (d - 1)) : -1 + (2 * i + 1) / d)));
+    const out: number[] = [];
+    for (let n = 0; n < N; n++) {
+      for (const c of coords(dims)) {
+        const point = [...c.map((i, j) => pos[j][i]).reverse(), 1];
+        for (let row = 0; row < S; row++) out.push(point.reduce((s, v, k) => s + theta[(n * S + row) * (S + 1) + k] * v, 0));
+      }
+    }
+    return { shape: [N, ...dims, S], data: out };
+  }
+
+  for (const [size, what] of [[[2, 3, 4, 5], '2-D'], [[2, 1, 3, 2, 4], '3-D'], [[1, 1, 1, 3], '2-D with a one-point axis']] as const) {
+    it(`AffineGrid ${what} size [${size}], align_corners 0 and 1, against its definition in float64`, async () => {
+      const S = size.length - 2;
+      const theta = data(size[0] * S * (S + 1), 17).map((v) => Math.fround(v / 4));
+      for (const align of [0, 1]) {
+        const [y] = await run(20, { op: 'AffineGrid', inputs: ['theta', 'size'], outputs: ['grid'], attrs: { align_corners: BigInt(align) } },
+          [f32('theta', [size[0], S, S + 1], theta)], [i64('size', [size.length], [...size])]);
+        const want = naiveAffineGrid(theta, [...size], align);
+        expect(y.shape).toEqual(want.shape);
+        expectClose(y, want.data, 1e-5, 1e-6);
+      }
+    });
+  }
+
+  it('AffineGrid refuses a run-time size (E_UNSUPPORTED_OP), theta of the wrong shape or size of another N (E_SHAPE), an align_corners other than 0/1 (E_ATTR)', async () => {
+    const node = (attrs: Record<string, Attr> = {}) => ({ op: 'AffineGrid', inputs: ['theta', 'size'], outputs: ['grid'], attrs });
+    const theta = f32('theta', [1, 2, 3], [1, 0, 0, 0, 1, 0]);
+    expect((await refusal(run(20, node(), [theta, i64('size', [4], [1, 1, 2, 2])]))).code).toBe('E_UNSUPPORTED_OP');
+    const wrong = await refusal(run(20, node(), [theta], [i64('size', [5], [1, 1, 2, 2, 2])]));
+    expect([wrong.code, wrong.message]).toEqual(['E_SHAPE', expect.stringMatching(/theta must be \[N, 3, 4\]/)]);
+    expect((await refusal(run(20, node(), [theta], [i64('size', [4], [2, 1, 2, 2])]))).code).toBe('E_SHAPE');
+    expect((await refusal(run(20, node({ align_corners: 3n }), [theta], [i64('size', [4], [1, 1, 2, 2])]))).code).toBe('E_ATTR');
   });
 });

@@ -147,8 +147,8 @@ describe('decodeTensors', () => {
   });
 
   it('rejects an unknown dtype code', () => {
-    rejects(Buffer.concat([header(2, [1n]), Buffer.alloc(1)]), /unknown dtype code 2/); // 2 = uint8, not supported
-    rejects(Buffer.concat([header(11, []), Buffer.alloc(8)]), /unknown dtype code 11/); // 11 = double
+    rejects(Buffer.concat([header(8, [1n]), Buffer.alloc(1)]), /unknown dtype code 8/); // 8 = string, not an engine dtype
+    rejects(Buffer.concat([header(14, []), Buffer.alloc(8)]), /unknown dtype code 14/); // 14 = complex64
   });
 
   it('rejects rank 9', () => {

@@ -292,7 +292,7 @@ describe('createProgram / run', () => {
       ['E_ARITY', (s) => (s.nodes[0].inputs = [0, 0]), "'r'"],
       ['E_ATTR', (s) => (s.nodes[0].attrs = { alpha: 0.5 }), "'r'"],
       ['E_SHAPE', (s) => (s.values[1].shape = [3, 2]), "'r'"],
-      ['E_DTYPE', (s) => (s.values[1].dtype = 'float16' as 'float32'), 'values[1]'],
+      ['E_DTYPE', (s) => (s.values[1].dtype = 'complex64' as 'float32'), 'values[1]'],
       ['E_DTYPE', (s) => s.constants.push({ value: 0, data: new Int32Array(6) }), 'constants[0]'],
       ['E_SHAPE', (s) => s.constants.push({ value: 0, data: new Float32Array(5) }), 'constants[0]'],
       ['E_ARG', (s) => s.constants.push({ value: 0, data: new Float32Array(6) }), 'defined twice'],

@@ -1,6 +1,7 @@
 // Computes of the broadcasting binary ops (Add, Sub, Mul, Div, Pow, PRelu), the
 // comparisons (Equal, Less, Greater, GreaterOrEqual, LessOrEqual), the logical
-// ops (And, Or, Xor), the variadic Min, Max, Sum and Mean, Mod, and the ternary
+// ops (And, Or, Xor), the bitwise ops (BitwiseAnd, BitwiseOr, BitwiseXor, BitShift),
+// the variadic Min, Max, Sum and Mean, Mod, and the ternary
 // Where; their contracts are native/ops/binary.cc. Each output element is one
 // IEEE operation on its two inputs (the variadic ops: one per input, in input
 // order), so SIMD width and threads cannot change a bit.
@@ -8,8 +9,10 @@
 #include <type_traits>
 
 #include "ops/binary.h"
+#include "core/element_width.h"
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
+#include "math/bitwise.h"
 #include "math/remainder.h"
 #include "math/transcendental.h"
 
@@ -89,6 +92,10 @@ template <Arith K> void compute_arith(const OpContext& ctx, std::vector<Tensor>&
     case DType::F32:
       apply_broadcast<float, float, float>(ctx, a, b, out[0], arith<K, float>);
       break;
+    case DType::F64:
+      // One IEEE binary64 operation, as float32's (no contraction: -ffp-contract=off).
+      apply_broadcast<double, double, double>(ctx, a, b, out[0], arith<K, double>);
+      break;
     case DType::I64:
       if (K == Arith::DIV) check_no_zero_divisor(ctx, b);
       apply_broadcast<int64_t, int64_t, int64_t>(ctx, a, b, out[0], arith<K, int64_t>);
@@ -151,9 +158,11 @@ template <Cmp K> void compute_cmp(const OpContext& ctx, std::vector<Tensor>& out
   const Tensor& b = ctx.input(1);
   switch (a.dtype) {
     case DType::F32: apply_broadcast<float, float, uint8_t>(ctx, a, b, out[0], compare<K, float>); break;
+    case DType::F64: apply_broadcast<double, double, uint8_t>(ctx, a, b, out[0], compare<K, double>); break;
     case DType::I64: apply_broadcast<int64_t, int64_t, uint8_t>(ctx, a, b, out[0], compare<K, int64_t>); break;
     case DType::I32: apply_broadcast<int32_t, int32_t, uint8_t>(ctx, a, b, out[0], compare<K, int32_t>); break;
     case DType::BOOL: apply_broadcast<uint8_t, uint8_t, uint8_t>(ctx, a, b, out[0], compare<K, uint8_t>); break;
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
   }
 }
 
@@ -181,12 +190,9 @@ template <class T> void where_typed(const OpContext& ctx, Tensor& out) {
 }
 
 void compute_where(const OpContext& ctx, std::vector<Tensor>& out) {
-  switch (out[0].dtype) {
-    case DType::F32: where_typed<float>(ctx, out[0]); break;
-    case DType::I64: where_typed<int64_t>(ctx, out[0]); break;
-    case DType::I32: where_typed<int32_t>(ctx, out[0]); break;
-    case DType::BOOL: where_typed<uint8_t>(ctx, out[0]); break;
-  }
+  // Elements are chosen, never computed on: copied as unsigned integers of
+  // their width, so every dtype works and a NaN's payload is kept.
+  by_width(out[0].dtype, [&](auto tag) { where_typed<decltype(tag)>(ctx, out[0]); });
 }
 
 // PRelu: x < 0 ? slope * x : x, one IEEE multiply where x is negative; -0 and
@@ -213,10 +219,38 @@ void compute_mod(const OpContext& ctx, std::vector<Tensor>& out) {
   const bool fmod = ctx.params_as<ops::ModParams>().fmod;
   switch (out[0].dtype) {
     case DType::F32: return apply_broadcast<float, float, float>(ctx, ctx.input(0), ctx.input(1), out[0], math::fmod_f32);
+    case DType::F64: return apply_broadcast<double, double, double>(ctx, ctx.input(0), ctx.input(1), out[0], math::fmod_f64);
     case DType::I32: return mod_typed<int32_t>(ctx, out, fmod);
     case DType::I64: return mod_typed<int64_t>(ctx, out, fmod);
     default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
   }
+}
+
+// ---- BitwiseAnd, BitwiseOr, BitwiseXor, BitShift (math/bitwise.h) -------------------
+
+template <math::BitOp K> void compute_bitwise(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  switch (a.dtype) {
+    case DType::I32: return apply_broadcast<int32_t, int32_t, int32_t>(ctx, a, b, out[0], math::bitwise<K, int32_t>);
+    case DType::I64: return apply_broadcast<int64_t, int64_t, int64_t>(ctx, a, b, out[0], math::bitwise<K, int64_t>);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
+template <bool LEFT> void bitshift_dir(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  switch (a.dtype) {
+    case DType::I32: return apply_broadcast<int32_t, int32_t, int32_t>(ctx, a, b, out[0], math::bit_shift<LEFT, int32_t>);
+    case DType::I64: return apply_broadcast<int64_t, int64_t, int64_t>(ctx, a, b, out[0], math::bit_shift<LEFT, int64_t>);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
+}
+
+void compute_bitshift(const OpContext& ctx, std::vector<Tensor>& out) {
+  if (ctx.params_as<ops::BitShiftParams>().left) bitshift_dir<true>(ctx, out);
+  else bitshift_dir<false>(ctx, out);
 }
 
 // ---- Min, Max, Sum, Mean ---------------------------------------------------------
@@ -227,7 +261,11 @@ enum class Fold { MIN, MAX, SUM };
 // canonical NaN; -0 < +0), so the result does not depend on the inputs' order;
 // Sum: one IEEE addition per input, in input order; integers wrap.
 template <Fold K, class T> T fold_step(T acc, T x) {
-  if constexpr (std::is_floating_point_v<T>) {
+  if constexpr (std::is_same_v<T, double>) {
+    if constexpr (K == Fold::MIN) return math::min_f64(acc, x);
+    if constexpr (K == Fold::MAX) return math::max_f64(acc, x);
+    if constexpr (K == Fold::SUM) return acc + x;
+  } else if constexpr (std::is_floating_point_v<T>) {
     if constexpr (K == Fold::MIN) return math::min_f32(acc, x);
     if constexpr (K == Fold::MAX) return math::max_f32(acc, x);
     if constexpr (K == Fold::SUM) return acc + x;
@@ -257,20 +295,29 @@ template <Fold K, class T> void fold_inputs(const OpContext& ctx, Tensor& out) {
 template <Fold K> void compute_fold(const OpContext& ctx, std::vector<Tensor>& out) {
   switch (out[0].dtype) {
     case DType::F32: return fold_inputs<K, float>(ctx, out[0]);
+    case DType::F64: return fold_inputs<K, double>(ctx, out[0]);
     case DType::I32: return fold_inputs<K, int32_t>(ctx, out[0]);
     case DType::I64: return fold_inputs<K, int64_t>(ctx, out[0]);
     default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
   }
 }
 
-// Mean: the Sum, then one IEEE division by the number of inputs.
-void compute_mean(const OpContext& ctx, std::vector<Tensor>& out) {
-  fold_inputs<Fold::SUM, float>(ctx, out[0]);
-  const float n = float(ctx.num_inputs());
-  float* p = out[0].ptr<float>();
+// Mean: the Sum, then one IEEE division by the number of inputs (float32 or float64).
+template <class T> void mean_typed(const OpContext& ctx, std::vector<Tensor>& out) {
+  fold_inputs<Fold::SUM, T>(ctx, out[0]);
+  const T n = T(ctx.num_inputs());
+  T* p = out[0].ptr<T>();
   ctx.parallel_for(out[0].numel(), kMinChunkElements, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) p[i] = p[i] / n;
   });
+}
+
+void compute_mean(const OpContext& ctx, std::vector<Tensor>& out) {
+  switch (out[0].dtype) {
+    case DType::F32: return mean_typed<float>(ctx, out);
+    case DType::F64: return mean_typed<double>(ctx, out);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
 }
 
 }  // namespace
@@ -296,6 +343,10 @@ void add_binary_computes(ComputeTable& t) {
   t.add(OpId::Sum, compute_fold<Fold::SUM>);
   t.add(OpId::Mean, compute_mean);
   t.add(OpId::Mod, compute_mod);
+  t.add(OpId::BitwiseAnd, compute_bitwise<math::BitOp::AND>);
+  t.add(OpId::BitwiseOr, compute_bitwise<math::BitOp::OR>);
+  t.add(OpId::BitwiseXor, compute_bitwise<math::BitOp::XOR>);
+  t.add(OpId::BitShift, compute_bitshift);
 }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS

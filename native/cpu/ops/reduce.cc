@@ -61,6 +61,22 @@ struct MinF {
   static T init() { return std::numeric_limits<float>::infinity(); }
   static T comb(T a, T b) { return min_f32(a, b); }
 };
+// float64: the same rules in binary64 (canonical NaN 0x7FF8000000000000).
+struct SumD {
+  using T = double;
+  static T init() { return -0.0; }
+  static T comb(T a, T b) { return a + b; }
+};
+struct MaxD {
+  using T = double;
+  static T init() { return -std::numeric_limits<double>::infinity(); }
+  static T comb(T a, T b) { return math::max_f64(a, b); }
+};
+struct MinD {
+  using T = double;
+  static T init() { return std::numeric_limits<double>::infinity(); }
+  static T comb(T a, T b) { return math::min_f64(a, b); }
+};
 template <class I> struct SumI {
   using T = I;
   static T init() { return 0; }
@@ -100,21 +116,30 @@ template <class Op> typename Op::T reduce_run(const typename Op::T* x, int64_t n
   }
 }
 
+// The canonical NaN of a float type.
+template <class T> T nan_of() {
+  if constexpr (std::is_same_v<T, double>) return math::nan_f64();
+  else return canonical_nan();
+}
+
 // Result for an output whose reduced set is empty (ONNX 18: max of nothing is
 // -inf / the dtype's minimum, min of nothing is +inf / the maximum; a sum is 0;
 // a mean is 0/0, the canonical NaN).
 template <class Op, Kind K> typename Op::T empty_value() {
-  if constexpr (K == Kind::MEAN) return canonical_nan();
-  else if constexpr (std::is_same_v<Op, SumF>) return 0.0f;
+  using T = typename Op::T;
+  if constexpr (K == Kind::MEAN) return nan_of<T>();
+  else if constexpr (K == Kind::SUM) return T(0);
   else return Op::init();
 }
 
 // Float results leave as the canonical NaN whenever they are NaN: which NaN an
 // x86 add propagates depends on operand order, which the compiler may commute
-// differently in scalar and vector code.
-template <class Op, Kind K> typename Op::T finish(typename Op::T v, float count) {
+// differently in scalar and vector code. `count` is the reduced element count
+// converted to T (ReduceMean: float(R) or double(R), rounded to nearest).
+template <class Op, Kind K> typename Op::T finish(typename Op::T v, typename Op::T count) {
+  using T = typename Op::T;
   if constexpr (K == Kind::MEAN) v = v / count;
-  if constexpr (std::is_same_v<typename Op::T, float>) return v != v ? canonical_nan() : v;
+  if constexpr (std::is_floating_point_v<T>) return v != v ? nan_of<T>() : v;
   else return v;
 }
 
@@ -144,7 +169,7 @@ template <class Op, Kind K> void reduce_typed(const OpContext& ctx, const Reduce
     for (int64_t i = 0; i < total_out; ++i) py[i] = e;
     return;
   }
-  const float count = float(R);
+  const T count = T(R);
   // Merge neighbouring axes of the same kind (size-1 axes dropped): the merged
   // groups alternate kept / reduced and keep the row-major order of both.
   std::vector<int64_t> gsize;
@@ -238,6 +263,11 @@ template <Kind K> void compute_reduce(const OpContext& ctx, std::vector<Tensor>&
       if constexpr (K == Kind::MAX) reduce_typed<MaxF, K>(ctx, plan, out[0]);
       if constexpr (K == Kind::MIN) reduce_typed<MinF, K>(ctx, plan, out[0]);
       break;
+    case DType::F64:
+      if constexpr (K == Kind::SUM || K == Kind::MEAN) reduce_typed<SumD, K>(ctx, plan, out[0]);
+      if constexpr (K == Kind::MAX) reduce_typed<MaxD, K>(ctx, plan, out[0]);
+      if constexpr (K == Kind::MIN) reduce_typed<MinD, K>(ctx, plan, out[0]);
+      break;
     case DType::I64:
       if constexpr (K == Kind::SUM) reduce_typed<SumI<int64_t>, K>(ctx, plan, out[0]);
       if constexpr (K == Kind::MAX) reduce_typed<MaxI<int64_t>, K>(ctx, plan, out[0]);
@@ -278,6 +308,7 @@ template <bool MAX> void compute_arg(const OpContext& ctx, std::vector<Tensor>& 
   const ops::ArgPlan& p = ctx.params_as<ops::ArgPlan>();
   switch (ctx.input(0).dtype) {
     case DType::F32: return arg_last<MAX, float>(ctx, p, out[0]);
+    case DType::F64: return arg_last<MAX, double>(ctx, p, out[0]);
     case DType::I32: return arg_last<MAX, int32_t>(ctx, p, out[0]);
     case DType::I64: return arg_last<MAX, int64_t>(ctx, p, out[0]);
     default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");

@@ -21,6 +21,7 @@
 
 #include "cpu/op_common.h"
 #include "cpu/op_families.h"
+#include "math/bitwise.h"
 #include "math/unary.h"
 #include "ops/unary.h"
 
@@ -64,6 +65,10 @@ void compute_neg(const OpContext& ctx, std::vector<Tensor>& out) {
       map_unary<float, float>(ctx, x, out[0], kMinChunkCheap,
                               [](float v) { return math::unary_op_f32<UnaryFn::NEG>(v); });
       break;
+    case DType::F64:
+      map_unary<double, double>(ctx, x, out[0], kMinChunkCheap,
+                                [](double v) { return math::unary_op_f64<UnaryFn::NEG>(v); });
+      break;
     case DType::I32: map_unary<int32_t, int32_t>(ctx, x, out[0], kMinChunkCheap, [](int32_t v) { return wrap_neg(v); }); break;
     case DType::I64: map_unary<int64_t, int64_t>(ctx, x, out[0], kMinChunkCheap, [](int64_t v) { return wrap_neg(v); }); break;
     default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
@@ -79,6 +84,10 @@ void compute_abs(const OpContext& ctx, std::vector<Tensor>& out) {
       // Clears the sign bit: abs(-0) = +0, abs(-inf) = inf.
       map_unary<float, float>(ctx, x, out[0], kMinChunkCheap,
                               [](float v) { return math::unary_op_f32<UnaryFn::ABS>(v); });
+      break;
+    case DType::F64:
+      map_unary<double, double>(ctx, x, out[0], kMinChunkCheap,
+                                [](double v) { return math::unary_op_f64<UnaryFn::ABS>(v); });
       break;
     case DType::I32: map_unary<int32_t, int32_t>(ctx, x, out[0], kMinChunkCheap, [](int32_t v) { return wrap_abs(v); }); break;
     case DType::I64: map_unary<int64_t, int64_t>(ctx, x, out[0], kMinChunkCheap, [](int64_t v) { return wrap_abs(v); }); break;
@@ -96,6 +105,17 @@ template <UnaryFn K> constexpr bool is_cheap() {
 template <UnaryFn K> void compute_float(const OpContext& ctx, std::vector<Tensor>& out) {
   map_unary<float, float>(ctx, ctx.input(0), out[0], is_cheap<K>() ? kMinChunkCheap : kMinChunkTranscendental,
                           [](float v) { return math::unary_op_f32<K>(v); });
+}
+
+// Sqrt, Exp, Log: float32 as above, float64 by math::unary_op_f64 (docs/numerics/unary.md).
+template <UnaryFn K> void compute_float_or_f64(const OpContext& ctx, std::vector<Tensor>& out) {
+  switch (ctx.input(0).dtype) {
+    case DType::F32: return compute_float<K>(ctx, out);
+    case DType::F64:
+      return map_unary<double, double>(ctx, ctx.input(0), out[0], is_cheap<K>() ? kMinChunkCheap : kMinChunkTranscendental,
+                                       [](double v) { return math::unary_op_f64<K>(v); });
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
 }
 
 // ---- LeakyRelu ------------------------------------------------------------------
@@ -201,11 +221,20 @@ void compute_sign(const OpContext& ctx, std::vector<Tensor>& out) {
 
 // Bit tests (math/common.h), so no compare of a NaN is involved.
 void compute_is_nan(const OpContext& ctx, std::vector<Tensor>& out) {
+  if (ctx.input(0).dtype == DType::F64) {
+    return map_unary<double, uint8_t>(ctx, ctx.input(0), out[0], kMinChunkCheap,
+                                      [](double v) { return uint8_t(math::is_nan_f64(v)); });
+  }
   map_unary<float, uint8_t>(ctx, ctx.input(0), out[0], kMinChunkCheap, [](float v) { return uint8_t(math::is_nan_f32(v)); });
 }
 
 void compute_is_inf(const OpContext& ctx, std::vector<Tensor>& out) {
   const ops::IsInfParams p = ctx.params_as<ops::IsInfParams>();
+  if (ctx.input(0).dtype == DType::F64) {
+    return map_unary<double, uint8_t>(ctx, ctx.input(0), out[0], kMinChunkCheap, [p](double v) {
+      return uint8_t(math::is_inf_f64(v) && (math::sign_bit_f64(v) ? p.negative : p.positive));
+    });
+  }
   map_unary<float, uint8_t>(ctx, ctx.input(0), out[0], kMinChunkCheap, [p](float v) {
     return uint8_t(math::is_inf_f32(v) && (math::sign_bit_f32(v) ? p.negative : p.positive));
   });
@@ -216,6 +245,17 @@ void compute_is_inf(const OpContext& ctx, std::vector<Tensor>& out) {
 // Any non-zero byte is true (the logical ops of binary.cc read bools the same way).
 void compute_not(const OpContext& ctx, std::vector<Tensor>& out) {
   map_unary<uint8_t, uint8_t>(ctx, ctx.input(0), out[0], kMinChunkCheap, [](uint8_t v) { return uint8_t(v == 0); });
+}
+
+// ---- BitwiseNot ----------------------------------------------------------------
+
+void compute_bitwise_not(const OpContext& ctx, std::vector<Tensor>& out) {
+  const Tensor& x = ctx.input(0);
+  switch (x.dtype) {
+    case DType::I32: return map_unary<int32_t, int32_t>(ctx, x, out[0], kMinChunkCheap, math::bitwise_not<int32_t>);
+    case DType::I64: return map_unary<int64_t, int64_t>(ctx, x, out[0], kMinChunkCheap, math::bitwise_not<int64_t>);
+    default: fail(ErrorCode::E_INTERNAL, ctx.op, "dtype escaped inference");
+  }
 }
 
 }  // namespace
@@ -230,20 +270,21 @@ void add_unary_computes(ComputeTable& t) {
   t.add(OpId::IsInf, compute_is_inf);
   t.add(OpId::Neg, compute_neg);
   t.add(OpId::Abs, compute_abs);
-  t.add(OpId::Sqrt, compute_float<UnaryFn::SQRT>);
+  t.add(OpId::Sqrt, compute_float_or_f64<UnaryFn::SQRT>);
   t.add(OpId::Reciprocal, compute_float<UnaryFn::RECIPROCAL>);
   t.add(OpId::Relu, compute_float<UnaryFn::RELU>);
   t.add(OpId::LeakyRelu, compute_leaky_relu);
   t.add(OpId::Sigmoid, compute_float<UnaryFn::SIGMOID>);
   t.add(OpId::Tanh, compute_float<UnaryFn::TANH>);
-  t.add(OpId::Exp, compute_float<UnaryFn::EXP>);
-  t.add(OpId::Log, compute_float<UnaryFn::LOG>);
+  t.add(OpId::Exp, compute_float_or_f64<UnaryFn::EXP>);
+  t.add(OpId::Log, compute_float_or_f64<UnaryFn::LOG>);
   t.add(OpId::Erf, compute_float<UnaryFn::ERF>);
   t.add(OpId::Gelu, compute_gelu);
   t.add(OpId::Softplus, compute_float<UnaryFn::SOFTPLUS>);
   t.add(OpId::Clip, compute_clip);
   t.add(OpId::HardSigmoid, compute_hard_sigmoid);
   t.add(OpId::HardSwish, compute_hard_swish);
+  t.add(OpId::BitwiseNot, compute_bitwise_not);
 }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS

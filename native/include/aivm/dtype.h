@@ -4,32 +4,75 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 namespace aivm {
 
+// The one table of dtypes; everything that names or sizes a dtype derives from it.
+// X(enum name, ONNX tag, JS name, C element type, JS typed array holding it).
+// The C type is how an element is stored: float16 and bfloat16 are their IEEE
+// bit patterns (uint16_t), the float8 formats their bit patterns (uint8_t; only
+// Cast computes on them, docs/numerics/cast.md), bool one byte 0 or 1; JS sees
+// the same bytes.
+#define AIVM_DTYPES(X)                                  \
+  X(F32, 1, "float32", float, "Float32Array")           \
+  X(U8, 2, "uint8", uint8_t, "Uint8Array")              \
+  X(I8, 3, "int8", int8_t, "Int8Array")                 \
+  X(U16, 4, "uint16", uint16_t, "Uint16Array")          \
+  X(I16, 5, "int16", int16_t, "Int16Array")             \
+  X(I32, 6, "int32", int32_t, "Int32Array")             \
+  X(I64, 7, "int64", int64_t, "BigInt64Array")          \
+  X(BOOL, 9, "bool", uint8_t, "Uint8Array")             \
+  X(F16, 10, "float16", uint16_t, "Uint16Array")        \
+  X(F64, 11, "float64", double, "Float64Array")         \
+  X(U32, 12, "uint32", uint32_t, "Uint32Array")         \
+  X(U64, 13, "uint64", uint64_t, "BigUint64Array")      \
+  X(BF16, 16, "bfloat16", uint16_t, "Uint16Array")      \
+  X(F8E4M3FN, 17, "float8e4m3fn", uint8_t, "Uint8Array") \
+  X(F8E4M3FNUZ, 18, "float8e4m3fnuz", uint8_t, "Uint8Array") \
+  X(F8E5M2, 19, "float8e5m2", uint8_t, "Uint8Array")     \
+  X(F8E5M2FNUZ, 20, "float8e5m2fnuz", uint8_t, "Uint8Array") \
+  X(F8E8M0, 24, "float8e8m0", uint8_t, "Uint8Array")
+
 enum class DType : int32_t {
-  F32 = 1,
-  I32 = 6,
-  I64 = 7,
-  BOOL = 9,
+#define AIVM_DTYPE_ENUM(e, tag, name, T, array) e = tag,
+  AIVM_DTYPES(AIVM_DTYPE_ENUM)
+#undef AIVM_DTYPE_ENUM
 };
+
+// The C element type of a dtype: storage_t<DType::F16> is uint16_t.
+template <DType D> struct DTypeStorage;
+#define AIVM_DTYPE_STORAGE(e, tag, name, T, array) \
+  template <> struct DTypeStorage<DType::e> { using type = T; };
+AIVM_DTYPES(AIVM_DTYPE_STORAGE)
+#undef AIVM_DTYPE_STORAGE
+template <DType D> using storage_t = typename DTypeStorage<D>::type;
+
+// Calls f with std::integral_constant<DType, t>, so a template can be
+// instantiated per dtype (decltype(tag)::value is the DType).
+template <class F> void visit_dtype(DType t, F&& f) {
+  switch (t) {
+#define AIVM_DTYPE_VISIT(e, tag, name, T, array) \
+  case DType::e: f(std::integral_constant<DType, DType::e>{}); return;
+    AIVM_DTYPES(AIVM_DTYPE_VISIT)
+#undef AIVM_DTYPE_VISIT
+  }
+}
 
 inline size_t dtype_size(DType t) {
   switch (t) {
-    case DType::F32: return 4;
-    case DType::I32: return 4;
-    case DType::I64: return 8;
-    case DType::BOOL: return 1;
+#define AIVM_DTYPE_SIZE(e, tag, name, T, array) case DType::e: return sizeof(T);
+    AIVM_DTYPES(AIVM_DTYPE_SIZE)
+#undef AIVM_DTYPE_SIZE
   }
   return 0;
 }
 
 inline const char* dtype_name(DType t) {
   switch (t) {
-    case DType::F32: return "float32";
-    case DType::I32: return "int32";
-    case DType::I64: return "int64";
-    case DType::BOOL: return "bool";
+#define AIVM_DTYPE_NAME(e, tag, name, T, array) case DType::e: return name;
+    AIVM_DTYPES(AIVM_DTYPE_NAME)
+#undef AIVM_DTYPE_NAME
   }
   return "unknown";
 }
@@ -37,10 +80,9 @@ inline const char* dtype_name(DType t) {
 // Returns false for tags the engine does not implement.
 inline bool dtype_from_tag(int32_t tag, DType* out) {
   switch (tag) {
-    case 1: *out = DType::F32; return true;
-    case 6: *out = DType::I32; return true;
-    case 7: *out = DType::I64; return true;
-    case 9: *out = DType::BOOL; return true;
+#define AIVM_DTYPE_TAG(e, tag_, name, T, array) case tag_: *out = DType::e; return true;
+    AIVM_DTYPES(AIVM_DTYPE_TAG)
+#undef AIVM_DTYPE_TAG
     default: return false;
   }
 }
