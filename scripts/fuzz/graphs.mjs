@@ -19,6 +19,7 @@ const ACTIVATION_COMPOSED = { Elu: ['alpha'], Selu: ['alpha', 'gamma'], Threshol
 const TYPED = {
   float32: Float32Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array, float16: Uint16Array, bfloat16: Uint16Array,
   float64: Float64Array, int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, uint32: Uint32Array, uint64: BigUint64Array,
+  float8e4m3fn: Uint8Array, float8e4m3fnuz: Uint8Array, float8e5m2: Uint8Array, float8e5m2fnuz: Uint8Array, float8e8m0: Uint8Array,
 };
 const CAST_TO = {
   1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 16: 'bfloat16', 11: 'float64', 3: 'int8', 2: 'uint8', 5: 'int16',
@@ -43,6 +44,7 @@ export function randomData(rng, dtype, shape) {
     if (dtype === 'float32' || dtype === 'float64') {
       data[i] = rng.chance(0.02) ? rng.pick([NaN, Infinity, -Infinity, -0, 3e38, 1e-40]) : rng.unit() * 4;
     } else if (BITS16[dtype]) data[i] = rng.pick(BITS16[dtype]);
+    else if (dtype.startsWith('float8')) data[i] = rng.int(256); // any pattern: every float8 byte is a value or a NaN
     else if (dtype === 'bool') data[i] = rng.int(2);
     else {
       const v = dtype.startsWith('u') ? rng.range(0, 9) : rng.range(-4, 9);

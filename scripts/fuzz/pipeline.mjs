@@ -16,6 +16,7 @@ export const { buildIr, GRAPH_LEVEL_OPS } = dist('ir/build.js');
 export const { lowerIr } = dist('ir/lower.js');
 export const { engineAccess } = dist('runtime/executor.js');
 export const { loadKernelFiles } = dist('kernel/index.js');
+export const { DTYPE_TABLE } = dist('tensor.js');
 
 /** Memory one case may plan (lowering's folded constants, a Program's arena and outputs). */
 export const CASE_BYTES = 64 << 20;
@@ -79,7 +80,6 @@ export async function runModel(ctx, { bytes, parsed, inputs, extra = [], readExt
   return 'ok';
 }
 
-const TYPED = { float32: Float32Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array };
 
 /**
  * The given inputs where they still fit the (possibly mutated) model's inputs;
@@ -93,7 +93,7 @@ function fitInputs(ir, inputs) {
     if (fits) return t;
     const shape = spec.shape.map((d) => (typeof d === 'number' ? d : 2));
     const n = shape.reduce((a, b) => a * b, 1);
-    if (!(n <= CASE_BYTES / 8)) return { dtype: spec.dtype, shape: [0], data: new TYPED[spec.dtype](0) };
-    return { dtype: spec.dtype, shape, data: new TYPED[spec.dtype](n) };
+    if (!(n <= CASE_BYTES / 8)) return { dtype: spec.dtype, shape: [0], data: new DTYPE_TABLE[spec.dtype].array(0) };
+    return { dtype: spec.dtype, shape, data: new DTYPE_TABLE[spec.dtype].array(n) };
   });
 }
