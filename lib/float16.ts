@@ -74,12 +74,24 @@ function fromBits(bits: number, f: Format16): number {
 }
 
 /**
- * The value of a float8 pattern (exact), by ONNX's definitions: e4m3fn (bias 7, no
+ * The value of a float4e2m1 pattern (exact): sign, 2 exponent bits (bias 1), 1 fraction
+ * bit, no infinities or NaN; magnitudes 0, 0.5, 1, 1.5, 2, 3, 4, 6. Only the low 4 bits count.
+ */
+export function float4e2m1Value(bits: number): number {
+  const sign = bits & 0x8 ? -1 : 1;
+  const exp = (bits >> 1) & 3;
+  const frac = bits & 1;
+  return sign * (exp === 0 ? frac / 2 : (2 + frac) * 2 ** (exp - 2));
+}
+
+/**
+ * The value of a float8 (or float4e2m1) pattern (exact), by ONNX's definitions: e4m3fn (bias 7, no
  * infinities, S.1111.111 NaN), e4m3fnuz (bias 8) and e5m2fnuz (bias 16) (no -0, no
  * infinities, 0x80 the only NaN), e5m2 (bias 15, IEEE-like), e8m0 (2^(bits - 127), 0xFF NaN).
  */
 export function float8Value(dtype: string, bits: number): number {
   if (dtype === 'float8e8m0') return bits === 0xff ? NaN : 2 ** (bits - 127);
+  if (dtype === 'float4e2m1') return float4e2m1Value(bits);
   const [expBits, bias] = dtype === 'float8e4m3fn' ? [4, 7] : dtype === 'float8e4m3fnuz' ? [4, 8] : dtype === 'float8e5m2' ? [5, 15] : [5, 16];
   const fracBits = 7 - expBits;
   const fnuz = dtype.endsWith('fnuz');

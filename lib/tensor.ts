@@ -11,6 +11,9 @@ import { bfloat16Bits, bfloat16Value, float16Bits, float16Value, float8Value } f
  * IEEE bit patterns in a Uint16Array (as onnxruntime-node takes them); lib/float16.ts
  * converts numbers to and from them. The float8 types (ONNX's) are their bit patterns in a
  * Uint8Array: stored, moved and cast by the engine; built from bits only (tensor() refuses numbers).
+ * The sub-byte types (`bits` 4 or 2; ONNX packs them two or four to a byte) are held one element
+ * per byte, unpacked: int4/int2 as their value in an Int8Array, uint4/uint2 in a Uint8Array,
+ * float4e2m1 as its 4-bit pattern in a Uint8Array; checkTensor refuses a byte out of range.
  */
 export const DTYPE_TABLE = {
   float32: { onnx: 1, size: 4, array: Float32Array, view: 'Float32' },
@@ -31,6 +34,11 @@ export const DTYPE_TABLE = {
   float8e5m2: { onnx: 19, size: 1, array: Uint8Array, view: 'Uint8' },
   float8e5m2fnuz: { onnx: 20, size: 1, array: Uint8Array, view: 'Uint8' },
   float8e8m0: { onnx: 24, size: 1, array: Uint8Array, view: 'Uint8' },
+  uint4: { onnx: 21, size: 1, bits: 4, array: Uint8Array, view: 'Uint8' },
+  int4: { onnx: 22, size: 1, bits: 4, array: Int8Array, view: 'Int8' },
+  float4e2m1: { onnx: 23, size: 1, bits: 4, array: Uint8Array, view: 'Uint8' },
+  uint2: { onnx: 25, size: 1, bits: 2, array: Uint8Array, view: 'Uint8' },
+  int2: { onnx: 26, size: 1, bits: 2, array: Int8Array, view: 'Int8' },
 } as const;
 
 export type DType = keyof typeof DTYPE_TABLE;
@@ -57,6 +65,11 @@ export interface DataOf {
   float8e5m2: Uint8Array;
   float8e5m2fnuz: Uint8Array;
   float8e8m0: Uint8Array;
+  uint4: Uint8Array;
+  int4: Int8Array;
+  float4e2m1: Uint8Array;
+  uint2: Uint8Array;
+  int2: Int8Array;
 }
 
 export interface Tensor<D extends DType = DType> {
@@ -69,6 +82,13 @@ export interface Tensor<D extends DType = DType> {
 export const FLOAT_DTYPES: readonly DType[] = ['float32', 'float16', 'bfloat16', 'float64'];
 /** The float8 storage types (ONNX's FLOAT8E4M3FN, E4M3FNUZ, E5M2, E5M2FNUZ, E8M0). */
 export const FLOAT8_DTYPES: readonly DType[] = ['float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'float8e8m0'];
+/** Floats stored as bit patterns that only Cast computes on: the float8 types and float4e2m1. */
+export const MINIFLOAT_DTYPES: readonly DType[] = [...FLOAT8_DTYPES, 'float4e2m1'];
+/** Bits per element: 4 or 2 for the sub-byte types (stored one per byte), else the element's size. */
+export function dtypeBits(dtype: DType): number {
+  const e: { size: number; bits?: number } = DTYPE_TABLE[dtype];
+  return e.bits ?? e.size * 8;
+}
 /** Dtypes whose elements are bigints in JS. */
 export function isBigIntDtype(dtype: DType): boolean {
   return dtype === 'int64' || dtype === 'uint64';
@@ -137,7 +157,7 @@ export function elementValues(t: Tensor): (number | bigint)[] {
 export function elementValue(dtype: DType, data: ArrayLike<number | bigint>, i: number): number | bigint {
   if (dtype === 'float16') return float16Value(data[i] as number);
   if (dtype === 'bfloat16') return bfloat16Value(data[i] as number);
-  if (FLOAT8_DTYPES.includes(dtype)) return float8Value(dtype, data[i] as number);
+  if (MINIFLOAT_DTYPES.includes(dtype)) return float8Value(dtype, data[i] as number);
   return data[i];
 }
 
@@ -169,7 +189,7 @@ function elementFromNumber(dtype: DType, v: number | bigint | boolean): number |
   if (typeof v === 'boolean') v = v ? 1 : 0;
   if (dtype === 'float16') return float16Bits(Number(v));
   if (dtype === 'bfloat16') return bfloat16Bits(Number(v));
-  if (FLOAT8_DTYPES.includes(dtype)) throw new AivmError('E_DTYPE', `${dtype} tensors are built from their bit patterns (a Uint8Array), not from numbers`);
+  if (MINIFLOAT_DTYPES.includes(dtype)) throw new AivmError('E_DTYPE', `${dtype} tensors are built from their bit patterns (a Uint8Array), not from numbers`);
   const range = intRange(dtype);
   if (!range) return Number(v);
   if (typeof v === 'number' && !Number.isInteger(v)) throw new AivmError('E_VALUE', `${dtype} element ${v} is not an integer`);
@@ -181,7 +201,7 @@ function elementFromNumber(dtype: DType, v: number | bigint | boolean): number |
 /** The value range of an integer dtype (undefined for floats and bool), from its width and sign. */
 export function intRange(dtype: DType): [bigint, bigint] | undefined {
   if (!dtype.startsWith('int') && !dtype.startsWith('uint')) return undefined;
-  const bits = BigInt(DTYPE_TABLE[dtype].size * 8);
+  const bits = BigInt(dtypeBits(dtype));
   return dtype.startsWith('u') ? [0n, (1n << bits) - 1n] : [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n];
 }
 
@@ -213,5 +233,19 @@ export function checkTensor(value: unknown, what: string): asserts value is Tens
   const length = (t.data as ArrayLike<unknown>).length;
   if (length !== n) {
     throw new AivmError('E_SHAPE', `${what}: shape [${(t.shape as number[]).join(', ')}] has ${n} elements but data has ${length}`);
+  }
+  checkSubByteRange(t as Tensor, what);
+}
+
+/** A sub-byte tensor's bytes must each hold one element: a value (or float4 pattern) in range. */
+function checkSubByteRange(t: Tensor, what: string): void {
+  const bits = dtypeBits(t.dtype);
+  if (bits >= 8) return;
+  const [lo, hi] = t.dtype === 'float4e2m1' ? [0, 15] : (intRange(t.dtype) as [bigint, bigint]).map(Number);
+  const data = t.data as ArrayLike<number>;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] < lo || data[i] > hi) {
+      throw new AivmError('E_VALUE', `${what}: ${t.dtype} element ${i} is ${data[i]}, outside [${lo}, ${hi}] (one ${bits}-bit element per byte)`);
+    }
   }
 }

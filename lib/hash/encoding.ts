@@ -3,7 +3,7 @@
 // calldata, or behind a URI), so the contract can check keccak256(input) ==
 // inputHash and every node decodes the very bytes that were hashed.
 import { AivmError } from '../errors';
-import { allocate, checkTensor, DTYPE_OF_ONNX, DTYPE_TABLE, dtypeSize, numel, type DType, type Tensor } from '../tensor';
+import { allocate, checkTensor, DTYPE_OF_ONNX, DTYPE_TABLE, dtypeBits, dtypeSize, numel, type DType, type Tensor } from '../tensor';
 
 const MAGIC = 'AIVMTNS1';
 const MAX_RANK = 8;
@@ -54,9 +54,17 @@ type Element = number | bigint;
 type Get = (at: number, le: boolean) => Element;
 type Set = (at: number, v: Element, le: boolean) => void;
 
-/** A bool as 0 or 1, a NaN stored as bits as its canonical bits; other elements as they are. */
+/**
+ * A bool as 0 or 1, a NaN stored as bits as its canonical bits, a sub-byte element as its low
+ * bits (sign-extended for int4/int2, as native/core/hash.cc); other elements as they are.
+ */
 function canonical(dtype: DType, v: Element): Element {
   if (dtype === 'bool') return v ? 1 : 0;
+  const bits = dtypeBits(dtype);
+  if (bits < 8) {
+    const low = (v as number) & ((1 << bits) - 1);
+    return dtype === 'int4' || dtype === 'int2' ? (low ^ (1 << (bits - 1))) - (1 << (bits - 1)) : low;
+  }
   const n = BIT_NANS[dtype];
   return n && n.isNaN(v as number) ? n.canonical : v;
 }
@@ -142,6 +150,7 @@ function readData(view: DataView, at: number, dtype: DType, data: Tensor['data']
     if (dtype === 'float64' && Number.isNaN(v) && view.getBigUint64(at, true) !== CANONICAL_NAN64) fail(`element ${i} is a NaN other than 0x7FF8000000000000 (not canonical)`);
     const nan = BIT_NANS[dtype];
     if (nan && canonical(dtype, v) !== v) fail(`element ${i} is a NaN other than 0x${nan.canonical.toString(16).toUpperCase()} (not canonical)`);
+    if (dtypeBits(dtype) < 8 && canonical(dtype, v) !== v) fail(`element ${i} is ${v}, not a ${dtype} value (one element per byte)`);
     out[i] = v;
   }
   return at;

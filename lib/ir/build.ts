@@ -22,11 +22,11 @@ export const LOWERING_BODY_OPS: readonly string[] = Object.keys(LOWERING_BODIES)
 /** Ops the loader folds or rewrites itself; everything else must be an engine op. */
 export const GRAPH_LEVEL_OPS: readonly string[] = [
   'Constant', 'Identity', 'Dropout', 'Shape', 'Size', 'Unsqueeze', 'Squeeze', 'Flatten',
-  'ConstantOfShape', 'Range', 'Upsample', ...LOWERING_BODY_OPS, ...COMPOSED_OPS,
+  'ConstantOfShape', 'Range', 'Upsample', 'Scatter', ...LOWERING_BODY_OPS, ...COMPOSED_OPS,
 ];
 
 /** Graph-level ops whose every version's adapter (lib/ir/op-versions.ts) rewrites them into engine ops. */
-export const ADAPTED_AWAY_OPS: readonly string[] = ['Upsample', ...COMPOSED_OPS];
+export const ADAPTED_AWAY_OPS: readonly string[] = ['Upsample', 'Scatter', ...COMPOSED_OPS];
 
 /** The graph-level ops lowering folds: the ONNX ones above, and the loader's own that only op-version adapters make. */
 export const FOLDED_OPS: readonly string[] = [

@@ -7,7 +7,14 @@
 //   the kernel flipped and its in/out channels swapped per group;
 // - LpPool is (the sum over each window of |x|^p)^(1/p), the sum a grouped Conv
 //   with a kernel of ones (zero padding adds 0).
-// 3-D (5-D tensors) is not implemented: E_SHAPE, as the engine's own ops.
+// - a 3-D Conv is the 2-D Conv of [N * OD, C * kD, H, W], the kD depth taps of each
+//   output depth gathered as channels (X padded along depth first), with W [M, C/g, kD,
+//   kH, kW] read as [M, C/g * kD, kH, kW]: each output is one chain over (c, kd, kh, kw),
+//   W's memory order, the 2-D Conv's chain extended (docs/numerics/conv.md), padding
+//   taps included as +0 as in 2-D. ConvTranspose and LpPool on 3-D inputs are written
+//   on it. (3-D MaxPool and AveragePool are the engine's own: N-D pooling.)
+// - MaxPool's optional output Indices: the engine makes it when asked by its attribute
+//   output_indices (not ONNX's), set here from whether the node uses output 1.
 import { checkAttrs, failer, i64s, reshape, type Body } from './composed';
 import type { KnownValue } from './shaped-ops';
 import type { IrAttr, IrNode } from './types';
@@ -63,7 +70,97 @@ export function oneDimensional(node: IrNode, inputs: (KnownValue | null)[], b: B
   return true;
 }
 
-/** ConvTranspose (1-D, 2-D): see the file's comment; output_shape or auto_pad decide the pads as ONNX states. */
+/**
+ * MaxPool: the engine attribute output_indices is 1 exactly when the node uses output 1
+ * (Indices), whatever the model wrote for it; then 1-D inputs as oneDimensional.
+ */
+export function maxPool(node: IrNode, inputs: (KnownValue | null)[], b: Body): boolean {
+  const want = node.outputs.length > 1 && node.outputs[1] !== '';
+  if (node.attrs.output_indices === (want ? 1n : undefined)) return oneDimensional(node, inputs, b);
+  const { output_indices: _model, ...attrs } = node.attrs;
+  b.nodes.push({ ...node, name: `${node.name}::pool`, attrs: want ? { ...attrs, output_indices: 1n } : attrs });
+  return true;
+}
+
+/** Conv: 1-D (oneDimensional) and 3-D (conv3d) on the engine's 2-D Conv; 2-D as it is. */
+export function convNd(node: IrNode, inputs: (KnownValue | null)[], b: Body): boolean {
+  if (inputs[0]?.shape.length === 5) {
+    conv3d(node, inputs, b);
+    return true;
+  }
+  return oneDimensional(node, inputs, b);
+}
+
+/**
+ * Conv on X [N, C, D, H, W], W [M, C/g, kD, kH, kW] (see the file's comment): X padded along
+ * depth, Gather of each output depth's kD taps -> [N, C, OD, kD, H, W], Transpose to
+ * [N, OD, C, kD, H, W] as [N * OD, C * kD, H, W], the 2-D Conv with the H and W geometry
+ * (auto_pad resolved to pads as the engine does), then [N, OD, M, OH, OW] to [N, M, OD, OH, OW].
+ */
+function conv3d(node: IrNode, inputs: (KnownValue | null)[], b: Body): void {
+  const a = checkAttrs(node, { auto_pad: 'string', dilations: 'ints', group: 'int', kernel_shape: 'ints', pads: 'ints', strides: 'ints' });
+  const fail = a.fail;
+  const [x, w] = inputs;
+  if (!x || !w || inputs.length > 3 || node.outputs.length !== 1 || node.outputs[0] === '') fail('E_ARITY', 'takes X, W and an optional B, and gives one output');
+  if (w!.shape.length !== 5) fail('E_SHAPE', `with a 3-D input [N, C, D, H, W] needs W of rank 5 [M, C/group, kD, kH, kW], got [${w!.shape}]`);
+  const [n, c, ...inSize] = x!.shape;
+  const [m, cg, ...kernel] = w!.shape;
+  const group = a.int('group', 1);
+  if (!(group >= 1) || c !== cg * group || m % group !== 0) fail('E_SHAPE', `W [${w!.shape}] with group ${group} does not fit X's ${c} channels`);
+  if (kernel.some((k) => k < 1)) fail('E_SHAPE', `W must have a non-empty kernel, got [${w!.shape}]`);
+  const given = a.ints('kernel_shape');
+  if (given && given.join() !== kernel.join()) fail('E_ATTR', `kernel_shape [${given}] is not W's [${kernel}]`);
+  const list = (key: string, len: number, dflt: number, min: number) => {
+    const v = a.ints(key) ?? new Array<number>(len).fill(dflt);
+    if (v.length !== len) fail('E_ATTR', `attribute '${key}' needs ${len} entries for a 3-D input, got ${v.length}`);
+    if (v.some((e) => !(e >= min && e < 2 ** 31))) fail('E_ATTR', `attribute '${key}' entries must be in [${min}, 2^31), got [${v}]`);
+    return v;
+  };
+  const strides = list('strides', 3, 1, 1), dilations = list('dilations', 3, 1, 1);
+  const autoPad = a.str('auto_pad', 'NOTSET');
+  let pads = list('pads', 6, 0, 0);
+  if (autoPad === 'VALID' || autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    if (node.attrs.pads !== undefined && pads.some((p) => p !== 0)) fail('E_ATTR', `attribute 'pads' must be absent or all zero with auto_pad ${autoPad}`);
+    // As the engine's Conv: out = ceil(in / stride), SAME_UPPER puts the odd one at the end.
+    pads = new Array<number>(6).fill(0);
+    if (autoPad !== 'VALID') {
+      inSize.forEach((sz, i) => {
+        const out = Math.ceil(sz / strides[i]);
+        const total = Math.max(0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - sz);
+        pads[i] = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2);
+        pads[i + 3] = total - pads[i];
+      });
+    }
+  } else if (autoPad !== 'NOTSET') {
+    fail('E_ATTR', `attribute 'auto_pad' must be NOTSET, SAME_UPPER, SAME_LOWER or VALID, got '${autoPad}'`);
+  }
+  const [kd, kh, kw] = kernel, [sd, sh, sw] = strides, [dd, dh, dw] = dilations;
+  const depth = inSize[0] + pads[0] + pads[3];
+  const od = Math.floor((depth - ((kd - 1) * dd + 1)) / sd) + 1;
+  if (!(od >= 1)) fail('E_SHAPE', `the dilated kernel depth ${(kd - 1) * dd + 1} is larger than the padded input depth ${depth}`);
+  const padded = pads[0] + pads[3] === 0 ? node.inputs[0]
+    : b.op('depth_padded', 'Pad', [node.inputs[0], b.konst('depth_pads', i64s([0, 0, pads[0], 0, 0, 0, 0, pads[3], 0, 0]))], { mode: 'constant' });
+  const taps = new Array<number>(b.table('depth tap table', od * kd));
+  for (let o = 0; o < od; o++) for (let k = 0; k < kd; k++) taps[o * kd + k] = o * sd + k * dd;
+  const gathered = b.op('depth_taps', 'Gather', [padded, b.konst('depth_tap_index', i64s(taps, [od, kd]))], { axis: 2n });
+  const planes = b.op('depth_major', 'Transpose', [gathered], { perm: [0n, 2n, 1n, 3n, 4n, 5n] });
+  const x2 = reshape(b, 'as_2d', planes, [n * od, c * kd, inSize[1], inSize[2]]);
+  const w2 = reshape(b, 'W_as_2d', node.inputs[1], [m, cg * kd, kh, kw]);
+  const ins = [x2, w2];
+  if (inputs[2]) ins.push(node.inputs[2]);
+  const y2 = b.op('conv', 'Conv', ins, {
+    kernel_shape: [BigInt(kh), BigInt(kw)], strides: [BigInt(sh), BigInt(sw)], dilations: [BigInt(dh), BigInt(dw)],
+    pads: [pads[1], pads[2], pads[4], pads[5]].map(BigInt), group: BigInt(group),
+  });
+  // The 2-D Conv's output size (E_SHAPE from the engine when the kernel does not fit).
+  const oh = Math.floor((inSize[1] + pads[1] + pads[4] - ((kh - 1) * dh + 1)) / sh) + 1;
+  const ow = Math.floor((inSize[2] + pads[2] + pads[5] - ((kw - 1) * dw + 1)) / sw) + 1;
+  if (!(oh >= 1 && ow >= 1)) fail('E_SHAPE', `would give an output of size [${od}, ${oh}, ${ow}]`);
+  const y5 = reshape(b, 'depth_split', y2, [n, od, m, oh, ow]);
+  b.op('channels_first', 'Transpose', [y5], { perm: [0n, 2n, 1n, 3n, 4n] }, node.outputs[0]);
+}
+
+/** ConvTranspose (1-D, 2-D, 3-D): see the file's comment; output_shape or auto_pad decide the pads as ONNX states. */
 export function convTranspose(node: IrNode, inputs: (KnownValue | null)[], b: Body): void {
   const fail = failer(node);
   checkAttrs(node, { auto_pad: 'string', dilations: 'ints', group: 'int', kernel_shape: 'ints', output_padding: 'ints', output_shape: 'ints', pads: 'ints', strides: 'ints' });
@@ -73,7 +170,7 @@ export function convTranspose(node: IrNode, inputs: (KnownValue | null)[], b: Bo
   }
   if (x!.dtype !== 'float32' || w!.dtype !== 'float32') fail('E_DTYPE', `takes float32 X and W, got ${x!.dtype} and ${w!.dtype}`);
   const rank = x!.shape.length;
-  if (rank !== 3 && rank !== 4) fail('E_SHAPE', `is implemented for 1-D and 2-D inputs (rank 3 or 4), got [${x!.shape}]`);
+  if (rank !== 3 && rank !== 4 && rank !== 5) fail('E_SHAPE', `is implemented for 1-D, 2-D and 3-D inputs (rank 3 to 5), got [${x!.shape}]`);
   if (w!.shape.length !== rank) fail('E_SHAPE', `W must have X's rank ${rank}, got [${w!.shape}]`);
   const spatial = rank - 2;
   const group = node.attrs.group === undefined ? 1 : Number(node.attrs.group as bigint);
@@ -117,6 +214,10 @@ export function convTranspose(node: IrNode, inputs: (KnownValue | null)[], b: Bo
   const out = full.map((f, i) => f - begin[i] - end[i]);
   if (out.some((o) => o < 1)) fail('E_SHAPE', `would give an output of size [${out}]`);
 
+  if (spatial === 3) {
+    convTranspose3d(node, inputs, b, { n, c, mg, group, inSize, strides, dilations, kernel, begin, end, outPad });
+    return;
+  }
   // As 2-D: [N, C, H, W] and W [C, M/g, kH, kW] (1-D: H = 1, kH = 1).
   const two = (v: number[], one: number) => (spatial === 1 ? [one, v[0]] : v);
   const [h, wd] = two(inSize, 1), [s0, s1] = two(strides, 1), [d0, d1] = two(dilations, 1), [k0, k1] = two(kernel, 1);
@@ -145,7 +246,32 @@ export function convTranspose(node: IrNode, inputs: (KnownValue | null)[], b: Bo
   }
 }
 
-/** LpPool (1-D, 2-D): Pow(Conv(|x|^p, ones per channel, the node's geometry), 1 / p); p 1: no Pow, p 2: x * x. */
+/**
+ * ConvTranspose's body for 3-D, as the 2-D one with one more axis: zeros between the input's
+ * elements ([N, C, D, 1, H, 1, W, 1] padded to [N, C, D, sD, H, sH, W, sW]), the frame, the
+ * kernel flipped with its channels swapped per group, and the 3-D Conv (conv3d, via convNd).
+ */
+function convTranspose3d(node: IrNode, inputs: (KnownValue | null)[], b: Body, g: { n: number; c: number; mg: number; group: number;
+  inSize: number[]; strides: number[]; dilations: number[]; kernel: number[]; begin: number[]; end: number[]; outPad: number[] }): void {
+  const { n, c, mg, group, inSize, strides: s, dilations: d, kernel: k, begin, end, outPad } = g;
+  const cells = reshape(b, 'cells', node.inputs[0], [n, c, inSize[0], 1, inSize[1], 1, inSize[2], 1]);
+  const stuffed = b.op('stuffed', 'Pad', [cells, b.konst('stuff_pads', i64s([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, s[0] - 1, 0, s[1] - 1, 0, s[2] - 1]))], { mode: 'constant' });
+  const spread = reshape(b, 'spread', stuffed, [n, c, inSize[0] * s[0], inSize[1] * s[1], inSize[2] * s[2]]);
+  const before = k.map((kk, i) => (kk - 1) * d[i] - begin[i]);
+  const after = k.map((kk, i) => (kk - 1) * d[i] - end[i] + outPad[i] - (s[i] - 1));
+  const padded = b.op('framed', 'Pad', [spread, b.konst('frame_pads', i64s([0, 0, ...before, 0, 0, ...after]))], { mode: 'constant' });
+  const cg = c / group;
+  const w6 = reshape(b, 'W_groups', node.inputs[1], [group, cg, mg, k[0], k[1], k[2]]);
+  const swapped = reshape(b, 'W_swapped', b.op('W_transpose', 'Transpose', [w6], { perm: [0n, 2n, 1n, 3n, 4n, 5n] }), [group * mg, cg, k[0], k[1], k[2]]);
+  const flipped = b.op('W_flipped', 'Slice', [swapped, b.konst('flip_starts', i64s([-1, -1, -1])),
+    b.konst('flip_ends', { dtype: 'int64', shape: [3], data: BigInt64Array.of(INT64_MIN, INT64_MIN, INT64_MIN) }),
+    b.konst('flip_axes', i64s([2, 3, 4])), b.konst('flip_steps', i64s([-1, -1, -1]))]);
+  const convIns = [padded, flipped];
+  if (inputs[2]) convIns.push(node.inputs[2]);
+  b.op('conv', 'Conv', convIns, { kernel_shape: k.map(BigInt), dilations: d.map(BigInt), group: BigInt(group) }, node.outputs[0]);
+}
+
+/** LpPool (1-D, 2-D, 3-D): Pow(Conv(|x|^p, ones per channel, the node's geometry), 1 / p); p 1: no Pow, p 2: x * x. */
 export function lpPool(node: IrNode, inputs: (KnownValue | null)[], b: Body): void {
   const fail = failer(node);
   checkAttrs(node, { auto_pad: 'string', ceil_mode: 'int', dilations: 'ints', kernel_shape: 'ints', p: 'int', pads: 'ints', strides: 'ints' });
@@ -153,7 +279,7 @@ export function lpPool(node: IrNode, inputs: (KnownValue | null)[], b: Body): vo
   if (!x || inputs.length !== 1 || node.outputs.length !== 1) fail('E_ARITY', 'takes one input and gives one output');
   if (x!.dtype !== 'float32') fail('E_DTYPE', `takes float32, got ${x!.dtype}`);
   const rank = x!.shape.length;
-  if (rank !== 3 && rank !== 4) fail('E_SHAPE', `is implemented for 1-D and 2-D inputs (rank 3 or 4), got [${x!.shape}]`);
+  if (rank !== 3 && rank !== 4 && rank !== 5) fail('E_SHAPE', `is implemented for 1-D, 2-D and 3-D inputs (rank 3 to 5), got [${x!.shape}]`);
   if (node.attrs.ceil_mode !== undefined && node.attrs.ceil_mode !== 0n) fail('E_UNSUPPORTED_OP', 'with ceil_mode 1 is not implemented');
   const p = node.attrs.p === undefined ? 2 : Number(node.attrs.p as bigint);
   if (!(p >= 1)) fail('E_ATTR', `attribute 'p' must be a positive int, got ${p}`);
@@ -166,7 +292,7 @@ export function lpPool(node: IrNode, inputs: (KnownValue | null)[], b: Body): vo
   const powered = p === 1 ? b.op('abs', 'Abs', [xi]) : p === 2 ? b.op('square', 'Mul', [xi, xi])
     : b.op('power', 'Pow', [b.op('abs', 'Abs', [xi]), b.konst('p', { dtype: 'float32', shape: [], data: Float32Array.of(p) })]);
   const { ceil_mode: _c, p: _p, ...geometry } = node.attrs;
-  // A 1-D input's Conv is lowered through oneDimensional, as any 1-D Conv.
+  // A 1-D or 3-D input's Conv is lowered through convNd, as any 1-D or 3-D Conv.
   const summed = b.op('sum', 'Conv', [powered, weight], { ...geometry, group: BigInt(c) }, p === 1 ? node.outputs[0] : undefined);
   if (p !== 1) b.op('root', 'Pow', [summed, b.konst('inverse_p', { dtype: 'float32', shape: [], data: Float32Array.of(1 / p) })], {}, node.outputs[0]);
 }

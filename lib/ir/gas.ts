@@ -92,6 +92,14 @@ export const CLASS_OF: Readonly<Record<string, string>> = {
   HardSigmoid: 'LeakyRelu', HardSwish: 'LeakyRelu', ArgMax: 'Where', ArgMin: 'Where', Pad: 'Where', Resize: 'Where', RMSNormalization: 'LayerNormalization',
   // apply_broadcast with one integer operation per element (BitShift: a compare and a shift), as integer Add; BitwiseNot a map, as Neg.
   BitwiseAnd: 'Add', BitwiseOr: 'Add', BitwiseXor: 'Add', BitShift: 'Add', BitwiseNot: 'Neg',
+  // math/trig.h: a binary64 evaluation per element (polynomials, exp/log1p, one or two divisions and a sqrt), as Erf.
+  Sin: 'Erf', Cos: 'Erf', Tan: 'Erf', Asin: 'Erf', Acos: 'Erf', Atan: 'Erf', Sinh: 'Erf', Cosh: 'Erf', Asinh: 'Erf', Acosh: 'Erf', Atanh: 'Erf',
+  // ScatterElements and ScatterND copy data, then follow one checked index per update element, as Gather per index;
+  // TensorScatter is a row walk choosing the update's row or the cache's, as Where; TopK sorts each line (compares and
+  // selects, about log2 of the line per element), priced as Where per compare, as ArgMax.
+  ScatterElements: 'Gather', ScatterND: 'Gather', TensorScatter: 'Where', TopK: 'Where',
+  // BitCast copies the bytes (a 4- or 2-bit target: one mask per byte), as Reshape's copy.
+  BitCast: 'Reshape',
 };
 
 /** The cost class of a node: its op, or the op and the engine path where paths differ in speed. */
@@ -235,6 +243,21 @@ function workAndLoops(op: string, inputs: Spec[], outputs: OutSpec[], attrs: Rec
     case 'GatherElements':
       // Every output element is one index followed: Gather's loop, once per element.
       return [outN, outN];
+    case 'ScatterElements':
+    case 'ScatterND': {
+      // data copied, then each update element follows one checked index (one loop each).
+      const updates = prod(inputs[2]!.shape);
+      return [outN + updates, updates];
+    }
+    case 'TensorScatter':
+      return [outN, rows(y.shape)];
+    case 'TopK': {
+      // Each line of the axis sorted: about log2(n) compares per element; one loop per line.
+      const axis = axisOf(attrs.axis, -1, x!.shape.length);
+      const n = x!.shape[axis] ?? 0;
+      const log = BigInt(Math.max(1, Math.ceil(Math.log2(n + 1))));
+      return [inN * log, n === 0 ? 0n : inN / BigInt(n)];
+    }
     case 'Mod': {
       // Pow's walk, work counted twice (see CLASS_OF).
       const broadcast = inputs.some((s) => s !== null && (s.shape.length !== y.shape.length || s.shape.some((d, i) => d !== y.shape[i])));

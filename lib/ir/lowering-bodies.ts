@@ -12,7 +12,7 @@
 import { AivmError } from '../errors';
 import { onnxTypeOfDtype } from '../onnx';
 import { attentionBody } from './attention';
-import { convTranspose, lpPool, oneDimensional } from './conv-bodies';
+import { convNd, convTranspose, lpPool, maxPool, oneDimensional } from './conv-bodies';
 import { rotaryEmbedding } from './rotary-embedding';
 import { dequantizeLinear, dynamicQuantizeLinear, quantizeLinear } from './quantize-bodies';
 import { cumProd, cumSum, reduceProd } from './scan-bodies';
@@ -122,7 +122,7 @@ export const LOWERING_BODIES: Record<string, LoweringBody> = {
 export type EngineRewrite = (node: IrNode, inputs: (KnownValue | null)[], b: Body, opset: number) => boolean;
 
 export const ENGINE_REWRITES: Record<string, EngineRewrite> = {
-  Conv: oneDimensional,
-  MaxPool: oneDimensional,
+  Conv: convNd,
+  MaxPool: maxPool,
   AveragePool: oneDimensional,
 };

@@ -238,6 +238,16 @@ const resizeFrom10: Adapter = (node, ctx) => {
   return [{ ...node, op: 'Resize', inputs: [node.inputs[0], '', scales], attrs }];
 };
 
+/** Scatter (9, and -11 which deprecated it): ScatterElements without reduction, under its old name. */
+const scatterAsElements: Adapter = (node) => [{ ...node, op: 'ScatterElements' }];
+
+/** TopK-1: k is an attribute (required); -10 made it input 1, a 1-element int64 tensor. */
+const topkAttrToInput = attrsToInputs([{ attr: 'k', input: 1, constant: (node) => {
+  const k = intAttr(node, 'k');
+  if (k === undefined) throw new AivmError('E_ATTR', `node '${node.name}': TopK-1 needs attribute 'k'`);
+  return int64s([k]);
+} }]);
+
 // ---- the table --------------------------------------------------------------------------
 
 const UNARY = [1, 6, 13];
@@ -252,6 +262,9 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   Abs: UNARY, Neg: UNARY, Exp: UNARY, Log: UNARY, Sqrt: UNARY, Reciprocal: UNARY, Sigmoid: UNARY, Tanh: UNARY,
   Relu: [1, 6, 13, 14],
   Erf: [9, 13],
+  // Re-versioned at 22 only to add bfloat16 (which lib/ir/widen.ts widens anyway).
+  Sin: [7, 22], Cos: [7, 22], Tan: [7, 22], Asin: [7, 22], Acos: [7, 22], Atan: [7, 22],
+  Sinh: [9, 22], Cosh: [9, 22], Asinh: [9, 22], Acosh: [9, 22], Atanh: [9, 22],
   Softplus: [1, 22],
   LeakyRelu: [1, 6, 16],
   Gelu: [20],
@@ -282,10 +295,17 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   // -11 takes pads and the constant as inputs; -18 adds axes, -19 the wrap mode.
   Pad: [[2, padAttrsToInputs], 11, 13, 18, 19, 21, 23, 24, 25],
   GatherElements: [11, 13],
+  // -16 adds reduction add/mul, -18 max/min (the engine takes all five; older models name none).
+  ScatterElements: [11, 13, 16, 18], ScatterND: [11, 13, 16, 18],
+  Scatter: [[9, scatterAsElements], [11, scatterAsElements]],
+  TensorScatter: [24],
+  // -10 takes K as input 1 (a constant in the loader), -11 adds largest and sorted.
+  TopK: [[1, topkAttrToInput], 10, 11],
   MatMul: [1, 9, 13],
   Clip: [1, [6, clipAttrsToInputs], 11, 12, 13],
   // -24/-25's round_mode (float8e8m0 targets) and -19's saturate (float8 targets) go to the engine's Cast.
   Cast: [1, 6, 9, 13, 19, 21, 23, 24, 25],
+  BitCast: [26],
   CastLike: [15, 19, 21, 23, 24, 25],
   Concat: [1, 4, 11, 13],
   Gather: [1, 11, 13],

@@ -6,16 +6,22 @@
 //               the output type (one rounding for float16/bfloat16 scales).
 //   Quantize:   y = Cast(Round(x / scale) + zero_point, T) in float32: Round ties to even,
 //               and Cast from float32 saturates to T's range (NaN to 0: docs/numerics/cast.md),
-//               which is ONNX's saturate().
+//               which is ONNX's saturate(); the 4- and 2-bit integers are clipped to their
+//               range first (Cast to them wraps, as ONNX's Cast).
+//   float8 and float4e2m1 (ONNX's reference): Dequantize y = Cast(x, float32) * scale (a float8
+//               zero point is zero by definition and unused; float4's is subtracted in float32);
+//               Quantize y = Cast(x / scale, T, saturate) (float4: + zero point, always saturating).
 // Scales and zero points are per tensor (a scalar or one element), per axis (1-D, the
 // length of `axis`), or blocked (the input's rank, `axis` divided in blocks of block_size).
-import { DTYPE_OF_ONNX, DTYPE_TABLE, FLOAT_DTYPES, numel, type DType } from '../tensor';
+import { DTYPE_OF_ONNX, DTYPE_TABLE, dtypeBits, FLOAT8_DTYPES, FLOAT_DTYPES, intRange, numel, type DType } from '../tensor';
 import { checkArity, checkAttrs, f32, i64s, reshape, type Body } from './composed';
 import type { KnownValue } from './shaped-ops';
 import type { IrNode } from './types';
 
-/** Quantized types (those with an engine dtype: 4-bit and float8 types have none). */
-const QUANTIZED: readonly DType[] = ['int8', 'uint8', 'int16', 'uint16'];
+/** Quantized integer types. */
+const QUANTIZED: readonly DType[] = ['int8', 'uint8', 'int16', 'uint16', 'int4', 'uint4', 'int2', 'uint2'];
+/** Quantized float types: their values are the quantized numbers, no rounding to integers. */
+const QUANTIZED_FLOAT: readonly DType[] = [...FLOAT8_DTYPES.filter((d) => d !== 'float8e8m0'), 'float4e2m1'];
 const to = (d: DType) => ({ to: BigInt(DTYPE_TABLE[d].onnx) });
 
 type Fail = (code: 'E_ATTR' | 'E_SHAPE' | 'E_DTYPE' | 'E_ARITY', what: string) => never;
@@ -51,6 +57,12 @@ function broadcastable(b: Body, role: string, name: string, v: KnownValue, x: Kn
   return b.op(`${role}_cut`, 'Slice', [merged, b.konst(`${role}_cut_starts`, i64s([0])), b.konst(`${role}_cut_ends`, i64s([d])), b.konst(`${role}_cut_axes`, i64s([ax]))]);
 }
 
+/** A zero point matches its scale's shape; per tensor, [] and [1] are the same. */
+function sameGranularity(zp: KnownValue, scale: KnownValue): boolean {
+  const perTensor = (v: KnownValue) => v.shape.length <= 1 && numel(v.shape) === 1;
+  return zp.shape.join() === scale.shape.join() || (perTensor(zp) && perTensor(scale));
+}
+
 /** The float32 form of a float input (float16/bfloat16 widened exactly). */
 function asFloat32(b: Body, role: string, name: string, v: KnownValue, fail: Fail): string {
   if (!FLOAT_DTYPES.includes(v.dtype) || v.dtype === 'float64') fail('E_DTYPE', `${role} must be float32, float16 or bfloat16, got ${v.dtype}`);
@@ -68,18 +80,29 @@ export function dequantizeLinear(node: IrNode, inputs: (KnownValue | null)[], b:
   checkArity(node, [2, 3], [1, 1]);
   const a = checkAttrs(node, { axis: 'int', block_size: 'int', output_dtype: 'int' });
   const [x, scale, zp] = inputs as [KnownValue, KnownValue, KnownValue | null];
-  if (!QUANTIZED.includes(x.dtype) && x.dtype !== 'int32') a.fail('E_DTYPE', `input x must be int8, uint8, int16, uint16 or int32, got ${x.dtype}`);
+  if (!QUANTIZED.includes(x.dtype) && !QUANTIZED_FLOAT.includes(x.dtype) && x.dtype !== 'int32') {
+    a.fail('E_DTYPE', `input x must be one of ${[...QUANTIZED, 'int32', ...QUANTIZED_FLOAT].join(', ')}, got ${x.dtype}`);
+  }
   if (zp && zp.dtype !== x.dtype) a.fail('E_DTYPE', `x_zero_point must have x's type ${x.dtype}, got ${zp.dtype}`);
-  if (zp && zp.shape.join() !== scale.shape.join()) a.fail('E_SHAPE', `x_zero_point [${zp.shape}] must have x_scale's shape [${scale.shape}]`);
+  if (zp && !sameGranularity(zp, scale)) a.fail('E_SHAPE', `x_zero_point [${zp.shape}] must have x_scale's shape [${scale.shape}]`);
   const out = outputDtype(a, scale.dtype);
   if (!FLOAT_DTYPES.includes(out) || out === 'float64') a.fail('E_DTYPE', `output type must be float32, float16 or bfloat16, got ${out}`);
   const axis = a.int('axis', 1), blockSize = a.int('block_size', 0);
+  const s = asFloat32(b, 'scale', broadcastable(b, 'scale', node.inputs[1], scale, x, axis, blockSize, a.fail), scale, a.fail);
+  if (QUANTIZED_FLOAT.includes(x.dtype)) {
+    let xf = b.op('x_f32', 'Cast', [node.inputs[0]], to('float32'));
+    if (zp && x.dtype === 'float4e2m1') {
+      xf = b.op('centered', 'Sub', [xf, b.op('zero_point_f32', 'Cast', [broadcastable(b, 'zero_point', node.inputs[2], zp, x, axis, blockSize, a.fail)], to('float32'))]);
+    }
+    const yf = b.op('scaled', 'Mul', [xf, s], {}, out === 'float32' ? node.outputs[0] : undefined);
+    if (out !== 'float32') b.op('output', 'Cast', [yf], to(out), node.outputs[0]);
+    return;
+  }
   let q = x.dtype === 'int32' ? node.inputs[0] : b.op('x_int32', 'Cast', [node.inputs[0]], to('int32'));
   if (zp) {
     const z = b.op('zero_point_int32', 'Cast', [broadcastable(b, 'zero_point', node.inputs[2], zp, x, axis, blockSize, a.fail)], to('int32'));
     q = b.op('centered', 'Sub', [q, z]);
   }
-  const s = asFloat32(b, 'scale', broadcastable(b, 'scale', node.inputs[1], scale, x, axis, blockSize, a.fail), scale, a.fail);
   const y = b.op('scaled', 'Mul', [b.op('centered_f32', 'Cast', [q], to('float32')), s], {}, out === 'float32' ? node.outputs[0] : undefined);
   if (out !== 'float32') b.op('output', 'Cast', [y], to(out), node.outputs[0]);
 }
@@ -90,9 +113,9 @@ export function quantizeLinear(node: IrNode, inputs: (KnownValue | null)[], b: B
   const a = checkAttrs(node, { axis: 'int', block_size: 'int', output_dtype: 'int', precision: 'int', saturate: 'int' });
   const [x, scale, zp] = inputs as [KnownValue, KnownValue, KnownValue | null];
   const out = outputDtype(a, zp ? zp.dtype : 'uint8');
-  if (!QUANTIZED.includes(out)) a.fail('E_DTYPE', `quantizes to int8, uint8, int16 or uint16, not ${out}`);
+  if (!QUANTIZED.includes(out) && !QUANTIZED_FLOAT.includes(out)) a.fail('E_DTYPE', `quantizes to ${[...QUANTIZED, ...QUANTIZED_FLOAT].join(', ')}, not ${out}`);
   if (zp && zp.dtype !== out) a.fail('E_DTYPE', `y_zero_point's type ${zp.dtype} is not the output type ${out}`);
-  if (zp && zp.shape.join() !== scale.shape.join()) a.fail('E_SHAPE', `y_zero_point [${zp.shape}] must have y_scale's shape [${scale.shape}]`);
+  if (zp && !sameGranularity(zp, scale)) a.fail('E_SHAPE', `y_zero_point [${zp.shape}] must have y_scale's shape [${scale.shape}]`);
   // The division is in `precision`'s type, else the scale's: a float16/bfloat16 quotient is the
   // float32 one rounded once to that type (float32 -> float16 after an exact-input division is
   // the correctly rounded float16 division: 24 >= 2 * 11 + 2 bits).
@@ -106,8 +129,21 @@ export function quantizeLinear(node: IrNode, inputs: (KnownValue | null)[], b: B
   const s = asFloat32(b, 'scale', broadcastable(b, 'scale', node.inputs[1], scale, x, axis, blockSize, a.fail), scale, a.fail);
   let q = b.op('divided', 'Div', [xf, s]);
   if (divType !== 'float32') q = b.op('divided_f32', 'Cast', [b.op('divided_rounded', 'Cast', [q], to(divType!))], to('float32'));
+  const zeroPoint = () => b.op('zero_point_f32', 'Cast', [broadcastable(b, 'zero_point', node.inputs[2], zp!, x, axis, blockSize, a.fail)], to('float32'));
+  if (QUANTIZED_FLOAT.includes(out)) {
+    if (out === 'float4e2m1') {
+      b.op('saturated', 'Cast', [zp ? b.op('shifted', 'Add', [q, zeroPoint()]) : q], to(out), node.outputs[0]);
+    } else {
+      b.op('saturated', 'Cast', [q], { ...to(out), saturate: BigInt(a.int('saturate', 1)) }, node.outputs[0]);
+    }
+    return;
+  }
   let r = b.op('rounded', 'Round', [q]);
-  if (zp) r = b.op('shifted', 'Add', [r, b.op('zero_point_f32', 'Cast', [broadcastable(b, 'zero_point', node.inputs[2], zp, x, axis, blockSize, a.fail)], to('float32'))]);
+  if (zp) r = b.op('shifted', 'Add', [r, zeroPoint()]);
+  if (dtypeBits(out) < 8) {
+    const [lo, hi] = intRange(out)!.map(Number);
+    r = b.op('clipped', 'Clip', [r, b.konst('range_min', f32(lo)), b.konst('range_max', f32(hi))]);
+  }
   b.op('saturated', 'Cast', [r], to(out), node.outputs[0]);
 }
 

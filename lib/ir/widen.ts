@@ -38,6 +38,11 @@ export const COMPUTE_DTYPES: Readonly<Partial<Record<DType, readonly DType[]>>> 
   float8e5m2: ['float32'],
   float8e5m2fnuz: ['float32'],
   float8e8m0: ['float32'],
+  float4e2m1: ['float32'],
+  int4: ['int64', 'float32'],
+  uint4: ['int64', 'float32'],
+  int2: ['int64', 'float32'],
+  uint2: ['int64', 'float32'],
 };
 
 /** Ops whose uint64 result is the int64 one on the same bits: arithmetic modulo 2^64 and bit operations. */

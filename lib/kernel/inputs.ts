@@ -124,6 +124,11 @@ const CONVERT: Record<DType, Convert> = {
   uint32: smallInt('uint32'),
   uint64: bigInteger('uint64'),
   float8e4m3fn: float8Refused, float8e4m3fnuz: float8Refused, float8e5m2: float8Refused, float8e5m2fnuz: float8Refused, float8e8m0: float8Refused,
+  float4e2m1: float8Refused,
+  int4: smallInt('int4'),
+  uint4: smallInt('uint4'),
+  int2: smallInt('int2'),
+  uint2: smallInt('uint2'),
   int64: bigInteger('int64'),
   bool: (v, where) => {
     if (v === true || v === 1) return 1;
@@ -139,9 +144,9 @@ function bigIntOf(v: unknown, where: () => string): bigint {
   throw inputError(`${where()}: expected an integer within ±(2^53-1) or a decimal string, got ${describe(v)}`);
 }
 
-/** float8 inputs have no JSON form (their values are not numbers a person writes): a Cast inside the model makes them. */
+/** float8 and float4 inputs have no JSON form (their values are not numbers a person writes): a Cast inside the model makes them. */
 function float8Refused(_v: unknown, where: () => string): never {
-  throw inputError(`${where()}: float8 inputs cannot be given in JSON; give float32 and Cast inside the model`);
+  throw inputError(`${where()}: float8 and float4 inputs cannot be given in JSON; give float32 and Cast inside the model`);
 }
 
 /** A 64-bit integer: a safe JS number or a decimal string, within the type's range. */

@@ -234,10 +234,34 @@ function finish(name: string, onnxType: number, dims: number[], data: Uint8Array
       if (data[i] > 1) throw corrupt(`${where}: BOOL element ${i} has byte value ${data[i]} (expected 0 or 1)`);
     }
   }
+  const bits = ELEM_BITS[onnxType];
+  if (bits < 8 && DTYPE_OF_ONNX.has(onnxType)) {
+    return { name, onnxType, dtype: dtypeOfOnnxType(onnxType), dims, data: unpackSubByte(data, onnxType, dims) };
+  }
   // Fresh, offset-0 copy: independent of the input bytes and aligned for typed views.
   const out = new Uint8Array(data.length);
   out.set(data);
   return { name, onnxType, dtype: dtypeOfOnnxType(onnxType), dims, data: out };
+}
+
+/**
+ * ONNX packs 4-bit elements two to a byte and 2-bit ones four to a byte, the first in the
+ * lowest bits; the engine holds one element per byte (lib/tensor.ts): int4/int2 sign-extended,
+ * the others as their bits. Padding bits past the last element are ignored.
+ */
+function unpackSubByte(packed: Uint8Array, onnxType: number, dims: number[]): Uint8Array {
+  const bits = ELEM_BITS[onnxType];
+  const signed = onnxType === 22 || onnxType === 26; // INT4, INT2
+  const perByte = 8 / bits;
+  const mask = (1 << bits) - 1;
+  const n = dims.reduce((a, b) => a * b, 1);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let v = (packed[Math.floor(i / perByte)] >> ((i % perByte) * bits)) & mask;
+    if (signed && v >> (bits - 1)) v -= 1 << bits;
+    out[i] = v & 0xff;
+  }
+  return out;
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

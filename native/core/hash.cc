@@ -121,8 +121,8 @@ void encode_header(std::vector<uint8_t>& out, const Tensor& t) {
 
 // Data in little-endian order (this engine only builds for little-endian
 // targets), every float NaN (float16, bfloat16, float32, float64) replaced by
-// its format's canonical quiet NaN, booleans as one byte 0 or 1, every other
-// dtype's bytes as they are.
+// its format's canonical quiet NaN, booleans as one byte 0 or 1, the sub-byte
+// types as the canonical byte of their low bits, every other dtype's bytes as they are.
 template <class Sink> void encode_data(const Tensor& t, Sink&& sink) {
   static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "aivm hashing assumes a little-endian host");
   int64_t n = t.numel();
@@ -159,6 +159,11 @@ template <class Sink> void encode_data(const Tensor& t, Sink&& sink) {
     // 0x7E; E4M3FNUZ, E5M2FNUZ and E8M0 have one NaN each (0x80, 0x80, 0xFF).
     case DType::F8E4M3FN: put_each(uint8_t{}, [](uint8_t b) { return uint8_t((b & 0x7F) == 0x7F ? 0x7F : b); }); break;
     case DType::F8E5M2: put_each(uint8_t{}, [](uint8_t b) { return uint8_t((b & 0x7F) > 0x7C ? 0x7E : b); }); break;
+    // The sub-byte types: an element byte's low bits only, as Cast reads them (dtype.h).
+    case DType::U4: case DType::F4E2M1: put_each(uint8_t{}, [](uint8_t b) { return uint8_t(b & 0xF); }); break;
+    case DType::U2: put_each(uint8_t{}, [](uint8_t b) { return uint8_t(b & 0x3); }); break;
+    case DType::I4: put_each(uint8_t{}, [](uint8_t b) { return uint8_t(math::sub_byte_int(b, 4, true)); }); break;
+    case DType::I2: put_each(uint8_t{}, [](uint8_t b) { return uint8_t(math::sub_byte_int(b, 2, true)); }); break;
     default: sink(static_cast<const uint8_t*>(t.data), t.nbytes());
   }
   if (fill) flush();

@@ -33,8 +33,25 @@ void compute_cast(const OpContext& ctx, std::vector<Tensor>& out) {
   });
 }
 
+// BitCast: one thread per byte; a 4- or 2-bit target gets its canonical byte
+// (bits != 0), as the CPU compute.
+AIVM_KERNEL bitcast_kernel(int64_t n, const uint8_t* x, uint8_t* y, int bits, bool is_signed) {
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) y[i] = bits ? uint8_t(math::sub_byte_int(x[i], bits, is_signed)) : x[i];
+}
+
+void compute_bitcast(const OpContext& ctx, std::vector<Tensor>& out) {
+  const DType to = out[0].dtype;
+  Staging s(ctx, out);
+  launch(ctx.op, int64_t(ctx.input(0).nbytes()), bitcast_kernel, s.in<uint8_t>(0), s.out<uint8_t>(0), sub_byte_bits(to),
+         to == DType::I4 || to == DType::I2);
+  s.finish();
+}
+
 }  // namespace
 
-void add_cast_computes(ComputeTable& t) { t.add(OpId::Cast, compute_cast); }
+void add_cast_computes(ComputeTable& t) {
+  t.add(OpId::Cast, compute_cast);
+  t.add(OpId::BitCast, compute_bitcast);
+}
 
 }  // namespace aivm::cuda

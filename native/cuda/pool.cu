@@ -1,11 +1,13 @@
-// CUDA MaxPool, AveragePool, GlobalAveragePool: one thread per output element,
+// CUDA MaxPool (and its Indices), AveragePool (1-D to 6-D), GlobalAveragePool:
+// one thread per output element,
 // the definitions of native/cpu/ops/pool.cc (docs/numerics/pool.md). The
 // geometry (attributes, output sizes, pads, AveragePool counts) is the CPU's
 // own code, ops/pool.h.
 //
 // The CPU sweeps whole output rows tap by tap; per output element that is the
-// window's real taps in (kh, kw) order, each added to one chain (AveragePool)
-// or max-ed in (MaxPool), which is what a thread here does directly.
+// window's real taps in window order (for 2-D (kh, kw); for 3-D (kd, kh, kw)),
+// each added to one chain (AveragePool) or max-ed in (MaxPool), which is what a
+// thread here does directly.
 #include <cstdint>
 #include <vector>
 
@@ -17,88 +19,177 @@
 namespace aivm::cuda {
 namespace {
 
-// One spatial axis of the geometry as a kernel argument (Dims entries).
-enum : int { kIn, kOut, kKernel, kStride, kDilation, kPadBegin };
+// The geometry as one kernel argument: per spatial dim (outermost first) its
+// size, output size, kernel, stride, dilation and leading pad; the plane's
+// row-major and column-major (storage_order 1) strides; where each dim's
+// AveragePool divisors start in the uploaded count table.
+enum : int { kIn, kOut, kKernel, kStride, kDilation, kPadBegin, kAxisFields };
 
-Dims axis_dims(const ops::PoolDim& d) {
-  return dims_of({d.in, d.out, d.kernel, d.stride, d.dilation, d.pad_begin});
+struct Geo {
+  int64_t a[ops::kPoolMaxSpatial][kAxisFields];
+  int64_t row_stride[ops::kPoolMaxSpatial];
+  int64_t col_stride[ops::kPoolMaxSpatial];
+  int64_t count_at[ops::kPoolMaxSpatial];
+  int64_t in_plane;
+  int spatial;
+  int column_major;
+};
+
+Geo geo_of(const ops::PoolGeom& g) {
+  Geo r{};
+  r.spatial = g.spatial;
+  r.column_major = g.column_major ? 1 : 0;
+  int64_t row = 1, col = 1, at = 0;
+  for (int i = g.spatial - 1; i >= 0; --i) {
+    r.row_stride[i] = row;
+    row *= g.dim[i].in;
+  }
+  for (int i = 0; i < g.spatial; ++i) {
+    const ops::PoolDim& d = g.dim[i];
+    const int64_t v[kAxisFields] = {d.in, d.out, d.kernel, d.stride, d.dilation, d.pad_begin};
+    for (int f = 0; f < kAxisFields; ++f) r.a[i][f] = v[f];
+    r.col_stride[i] = col;
+    col *= d.in;
+    r.count_at[i] = at;
+    at += d.out;
+  }
+  r.in_plane = row;
+  return r;
 }
 
-// The taps k in [k0, k1) of window o that land on the input:
+// The taps k in [k0, k1) of window o along dim i that land on the input:
 // 0 <= o*stride - pad_begin + k*dilation < in. Computed, not searched, so a
 // huge dilated kernel costs nothing; the taps are still visited in increasing k.
-AIVM_HD void real_taps(const Dims& a, int64_t o, int64_t& k0, int64_t& k1) {
-  const int64_t start = o * a.v[kStride] - a.v[kPadBegin];
-  const int64_t d = a.v[kDilation];
-  const int64_t last = a.v[kIn] - 1 - start;  // k*d <= last
+AIVM_HD void real_taps(const Geo& g, int i, int64_t o, int64_t& k0, int64_t& k1) {
+  const int64_t start = o * g.a[i][kStride] - g.a[i][kPadBegin];
+  const int64_t d = g.a[i][kDilation];
+  const int64_t last = g.a[i][kIn] - 1 - start;  // k*d <= last
   k0 = start >= 0 ? 0 : (-start + d - 1) / d;
   k1 = last < 0 ? 0 : last / d + 1;
-  if (k1 > a.v[kKernel]) k1 = a.v[kKernel];
+  if (k1 > g.a[i][kKernel]) k1 = g.a[i][kKernel];
   if (k0 > k1) k0 = k1;
-}
-
-// The input position of tap k of window o.
-AIVM_HD int64_t tap_pos(const Dims& a, int64_t o, int64_t k) {
-  return o * a.v[kStride] - a.v[kPadBegin] + k * a.v[kDilation];
 }
 
 AIVM_HD float neg_inf() { return math::f32_from_bits(0xFF800000u); }
 
-// Folds acc = step(acc, x) over the real taps of output element i, in (kh, kw)
-// order, starting from init (padding taps are skipped, never read); sets the
-// element's output row and column.
-template <class Step>
-AIVM_HD float fold_window(const float* x, int64_t i, const Dims& h, const Dims& w, float init, Step step,
-                          int64_t& oh, int64_t& ow) {
-  ow = i % w.v[kOut];
-  oh = (i / w.v[kOut]) % h.v[kOut];
-  const float* plane = x + (i / w.v[kOut] / h.v[kOut]) * h.v[kIn] * w.v[kIn];
-  int64_t kh0, kh1, kw0, kw1;
-  real_taps(h, oh, kh0, kh1);
-  real_taps(w, ow, kw0, kw1);
-  float acc = init;
-  for (int64_t kh = kh0; kh < kh1; ++kh) {
-    const float* row = plane + tap_pos(h, oh, kh) * w.v[kIn];
-    for (int64_t kw = kw0; kw < kw1; ++kw) acc = step(acc, row[tap_pos(w, ow, kw)]);
+// Output element i's plane and per-dim output positions (the last dim fastest).
+AIVM_HD int64_t decode(const Geo& g, int64_t i, int64_t* o) {
+  for (int j = g.spatial - 1; j >= 0; --j) {
+    o[j] = i % g.a[j][kOut];
+    i /= g.a[j][kOut];
   }
-  return acc;
+  return i;
+}
+
+// Calls step(x, row_major_offset, column_major_offset) for each real tap of
+// output element i's window in window order (dim 0's taps slowest, each dim's
+// in increasing k; for 2-D (kh, kw)), offsets within the element's plane.
+// Padding taps are skipped, never read. Returns the element's plane.
+template <class Step>
+AIVM_HD int64_t fold_window(const float* x, const Geo& g, int64_t i, Step& step) {
+  int64_t o[ops::kPoolMaxSpatial], k0[ops::kPoolMaxSpatial], k1[ops::kPoolMaxSpatial], k[ops::kPoolMaxSpatial];
+  const int64_t plane = decode(g, i, o);
+  const float* px = x + plane * g.in_plane;
+  for (int j = 0; j < g.spatial; ++j) {
+    real_taps(g, j, o[j], k0[j], k1[j]);
+    if (k0[j] >= k1[j]) return plane;
+    k[j] = k0[j];
+  }
+  for (;;) {
+    int64_t row = 0, col = 0;
+    for (int j = 0; j < g.spatial; ++j) {
+      const int64_t pos = o[j] * g.a[j][kStride] - g.a[j][kPadBegin] + k[j] * g.a[j][kDilation];
+      row += pos * g.row_stride[j];
+      col += pos * g.col_stride[j];
+    }
+    step(px[row], row, col);
+    int j = g.spatial - 1;
+    for (; j >= 0; --j) {
+      if (++k[j] < k1[j]) break;
+      k[j] = k0[j];
+    }
+    if (j < 0) return plane;
+  }
 }
 
 struct MaxStep {
-  AIVM_HD float operator()(float a, float b) const { return max_f32(a, b); }
+  float acc;
+  AIVM_HD void operator()(float v, int64_t, int64_t) { acc = max_f32(acc, v); }
 };
 struct AddStep {
-  AIVM_HD float operator()(float a, float b) const { return add_rn(a, b); }
+  float acc;
+  AIVM_HD void operator()(float v, int64_t, int64_t) { acc = add_rn(acc, v); }
+};
+// The CPU's order key (cpu/op_common.h): signed order = float order with
+// -0 < +0, every NaN above +inf.
+AIVM_HD int32_t float_key(float f) {
+  if (math::is_nan_f32(f)) return INT32_MAX;
+  const int32_t b = int32_t(math::f32_to_bits(f));
+  return b ^ ((b >> 31) & 0x7FFFFFFF);
+}
+// MaxPool with Indices: the first tap in window order with the largest key.
+struct ArgMaxStep {
+  int32_t best;
+  int64_t at;
+  int column_major;
+  AIVM_HD void operator()(float v, int64_t row, int64_t col) {
+    const int32_t k = float_key(v);
+    if (k > best) {
+      best = k;
+      at = column_major ? col : row;
+    }
+  }
 };
 
 // MaxPool: max_f32 over the real taps from -inf (padding never wins; a window
 // without real taps gives -inf). max_f32 is the CPU's rule (any NaN -> the
 // canonical NaN, +0 > -0) and order-free, so this equals the CPU's max over
 // order keys bit for bit.
-AIVM_KERNEL maxpool_kernel(int64_t n, const float* x, float* y, Dims h, Dims w) {
+AIVM_KERNEL maxpool_kernel(int64_t n, const float* x, float* y, Geo g) {
   for (int64_t i = grid_first(); i < n; i += grid_stride()) {
-    int64_t oh, ow;
-    y[i] = fold_window(x, i, h, w, neg_inf(), MaxStep{}, oh, ow);
+    MaxStep s{neg_inf()};
+    fold_window(x, g, i, s);
+    y[i] = s.acc;
   }
 }
 
-// AveragePool: one chain from -0 over the real taps in (kh, kw) order (padding
-// skipped, not added as 0), then one division by count_h[oh] * count_w[ow];
-// count 0 (no real tap, count_include_pad = 0) and any NaN give the canonical NaN.
-AIVM_KERNEL avgpool_kernel(int64_t n, const float* x, float* y, Dims h, Dims w, const int64_t* count_h,
-                           const int64_t* count_w) {
+// MaxPool with Indices: Y as maxpool_kernel (max_f32 of the same taps is the
+// float of the largest key), Indices the chosen tap's flat index in X
+// (plane * plane size + its offset, row- or column-major), -1 without real taps.
+AIVM_KERNEL maxpool_indices_kernel(int64_t n, const float* x, float* y, int64_t* yi, Geo g) {
   for (int64_t i = grid_first(); i < n; i += grid_stride()) {
-    int64_t oh, ow;
-    const float acc = fold_window(x, i, h, w, -0.0f, AddStep{}, oh, ow);
-    const int64_t cnt = count_h[oh] * count_w[ow];
-    y[i] = cnt == 0 ? canonical_nan() : canon(div_rn(acc, float(cnt)));
+    MaxStep s{neg_inf()};
+    fold_window(x, g, i, s);
+    y[i] = s.acc;
+    ArgMaxStep a{float_key(neg_inf()) - 1, -1, g.column_major};  // below every key: a -inf tap is taken
+    const int64_t plane = fold_window(x, g, i, a);
+    yi[i] = a.at < 0 ? -1 : plane * g.in_plane + a.at;
   }
 }
 
-// The per-axis divisors, computed on the host by the CPU's own tap_count.
-std::vector<int64_t> tap_counts(const ops::PoolDim& d, bool include_pad) {
-  std::vector<int64_t> c(size_t(d.out));
-  for (int64_t o = 0; o < d.out; ++o) c[size_t(o)] = ops::pool_tap_count(d, o, include_pad);
+// AveragePool: one chain from -0 over the real taps in window order (padding
+// skipped, not added as 0), then one division by the product of the per-dim
+// divisors; count 0 (no real tap, count_include_pad = 0) and any NaN give the
+// canonical NaN.
+AIVM_KERNEL avgpool_kernel(int64_t n, const float* x, float* y, Geo g, const int64_t* counts) {
+  for (int64_t i = grid_first(); i < n; i += grid_stride()) {
+    AddStep s{-0.0f};
+    fold_window(x, g, i, s);
+    int64_t o[ops::kPoolMaxSpatial];
+    decode(g, i, o);
+    int64_t cnt = 1;
+    for (int j = 0; j < g.spatial; ++j) cnt *= counts[g.count_at[j] + o[j]];
+    y[i] = cnt == 0 ? canonical_nan() : canon(div_rn(s.acc, float(cnt)));
+  }
+}
+
+// The per-axis divisors, computed on the host by the CPU's own tap_count, one
+// table of every dim's in turn.
+std::vector<int64_t> tap_counts(const ops::PoolGeom& g) {
+  std::vector<int64_t> c;
+  for (int j = 0; j < g.spatial; ++j) {
+    for (int64_t o = 0; o < g.dim[j].out; ++o) c.push_back(ops::pool_tap_count(g.dim[j], o, g.count_include_pad));
+  }
   return c;
 }
 
@@ -106,17 +197,20 @@ std::vector<int64_t> tap_counts(const ops::PoolDim& d, bool include_pad) {
 void compute_maxpool(const OpContext& ctx, std::vector<Tensor>& out) {
   const ops::PoolGeom& g = ctx.params_as<ops::PoolGeom>();
   Staging s(ctx, out);
-  launch(ctx.op, out[0].numel(), maxpool_kernel, s.in<float>(0), s.out<float>(0), axis_dims(g.h), axis_dims(g.w));
+  if (g.indices) {
+    launch(ctx.op, out[0].numel(), maxpool_indices_kernel, s.in<float>(0), s.out<float>(0), s.out<int64_t>(1),
+           geo_of(g));
+  } else {
+    launch(ctx.op, out[0].numel(), maxpool_kernel, s.in<float>(0), s.out<float>(0), geo_of(g));
+  }
   s.finish();
 }
 
 void compute_avgpool(const OpContext& ctx, std::vector<Tensor>& out) {
   const ops::PoolGeom& g = ctx.params_as<ops::PoolGeom>();
   Staging s(ctx, out);
-  const int64_t* count_h = s.upload(tap_counts(g.h, g.count_include_pad));
-  const int64_t* count_w = s.upload(tap_counts(g.w, g.count_include_pad));
-  launch(ctx.op, out[0].numel(), avgpool_kernel, s.in<float>(0), s.out<float>(0), axis_dims(g.h), axis_dims(g.w),
-         count_h, count_w);
+  const int64_t* counts = s.upload(tap_counts(g));
+  launch(ctx.op, out[0].numel(), avgpool_kernel, s.in<float>(0), s.out<float>(0), geo_of(g), counts);
   s.finish();
 }
 

@@ -255,6 +255,17 @@ void add_unary_computes(ComputeTable& t) {
   t.add(OpId::Softplus, compute_float<UnaryFn::SOFTPLUS>);
   t.add(OpId::Clip, compute_clip);
   t.add(OpId::BitwiseNot, compute_bitwise_not);
+  t.add(OpId::Sin, compute_float<UnaryFn::SIN>);
+  t.add(OpId::Cos, compute_float<UnaryFn::COS>);
+  t.add(OpId::Tan, compute_float<UnaryFn::TAN>);
+  t.add(OpId::Asin, compute_float<UnaryFn::ASIN>);
+  t.add(OpId::Acos, compute_float<UnaryFn::ACOS>);
+  t.add(OpId::Atan, compute_float<UnaryFn::ATAN>);
+  t.add(OpId::Sinh, compute_float<UnaryFn::SINH>);
+  t.add(OpId::Cosh, compute_float<UnaryFn::COSH>);
+  t.add(OpId::Asinh, compute_float<UnaryFn::ASINH>);
+  t.add(OpId::Acosh, compute_float<UnaryFn::ACOSH>);
+  t.add(OpId::Atanh, compute_float<UnaryFn::ATANH>);
 }
 
 }  // namespace aivm::cuda

@@ -352,6 +352,74 @@ template <class N> AIVM_MATH_FN uint8_t to_e8m0(N x, CastMode m) {
   return uint8_t(biased);
 }
 
+// ---- Sub-byte types (UINT4, INT4, FLOAT4E2M1, UINT2, INT2), stored one per byte ------------
+// Only an element byte's low `bits` bits count (dtype.h); these read them, and write
+// canonical bytes (sign-extended for int4/int2).
+
+// The low `bits` bits of v as a `bits`-bit integer: sign-extended or zero-extended.
+AIVM_MATH_FN int64_t sub_byte_int(uint64_t v, int bits, bool is_signed) {
+  const uint64_t mask = (uint64_t(1) << bits) - 1, sign = uint64_t(1) << (bits - 1);
+  v &= mask;
+  return is_signed && (v & sign) ? int64_t(v) - int64_t(mask) - 1 : int64_t(v);
+}
+
+// ONNX's cast to a 4- or 2-bit integer (docs/numerics/cast.md): a float rounds to the
+// nearest integer, ties to even, which is then taken modulo 2^bits (ONNX's "rounding to
+// the nearest-integer (with ties to even) and truncating"; NaN and infinities give 0); an
+// integer is taken modulo 2^bits, like every narrowing integer cast.
+template <class N> AIVM_MATH_FN int64_t to_sub_byte_int(N x, int bits, bool is_signed) {
+  uint64_t low = 0;  // the result's two's complement bits, modulo 2^64
+  if constexpr (std::is_floating_point<N>::value) {
+    const bool finite = sizeof(N) == 8 ? is_finite_f64(double(x)) : is_finite_f32(float(x));
+    if (x != x || !finite || x == N(0)) return 0;
+    bool neg = false;
+    uint64_t sig = 0;
+    int exp = 0;
+    float_fields(x, neg, sig, exp);
+    uint64_t q;
+    if (exp >= 0) {
+      q = exp >= 64 ? 0 : sig << exp;  // only the low 64 bits matter
+    } else if (-exp >= 64) {
+      q = 0;  // |x| < 2^53 * 2^-64 < 1/2
+    } else {
+      const int shift = -exp;
+      q = sig >> shift;
+      const uint64_t rem = sig & ((uint64_t(1) << shift) - 1), half = uint64_t(1) << (shift - 1);
+      if (rem > half || (rem == half && (q & 1))) ++q;
+    }
+    low = neg ? 0 - q : q;
+  } else if constexpr (std::is_signed<N>::value) {
+    low = uint64_t(int64_t(x));
+  } else {
+    low = uint64_t(x);
+  }
+  return sub_byte_int(low, bits, is_signed);
+}
+
+// float4e2m1: sign, 2 exponent bits (bias 1), 1 fraction bit; no infinity or NaN.
+// Magnitudes 0, 0.5, 1, 1.5, 2, 3, 4, 6.
+// (A function, not a namespace-scope constant: device code may not read a host struct constant.)
+AIVM_MATH_MEMBER constexpr F8Format e2m1_format() { return F8Format{1, 2, 1, 0x7, 0, 0x80, false}; }  // nan 0x80: see to_f4e2m1
+
+AIVM_MATH_FN float f4e2m1_to_f32(uint8_t b) {
+  const uint32_t mag = b & 0x7u, e = mag >> 1, m = mag & 1u;
+  const float v = e == 0 ? float(m) * 0.5f : float(2u + m) * float(1u << e) * 0.25f;  // exact
+  return (b & 0x8u) ? -v : v;
+}
+
+// x rounded to nearest even, saturated to +-6 (infinities too), as ONNX's float4
+// table; NaN gives 0x8 (-0), as ONNX's reference implementation and conformance
+// data (its float4 note says 6; docs/numerics/cast.md). Built on to_f8 with the
+// sign moved from bit 7 to bit 3.
+template <class N> AIVM_MATH_FN uint8_t to_f4e2m1(N x) {
+  const uint8_t b = to_f8(x, e2m1_format(), true);
+  return uint8_t(((b & 0x80u) >> 4) | (b & 0x7u));
+}
+
+template <DType D> AIVM_MATH_MEMBER constexpr bool is_sub_byte_int() {
+  return D == DType::U4 || D == DType::I4 || D == DType::U2 || D == DType::I2;
+}
+
 // ---- One element, From -> To ---------------------------------------------------------
 
 // The exact number an element stands for, in a C++ type of its kind.
@@ -361,6 +429,8 @@ template <DType D> AIVM_MATH_FN auto cast_read(storage_t<D> v) {
   else if constexpr (is_f8<D>()) return f8_to_f32(v, f8_format<D>());
   else if constexpr (D == DType::F8E8M0) return e8m0_to_f32(v);
   else if constexpr (D == DType::BOOL) return uint8_t(v != 0);  // any non-zero byte is true
+  else if constexpr (D == DType::F4E2M1) return f4e2m1_to_f32(v);
+  else if constexpr (is_sub_byte_int<D>()) return int8_t(sub_byte_int(uint8_t(v), sub_byte_bits(D), std::is_signed<storage_t<D>>::value));
   else return v;  // float, double, the integers
 }
 
@@ -371,6 +441,10 @@ template <DType To, class N> AIVM_MATH_FN storage_t<To> cast_write(N x, CastMode
   constexpr bool kFloatIn = std::is_floating_point<N>::value;
   if constexpr (is_f8<To>()) {
     return to_f8(x, f8_format<To>(), mode.saturate);
+  } else if constexpr (To == DType::F4E2M1) {
+    return to_f4e2m1(x);
+  } else if constexpr (is_sub_byte_int<To>()) {
+    return T(to_sub_byte_int(x, sub_byte_bits(To), std::is_signed<T>::value));
   } else if constexpr (To == DType::F8E8M0) {
     return to_e8m0(x, mode);
   } else if constexpr (To == DType::BOOL) {

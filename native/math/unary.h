@@ -11,7 +11,8 @@ namespace aivm {
 namespace math {
 
 enum class UnaryFn {
-  NEG, ABS, SQRT, RECIPROCAL, RELU, SIGMOID, TANH, EXP, LOG, ERF, SOFTPLUS, GELU_ERF, GELU_TANH, FLOOR, CEIL, ROUND, SIGN
+  NEG, ABS, SQRT, RECIPROCAL, RELU, SIGMOID, TANH, EXP, LOG, ERF, SOFTPLUS, GELU_ERF, GELU_TANH, FLOOR, CEIL, ROUND, SIGN,
+  SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH
 };
 
 // Floor, Ceil and Round are exact: every float32 of magnitude 2^23 or more is an
@@ -89,6 +90,17 @@ template <UnaryFn K> AIVM_MATH_FN float unary_f32(float x) {
   if constexpr (K == UnaryFn::CEIL) return ceil_f32(x);
   if constexpr (K == UnaryFn::ROUND) return round_f32(x);
   if constexpr (K == UnaryFn::SIGN) return sign_f32(x);
+  if constexpr (K == UnaryFn::SIN) return sin_f32(x);  // trig.h
+  if constexpr (K == UnaryFn::COS) return cos_f32(x);
+  if constexpr (K == UnaryFn::TAN) return tan_f32(x);
+  if constexpr (K == UnaryFn::ASIN) return asin_f32(x);
+  if constexpr (K == UnaryFn::ACOS) return acos_f32(x);
+  if constexpr (K == UnaryFn::ATAN) return atan_f32(x);
+  if constexpr (K == UnaryFn::SINH) return sinh_f32(x);
+  if constexpr (K == UnaryFn::COSH) return cosh_f32(x);
+  if constexpr (K == UnaryFn::ASINH) return asinh_f32(x);
+  if constexpr (K == UnaryFn::ACOSH) return acosh_f32(x);
+  if constexpr (K == UnaryFn::ATANH) return atanh_f32(x);
   return x;
 }
 

@@ -1,6 +1,7 @@
-// Contract of Cast; its computes: native/cpu/ops/cast.cc, native/cuda/cast.cu
-// (docs/numerics/cast.md). The output tensor carries the target dtype; the
-// float8 targets' saturate and round_mode go to the computes as CastParams.
+// Contracts of Cast and BitCast; their computes: native/cpu/ops/cast.cc,
+// native/cuda/cast.cu (docs/numerics/cast.md). The output tensor carries the
+// target dtype; the float8 targets' saturate and round_mode go to the computes
+// as CastParams.
 #include <cstdint>
 #include <string>
 
@@ -43,8 +44,26 @@ std::vector<OutputSpec> infer_cast(const OpContext& ctx) {
   return {{to, x.shape}};
 }
 
+// Bits per element: the sub-byte types' 4 or 2, else the storage size's.
+int element_bits(DType d) { return sub_byte_bits(d) ? sub_byte_bits(d) : int(dtype_size(d)) * 8; }
+
+// BitCast (opset 26): the same bits read as 'to', which must have the input's bit width.
+std::vector<OutputSpec> infer_bitcast(const OpContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  DType to = cast_target(ctx);
+  if (element_bits(to) != element_bits(x.dtype)) {
+    fail(ErrorCode::E_ATTR, ctx.op, std::string("attribute 'to': ") + dtype_name(to) + " (" + std::to_string(element_bits(to)) +
+                                        " bits) does not have the input's bit width (" + dtype_name(x.dtype) + ", " +
+                                        std::to_string(element_bits(x.dtype)) + " bits)");
+  }
+  return {{to, x.shape}};
+}
+
 }  // namespace
 
-void add_cast_contracts(ContractTable& t) { t.add(OpId::Cast, {1, 1, {"to", "saturate", "round_mode"}, infer_cast}); }
+void add_cast_contracts(ContractTable& t) {
+  t.add(OpId::Cast, {1, 1, {"to", "saturate", "round_mode"}, infer_cast});
+  t.add(OpId::BitCast, {1, 1, {"to"}, infer_bitcast});
+}
 
 }  // namespace aivm::ops

@@ -47,6 +47,17 @@
   X(HardSigmoid, unary)                 \
   X(HardSwish, unary)                   \
   X(BitwiseNot, unary)                  \
+  X(Sin, unary)                         \
+  X(Cos, unary)                         \
+  X(Tan, unary)                         \
+  X(Asin, unary)                        \
+  X(Acos, unary)                        \
+  X(Atan, unary)                        \
+  X(Sinh, unary)                        \
+  X(Cosh, unary)                        \
+  X(Asinh, unary)                       \
+  X(Acosh, unary)                       \
+  X(Atanh, unary)                       \
   X(Add, binary)                        \
   X(Sub, binary)                        \
   X(Mul, binary)                        \
@@ -96,9 +107,14 @@
   X(Gather, shape_ops)                  \
   X(Expand, shape_ops)                  \
   X(Cast, cast)                         \
+  X(BitCast, cast)                      \
   X(Trilu, indexing)                    \
   X(GatherElements, indexing)           \
   X(Pad, indexing)                      \
+  X(ScatterElements, indexing)          \
+  X(ScatterND, indexing)                \
+  X(TensorScatter, indexing)            \
+  X(TopK, indexing)                     \
   X(Resize, resize)
 
 // Ops the self-test leaves out. The self-test's total is what a network admits
@@ -134,10 +150,26 @@
   X(ArgMax)                          \
   X(ArgMin)                          \
   X(Pad)                             \
+  X(ScatterElements)                 \
+  X(ScatterND)                       \
+  X(TensorScatter)                   \
+  X(TopK)                            \
   X(Resize)                          \
   X(RMSNormalization)                \
   X(BitwiseAnd)                      \
   X(BitwiseOr)                       \
   X(BitwiseXor)                      \
   X(BitwiseNot)                      \
-  X(BitShift)
+  X(Sin)                             \
+  X(Cos)                             \
+  X(Tan)                             \
+  X(Asin)                            \
+  X(Acos)                            \
+  X(Atan)                            \
+  X(Sinh)                            \
+  X(Cosh)                            \
+  X(Asinh)                           \
+  X(Acosh)                           \
+  X(Atanh)                           \
+  X(BitShift)                        \
+  X(BitCast)

@@ -1,4 +1,4 @@
-// Contracts of MaxPool, AveragePool and GlobalAveragePool, and the pooling
+// Contracts of MaxPool, AveragePool (1-D to 6-D) and GlobalAveragePool, and the pooling
 // geometry the contracts keep for the computes (native/cpu/ops/pool.cc,
 // native/cuda/pool.cu).
 #include "ops/pool.h"
@@ -20,13 +20,14 @@ static std::string pool_ints_str(const std::vector<int64_t>& v) {
   return s + "]";
 }
 
-// Reads an INTS attribute that must hold `len` values in [lo, kPoolMaxAttrValue).
-static std::vector<int64_t> pool_ints_attr(const OpContext& ctx, const char* name, size_t len, int64_t lo,
+// Reads an INTS attribute that must hold `len` values in [lo, kPoolMaxAttrValue)
+// (`len` = spatial dims, or twice that for pads).
+static std::vector<int64_t> pool_ints_attr(const OpContext& ctx, const char* name, size_t len, int spatial, int64_t lo,
                                            const std::vector<int64_t>& fallback, bool* present = nullptr) {
   std::vector<int64_t> v = ctx.attrs.get_ints(ctx.op, name, fallback, present);
   if (v.size() != len) {
     fail(ErrorCode::E_ATTR, ctx.op, std::string("attribute '") + name + "' must hold " + std::to_string(len) +
-                                    " values for 2-D pooling, got " + pool_ints_str(v));
+                                    " values for " + std::to_string(spatial) + "-D pooling, got " + pool_ints_str(v));
   }
   for (int64_t x : v) {
     if (x < lo || x >= kPoolMaxAttrValue) {
@@ -37,7 +38,7 @@ static std::vector<int64_t> pool_ints_attr(const OpContext& ctx, const char* nam
   return v;
 }
 
-// A 0/1 attribute (ceil_mode, count_include_pad); E_ATTR otherwise.
+// A 0/1 attribute (ceil_mode, count_include_pad, storage_order); E_ATTR otherwise.
 static int64_t pool_flag_attr(const OpContext& ctx, const char* name) {
   int64_t v = ctx.attrs.get_int(ctx.op, name, 0);
   if (v != 0 && v != 1) {
@@ -48,7 +49,7 @@ static int64_t pool_flag_attr(const OpContext& ctx, const char* name) {
 
 // Output size of one dim, ONNX/onnxruntime rules (docs/numerics/pool.md).
 static void pool_resolve_dim(const OpContext& ctx, PoolDim& d, AutoPad auto_pad, bool ceil_mode,
-                      const char* axis) {
+                      const std::string& axis) {
   int64_t eff = (d.kernel - 1) * d.dilation + 1;  // extent of a window
   if (auto_pad == AutoPad::SAME_UPPER || auto_pad == AutoPad::SAME_LOWER) {
     d.out = (d.in + d.stride - 1) / d.stride;
@@ -74,36 +75,60 @@ static void pool_resolve_dim(const OpContext& ctx, PoolDim& d, AutoPad auto_pad,
   }
 }
 
-static void require_nchw(const OpContext& ctx) {
+// X: float32 N x C x D1 x ... x Dk with 1 <= k <= kPoolMaxSpatial and every Di >= 1.
+static int require_pool_input(const OpContext& ctx) {
   require_dtype(ctx, 0, DType::F32, "X");
   const Tensor& x = ctx.input(0);
-  if (x.rank() != 4) {
-    fail(ErrorCode::E_SHAPE, ctx.op, "only 2-D pooling is supported: input 0 (X) must have rank 4 (N x C x H x W), got shape " +
-                                         shape_str(x.shape));
+  if (x.rank() < 3 || x.rank() > 2 + kPoolMaxSpatial) {
+    fail(ErrorCode::E_SHAPE, ctx.op, "input 0 (X) must have rank 3 to " + std::to_string(2 + kPoolMaxSpatial) +
+                                         " (N x C x D1 x ... x Dk, 1-D to " + std::to_string(kPoolMaxSpatial) +
+                                         "-D pooling), got shape " + shape_str(x.shape));
   }
-  if (x.shape[2] < 1 || x.shape[3] < 1) {
-    fail(ErrorCode::E_SHAPE, ctx.op, "input 0 (X) must have non-empty spatial dims (H, W >= 1), got shape " +
-                                         shape_str(x.shape));
+  for (int i = 2; i < x.rank(); ++i) {
+    if (x.shape[size_t(i)] < 1) {
+      fail(ErrorCode::E_SHAPE, ctx.op, "input 0 (X) must have non-empty spatial dims (each >= 1), got shape " +
+                                           shape_str(x.shape));
+    }
   }
+  return int(x.rank()) - 2;
+}
+
+// The name of spatial axis i in messages: H, W for 2-D (as before), D, H, W for
+// 3-D, L for 1-D, else "spatial axis i".
+static std::string pool_axis_name(int spatial, int i) {
+  if (spatial == 1) return "L";
+  if (spatial == 2) return i == 0 ? "H" : "W";
+  if (spatial == 3) return i == 0 ? "D" : i == 1 ? "H" : "W";
+  return "spatial axis " + std::to_string(i);
 }
 
 // Validates every attribute of MaxPool / AveragePool and computes the geometry.
-static PoolGeom attrs_geometry(const OpContext& ctx, bool is_max) {
+static PoolGeom attrs_geometry(const OpContext& ctx, bool is_max, int spatial) {
   const Tensor& x = ctx.input(0);
+  const size_t k = size_t(spatial);
   PoolGeom g{};
   g.n = x.shape[0];
   g.c = x.shape[1];
-  g.h.in = x.shape[2];
-  g.w.in = x.shape[3];
+  g.spatial = spatial;
 
   bool has_kernel = false;
   std::vector<int64_t> kernel = ctx.attrs.get_ints(ctx.op, "kernel_shape", {}, &has_kernel);
   if (!has_kernel) fail(ErrorCode::E_ATTR, ctx.op, "attribute 'kernel_shape' is required");
-  kernel = pool_ints_attr(ctx, "kernel_shape", 2, 1, {});
-  std::vector<int64_t> strides = pool_ints_attr(ctx, "strides", 2, 1, {1, 1});
-  std::vector<int64_t> dilations = pool_ints_attr(ctx, "dilations", 2, 1, {1, 1});
+  kernel = pool_ints_attr(ctx, "kernel_shape", k, spatial, 1, {});
+  std::vector<int64_t> strides = pool_ints_attr(ctx, "strides", k, spatial, 1, std::vector<int64_t>(k, 1));
+  std::vector<int64_t> dilations = pool_ints_attr(ctx, "dilations", k, spatial, 1, std::vector<int64_t>(k, 1));
   bool has_pads = false;
-  std::vector<int64_t> pads = pool_ints_attr(ctx, "pads", 4, 0, {0, 0, 0, 0}, &has_pads);
+  std::vector<int64_t> pads = pool_ints_attr(ctx, "pads", 2 * k, spatial, 0, std::vector<int64_t>(2 * k, 0), &has_pads);
+  // A window's taps (and so AveragePool's count) must fit int64: always true
+  // for 1-D and 2-D (each kernel entry is below 2^31).
+  int64_t taps = 1;
+  for (int64_t kk : kernel) {
+    if (taps > (int64_t(1) << 62) / kk) {
+      fail(ErrorCode::E_ATTR, ctx.op, "attribute 'kernel_shape' " + pool_ints_str(kernel) +
+                                      " has more than 2^62 taps per window");
+    }
+    taps *= kk;
+  }
 
   std::string ap = ctx.attrs.get_string(ctx.op, "auto_pad", "NOTSET");
   AutoPad auto_pad;
@@ -117,12 +142,9 @@ static PoolGeom attrs_geometry(const OpContext& ctx, bool is_max) {
   }
   bool ceil_mode = pool_flag_attr(ctx, "ceil_mode") != 0;
   if (is_max) {
-    int64_t so = ctx.attrs.get_int(ctx.op, "storage_order", 0);
-    if (so != 0) {
-      fail(ErrorCode::E_ATTR, ctx.op, "attribute 'storage_order' must be 0 (only output Y is produced; the Indices "
-                                      "output and its column-major order are not supported), got " +
-                                    std::to_string(so));
-    }
+    // storage_order only orders the Indices output (row-major 0, column-major 1).
+    g.column_major = pool_flag_attr(ctx, "storage_order") != 0;
+    g.indices = pool_flag_attr(ctx, "output_indices") != 0;
   } else {
     g.count_include_pad = pool_flag_attr(ctx, "count_include_pad") != 0;
   }
@@ -134,24 +156,23 @@ static PoolGeom attrs_geometry(const OpContext& ctx, bool is_max) {
       }
     }
   }
-  for (int i = 0; i < 2; ++i) {
-    if (pads[size_t(i)] >= kernel[size_t(i)] || pads[size_t(i + 2)] >= kernel[size_t(i)]) {
+  for (size_t i = 0; i < k; ++i) {
+    if (pads[i] >= kernel[i] || pads[i + k] >= kernel[i]) {
       fail(ErrorCode::E_ATTR, ctx.op, "attribute 'pads' " + pool_ints_str(pads) +
                                     " must be smaller than kernel_shape " + pool_ints_str(kernel) +
                                     " on each axis");
     }
   }
 
-  PoolDim* dims[2] = {&g.h, &g.w};
-  const char* names[2] = {"H", "W"};
-  for (int i = 0; i < 2; ++i) {
-    PoolDim& d = *dims[i];
-    d.kernel = kernel[size_t(i)];
-    d.stride = strides[size_t(i)];
-    d.dilation = dilations[size_t(i)];
-    d.pad_begin = pads[size_t(i)];
-    d.pad_end = pads[size_t(i + 2)];
-    pool_resolve_dim(ctx, d, auto_pad, ceil_mode, names[i]);
+  for (size_t i = 0; i < k; ++i) {
+    PoolDim& d = g.dim[i];
+    d.in = x.shape[2 + i];
+    d.kernel = kernel[i];
+    d.stride = strides[i];
+    d.dilation = dilations[i];
+    d.pad_begin = pads[i];
+    d.pad_end = pads[i + k];
+    pool_resolve_dim(ctx, d, auto_pad, ceil_mode, pool_axis_name(spatial, int(i)));
   }
   return g;
 }
@@ -169,22 +190,31 @@ int64_t pool_tap_count(const PoolDim& d, int64_t o, bool include_pad) {
 
 // Validates X and every attribute of MaxPool / AveragePool; computes the geometry.
 static PoolGeom pool_geometry(const OpContext& ctx, bool is_max) {
-  require_nchw(ctx);
-  return attrs_geometry(ctx, is_max);
+  int spatial = require_pool_input(ctx);
+  return attrs_geometry(ctx, is_max, spatial);
+}
+
+static Shape pool_out_shape(const PoolGeom& g) {
+  Shape s = {g.n, g.c};
+  for (int i = 0; i < g.spatial; ++i) s.push_back(g.dim[i].out);
+  return s;
 }
 
 namespace {
 
+// Y, and with the engine attribute output_indices = 1 also Indices (int64, Y's shape).
 std::vector<OutputSpec> infer_maxpool(const OpContext& ctx) {
   PoolGeom g = pool_geometry(ctx, true);
   ctx.keep(g);
-  return {{DType::F32, {g.n, g.c, g.h.out, g.w.out}}};
+  Shape s = pool_out_shape(g);
+  if (g.indices) return {{DType::F32, s}, {DType::I64, s}};
+  return {{DType::F32, s}};
 }
 
 std::vector<OutputSpec> infer_avgpool(const OpContext& ctx) {
   PoolGeom g = pool_geometry(ctx, false);
   ctx.keep(g);
-  return {{DType::F32, {g.n, g.c, g.h.out, g.w.out}}};
+  return {{DType::F32, pool_out_shape(g)}};
 }
 
 // GlobalAveragePool: any rank >= 3 (N x C x spatial...), the mean of each plane.
@@ -206,7 +236,11 @@ std::vector<OutputSpec> infer_global_avgpool(const OpContext& ctx) {
 }  // namespace
 
 void add_pool_contracts(ContractTable& t) {
-  t.add(OpId::MaxPool, {1, 1, {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"},
+  // output_indices is the engine's, not ONNX's: the loader sets it when a node
+  // uses MaxPool's optional output 1, Indices (lib/ir/conv-bodies.ts).
+  t.add(OpId::MaxPool, {1, 1,
+                        {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "output_indices", "pads",
+                         "storage_order", "strides"},
                         infer_maxpool});
   t.add(OpId::AveragePool,
         {1, 1, {"auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"},

@@ -1,6 +1,7 @@
 // Contracts of the elementwise unary ops: Neg, Abs, Sqrt, Reciprocal, Relu,
 // LeakyRelu, Sigmoid, Tanh, Exp, Log, Erf, Gelu, Softplus, Clip, Not, Floor,
-// Ceil, Round, Sign, IsNaN, IsInf, HardSigmoid, HardSwish and BitwiseNot. Their
+// Ceil, Round, Sign, IsNaN, IsInf, HardSigmoid, HardSwish, BitwiseNot and the
+// trigonometric and hyperbolic functions (Sin ... Atanh, float32 only). Their
 // computes: native/cpu/ops/unary.cc, native/cuda/unary.cu; exact definitions:
 // docs/numerics/unary.md.
 #include "ops/unary.h"
@@ -144,6 +145,17 @@ void add_unary_contracts(ContractTable& t) {
   t.add(OpId::HardSigmoid, {1, 1, {"alpha", "beta"}, infer_hard_sigmoid});
   t.add(OpId::HardSwish, {1, 1, {}, infer_float_only});
   t.add(OpId::BitwiseNot, {1, 1, {}, infer_bitwise_not});
+  t.add(OpId::Sin, {1, 1, {}, infer_float_only});
+  t.add(OpId::Cos, {1, 1, {}, infer_float_only});
+  t.add(OpId::Tan, {1, 1, {}, infer_float_only});
+  t.add(OpId::Asin, {1, 1, {}, infer_float_only});
+  t.add(OpId::Acos, {1, 1, {}, infer_float_only});
+  t.add(OpId::Atan, {1, 1, {}, infer_float_only});
+  t.add(OpId::Sinh, {1, 1, {}, infer_float_only});
+  t.add(OpId::Cosh, {1, 1, {}, infer_float_only});
+  t.add(OpId::Asinh, {1, 1, {}, infer_float_only});
+  t.add(OpId::Acosh, {1, 1, {}, infer_float_only});
+  t.add(OpId::Atanh, {1, 1, {}, infer_float_only});
 }
 
 }  // namespace aivm::ops

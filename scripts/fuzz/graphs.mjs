@@ -7,7 +7,8 @@
 //   graphCase(rng) -> { model: Uint8Array, inputs: NativeTensor[], shapes: number[][] }
 import { model } from './onnx.mjs';
 
-const UNARY_FLOAT = ['Sqrt', 'Reciprocal', 'Relu', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Erf', 'Softplus', 'Floor', 'Ceil', 'Round'];
+const UNARY_FLOAT = ['Sqrt', 'Reciprocal', 'Relu', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Erf', 'Softplus', 'Floor', 'Ceil', 'Round',
+  'Sin', 'Cos', 'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Asinh', 'Acosh', 'Atanh'];
 const ARITH = ['Add', 'Sub', 'Mul', 'Div'];
 const COMPARE = ['Equal', 'Less', 'Greater', 'GreaterOrEqual', 'LessOrEqual'];
 const REDUCE = ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin'];
@@ -20,11 +21,14 @@ const TYPED = {
   float32: Float32Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array, float16: Uint16Array, bfloat16: Uint16Array,
   float64: Float64Array, int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, uint32: Uint32Array, uint64: BigUint64Array,
   float8e4m3fn: Uint8Array, float8e4m3fnuz: Uint8Array, float8e5m2: Uint8Array, float8e5m2fnuz: Uint8Array, float8e8m0: Uint8Array,
+  uint4: Uint8Array, int4: Int8Array, float4e2m1: Uint8Array, uint2: Uint8Array, int2: Int8Array,
 };
 const CAST_TO = {
   1: 'float32', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 16: 'bfloat16', 11: 'float64', 3: 'int8', 2: 'uint8', 5: 'int16',
-  4: 'uint16', 12: 'uint32', 13: 'uint64',
+  4: 'uint16', 12: 'uint32', 13: 'uint64', 21: 'uint4', 22: 'int4', 23: 'float4e2m1', 25: 'uint2', 26: 'int2',
 };
+// The 4- and 2-bit types, one element per byte: the values a byte may hold.
+const SUB_BYTE_RANGE = { uint4: [0, 15], int4: [-8, 7], float4e2m1: [0, 15], uint2: [0, 3], int2: [-2, 1] };
 const BIGINT_DTYPES = ['int64', 'uint64'];
 // float16 / bfloat16 patterns: 0, -0, 1, -2, the largest finite, the smallest subnormal, inf, NaN.
 const BITS16 = { float16: [0, 0x8000, 0x3c00, 0xc000, 0x7bff, 0x0001, 0x7c00, 0x7e00], bfloat16: [0, 0x8000, 0x3f80, 0xc000, 0x7f7f, 0x0001, 0x7f80, 0x7fc0] };
@@ -46,6 +50,7 @@ export function randomData(rng, dtype, shape) {
     } else if (BITS16[dtype]) data[i] = rng.pick(BITS16[dtype]);
     else if (dtype.startsWith('float8')) data[i] = rng.int(256); // any pattern: every float8 byte is a value or a NaN
     else if (dtype === 'bool') data[i] = rng.int(2);
+    else if (SUB_BYTE_RANGE[dtype]) data[i] = rng.range(...SUB_BYTE_RANGE[dtype]);
     else {
       const v = dtype.startsWith('u') ? rng.range(0, 9) : rng.range(-4, 9);
       data[i] = BIGINT_DTYPES.includes(dtype) ? BigInt(v) : v;
@@ -409,6 +414,62 @@ const BUILDERS = [
       return g.add('GatherElements', [x.name, idx], { axis: BigInt(axis - (g.rng.chance(0.5) ? x.shape.length : 0)) }, [{ dtype: x.dtype, shape }]);
     },
   },
+  // ScatterElements: in-range (also negative, repeated) indices no larger than the data off the axis;
+  // a reduction on float32/float64/int32/int64, else none (any dtype).
+  {
+    when: (v) => known(v) && v.shape.length >= 1 && v.shape.every((d) => d > 0),
+    build: (g, x) => {
+      const axis = g.rng.int(x.shape.length);
+      const shape = x.shape.map((d, i) => (i === axis ? g.rng.range(1, 4) : g.rng.range(1, d)));
+      const dim = x.shape[axis];
+      const n = shape.reduce((a, b) => a * b, 1);
+      const idx = g.constant('int64', shape, Array.from({ length: n }, () => BigInt(g.rng.range(-dim, dim - 1))));
+      const reducible = ['float32', 'float64', 'int32', 'int64'].includes(x.dtype);
+      const reduction = reducible ? g.rng.pick(['none', 'add', 'mul', 'max', 'min']) : 'none';
+      return g.add('ScatterElements', [x.name, idx, g.random(x.dtype, shape)],
+        { axis: BigInt(axis - (g.rng.chance(0.5) ? x.shape.length : 0)), reduction }, [x]);
+    },
+  },
+  // ScatterND: 1 to 3 index tuples over the first k axes (repeats and negatives), slices of the rest.
+  {
+    when: (v) => known(v) && v.shape.length >= 1 && v.shape.every((d) => d > 0),
+    build: (g, x) => {
+      const k = g.rng.range(1, x.shape.length);
+      const q = g.rng.range(1, 3);
+      const vals = [];
+      for (let j = 0; j < q; j++) for (let d = 0; d < k; d++) vals.push(BigInt(g.rng.range(-x.shape[d], x.shape[d] - 1)));
+      const idx = g.constant('int64', [q, k], vals);
+      const reducible = ['float32', 'float64', 'int32', 'int64'].includes(x.dtype);
+      const reduction = reducible ? g.rng.pick(['none', 'add', 'mul', 'max', 'min']) : 'none';
+      return g.add('ScatterND', [x.name, idx, g.random(x.dtype, [q, ...x.shape.slice(k)])], { reduction }, [x]);
+    },
+  },
+  // TensorScatter along an axis past the batch, linear (in-range write indices) or circular (any).
+  {
+    when: (v) => known(v) && v.shape.length >= 2 && v.shape.every((d) => d > 0),
+    build: (g, x) => {
+      const axis = g.rng.range(1, x.shape.length - 1);
+      const max = x.shape[axis];
+      const seq = g.rng.range(1, max);
+      const mode = g.rng.pick(['linear', 'circular']);
+      const shape = x.shape.map((d, i) => (i === axis ? seq : d));
+      const w = Array.from({ length: x.shape[0] }, () => BigInt(mode === 'linear' ? g.rng.range(0, max - seq) : g.rng.range(-5, 9)));
+      const ins = [x.name, g.random(x.dtype, shape)];
+      if (g.rng.chance(0.7)) ins.push(g.constant('int64', [x.shape[0]], w));
+      return g.add('TensorScatter', ins, { axis: BigInt(axis - (g.rng.chance(0.5) ? x.shape.length : 0)), mode }, [x]);
+    },
+  },
+  // TopK: k from 0 to the axis' length, largest or smallest.
+  {
+    when: (v) => known(v) && v.shape.length >= 1 && ['float32', 'float64', 'int32', 'int64'].includes(v.dtype),
+    build: (g, x) => {
+      const axis = g.rng.int(x.shape.length);
+      const k = g.rng.range(0, x.shape[axis]);
+      const shape = x.shape.map((d, i) => (i === axis ? k : d));
+      return g.add('TopK', [x.name, g.ints([BigInt(k)])], { axis: BigInt(axis), largest: BigInt(g.rng.int(2)), sorted: BigInt(g.rng.int(2)) },
+        [{ dtype: x.dtype, shape }, { dtype: 'int64', shape }]);
+    },
+  },
   // The variadic ops: the value and one to three more broadcastable ones.
   {
     when: (v) => isNumeric(v) && known(v),
@@ -446,9 +507,9 @@ const BUILDERS = [
   },
   // The engine's Conv and pools are 2-D: [N, C, H, W].
   // 2-D, and 1-D (lowering writes it on the 2-D op).
-  { when: (v) => isFloat(v) && known(v) && (v.shape.length === 3 || v.shape.length === 4), build: conv },
-  { when: (v) => isFloat(v) && known(v) && (v.shape.length === 3 || v.shape.length === 4), build: pool },
-  { when: (v) => isFloat(v) && known(v) && (v.shape.length === 3 || v.shape.length === 4), build: convTranspose },
+  { when: (v) => isFloat(v) && known(v) && v.shape.length >= 3 && v.shape.length <= 5, build: conv },
+  { when: (v) => isFloat(v) && known(v) && v.shape.length >= 3 && v.shape.length <= 5, build: pool },
+  { when: (v) => isFloat(v) && known(v) && v.shape.length >= 3 && v.shape.length <= 5, build: convTranspose },
   {
     when: (v) => isFloat(v) && rankAtLeast(3)(v),
     build: (g, x) => g.add('GlobalAveragePool', [x.name], {}, [{ dtype: 'float32', shape: [...x.shape.slice(0, 2), ...x.shape.slice(2).map(() => 1)] }]),
@@ -484,6 +545,17 @@ const BUILDERS = [
     build: (g, x) => {
       const to = g.rng.pick(Object.keys(CAST_TO).map(Number));
       return g.add('Cast', [x.name], { to: BigInt(to) }, [{ dtype: CAST_TO[to], shape: x.shape }]);
+    },
+  },
+  {
+    // BitCast to a type of the same width (now and then another width: an E_ATTR refusal).
+    when: () => true,
+    build: (g, x) => {
+      const width = (d) => ({ bool: 8, int8: 8, uint8: 8, int16: 16, uint16: 16, float16: 16, bfloat16: 16, float32: 32, int32: 32, uint32: 32,
+        float64: 64, int64: 64, uint64: 64, uint4: 4, int4: 4, float4e2m1: 4, uint2: 2, int2: 2 })[d] ?? 8;
+      const same = Object.keys(CAST_TO).map(Number).filter((t) => width(CAST_TO[t]) === width(x.dtype));
+      const to = same.length && !g.rng.chance(0.05) ? g.rng.pick(same) : g.rng.pick(Object.keys(CAST_TO).map(Number));
+      return g.add('BitCast', [x.name], { to: BigInt(to) }, [{ dtype: CAST_TO[to], shape: x.shape }]);
     },
   },
   {
@@ -642,6 +714,11 @@ function pool(g, x) {
   const out = spatial.map((d, i) => poolOut(d, kernel[i], strides[i], pads[i], pads[i + spatial.length], 1));
   // ceil_mode's last-window rule is the engine's to apply: the shape is left unknown.
   const shape = !ceil && out.every((d) => d > 0) ? [...x.shape.slice(0, 2), ...out] : null;
+  // MaxPool's Indices (output 1), numbered row- or column-major.
+  if (op === 'MaxPool' && rng.chance(0.3)) {
+    attrs.storage_order = BigInt(rng.int(2));
+    return g.add(op, [x.name], attrs, [{ dtype: 'float32', shape }, { dtype: 'int64', shape }]);
+  }
   return g.add(op, [x.name], attrs, [{ dtype: 'float32', shape }]);
 }
 
@@ -887,7 +964,8 @@ export function graphCase(rng) {
   const other = rng.pick(g.values);
   if (rng.chance(0.3) && other !== last && !g.inputs.includes(other)) outputs.push(other.name);
   const inputs = g.inputs.map((v) => ({ dtype: v.dtype, shape: v.shape, data: randomData(rng, v.dtype, v.shape) }));
-  // Opsets where every op the builders use has its newest (opset-18) form; Gelu needs 20, Swish 24, Attention's windows 25.
-  const opset = g.nodes.some((n) => ['Swish', 'Attention', 'RotaryEmbedding'].includes(n.op)) ? 25 : rng.pick([20, 20, 21, 22, 25]);
+  // Opsets where every op the builders use has its newest (opset-18) form; Gelu needs 20, Swish and TensorScatter 24, Attention's windows 25, BitCast 26.
+  const opset = g.nodes.some((n) => n.op === 'BitCast') ? 26
+    : g.nodes.some((n) => ['Swish', 'Attention', 'RotaryEmbedding', 'TensorScatter'].includes(n.op)) ? 25 : rng.pick([20, 20, 21, 22, 25]);
   return { model: model({ opset, inputs: g.inputs, outputs, nodes: g.nodes, inits: g.inits }), inputs, shapes: g.inputs.map((v) => v.shape) };
 }

@@ -7,13 +7,13 @@
 // Attribute values by JS type: bigint INT, number FLOAT, string STRING,
 // bigint[] INTS, number[] FLOATS, string[] STRINGS (an empty list is INTS).
 
+import { createRequire } from 'node:module';
 import { bytes, int, str, varint } from '../onnx-write.mjs';
 
-// ONNX TensorProto.DataType codes (lib/tensor.ts DTYPE_TABLE has the same).
-const ELEM = {
-  float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7, bool: 9,
-  float16: 10, float64: 11, uint32: 12, uint64: 13, bfloat16: 16,
-};
+// ONNX TensorProto.DataType codes, from lib/tensor.ts DTYPE_TABLE (built: dist/). Tensor data
+// is written as given: a 4- or 2-bit initializer's data must already be ONNX's packed bytes.
+const { DTYPE_TABLE } = createRequire(import.meta.url)('../../dist/tensor.js');
+const ELEM = Object.fromEntries(Object.entries(DTYPE_TABLE).map(([d, e]) => [d, e.onnx]));
 
 const float = (field, v) => {
   const b = Buffer.alloc(4);

@@ -245,9 +245,9 @@ TEST(bool_conversions) {
 
 TEST(errors_and_attributes) {
   Tensor x = tensor_f32({2}, {1.5f, -2.5f});
-  // 8 string, 14 complex64, 15 complex128, 21-23 and 25-26 the 4- and 2-bit types (the
-  // float8 types 17-20 and 24 are dtypes: test_float8.cc).
-  for (int64_t bad : {0LL, 8LL, 14LL, 15LL, 21LL, 22LL, 23LL, 25LL, 26LL, -1LL, 1LL << 40}) {
+  // 8 string, 14 complex64, 15 complex128 (the float8 types 17-20 and 24 are dtypes:
+  // test_float8.cc; the 4- and 2-bit types 21-23 and 25-26 too: test_sub_byte.cc).
+  for (int64_t bad : {0LL, 8LL, 14LL, 15LL, 27LL, -1LL, 1LL << 40}) {
     CHECK_THROWS_CODE(E_ATTR, cast(x, bad));
   }
   try {
@@ -619,7 +619,8 @@ TEST(integers_to_every_dtype) {
     if (!is_int(from) && from != DType::BOOL) continue;
     Tensor x = from_bits_of(from, is_signed_int(from) ? s : u);  // keeps the low bits of each pattern
     for (DType to : kAll) {
-      if (is_f8_dtype(to)) continue;  // test_float8.cc: integers to every float8 format
+      if (is_f8_dtype(to)) continue;          // test_float8.cc: integers to every float8 format
+      if (aivm::sub_byte_bits(to)) continue;  // test_sub_byte.cc: integers to the 4- and 2-bit types
       Tensor y = run_everywhere("Cast", {&x}, to_attr(int64_t(to)))[0];
       int bad = 0;
       for (int64_t i = 0; i < x.numel(); ++i) {
@@ -643,7 +644,8 @@ TEST(every_dtype_to_bool_and_bool_to_every_dtype) {
     const uint64_t one = to == DType::F32 ? 0x3F800000u : to == DType::F64 ? 0x3FF0000000000000ull
                          : to == DType::F16 ? 0x3C00 : to == DType::BF16 ? 0x3F80
                          : to == DType::F8E4M3FN ? 0x38 : to == DType::F8E5M2 ? 0x3C
-                         : to == DType::F8E4M3FNUZ || to == DType::F8E5M2FNUZ ? 0x40 : to == DType::F8E8M0 ? 0x7F : 1;
+                         : to == DType::F8E4M3FNUZ || to == DType::F8E5M2FNUZ ? 0x40 : to == DType::F8E8M0 ? 0x7F
+                         : to == DType::F4E2M1 ? 0x2 : 1;
     for (int64_t i = 0; i < 4; ++i) CHECK_MSG(bits_at(y, i) == (i ? one : 0), aivm::dtype_name(to));
   }
   // Zero (either sign) is false; anything else, NaN included, is true.
@@ -673,6 +675,57 @@ TEST(every_pair_of_every_dtype_same_bits_everywhere) {
       for (const Tensor& x : xs) run_everywhere("Cast", {&x}, to_attr(int64_t(to)));
     }
   }
+}
+
+// ---- BitCast (opset 26): the same bits as another type of the same width -------------
+
+TEST(bitcast_keeps_every_bit) {
+  // float32 <-> int32, NaN payloads and -0 included; int64 -> float64; float16 -> int16;
+  // bool -> uint8; int8 -> uint8: every byte as it was.
+  const std::vector<uint32_t> fbits = {0x00000000u, 0x80000000u, 0x3F800000u, 0x7FC00001u, 0xFF800000u, 0x00000001u, 0xC2F6E979u};
+  const Tensor f = from_bits_of(DType::F32, std::vector<uint64_t>(fbits.begin(), fbits.end()));
+  const Tensor i = run_everywhere("BitCast", {&f}, to_attr(6))[0];
+  CHECK(i.dtype == DType::I32);
+  for (size_t k = 0; k < fbits.size(); ++k) CHECK(uint32_t(i.ptr<int32_t>()[k]) == fbits[k]);
+  const Tensor back = run_everywhere("BitCast", {&i}, to_attr(1))[0];
+  CHECK(back.dtype == DType::F32 && std::memcmp(back.data, f.data, f.nbytes()) == 0);
+  const std::pair<DType, int64_t> pairs[] = {{DType::I64, 11}, {DType::F64, 7}, {DType::F16, 5}, {DType::BF16, 4}, {DType::U32, 1},
+                                             {DType::BOOL, 2}, {DType::I8, 2}, {DType::U8, 17}, {DType::F8E5M2, 3}};
+  for (const auto& [from, to] : pairs) {
+    std::vector<uint64_t> raw(37);
+    for (size_t k = 0; k < raw.size(); ++k) raw[k] = aivm::rng_u64(41, uint64_t(from), k);
+    if (from == DType::BOOL) for (uint64_t& r : raw) r &= 1;
+    const Tensor x = from_bits_of(from, raw);
+    const Tensor y = run_everywhere("BitCast", {&x}, to_attr(to))[0];
+    CHECK_MSG(int64_t(y.dtype) == to && y.shape == x.shape && std::memcmp(y.data, x.data, x.nbytes()) == 0,
+              std::string(aivm::dtype_name(from)) + " -> " + std::to_string(to));
+  }
+  // Rank 0 and empty tensors.
+  const Tensor s = tensor_f32({}, {2.0f});
+  CHECK(run_everywhere("BitCast", {&s}, to_attr(12))[0].ptr<uint32_t>()[0] == 0x40000000u);
+  const Tensor e = aivm::make_tensor(DType::I16, {3, 0});
+  CHECK(run_everywhere("BitCast", {&e}, to_attr(10))[0].shape == aivm::Shape({3, 0}));
+}
+
+TEST(bitcast_sub_byte_writes_canonical_bytes_and_refuses_other_widths) {
+  // int4 -1 (byte 0xFF) read as uint4 is 15; uint2 3 as int2 is -1; float4e2m1 0xF (-6) as int4 is -1.
+  const Tensor i4 = tensor_of(DType::I4, {3}, std::vector<int8_t>{-1, 7, -8});
+  const Tensor u4 = run_everywhere("BitCast", {&i4}, to_attr(21))[0];
+  CHECK(u4.ptr<uint8_t>()[0] == 15 && u4.ptr<uint8_t>()[1] == 7 && u4.ptr<uint8_t>()[2] == 8);
+  const Tensor back = run_everywhere("BitCast", {&u4}, to_attr(22))[0];
+  CHECK(std::memcmp(back.data, i4.data, 3) == 0);
+  const Tensor u2 = tensor_of(DType::U2, {2}, std::vector<uint8_t>{3, 1});
+  const Tensor i2 = run_everywhere("BitCast", {&u2}, to_attr(26))[0];
+  CHECK(i2.ptr<int8_t>()[0] == -1 && i2.ptr<int8_t>()[1] == 1);
+  const Tensor f4 = tensor_of(DType::F4E2M1, {2}, std::vector<uint8_t>{0xF, 0x8});
+  const Tensor f4i = run_everywhere("BitCast", {&f4}, to_attr(22))[0];
+  CHECK(f4i.ptr<int8_t>()[0] == -1 && f4i.ptr<int8_t>()[1] == -8);
+  // Widths must agree; 'to' must be a dtype.
+  const Tensor f = tensor_f32({2}, {1.0f, 2.0f});
+  for (int64_t to : {7LL, 10LL, 2LL, 22LL, 8LL, 0LL}) CHECK_THROWS_CODE(E_ATTR, run("BitCast", {&f}, to_attr(to)));
+  CHECK_THROWS_CODE(E_ATTR, run("BitCast", {&i4}, to_attr(3)));
+  CHECK_THROWS_CODE(E_ATTR, run("BitCast", {&f}, {}));
+  CHECK_THROWS_CODE(E_ARITY, run("BitCast", {&f, &f}, to_attr(6)));
 }
 
 TEST(selftest_cases_run) {

@@ -5,6 +5,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -424,14 +425,37 @@ TEST(pool_errors) {
   for (const char* op : {"MaxPool", "AveragePool"}) {
     Tensor xi = tensor_i64({1, 1, 2, 2}, {1, 2, 3, 4});
     CHECK_THROWS_CODE(E_DTYPE, run(op, {&xi}, ok));
-    Tensor x3 = random_f32({1, 1, 5}, 2);
+    // 1-D to 6-D pool; rank 2 (no spatial dim) does not.
+    Tensor x2 = random_f32({1, 5}, 2);
     Attrs k1;
     k1.set("kernel_shape", attr_ints({2}));
-    CHECK_THROWS_CODE(E_SHAPE, run(op, {&x3}, k1));
+    CHECK_THROWS_CODE(E_SHAPE, run(op, {&x2}, k1));
+    Tensor x3 = random_f32({1, 1, 5}, 2);
+    CHECK(run(op, {&x3}, k1)[0].shape == (Shape{1, 1, 4}));
     Tensor x5 = random_f32({1, 1, 3, 3, 3}, 3);
     Attrs k3;
     k3.set("kernel_shape", attr_ints({2, 2, 2}));
-    CHECK_THROWS_CODE(E_SHAPE, run(op, {&x5}, k3));
+    CHECK(run(op, {&x5}, k3)[0].shape == (Shape{1, 1, 2, 2, 2}));
+    Tensor x5e = aivm::make_tensor(aivm::DType::F32, {1, 1, 3, 0, 3});
+    CHECK_THROWS_CODE(E_SHAPE, run(op, {&x5e}, k3));
+    // A 3-D input needs 3 kernel/strides/dilations entries and 6 pads.
+    auto bad3 = [&](const char* name, aivm::AttrValue v) {
+      Attrs a = k3;
+      a.set(name, v);
+      CHECK_THROWS_CODE(E_ATTR, run(op, {&x5}, a));
+    };
+    bad3("kernel_shape", attr_ints({2, 2}));
+    bad3("strides", attr_ints({1, 1}));
+    bad3("dilations", attr_ints({1, 1, 1, 1}));
+    bad3("pads", attr_ints({0, 0, 0, 0}));
+    bad3("pads", attr_ints({0, 0, 2, 0, 0, 0}));  // not below the kernel
+    // Over 2^62 taps per window (valid otherwise: pads below the kernel, output 1).
+    Tensor x1 = random_f32({1, 1, 1, 1, 1}, 4);
+    Attrs huge;
+    int64_t k30 = int64_t(1) << 30;
+    huge.set("kernel_shape", attr_ints({k30, k30, k30}));
+    huge.set("pads", attr_ints({k30 - 1, k30 - 1, k30 - 1, k30 - 1, k30 - 1, k30 - 1}));
+    CHECK_THROWS_CODE(E_ATTR, run(op, {&x1}, huge));
     Tensor x0 = aivm::make_tensor(aivm::DType::F32, {1, 1, 0, 4});
     CHECK_THROWS_CODE(E_SHAPE, run(op, {&x0}, ok));
     CHECK_THROWS_CODE(E_ARITY, run(op, {}, ok));
@@ -475,10 +499,22 @@ TEST(pool_errors) {
     CHECK_THROWS_CODE(E_SHAPE, run(op, {&x}, big));
   }
   Attrs so = ok;
-  so.set("storage_order", attr_int(1));
+  so.set("storage_order", attr_int(2));
   CHECK_THROWS_CODE(E_ATTR, run("MaxPool", {&x}, so));
+  so.set("storage_order", attr_int(1));  // orders Indices only; Y alone is unchanged
+  CHECK(run("MaxPool", {&x}, so)[0].shape == (Shape{1, 1, 4, 4}));
   so.set("storage_order", attr_int(0));
   CHECK(run("MaxPool", {&x}, so)[0].shape == (Shape{1, 1, 4, 4}));
+  CHECK(run("MaxPool", {&x}, so).size() == 1);
+  Attrs oi = ok;
+  oi.set("output_indices", attr_int(2));
+  CHECK_THROWS_CODE(E_ATTR, run("MaxPool", {&x}, oi));
+  oi.set("output_indices", attr_int(1));
+  auto two = run("MaxPool", {&x}, oi);
+  CHECK(two.size() == 2 && two[1].dtype == aivm::DType::I64 && two[1].shape == (Shape{1, 1, 4, 4}));
+  oi.set("output_indices", attr_int(0));
+  CHECK(run("MaxPool", {&x}, oi).size() == 1);
+  CHECK_THROWS_CODE(E_ATTR, run("AveragePool", {&x}, oi));  // not an AveragePool attribute
   Attrs cip = ok;
   cip.set("count_include_pad", attr_int(1));
   CHECK_THROWS_CODE(E_ATTR, run("MaxPool", {&x}, cip));  // not a MaxPool attribute
@@ -496,6 +532,334 @@ TEST(pool_errors) {
   CHECK_THROWS_CODE(E_SHAPE, run("GlobalAveragePool", {&xe}));
   CHECK_THROWS_CODE(E_ATTR, run("GlobalAveragePool", {&x}, ok));
   CHECK_THROWS_CODE(E_ARITY, run("GlobalAveragePool", {}));
+}
+
+// ---- N-D pooling (1-D, 3-D, 4-D) and MaxPool's Indices ----------------------
+
+namespace {
+
+// Window geometry of any rank k: kernel/strides/dilations k entries, pads 2k.
+struct NdParams {
+  std::vector<int64_t> kernel, strides, dilations, pads;
+  std::string auto_pad = "NOTSET";
+  int ceil_mode = 0, count_include_pad = 0, storage_order = 0;
+
+  Attrs attrs(bool avg, bool indices = false) const {
+    Attrs a;
+    a.set("kernel_shape", attr_ints(kernel));
+    if (!strides.empty()) a.set("strides", attr_ints(strides));
+    if (!dilations.empty()) a.set("dilations", attr_ints(dilations));
+    if (auto_pad == "NOTSET" && !pads.empty()) a.set("pads", attr_ints(pads));
+    a.set("auto_pad", attr_string(auto_pad));
+    a.set("ceil_mode", attr_int(ceil_mode));
+    if (avg) a.set("count_include_pad", attr_int(count_include_pad));
+    if (!avg) a.set("storage_order", attr_int(storage_order));
+    if (indices) a.set("output_indices", attr_int(1));
+    return a;
+  }
+  std::string str_() const {
+    auto v = [](const std::vector<int64_t>& x) {
+      std::string s;
+      for (size_t i = 0; i < x.size(); ++i) s += (i ? "," : "") + std::to_string(x[i]);
+      return s;
+    };
+    return "k=" + v(kernel) + " s=" + v(strides) + " d=" + v(dilations) + " pads=" + v(pads) + " " + auto_pad +
+           " ceil=" + std::to_string(ceil_mode) + " cip=" + std::to_string(count_include_pad) +
+           " so=" + std::to_string(storage_order);
+  }
+};
+
+RefDim ref_dim_nd(const NdParams& p, size_t axis, int64_t in) {
+  const size_t k = p.kernel.size();
+  RefDim r{in, p.kernel[axis], p.strides.empty() ? 1 : p.strides[axis], p.dilations.empty() ? 1 : p.dilations[axis],
+           0, 0, 0};
+  double ek = double((r.k - 1) * r.d + 1);
+  if (p.auto_pad == "SAME_UPPER" || p.auto_pad == "SAME_LOWER") {
+    r.out = int64_t(std::ceil(double(in) / double(r.s)));
+    int64_t total = std::max<int64_t>(0, (r.out - 1) * r.s + int64_t(ek) - in);
+    r.pb = p.auto_pad == "SAME_UPPER" ? total / 2 : (total + 1) / 2;
+    r.pe = total - r.pb;
+    return r;
+  }
+  if (p.auto_pad == "NOTSET" && !p.pads.empty()) {
+    r.pb = p.pads[axis];
+    r.pe = p.pads[axis + k];
+  }
+  double v = (double(in + r.pb + r.pe) - ek) / double(r.s) + 1.0;
+  if (p.ceil_mode) {
+    r.out = int64_t(std::ceil(v));
+    if ((r.out - 1) * r.s >= in + r.pb) r.out -= 1;
+  } else {
+    r.out = int64_t(std::floor(v));
+  }
+  return r;
+}
+
+// a beats b in MaxPool's order: NaN above everything, +0 above -0 (docs/numerics/pool.md).
+bool ref_beats(double a, double b) {
+  if (std::isnan(b)) return false;
+  if (std::isnan(a)) return true;
+  if (a == b) return !std::signbit(a) && std::signbit(b);
+  return a > b;
+}
+
+struct NdRef {
+  Shape shape;
+  std::vector<double> y, bound;
+  std::vector<int64_t> indices;  // MaxPool: the first tap (window order) holding the max; -1 without real taps
+};
+
+// Straight from the definition: each window's taps in row-major kernel order.
+NdRef ref_pool_nd(const Tensor& x, const NdParams& p, bool avg) {
+  const size_t k = p.kernel.size();
+  NdRef r;
+  std::vector<RefDim> dims;
+  r.shape = {x.shape[0], x.shape[1]};
+  int64_t plane_in = 1, plane_out = 1, taps = 1;
+  for (size_t i = 0; i < k; ++i) {
+    dims.push_back(ref_dim_nd(p, i, x.shape[2 + i]));
+    r.shape.push_back(dims.back().out);
+    plane_in *= x.shape[2 + i];
+    plane_out *= dims.back().out;
+    taps *= dims.back().k;
+  }
+  const float* px = x.ptr<float>();
+  for (int64_t plane = 0; plane < x.shape[0] * x.shape[1]; ++plane) {
+    for (int64_t oi = 0; oi < plane_out; ++oi) {
+      std::vector<int64_t> o(k);
+      for (int64_t rem = oi, i = int64_t(k) - 1; i >= 0; --i) {
+        o[size_t(i)] = rem % dims[size_t(i)].out;
+        rem /= dims[size_t(i)].out;
+      }
+      double best = -INFINITY, sum = 0, abs_sum = 0;
+      bool nan = false;
+      int64_t real = 0, padded = 1, best_at = -1;
+      for (size_t i = 0; i < k; ++i) {  // count_include_pad: per axis, real or padding taps
+        int64_t n = 0;
+        for (int64_t t = 0; t < dims[i].k; ++t) {
+          int64_t pos = o[i] * dims[i].s - dims[i].pb + t * dims[i].d;
+          n += pos >= -dims[i].pb && pos < dims[i].in + dims[i].pe;
+        }
+        padded *= n;
+      }
+      for (int64_t t = 0; t < taps; ++t) {
+        std::vector<int64_t> pos(k);
+        bool is_real = true;
+        for (int64_t rem = t, i = int64_t(k) - 1; i >= 0; --i) {
+          const RefDim& d = dims[size_t(i)];
+          pos[size_t(i)] = o[size_t(i)] * d.s - d.pb + (rem % d.k) * d.d;
+          rem /= d.k;
+          is_real = is_real && pos[size_t(i)] >= 0 && pos[size_t(i)] < d.in;
+        }
+        if (!is_real) continue;
+        int64_t row = 0, col = 0, cs = 1;
+        for (size_t i = 0; i < k; ++i) row = row * dims[i].in + pos[i];
+        for (size_t i = 0; i < k; ++i) {
+          col += pos[i] * cs;
+          cs *= dims[i].in;
+        }
+        double v = px[plane * plane_in + row];
+        ++real;
+        nan = nan || std::isnan(v);
+        if (best_at < 0 || ref_beats(v, best)) {
+          best = v;
+          best_at = plane * plane_in + (p.storage_order ? col : row);
+        }
+        sum += v;
+        if (std::isfinite(v)) abs_sum += std::fabs(v);
+      }
+      if (!avg) {
+        r.y.push_back(nan ? NAN : best);
+        r.indices.push_back(best_at);
+      } else {
+        int64_t cnt = p.count_include_pad ? padded : real;
+        r.y.push_back(cnt == 0 || nan ? NAN : sum / double(cnt));
+        double b = cnt == 0 ? 0.0 : double(real + 1) * std::ldexp(abs_sum / double(cnt), -24) + std::ldexp(1.0, -149);
+        r.bound.push_back(abs_sum > 1e38 ? INFINITY : b);
+      }
+    }
+  }
+  return r;
+}
+
+// MaxPool (with and without Indices) and AveragePool of x against the
+// reference, on every ISA x 1-4 threads (and emulated cuda).
+void check_nd(const Tensor& x, const NdParams& p) {
+  std::string what = aivm::shape_str(x.shape) + " " + p.str_();
+  for (bool avg : {false, true}) {
+    std::string op = avg ? "AveragePool" : "MaxPool";
+    NdRef ref = ref_pool_nd(x, p, avg);
+    auto y = run_everywhere(op, {&x}, p.attrs(avg));
+    CHECK_MSG(y[0].shape == ref.shape, op + " " + what + ": shape " + aivm::shape_str(y[0].shape));
+    if (y[0].shape != ref.shape) continue;
+    check_pool(y[0], ref.y, avg ? &ref.bound : nullptr, op + " " + what);
+    if (avg) continue;
+    auto yi = run_everywhere(op, {&x}, p.attrs(false, true));
+    CHECK_MSG(yi.size() == 2 && same_bits(yi[0], y[0]), "MaxPool " + what + ": Y with Indices differs");
+    if (yi.size() != 2) continue;
+    int bad = 0;
+    for (size_t i = 0; i < ref.indices.size() && bad < 3; ++i) {
+      int64_t g = yi[1].ptr<int64_t>()[i];
+      if (g != ref.indices[i]) {
+        ++bad;
+        CHECK_MSG(false, "MaxPool " + what + ": index " + std::to_string(i) + " got " + std::to_string(g) + " want " +
+                             std::to_string(ref.indices[i]));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST(pool_3d_matches_float64_reference) {
+  uint64_t stream = 700;
+  for (Shape s : std::vector<Shape>{{1, 2, 5, 6, 7}, {2, 1, 4, 4, 4}, {1, 1, 1, 3, 9}}) {
+    for (auto k : std::vector<std::vector<int64_t>>{{2, 2, 2}, {3, 1, 2}, {1, 3, 3}}) {
+      for (auto st : std::vector<std::vector<int64_t>>{{1, 1, 1}, {2, 1, 3}}) {
+        for (auto d : std::vector<std::vector<int64_t>>{{1, 1, 1}, {2, 1, 2}}) {
+          for (auto pads : std::vector<std::vector<int64_t>>{{0, 0, 0, 0, 0, 0}, {1, 0, 1, 0, 1, 1}}) {
+            for (int ceil : {0, 1}) {
+              for (int cip : {0, 1}) {
+                NdParams p{k, st, d, pads};
+                p.ceil_mode = ceil;
+                p.count_include_pad = cip;
+                p.storage_order = int(stream % 2);
+                bool ok = true;
+                for (size_t i = 0; i < 3; ++i) {
+                  ok = ok && pads[i] < k[i] && pads[i + 3] < k[i] && ref_dim_nd(p, i, s[2 + i]).out >= 1;
+                }
+                if (!ok) continue;
+                ++stream;
+                check_nd(stream % 3 == 0 ? special_f32(s, stream) : random_f32(s, stream), p);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  // auto_pad on 3-D.
+  for (std::string ap : {"SAME_UPPER", "SAME_LOWER", "VALID"}) {
+    NdParams p{{2, 3, 2}, {2, 1, 2}, {1, 2, 1}, {}};
+    p.auto_pad = ap;
+    check_nd(special_f32({1, 2, 5, 7, 6}, ++stream), p);
+  }
+  // The ONNX "dilations_large" geometry (kernel 2, stride 2, dilation 2 on 32^3) and a
+  // plane big enough for several threads.
+  for (int ceil : {0, 1}) {
+    for (int cip : {0, 1}) {
+      NdParams p{{2, 2, 2}, {2, 2, 2}, {2, 2, 2}, {}};
+      p.ceil_mode = ceil;
+      p.count_include_pad = cip;
+      check_nd(random_f32({1, 1, 13, 12, 11}, ++stream), p);
+    }
+  }
+  NdParams big{{3, 3, 3}, {1, 2, 1}, {1, 1, 1}, {1, 1, 1, 1, 1, 1}};
+  check_nd(special_f32({2, 3, 9, 17, 20}, ++stream), big);
+}
+
+TEST(pool_1d_and_4d_match_float64_reference) {
+  uint64_t stream = 800;
+  for (int64_t len : {1, 2, 7, 40}) {
+    for (auto k : std::vector<int64_t>{1, 2, 3}) {
+      for (int64_t s : {1, 2}) {
+        for (int64_t d : {1, 3}) {
+          for (int64_t pad : {0, 1}) {
+            for (int ceil : {0, 1}) {
+              NdParams p{{k}, {s}, {d}, {pad, k > 1 ? k - 1 : 0}};
+              p.ceil_mode = ceil;
+              p.count_include_pad = int(stream % 2);
+              if (pad >= k || ref_dim_nd(p, 0, len).out < 1) continue;
+              ++stream;
+              check_nd(special_f32({2, 3, len}, stream), p);
+            }
+          }
+        }
+      }
+    }
+  }
+  NdParams p4{{2, 1, 2, 2}, {1, 1, 2, 1}, {1, 1, 1, 2}, {1, 0, 0, 1, 0, 0, 1, 0}};
+  p4.ceil_mode = 1;
+  p4.count_include_pad = 1;
+  p4.storage_order = 1;
+  check_nd(special_f32({1, 2, 3, 4, 5, 6}, ++stream), p4);
+}
+
+TEST(pool_lower_rank_is_the_higher_rank_with_unit_dims) {
+  // 1-D on [N, C, L] = 2-D on [N, C, 1, L] with kernel height 1 (how the loader
+  // lowered 1-D pooling before), and 2-D = 3-D with a depth of 1: the same
+  // chain, so the same bits (and the same Indices, the plane being the same).
+  Tensor x1 = special_f32({2, 3, 29}, 901);
+  Tensor x2 = x1;
+  x2.shape = {2, 3, 1, 29};
+  Tensor x3 = x1;
+  x3.shape = {2, 3, 1, 1, 29};
+  for (bool avg : {false, true}) {
+    for (int cip : {0, 1}) {
+      NdParams p1{{3}, {2}, {2}, {1, 2}};
+      NdParams p2{{1, 3}, {1, 2}, {1, 2}, {0, 1, 0, 2}};
+      NdParams p3{{1, 1, 3}, {1, 1, 2}, {1, 1, 2}, {0, 0, 1, 0, 0, 2}};
+      for (NdParams* p : {&p1, &p2, &p3}) {
+        p->ceil_mode = 1;
+        p->count_include_pad = cip;
+      }
+      const char* op = avg ? "AveragePool" : "MaxPool";
+      auto y1 = run_everywhere(op, {&x1}, p1.attrs(avg, !avg));
+      auto y2 = run_everywhere(op, {&x2}, p2.attrs(avg, !avg));
+      auto y3 = run_everywhere(op, {&x3}, p3.attrs(avg, !avg));
+      CHECK(y1[0].numel() == y2[0].numel() && y2[0].numel() == y3[0].numel());
+      CHECK(std::memcmp(y1[0].data, y2[0].data, size_t(y1[0].numel()) * 4) == 0);
+      CHECK(std::memcmp(y2[0].data, y3[0].data, size_t(y2[0].numel()) * 4) == 0);
+      if (!avg) {
+        CHECK(std::memcmp(y1[1].data, y2[1].data, size_t(y1[1].numel()) * 8) == 0);
+        CHECK(std::memcmp(y2[1].data, y3[1].data, size_t(y2[1].numel()) * 8) == 0);
+      }
+    }
+  }
+}
+
+TEST(maxpool_indices_special_values) {
+  // 2x2 windows, stride 2, on a 4x8 plane (batch 2: the second plane's indices
+  // are offset by 32). Ties go to the first tap in window order (row-major over
+  // the window, whatever storage_order); NaN beats everything, +0 beats -0.
+  float neg_nan = from_bits(0xFFC01234u);
+  std::vector<float> v = {3, NAN, -0.0f, 0.0f, -0.0f, -0.0f, -INFINITY, -INFINITY,  //
+                          2, 3, -0.0f, -0.0f, -0.0f, -0.0f, -INFINITY, -INFINITY,    //
+                          INFINITY, 1, neg_nan, 1, -1e-40f, -2e-40f, 5, 8,          //
+                          -INFINITY, INFINITY, NAN, 1, -3, -1, 8, 8};
+  std::vector<float> v2 = v;
+  v2.insert(v2.end(), v.begin(), v.end());
+  Tensor x = tensor_f32({2, 1, 4, 8}, v2);
+  for (int so : {0, 1}) {
+    Attrs a;
+    a.set("kernel_shape", attr_ints({2, 2}));
+    a.set("strides", attr_ints({2, 2}));
+    a.set("storage_order", attr_int(so));
+    a.set("output_indices", attr_int(1));
+    auto y = run_everywhere("MaxPool", {&x}, a);
+    // Row-major tap (h, w) -> h*8 + w; column-major -> h + w*4.
+    auto at = [&](int64_t h, int64_t w) { return so ? h + w * 4 : h * 8 + w; };
+    const int64_t* idx = y[1].ptr<int64_t>();
+    CHECK(idx[0] == at(0, 1));  // NaN beats 3
+    CHECK(idx[1] == at(0, 3));  // +0 beats the -0 before it
+    CHECK(idx[2] == at(0, 4));  // all -0: the first
+    CHECK(idx[3] == at(0, 6));  // all -inf: the first (a real tap, not -1)
+    CHECK(idx[4] == at(2, 0));  // {inf, 1, -inf, inf}: the first inf in window order
+    CHECK(idx[5] == at(2, 2));  // -NaN first in window order
+    CHECK(idx[6] == at(2, 4));  // -1e-40 is the largest
+    CHECK(idx[7] == at(2, 7));  // 8 at (2,7) comes before the 8s of row 3
+    for (int i = 0; i < 8; ++i) CHECK(idx[8 + i] == idx[i] + 32);
+  }
+  // A window without real taps: -inf and index -1.
+  Attrs a;
+  a.set("kernel_shape", attr_ints({1, 2}));
+  a.set("dilations", attr_ints({1, 3}));
+  a.set("pads", attr_ints({0, 1, 0, 1}));
+  a.set("output_indices", attr_int(1));
+  Tensor x2 = tensor_f32({1, 1, 1, 2}, {3.0f, 4.0f});
+  auto y = run_everywhere("MaxPool", {&x2}, a);
+  CHECK(y[0].ptr<float>()[0] == -INFINITY);
+  CHECK(y[1].ptr<int64_t>()[0] == -1);
 }
 
 // ---- ONNX conformance data (skipped when the folder is absent) -------------

@@ -271,8 +271,17 @@ inline aivm::CaseList outside_selftest_cases() {
     out.push_back({op, {tensor_i64({2, 3}, {5, -1, 0, 12, INT64_MIN, 7}), tensor_i64({3}, {3, 6, -9})}, {}, {}});
   }
   out.push_back({"BitwiseNot", {tensor_i32({2, 2}, {0, -1, 5, INT32_MIN})}, {}, {}});
+  for (const char* op : {"Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh"}) {
+    out.push_back({op, {random_f32({3, 2}, 50)}, {}, {}});
+  }
   out.push_back({"BitShift", {tensor_i64({2, 3}, {1, -1, 255, 3, 7, 1}), tensor_i64({3}, {1, 63, 64})}, {}, attrs1("direction", attr_string("LEFT"))});
   out.push_back({"BitShift", {tensor_i32({2, 3}, {-1, 255, 8, 3, 7, 1}), tensor_i32({3}, {1, 31, -1})}, {}, attrs1("direction", attr_string("RIGHT"))});
+  out.push_back({"ScatterElements", {random_f32({3, 4}, 51), tensor_i64({2, 2}, {0, -1, 1, 0}), random_f32({2, 2}, 52)}, {},
+                 attrs1("reduction", attr_string("add"))});
+  out.push_back({"ScatterND", {random_f32({4, 3}, 53), tensor_i64({2, 1}, {1, -1}), random_f32({2, 3}, 54)}, {}, {}});
+  out.push_back({"TensorScatter", {random_f32({2, 5, 3}, 55), random_f32({2, 2, 3}, 56), vector_i64({0, 3})}, {}, {}});
+  out.push_back({"TopK", {random_f32({3, 4}, 57), vector_i64({2})}, {}, attrs1("largest", attr_int(0))});
+  out.push_back({"BitCast", {random_f32({2, 3}, 58)}, {}, attrs1("to", attr_int(6))});
   return out;
 }
 

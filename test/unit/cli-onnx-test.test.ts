@@ -52,9 +52,9 @@ describe.skipIf(!HAVE_SUITE)('aivm onnx-test', () => {
     const two = JSON.parse(aivm('onnx-test', dir, '--json').stdout);
     expect(two.dataSets.map((s: { name: string }) => s.name)).toEqual(['test_data_set_0', 'test_data_set_1']);
     expect(two.dataSets[0].hash).toBe(two.dataSets[1].hash);
-    const refused = aivm('onnx-test', path.join(SUITE, 'test_cos'));
+    const refused = aivm('onnx-test', path.join(SUITE, 'test_det_2d'));
     expect(refused.status).toBe(1);
-    expect(refused.stdout).toMatch(/test_cos: REFUSED \(E_UNSUPPORTED_OP\): node 'Cos#0': op Cos is not supported/);
+    expect(refused.stdout).toMatch(/test_det_2d: REFUSED \(E_UNSUPPORTED_OP\): node 'Det#0': op Det is not supported/);
     const none = aivm('onnx-test', os.tmpdir());
     expect([none.status, none.stderr]).toEqual([1, expect.stringMatching(/aivm: E_KERNEL_FILE: .* has no model\.onnx/)]);
   });

@@ -536,7 +536,7 @@ describe('convolutions written on the engine\'s 2-D Conv', () => {
     const [y1] = await run(22, { op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['y'], attrs: { strides: [2n] } }, [f32('x', [1, 1, 3], [1, 2, 3])], [f32('w', [1, 2, 2], [1, -1, 0.5, 2])]);
     expect(y1.shape).toEqual([1, 2, 6]);
     expectClose(y1, [1, -1, 2, -2, 3, -3, 0.5, 2, 1, 4, 1.5, 6]);
-    expect((await refusal(run(22, { op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['y'] }, [f32('x', [1, 1, 2, 2, 2], new Array(8).fill(1))], [f32('w', [1, 1, 1, 1, 1], [1])]))).code).toBe('E_SHAPE');
+    expect((await refusal(run(22, { op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['y'] }, [f32('x', [1, 1, 2, 2, 2, 2], new Array(16).fill(1))], [f32('w', [1, 1, 1, 1, 1, 1], [1])]))).code).toBe('E_SHAPE');
   });
 
   it('ConvTranspose auto_pad SAME_UPPER and SAME_LOWER: output = input x stride, the odd pad at the end or the start', async () => {
@@ -573,6 +573,116 @@ describe('convolutions written on the engine\'s 2-D Conv', () => {
       expectClose(lp, xs.map((_, i) => [0, 1, 2].reduce((a, k) => a + Math.abs(pp[i + k]) ** Number(p), 0) ** (1 / Number(p))), 4e-6, 1e-6);
     }
     expect((await refusal(run(22, { op: 'LpPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [3n], ceil_mode: 1n } }, [f32('x', [1, 1, 7], xs)]))).code).toBe('E_UNSUPPORTED_OP');
+  });
+});
+
+describe('3-D Conv, ConvTranspose and LpPool (on the 2-D Conv), 3-D pooling and MaxPool\'s Indices', () => {
+  const wave = (len: number, seed: number) => Array.from({ length: len }, (_, i) => Math.fround(Math.sin(i * 0.7 + seed)));
+  const prod = (v: number[]) => v.reduce((a, b) => a * b, 1);
+
+  /** Conv in float64 straight from the definition (3 spatial dims, zero padding). */
+  function conv3dReference(x: number[], xs: number[], w: number[], ws: number[], o: { s: number[]; d: number[]; pb: number[]; pe: number[]; group: number; bias?: number[] }) {
+    const [n, c, ...ins] = xs, [m, cg, ...k] = ws, mg = m / o.group;
+    const out = ins.map((v, i) => Math.floor((v + o.pb[i] + o.pe[i] - ((k[i] - 1) * o.d[i] + 1)) / o.s[i]) + 1);
+    const y: number[] = [];
+    for (let ni = 0; ni < n; ni++) for (let mi = 0; mi < m; mi++) for (let a = 0; a < out[0]; a++) for (let bb = 0; bb < out[1]; bb++) for (let cc = 0; cc < out[2]; cc++) {
+      let acc = o.bias ? o.bias[mi] : 0;
+      const g = Math.floor(mi / mg);
+      for (let ci = 0; ci < cg; ci++) for (let i = 0; i < k[0]; i++) for (let j = 0; j < k[1]; j++) for (let l = 0; l < k[2]; l++) {
+        const p = [a * o.s[0] - o.pb[0] + i * o.d[0], bb * o.s[1] - o.pb[1] + j * o.d[1], cc * o.s[2] - o.pb[2] + l * o.d[2]];
+        if (p.some((v, t) => v < 0 || v >= ins[t])) continue;
+        acc += x[(((ni * c + g * cg + ci) * ins[0] + p[0]) * ins[1] + p[1]) * ins[2] + p[2]] * w[((((mi * cg + ci) * k[0] + i) * k[1] + j) * k[2] + l)];
+      }
+      y.push(acc);
+    }
+    return { y, shape: [n, m, ...out] };
+  }
+
+  it('3-D Conv: groups, strides, dilations, pads, bias, auto_pad; depth 1 is the 2-D Conv bit for bit', async () => {
+    const cases = [
+      { xs: [2, 2, 4, 5, 6], ws: [3, 2, 2, 3, 2], attrs: { strides: [1n, 2n, 1n], pads: [1n, 0n, 1n, 0n, 1n, 1n] }, s: [1, 2, 1], d: [1, 1, 1], pb: [1, 0, 1], pe: [0, 1, 1], group: 1 },
+      { xs: [1, 4, 6, 4, 5], ws: [2, 2, 3, 1, 2], attrs: { group: 2n, dilations: [2n, 1n, 2n], strides: [2n, 1n, 1n] }, s: [2, 1, 1], d: [2, 1, 2], pb: [0, 0, 0], pe: [0, 0, 0], group: 2 },
+      // SAME_UPPER on 5, stride 2, kernel 2: out 3, total 1 -> pads 0 at the start, 1 at the end.
+      { xs: [1, 1, 5, 5, 5], ws: [1, 1, 2, 2, 2], attrs: { auto_pad: 'SAME_UPPER', strides: [2n, 2n, 2n] }, s: [2, 2, 2], d: [1, 1, 1], pb: [0, 0, 0], pe: [1, 1, 1], group: 1 },
+    ];
+    for (const c of cases) {
+      const x = wave(prod(c.xs), 1), w = wave(prod(c.ws), 2), bias = [0.5, -1, 0.25].slice(0, c.ws[0]);
+      const [y] = await run(22, { op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: c.attrs }, [f32('x', c.xs, x)], [f32('w', c.ws, w), f32('b', [bias.length], bias)]);
+      const ref = conv3dReference(x, c.xs, w, c.ws, { ...c, bias });
+      expect(y.shape).toEqual(ref.shape);
+      expectClose(y, ref.y, 1e-5, 1e-6);
+    }
+    // Depth 1 (kernel depth 1): the 2-D Conv's own chain, so its bits.
+    const x = wave(2 * 3 * 5 * 6, 3), w = wave(4 * 3 * 3 * 2, 4);
+    const attrs2 = { strides: [2n, 1n], pads: [1n, 0n, 1n, 1n], dilations: [1n, 2n] };
+    const [y2] = await run(22, { op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs: attrs2 }, [f32('x', [2, 3, 5, 6], x)], [f32('w', [4, 3, 3, 2], w)]);
+    const attrs3 = { strides: [1n, 2n, 1n], pads: [0n, 1n, 0n, 0n, 1n, 1n], dilations: [1n, 1n, 2n] };
+    const [y3] = await run(22, { op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs: attrs3 }, [f32('x', [2, 3, 1, 5, 6], x)], [f32('w', [4, 3, 1, 3, 2], w)]);
+    expect(y3.shape).toEqual([y2.shape[0], y2.shape[1], 1, ...y2.shape.slice(2)]);
+    expect(Buffer.from((y3.data as Float32Array).buffer).equals(Buffer.from((y2.data as Float32Array).buffer))).toBe(true);
+    expect((await refusal(run(22, { op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs: { strides: [1n, 1n] } }, [f32('x', [1, 1, 2, 2, 2], new Array(8).fill(1))], [f32('w', [1, 1, 1, 1, 1], [1])]))).code).toBe('E_ATTR');
+    expect((await refusal(run(22, { op: 'Conv', inputs: ['x', 'w'], outputs: ['y'] }, [f32('x', [1, 1, 2, 2, 2], new Array(8).fill(1))], [f32('w', [1, 1, 3, 1, 1], [1, 1, 1])]))).code).toBe('E_SHAPE');
+  });
+
+  it('3-D ConvTranspose against its definition (scatter of x * W)', async () => {
+    const xs = [1, 2, 2, 3, 2], ws = [2, 2, 2, 2, 3], s = [2, 1, 2], pb = [1, 0, 0], pe = [0, 1, 1], op = [1, 0, 0];
+    const x = wave(prod(xs), 5), w = wave(prod(ws), 6);
+    const k = ws.slice(2), out = [0, 1, 2].map((i) => s[i] * (xs[2 + i] - 1) + op[i] + k[i] - pb[i] - pe[i]);
+    const y = new Array<number>(2 * prod(out)).fill(0);
+    for (let ci = 0; ci < 2; ci++) for (let a = 0; a < xs[2]; a++) for (let bb = 0; bb < xs[3]; bb++) for (let cc = 0; cc < xs[4]; cc++)
+      for (let mi = 0; mi < 2; mi++) for (let i = 0; i < k[0]; i++) for (let j = 0; j < k[1]; j++) for (let l = 0; l < k[2]; l++) {
+        const p = [a * s[0] - pb[0] + i, bb * s[1] - pb[1] + j, cc * s[2] - pb[2] + l];
+        if (p.some((v, t) => v < 0 || v >= out[t])) continue;
+        y[((mi * out[0] + p[0]) * out[1] + p[1]) * out[2] + p[2]] += x[((ci * xs[2] + a) * xs[3] + bb) * xs[4] + cc] * w[(((ci * 2 + mi) * k[0] + i) * k[1] + j) * k[2] + l];
+      }
+    const [got] = await run(22, { op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['y'], attrs: { strides: s.map(BigInt), pads: [...pb, ...pe].map(BigInt), output_padding: op.map(BigInt) } },
+      [f32('x', xs, x)], [f32('w', ws, w)]);
+    expect(got.shape).toEqual([1, 2, ...out]);
+    expectClose(got, y, 1e-5, 1e-6);
+  });
+
+  it('3-D LpPool, MaxPool and AveragePool against float64', async () => {
+    const xs = [1, 2, 3, 4, 5], x = wave(prod(xs), 7);
+    const at = (c: number, p: number[]) => (p.some((v, t) => v < 0 || v >= xs[2 + t]) ? undefined : x[((c * xs[2] + p[0]) * xs[3] + p[1]) * xs[4] + p[2]]);
+    const windows = (k: number[], s: number[], pb: number[], pe: number[]) => {
+      const out = [0, 1, 2].map((i) => Math.floor((xs[2 + i] + pb[i] + pe[i] - k[i]) / s[i]) + 1);
+      const w: (number | undefined)[][] = [];
+      for (let c = 0; c < 2; c++) for (let a = 0; a < out[0]; a++) for (let bb = 0; bb < out[1]; bb++) for (let cc = 0; cc < out[2]; cc++) {
+        const taps: (number | undefined)[] = [];
+        for (let i = 0; i < k[0]; i++) for (let j = 0; j < k[1]; j++) for (let l = 0; l < k[2]; l++) taps.push(at(c, [a * s[0] - pb[0] + i, bb * s[1] - pb[1] + j, cc * s[2] - pb[2] + l]));
+        w.push(taps);
+      }
+      return { out, w };
+    };
+    const { out, w } = windows([2, 2, 3], [1, 2, 1], [1, 0, 1], [0, 1, 1]);
+    const geometry = { kernel_shape: [2n, 2n, 3n], strides: [1n, 2n, 1n], pads: [1n, 0n, 1n, 0n, 1n, 1n] };
+    for (const p of [1, 2, 3]) {
+      const [lp] = await run(22, { op: 'LpPool', inputs: ['x'], outputs: ['y'], attrs: { ...geometry, p: BigInt(p) } }, [f32('x', xs, x)]);
+      expect(lp.shape).toEqual([1, 2, ...out]);
+      expectClose(lp, w.map((t) => t.reduce((a: number, v) => a + Math.abs(v ?? 0) ** p, 0) ** (1 / p)), 4e-6, 1e-6);
+    }
+    const [mp] = await run(22, { op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: geometry }, [f32('x', xs, x)]);
+    expect(Array.from(mp.data as Float32Array)).toEqual(w.map((t) => Math.max(...t.filter((v) => v !== undefined) as number[])));
+    const [ap] = await run(22, { op: 'AveragePool', inputs: ['x'], outputs: ['y'], attrs: { ...geometry, count_include_pad: 1n } }, [f32('x', xs, x)]);
+    expectClose(ap, w.map((t) => t.reduce((a: number, v) => a + (v ?? 0), 0) / t.length));
+  });
+
+  it('MaxPool\'s Indices (1-D, 2-D with storage_order, 3-D): the first maximum\'s flat index', async () => {
+    const x = [1, 5, 2, 5, 0, 3, 9, 9, 1, 2, 8, 4];
+    const [y1, i1] = await run(22, { op: 'MaxPool', inputs: ['x'], outputs: ['y', 'i'], attrs: { kernel_shape: [2n], strides: [2n] } }, [f32('x', [2, 1, 6], x)]);
+    expect(Array.from(y1.data as Float32Array)).toEqual([5, 5, 3, 9, 2, 8]);
+    expect(Array.from(i1.data as BigInt64Array).map(Number)).toEqual([1, 3, 5, 6, 9, 10]);
+    for (const [order, want] of [[0n, [6, 3, 10]], [1n, [1, 6, 9]]] as const) {
+      // [1, 1, 2, 6] as 2 x 6: windows 2 x 2; storage_order 1 numbers h + w * 2.
+      const [, i2] = await run(22, { op: 'MaxPool', inputs: ['x'], outputs: ['y', 'i'], attrs: { kernel_shape: [2n, 2n], strides: [2n, 2n], storage_order: order } }, [f32('x', [1, 1, 2, 6], x)]);
+      expect(Array.from(i2.data as BigInt64Array).map(Number)).toEqual(want);
+    }
+    const [y3, i3] = await run(22, { op: 'MaxPool', inputs: ['x'], outputs: ['y', 'i'], attrs: { kernel_shape: [2n, 1n, 2n] } }, [f32('x', [1, 1, 2, 2, 3], x)]);
+    expect(Array.from(y3.data as Float32Array)).toEqual([9, 9, 8, 8]);
+    expect(Array.from(i3.data as BigInt64Array).map(Number)).toEqual([6, 7, 10, 10]);
+    // A model's own output_indices is not ONNX's: the loader sets it from the node's outputs.
+    const [only] = await run(22, { op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [2n], output_indices: 1n } }, [f32('x', [1, 1, 12], x)]);
+    expect(only.shape).toEqual([1, 1, 11]);
   });
 });
 

@@ -16,7 +16,9 @@ import { compileModel, runAcross } from '../../lib/runtime/plain-model';
 import { Tensor as OrtTensor } from '../../lib/runtime/inference-session';
 import { diffTraces, type TraceFile } from '../../lib/runtime/trace';
 import { readInputsJson, readNpy, writeNpy } from '../../lib/kernel/inputs';
-import { DTYPE_TABLE, DTypes, FLOAT8_DTYPES, isBigIntDtype, tensor, type DType, type Tensor } from '../../lib/tensor';
+import { DTYPE_TABLE, DTypes, dtypeBits, intRange, isBigIntDtype, MINIFLOAT_DTYPES, tensor, type DType, type Tensor } from '../../lib/tensor';
+import { parseOnnxTensor } from '../../lib/onnx/tensor';
+import { existsSync, readFileSync } from 'node:fs';
 // @ts-expect-error: an ES module of the fuzzer without types
 import { model } from '../../scripts/fuzz/onnx.mjs';
 
@@ -127,6 +129,11 @@ function samples(dtype: DType): (number | bigint)[] {
     case 'uint32': return [0, 4294967295, 2147483648, 16777217];
     case 'int64': return [0n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n, 2n ** 60n + 2n ** 52n + 1n, -(2n ** 24n) - 1n];
     case 'uint64': return [0n, 2n ** 64n - 1n, 2n ** 63n, 2n ** 53n + 1n, 2n ** 60n + 2n ** 52n + 1n, 65520n];
+    case 'int4': return [0, 1, -1, 7, -8, 3];
+    case 'uint4': return [0, 15, 8, 1];
+    case 'int2': return [0, 1, -1, -2];
+    case 'uint2': return [0, 1, 2, 3];
+    case 'float4e2m1': return [0x0, 0x1, 0x7, 0x8, 0xf, 0x5];
     // float8 bit patterns (canonical NaNs only: 0x7E is e5m2's); native test_float8 covers their Cast.
     default: return [0x00, 0x01, 0x38, 0x7e, 0xb8];
   }
@@ -175,14 +182,20 @@ function castRef(from: DType, to: DType, v: number | bigint): number | bigint {
     if (to === 'float32') return Math.fround(x); // one rounding from the exact value (a double holds every source float exactly)
     if (to === 'float16') return float16Bits(x);
     if (to === 'bfloat16') return bfloat16Bits(x);
+    if (dtypeBits(to) < 8) { // 4- and 2-bit integers: the nearest integer (ties to even) modulo 2^bits; NaN, inf -> 0
+      if (!Number.isFinite(x)) return 0;
+      const f = Math.floor(x), frac = x - f; // exact: a double past 2^52 is an integer
+      const n = BigInt(frac > 0.5 || (frac === 0.5 && f % 2 !== 0) ? f + 1 : f);
+      return Number(intRange(to)![0] < 0n ? BigInt.asIntN(dtypeBits(to), n) : BigInt.asUintN(dtypeBits(to), n));
+    }
     const [min, max] = INT_RANGE[to]!;
     const t = Number.isNaN(x) ? 0n : x >= Number(max) + 1 ? max : x <= Number(min) ? min : BigInt(Math.trunc(x));
     const r = t > max ? max : t < min ? min : t;
     return isBigIntDtype(to) ? r : Number(r);
   }
   if (FLOAT_WIDTH[to] || to === 'float32' || to === 'float64') return intToFloat(x, to);
-  const bits = DTYPE_TABLE[to].size * 8;
-  const r = INT_RANGE[to]![0] < 0n ? BigInt.asIntN(bits, x) : BigInt.asUintN(bits, x);
+  const bits = dtypeBits(to);
+  const r = intRange(to)![0] < 0n ? BigInt.asIntN(bits, x) : BigInt.asUintN(bits, x);
   return isBigIntDtype(to) ? r : Number(r);
 }
 
@@ -190,16 +203,16 @@ function castRef(from: DType, to: DType, v: number | bigint): number | bigint {
 function sampleTensor(d: DType): Tensor {
   const values = samples(d);
   if (FLOAT_WIDTH[d]) return tensor(d, [values.length], Uint16Array.from(values as number[]) as Tensor['data']);
-  if (FLOAT8_DTYPES.includes(d)) return tensor(d, [values.length], Uint8Array.from(values as number[]) as Tensor['data']);
+  if (MINIFLOAT_DTYPES.includes(d)) return tensor(d, [values.length], Uint8Array.from(values as number[]) as Tensor['data']);
   return tensor(d, [values.length], values as number[]);
 }
 
 const same = (a: number | bigint, b: number | bigint) => Object.is(a, b) || (typeof a === 'number' && Number.isNaN(a) && Number.isNaN(b as number));
 
 describe('the engine Cast between every pair of dtypes', () => {
-  const castable = DTypes.filter((d) => !FLOAT8_DTYPES.includes(d));
+  const castable = DTypes.filter((d) => !MINIFLOAT_DTYPES.includes(d));
   for (const from of castable) {
-    it(`from ${from} to every dtype but float8, on every ISA x threads`, async () => {
+    it(`from ${from} to every dtype but float8/float4, on every ISA x threads`, async () => {
       const values = samples(from);
       const x = tensor(from, [values.length], values as number[]);
       if (FLOAT_WIDTH[from]) (x.data as Uint16Array).set(values as number[]);
@@ -227,6 +240,57 @@ describe('the engine Cast between every pair of dtypes', () => {
     expect(y.data[0]).toBe(0x5d81);
   });
 });
+
+describe('the 4- and 2-bit types, one element per byte', () => {
+  const cases = '../shared/onnx-node-tests';
+  it.skipIf(!existsSync(cases))('unpacks ONNX\'s packed data: the node suite\'s INT4/UINT4/INT2/UINT2 inputs equal its INT8/UINT8 outputs', () => {
+    for (const [name, dtype] of [['test_cast_INT4_to_INT8', 'int4'], ['test_cast_UINT4_to_UINT8', 'uint4'], ['test_cast_INT2_to_INT8', 'int2'], ['test_cast_UINT2_to_UINT8', 'uint2']]) {
+      const read = (f: string) => parseOnnxTensor(readFileSync(`${cases}/${name}/test_data_set_0/${f}`));
+      const packed = read('input_0.pb'), wide = read('output_0.pb');
+      expect(packed.dtype).toBe(dtype);
+      expect(packed.data.length).toBe(wide.data.length); // one byte per element, from ceil(n * bits / 8) bytes
+      expect(Array.from(new Int8Array(packed.data.buffer))).toEqual(Array.from(new Int8Array(wide.data.buffer)));
+    }
+  });
+
+  it('refuses a byte outside the type (tensor(), checkTensor, canonical decoding)', () => {
+    expect(() => tensor('int4', [1], [8])).toThrow(expect.objectContaining({ code: 'E_VALUE' }));
+    expect(() => tensor('uint2', [1], [4])).toThrow(expect.objectContaining({ code: 'E_VALUE' }));
+    expect(() => tensor('float4e2m1', [1], Uint8Array.of(0x10))).toThrow(expect.objectContaining({ code: 'E_VALUE' }));
+    expect(() => tensor('float4e2m1', [1], [1])).toThrow(expect.objectContaining({ code: 'E_DTYPE' })); // built from bits
+    const bytes = encodeTensors([tensor('uint4', [1], [15])]);
+    bytes[bytes.length - 1] = 0x1f;
+    expect(() => decodeTensors(bytes)).toThrow(/not a uint4 value/);
+  });
+
+  it('quantizes with a clip to the range (Cast alone wraps) and dequantizes exactly', async () => {
+    const x = [-100, -7.5, -2.4, 0, 3.5, 6.6, 100];
+    const ir = (to: number) => buildIr(parseOnnxModel(model({
+      opset: 21,
+      inputs: [{ name: 'x', dtype: 'float32', shape: [7] }],
+      outputs: ['q', 'y'],
+      nodes: [
+        { op: 'QuantizeLinear', inputs: ['x', 's', 'z'], outputs: ['q'] },
+        { op: 'DequantizeLinear', inputs: ['q', 's', 'z'], outputs: ['y'] },
+      ],
+      inits: [{ name: 's', dtype: 'float32', shape: [], data: Float32Array.of(0.5) }, { name: 'z', dtype: to === 22 ? 'int4' : 'uint2', shape: [], data: Uint8Array.of(1) }],
+    })), info.ops);
+    for (const [to, lo, hi] of [[22, -8, 7], [25, 0, 3]]) {
+      const { program } = await compileModel(ir(to), [[7]]);
+      const { ref, mismatches } = await runAcross(program, [{ ...tensor('float32', [7], x), name: 'x' }], info.isas, [1, 2]);
+      expect(mismatches).toEqual([]);
+      // saturate(round_half_even(x / 0.5) + 1), then (q - 1) * 0.5
+      const want = x.map((v) => Math.min(hi, Math.max(lo, roundHalfEven(v / 0.5) + 1)));
+      expect(Array.from(ref[0].data as ArrayLike<number>)).toEqual(want);
+      expect(Array.from(ref[1].data as ArrayLike<number>)).toEqual(want.map((q) => (q - 1) * 0.5));
+    }
+  });
+});
+
+function roundHalfEven(v: number): number {
+  const f = Math.floor(v), frac = v - f;
+  return frac > 0.5 || (frac === 0.5 && f % 2 !== 0) ? f + 1 : f;
+}
 
 describe('canonical encoding of every dtype (docs/HASHING.md)', () => {
   it('round-trips each dtype and writes one NaN per float type', () => {
@@ -402,7 +466,7 @@ describe('narrow types through the other ops and interfaces', () => {
   });
 
   it('.npy files of the new dtypes round-trip; JSON inputs of float16 and uint64 read as values', () => {
-    for (const d of DTypes.filter((x) => x !== 'bfloat16' && !FLOAT8_DTYPES.includes(x))) {
+    for (const d of DTypes.filter((x) => x !== 'bfloat16' && !MINIFLOAT_DTYPES.includes(x) && dtypeBits(x) >= 8)) {
       const values = samples(d);
       const t = sampleTensor(d);
       const back = readNpy(writeNpy(t));

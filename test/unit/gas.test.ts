@@ -21,6 +21,8 @@ describe('the gas table', () => {
     // The ops added in issue 13 that take another op's class (docs/GAS.md).
     const classes = { Mod: 'Pow', Trilu: 'Where', GatherElements: 'Gather', HardSigmoid: 'LeakyRelu', HardSwish: 'LeakyRelu', ArgMax: 'Where', ArgMin: 'Where', Pad: 'Where', Resize: 'Where', RMSNormalization: 'LayerNormalization' };
     for (const [op, cls] of Object.entries(classes)) expect(gasClass(op, [f32(4)], {}), op).toBe(cls);
+    // The trigonometric and hyperbolic functions (math/trig.h) run on Erf's path: a binary64 evaluation per element.
+    for (const op of ['Sin', 'Cos', 'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Asinh', 'Acosh', 'Atanh']) expect(gasClass(op, [f32(4)], {}), op).toBe('Erf');
     expect(gasClass('Resize', [f32(4)], { mode: 'linear' })).toBe('Pow');
     expect(gasClass('Resize', [f32(4)], { mode: 'cubic' })).toBe('Pow');
     // Resize's work: the inputs read (taps^k per output, k the axes interpolated), over 2.
@@ -128,6 +130,13 @@ describe('features, by hand', () => {
     // Expand [1024] -> [8, 1024]: 8 rows.
     const to = { dtype: 'int64' as DType, shape: [2], data: BigInt64Array.from([8n, 1024n]) };
     expect(features('Expand', [f32(1024), to], [f32(8, 1024)]).slice(2, 4)).toEqual([8192, 8]);
+    // ScatterElements [4, 8] with 6 updates: the copy plus 6 indices followed; TopK over 7 lines of 100: ceil(log2 101) = 7 compares each.
+    const i64 = (...shape: number[]) => ({ dtype: 'int64' as DType, shape });
+    expect(gasClass('ScatterElements', [f32(4, 8), i64(2, 3), f32(2, 3)], {})).toBe('Gather');
+    expect(features('ScatterElements', [f32(4, 8), i64(2, 3), f32(2, 3)], [f32(4, 8)]).slice(2, 4)).toEqual([32 + 6, 6]);
+    const k = { dtype: 'int64' as DType, shape: [1], data: BigInt64Array.from([3n]) };
+    expect(gasClass('TopK', [f32(7, 100), k], {})).toBe('Where');
+    expect(features('TopK', [f32(7, 100), k], [f32(7, 3), i64(7, 3)]).slice(2, 4)).toEqual([700 * 7, 7]);
   });
 
   it('copies: Transpose runs, Split and Concat pieces, Gather rows and indices, Slice runs', () => {

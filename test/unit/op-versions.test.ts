@@ -241,6 +241,19 @@ describe('adapters of older op versions', () => {
     expect((await refused(run(8, [{ op: 'Upsample', inputs: ['x'], outputs: ['y'] }], x))).code).toBe('E_ONNX_INVALID');
   });
 
+  it('Scatter-9/11 is ScatterElements; TopK-1 takes k as an attribute', async () => {
+    const x = f32([2, 3], [1, 2, 3, 4, 5, 6]);
+    const idx = { name: 'i', dtype: 'int64', shape: [1, 2], data: BigInt64Array.from([2n, 0n]) };
+    const upd = { name: 'u', dtype: 'float32', shape: [1, 2], data: Float32Array.from([10, 20]) };
+    for (const opset of [9, 11]) {
+      const [s] = await run(opset, [{ op: 'Scatter', inputs: ['x', 'i', 'u'], outputs: ['y'], attrs: { axis: 1n } }], x, ['y'], [idx, upd]);
+      expect(values(s)).toEqual([20, 2, 10, 4, 5, 6]);
+    }
+    const [v, i] = await run(9, [{ op: 'TopK', inputs: ['x'], outputs: ['v', 'i'], attrs: { k: 2n, axis: 0n } }], x, ['v', 'i']);
+    expect([v.shape, values(v), Array.from(i.data as BigInt64Array)]).toEqual([[2, 3], [4, 5, 6, 1, 2, 3], [1n, 1n, 1n, 0n, 0n, 0n]]);
+    expect((await refused(run(9, [{ op: 'TopK', inputs: ['x'], outputs: ['v', 'i'] }], x, ['v', 'i']))).code).toBe('E_ATTR');
+  });
+
   it('LayerNormalization before opset 17: onnxruntime\'s own op of the same signature', async () => {
     const x = f32([1, 4], [1, 2, 3, 4]);
     const scale = { name: 's', dtype: 'float32', shape: [4], data: Float32Array.from([1, 1, 1, 1]) };

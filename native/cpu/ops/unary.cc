@@ -1,10 +1,10 @@
 // Computes of the elementwise unary ops (contracts: native/ops/unary.cc): Neg,
 // Abs, Sqrt, Reciprocal, Relu, LeakyRelu, Sigmoid,
-// Tanh, Exp, Log, Erf, Gelu, Softplus, Clip, Not, Floor, Ceil, Round, Sign, IsNaN
-// and IsInf. Each output element is a pure
-// function of one input element (and, for Clip, two scalars), computed by one
-// fixed sequence of IEEE binary32 operations or one math:: function, so neither
-// SIMD width nor thread split can change a bit. Exact definitions:
+// Tanh, Exp, Log, Erf, Gelu, Softplus, Clip, Not, Floor, Ceil, Round, Sign, IsNaN,
+// IsInf, Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh and Atanh.
+// Each output element is a pure function of one input element (and, for Clip,
+// two scalars), computed by one fixed sequence of IEEE binary32 operations or
+// one math:: function, so neither SIMD width nor thread split can change a bit. Exact definitions:
 // docs/numerics/unary.md.
 //
 // Every float32 output that is NaN is written as the canonical quiet NaN
@@ -285,6 +285,17 @@ void add_unary_computes(ComputeTable& t) {
   t.add(OpId::HardSigmoid, compute_hard_sigmoid);
   t.add(OpId::HardSwish, compute_hard_swish);
   t.add(OpId::BitwiseNot, compute_bitwise_not);
+  t.add(OpId::Sin, compute_float<UnaryFn::SIN>);
+  t.add(OpId::Cos, compute_float<UnaryFn::COS>);
+  t.add(OpId::Tan, compute_float<UnaryFn::TAN>);
+  t.add(OpId::Asin, compute_float<UnaryFn::ASIN>);
+  t.add(OpId::Acos, compute_float<UnaryFn::ACOS>);
+  t.add(OpId::Atan, compute_float<UnaryFn::ATAN>);
+  t.add(OpId::Sinh, compute_float<UnaryFn::SINH>);
+  t.add(OpId::Cosh, compute_float<UnaryFn::COSH>);
+  t.add(OpId::Asinh, compute_float<UnaryFn::ASINH>);
+  t.add(OpId::Acosh, compute_float<UnaryFn::ACOSH>);
+  t.add(OpId::Atanh, compute_float<UnaryFn::ATANH>);
 }
 
 }  // namespace aivm::cpu::AIVM_ISA_NS

@@ -13,7 +13,11 @@ namespace aivm {
 // The C type is how an element is stored: float16 and bfloat16 are their IEEE
 // bit patterns (uint16_t), the float8 formats their bit patterns (uint8_t; only
 // Cast computes on them, docs/numerics/cast.md), bool one byte 0 or 1; JS sees
-// the same bytes.
+// the same bytes. The sub-byte types (ONNX packs two 4-bit or four 2-bit
+// elements per byte) are stored unpacked, one element per byte: int4/int2 as
+// their sign-extended value, uint4/uint2 as their value, float4e2m1 as its
+// 4-bit pattern. Only the low sub_byte_bits() bits of such a byte count (as
+// only zero or non-zero counts for bool): Cast and the hash read them so.
 #define AIVM_DTYPES(X)                                  \
   X(F32, 1, "float32", float, "Float32Array")           \
   X(U8, 2, "uint8", uint8_t, "Uint8Array")              \
@@ -32,7 +36,12 @@ namespace aivm {
   X(F8E4M3FNUZ, 18, "float8e4m3fnuz", uint8_t, "Uint8Array") \
   X(F8E5M2, 19, "float8e5m2", uint8_t, "Uint8Array")     \
   X(F8E5M2FNUZ, 20, "float8e5m2fnuz", uint8_t, "Uint8Array") \
-  X(F8E8M0, 24, "float8e8m0", uint8_t, "Uint8Array")
+  X(F8E8M0, 24, "float8e8m0", uint8_t, "Uint8Array")    \
+  X(U4, 21, "uint4", uint8_t, "Uint8Array")             \
+  X(I4, 22, "int4", int8_t, "Int8Array")                \
+  X(F4E2M1, 23, "float4e2m1", uint8_t, "Uint8Array")    \
+  X(U2, 25, "uint2", uint8_t, "Uint8Array")             \
+  X(I2, 26, "int2", int8_t, "Int8Array")
 
 enum class DType : int32_t {
 #define AIVM_DTYPE_ENUM(e, tag, name, T, array) e = tag,
@@ -66,6 +75,15 @@ inline size_t dtype_size(DType t) {
 #undef AIVM_DTYPE_SIZE
   }
   return 0;
+}
+
+// Bits per element of the sub-byte types (4 or 2); 0 for every other dtype.
+// Also called by CUDA kernels (math/convert.h).
+#if defined(__CUDACC__)
+__host__ __device__
+#endif
+constexpr int sub_byte_bits(DType t) {
+  return t == DType::U4 || t == DType::I4 || t == DType::F4E2M1 ? 4 : t == DType::U2 || t == DType::I2 ? 2 : 0;
 }
 
 inline const char* dtype_name(DType t) {
