@@ -32,7 +32,7 @@ export function parseOnnxModel(bytes: Uint8Array, opts: ParseOptions = {}): Onnx
     producerName: raw.producer_name ?? '',
     producerVersion: raw.producer_version ?? '',
     opsetImports,
-    graph: convertGraph(raw.graph, opts),
+    graph: convertGraph(raw.graph, opts, ''),
   };
 }
 
@@ -41,17 +41,18 @@ function safeNumber(v: bigint, what: string): number {
   return Number(v);
 }
 
-function convertGraph(g: RawGraph, opts: ParseOptions): OnnxGraph {
+/** `scope` is '' for the main graph, else where the subgraph sits ("node #3 'if0' (If) attribute 'then_branch': "). */
+function convertGraph(g: RawGraph, opts: ParseOptions, scope: string): OnnxGraph {
   return {
     name: g.name ?? '',
-    nodes: (g.node ?? []).map((n, i) => convertNode(n, i, opts)),
+    nodes: (g.node ?? []).map((n, i) => convertNode(n, i, opts, scope)),
     initializers: (g.initializer ?? []).map((t, i) => {
-      if (!t.name) throw invalid(`GraphProto.initializer[${i}] has no name`);
-      return tensorFromProto(t, `initializer '${t.name}'`, opts);
+      if (!t.name) throw invalid(`${scope}GraphProto.initializer[${i}] has no name`);
+      return tensorFromProto(t, `${scope}initializer '${t.name}'`, opts);
     }),
-    inputs: (g.input ?? []).map((v, i) => convertValueInfo(v, `GraphProto.input[${i}]`, true)),
-    outputs: (g.output ?? []).map((v, i) => convertValueInfo(v, `GraphProto.output[${i}]`, true)),
-    valueInfo: (g.value_info ?? []).map((v, i) => convertValueInfo(v, `GraphProto.value_info[${i}]`, false)),
+    inputs: (g.input ?? []).map((v, i) => convertValueInfo(v, `${scope}GraphProto.input[${i}]`, true)),
+    outputs: (g.output ?? []).map((v, i) => convertValueInfo(v, `${scope}GraphProto.output[${i}]`, true)),
+    valueInfo: (g.value_info ?? []).map((v, i) => convertValueInfo(v, `${scope}GraphProto.value_info[${i}]`, false)),
   };
 }
 
@@ -60,10 +61,10 @@ export function describeNode(node: { name: string; opType: string }, index: numb
   return `node #${index}${node.name ? ` '${node.name}'` : ''} (${node.opType || 'no op_type'})`;
 }
 
-function convertNode(n: RawNode, index: number, opts: ParseOptions): OnnxNode {
+function convertNode(n: RawNode, index: number, opts: ParseOptions, scope: string): OnnxNode {
   const name = n.name ?? '';
   const opType = n.op_type ?? '';
-  const where = describeNode({ name, opType }, index);
+  const where = scope + describeNode({ name, opType }, index);
   if (opType === '') throw invalid(`${where}: NodeProto.op_type is empty`);
   const attributes = new Map<string, OnnxAttr>();
   for (const a of n.attribute ?? []) {
@@ -136,6 +137,11 @@ function convertAttribute(a: RawAttribute, where: string, opts: ParseOptions): O
     case 'tensor':
       if (a.t === undefined) throw invalid(`${where}: type is TENSOR but AttributeProto.t is missing`);
       return { kind, value: tensorFromProto(a.t, where, opts) };
+    case 'graph':
+      if (a.g === undefined) throw invalid(`${where}: type is GRAPH but AttributeProto.g is missing`);
+      return { kind, value: convertGraph(a.g, opts, `${where}: `) };
+    case 'graphs':
+      return { kind, value: (a.graphs ?? []).map((g, i) => convertGraph(g, opts, `${where}[${i}]: `)) };
     default:
       return { kind };
   }

@@ -63,12 +63,12 @@ export const ONNX_SCHEMA: Schema = {
     3: { name: 'i', kind: 'int64' },
     4: { name: 's', kind: 'bytes' },
     5: { name: 't', kind: 'message', message: 'TensorProto' },
-    6: { name: 'g', kind: 'opaque' },
+    6: { name: 'g', kind: 'message', message: 'GraphProto' },
     7: { name: 'floats', kind: 'float', repeated: true },
     8: { name: 'ints', kind: 'int64', repeated: true },
     9: { name: 'strings', kind: 'bytes', repeated: true },
     10: { name: 'tensors', kind: 'opaque', repeated: true },
-    11: { name: 'graphs', kind: 'opaque', repeated: true },
+    11: { name: 'graphs', kind: 'message', message: 'GraphProto', repeated: true },
     13: { name: 'doc_string', kind: 'string' },
     14: { name: 'tp', kind: 'opaque' },
     15: { name: 'type_protos', kind: 'opaque', repeated: true },
@@ -163,12 +163,12 @@ export interface RawAttribute {
   i?: bigint;
   s?: Uint8Array;
   t?: RawTensor;
-  g?: true;
+  g?: RawGraph;
   floats?: number[];
   ints?: bigint[];
   strings?: Uint8Array[];
   tensors?: true[];
-  graphs?: true[];
+  graphs?: RawGraph[];
   tp?: true;
   type_protos?: true[];
   sparse_tensor?: true;

@@ -30,7 +30,7 @@ export interface OnnxNode {
   attributes: Map<string, OnnxAttr>;
 }
 
-/** Attribute values; the last four kinds are not supported and carry no payload. */
+/** Attribute values; graph and graphs are subgraphs (If's branches, Loop's and Scan's bodies); tensors and other carry no payload. */
 export type OnnxAttr =
   | { kind: 'int'; value: bigint }
   | { kind: 'float'; value: number }
@@ -39,7 +39,9 @@ export type OnnxAttr =
   | { kind: 'floats'; value: number[] }
   | { kind: 'strings'; value: string[] }
   | { kind: 'tensor'; value: OnnxTensor }
-  | { kind: 'graph' | 'graphs' | 'tensors' | 'other' };
+  | { kind: 'graph'; value: OnnxGraph }
+  | { kind: 'graphs'; value: OnnxGraph[] }
+  | { kind: 'tensors' | 'other' };
 
 export interface OnnxTensor {
   name: string;

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { AivmError } from '../../lib/errors';
 import { topoSort, type OnnxGraph, type OnnxNode } from '../../lib/onnx';
+import { nodeReads, outerNames } from '../../lib/onnx/graph';
 
 const node = (name: string, inputs: string[], outputs: string[], opType = 'Op'): OnnxNode => ({
   name, opType, domain: '', inputs, outputs, attributes: new Map(),
@@ -91,5 +92,45 @@ describe('topoSort: refusals', () => {
 
   it('a graph output nothing produces', () => {
     invalid(graph([node('a', ['x'], ['y'])], ['x'], ['y', 'missing']), /graph output 'missing' is never produced/);
+  });
+});
+
+describe('topoSort: subgraphs (If branches, Loop and Scan bodies)', () => {
+  const withBranches = (n: OnnxNode, branches: Record<string, OnnxGraph>): OnnxNode => {
+    for (const [k, g] of Object.entries(branches)) n.attributes.set(k, { kind: 'graph', value: g });
+    return n;
+  };
+
+  it('orders the producer of a value a subgraph reads before the node holding the subgraph', () => {
+    // 'iff' reads h only inside its branches; h's producer comes later in the file.
+    const thenG = graph([node('t', ['h'], ['ty'])], [], ['ty']);
+    const elseG = graph([node('e', ['x'], ['ey'])], [], ['ey']);
+    const g = graph([withBranches(node('iff', ['c'], ['y'], 'If'), { then_branch: thenG, else_branch: elseG }),
+      node('mkh', ['x'], ['h']), node('mkc', ['x'], ['c'])], ['x'], ['y']);
+    expect(names(g)).toEqual(['mkh', 'mkc', 'iff']);
+    expect(outerNames(thenG)).toEqual(['h']);
+    expect(nodeReads(g.nodes[0])).toEqual(['c', 'h', 'x']);
+  });
+
+  it('sees values two scopes up, and a subgraph output may be an outer value', () => {
+    const inner = graph([node('i', ['x', 'a'], ['iy'])], [], ['iy']);
+    const mid = graph([withBranches(node('if2', ['a'], ['my'], 'If'), { then_branch: inner, else_branch: graph([], [], ['x']) })], [], ['my']);
+    const g = graph([node('mka', ['x'], ['a']), withBranches(node('if1', ['a'], ['y'], 'If'), { then_branch: mid, else_branch: graph([], [], ['a']) })], ['x'], ['y']);
+    expect(names(g)).toEqual(['mka', 'if1']);
+    expect(outerNames(mid)).toEqual(['a', 'x']);
+  });
+
+  it('refuses a subgraph reading a name no scope defines, naming the node and attribute', () => {
+    const thenG = graph([node('t', ['nowhere'], ['ty'])], [], ['ty']);
+    invalid(graph([withBranches(node('iff', ['x'], ['y'], 'If'), { then_branch: thenG, else_branch: graph([], [], ['x']) })], ['x'], ['y']),
+      /node #0 'iff' \(If\) attribute 'then_branch': node #0 't' \(Op\): input 'nowhere' is not a graph input/);
+    invalid(graph([withBranches(node('iff', ['x'], ['y'], 'If'), { then_branch: graph([], [], ['ghost']), else_branch: graph([], [], ['x']) })], ['x'], ['y']),
+      /attribute 'then_branch': graph output 'ghost' is never produced/);
+  });
+
+  it('finds a cycle through an implicit input', () => {
+    const body = graph([node('t', ['late'], ['ty'])], [], ['ty']);
+    invalid(graph([withBranches(node('iff', ['x'], ['y'], 'If'), { then_branch: body, else_branch: graph([], [], ['x']) }), node('mk', ['y'], ['late'])], ['x'], ['y']),
+      /cycle through/);
   });
 });

@@ -2,7 +2,7 @@
 // so each expected value is the one written, never one read back from the decoder.
 import { describe, expect, it } from 'vitest';
 import { AivmError } from '../../lib/errors';
-import { parseOnnxModel, parseOnnxTensor, type OnnxTensor } from '../../lib/onnx';
+import { parseOnnxModel, parseOnnxTensor, type OnnxGraph, type OnnxTensor } from '../../lib/onnx';
 import { decodeMessageBytes } from '../../lib/onnx/wire';
 import {
   f32, f64, fBytes, fDouble, fFloat, fMsg, fString, fVarint, graphProto, modelProto, nodeProto,
@@ -114,8 +114,8 @@ describe('attributes', () => {
       attr('ints_unpacked', 7, fVarint(8, 1), fVarint(8, -1), fVarint(8, big)),
       attr('strings', 8, fString(9, 'a'), fString(9, '')),
       attr('t', 4, fMsg(5, tensorProto('', INT64, [2], packedVarints(7, [3, -4])))),
-      attr('g', 5, fMsg(6, graphProto({}))),
-      attr('gs', 10, fMsg(11, graphProto({}))),
+      attr('g', 5, fMsg(6, graphProto({ name: 'then', nodes: [nodeProto('Identity', ['outer'], ['y'], 'inner')], outputs: [valueInfo('y', 1, [2])] }))),
+      attr('gs', 10, fMsg(11, graphProto({ name: 'a' })), fMsg(11, graphProto({ name: 'b' }))),
       attr('ts', 9, fMsg(10, tensorProto('', FLOAT, [0]))),
       attr('tp', 13, fMsg(14, [])),
     );
@@ -129,8 +129,13 @@ describe('attributes', () => {
     expect(a.get('strings')).toEqual({ kind: 'strings', value: ['a', ''] });
     const t = a.get('t') as { kind: 'tensor'; value: OnnxTensor };
     expect([t.kind, t.value.dims, Array.from(new BigInt64Array(t.value.data.buffer))]).toEqual(['tensor', [2], [3n, -4n]]);
-    expect(a.get('g')).toEqual({ kind: 'graph' });
-    expect(a.get('gs')).toEqual({ kind: 'graphs' });
+    // Subgraphs are decoded as graphs (If's branches, Loop's and Scan's bodies).
+    const g = a.get('g') as { kind: 'graph'; value: OnnxGraph };
+    expect(g.kind).toBe('graph');
+    expect([g.value.name, g.value.nodes.map((n) => [n.opType, n.inputs, n.outputs, n.name]), g.value.outputs]).toEqual(
+      ['then', [['Identity', ['outer'], ['y'], 'inner']], [{ name: 'y', dtype: 'float32', shape: [2] }]]);
+    const gs = a.get('gs') as { kind: 'graphs'; value: OnnxGraph[] };
+    expect([gs.kind, gs.value.map((x) => x.name)]).toEqual(['graphs', ['a', 'b']]);
     expect(a.get('ts')).toEqual({ kind: 'tensors' });
     expect(a.get('tp')).toEqual({ kind: 'other' });
   });
