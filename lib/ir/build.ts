@@ -2,19 +2,22 @@
 // Constant nodes, attributes converted to the engine's form. Nothing here looks
 // at input shapes; that is lower.ts's job, once per concrete input signature.
 import { AivmError } from '../errors';
-import { onnxTypeName, topoSort, type OnnxAttr, type OnnxModel, type OnnxTensor } from '../onnx';
+import { onnxTypeName, subgraphsOf, topoSort, type OnnxAttr, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor } from '../onnx';
 import { DTypes, dtypeSize, typedView, type DType } from '../tensor';
 
 export { typedView };
 import { COMPOSED } from './composed';
 import { LOWERING_BODIES } from './lowering-bodies';
 import { adaptNode, MAX_OPSET, MIN_OPSET, RESHAPE_AS, type AdaptContext } from './op-versions';
-import type { IrAttr, IrConstant, IrGraph, IrNode, IrValueSpec, TypedArray } from './types';
+import { isConstantRef, type IrAttr, type IrConstant, type IrGraph, type IrNode, type IrSubgraph, type IrValueSpec, type TypedArray } from './types';
 
 export { MAX_OPSET, MIN_OPSET } from './op-versions';
 
 /** Ops the loader writes as engine ops (lib/ir/composed.ts). */
 export const COMPOSED_OPS: readonly string[] = Object.keys(COMPOSED);
+
+/** Ops with subgraphs that lowering handles (lib/ir/lower.ts): If with a condition known when the program is built. */
+export const CONTROL_FLOW_OPS: readonly string[] = ['If'];
 
 /** Graph-level ops lowering writes as engine ops once it knows their inputs' dtypes and shapes (lib/ir/lowering-bodies.ts). */
 export const LOWERING_BODY_OPS: readonly string[] = Object.keys(LOWERING_BODIES);
@@ -22,7 +25,7 @@ export const LOWERING_BODY_OPS: readonly string[] = Object.keys(LOWERING_BODIES)
 /** Ops the loader folds or rewrites itself; everything else must be an engine op. */
 export const GRAPH_LEVEL_OPS: readonly string[] = [
   'Constant', 'Identity', 'Dropout', 'Shape', 'Size', 'Unsqueeze', 'Squeeze', 'Flatten',
-  'ConstantOfShape', 'Range', 'Upsample', 'Scatter', ...LOWERING_BODY_OPS, ...COMPOSED_OPS,
+  'ConstantOfShape', 'Range', 'Upsample', 'Scatter', ...LOWERING_BODY_OPS, ...COMPOSED_OPS, ...CONTROL_FLOW_OPS,
 ];
 
 /** Graph-level ops whose every version's adapter (lib/ir/op-versions.ts) rewrites them into engine ops. */
@@ -30,7 +33,7 @@ export const ADAPTED_AWAY_OPS: readonly string[] = ['Upsample', 'Scatter', ...CO
 
 /** The graph-level ops lowering folds: the ONNX ones above, and the loader's own that only op-version adapters make. */
 export const FOLDED_OPS: readonly string[] = [
-  ...GRAPH_LEVEL_OPS.filter((op) => !LOWERING_BODY_OPS.includes(op) && !ADAPTED_AWAY_OPS.includes(op)), RESHAPE_AS,
+  ...GRAPH_LEVEL_OPS.filter((op) => !LOWERING_BODY_OPS.includes(op) && !ADAPTED_AWAY_OPS.includes(op) && !CONTROL_FLOW_OPS.includes(op)), RESHAPE_AS,
 ];
 
 export function buildIr(model: OnnxModel, engineOps: readonly string[], extraInitializers: OnnxTensor[] = []): IrGraph {
@@ -74,9 +77,30 @@ export function buildIr(model: OnnxModel, engineOps: readonly string[], extraIni
   };
 
   const supported = new Set<string>([...engineOps, ...GRAPH_LEVEL_OPS]);
-  const nodes: IrNode[] = [];
-  ordered.forEach((n, index) => {
-    const name = n.name || `${n.opType}#${index}`;
+  // Subgraph values get names no other value of the model has (IrSubgraph): `rename` maps a
+  // name as a scope sees it to its IR name; the main graph's names stay as they are.
+  for (const n of ordered) for (const s of subgraphsOf(n)) collectNames(s.graph, taken);
+  const irNames = new Set<string>([...graph.inputs.map((v) => v.name), ...known]);
+  for (const n of ordered) for (const o of n.outputs) if (o !== '') irNames.add(o);
+  const define = (rename: Map<string, string>, name: string): string => {
+    const unique = irNames.has(name) || constants.has(name) ? freshName(name) : name;
+    irNames.add(unique);
+    taken.add(unique);
+    rename.set(name, unique);
+    return unique;
+  };
+  const convertSubgraph = (g: OnnxGraph, outer: Map<string, string>, where: string, prefix: string): IrSubgraph => {
+    const local = new Map(outer);
+    const inputs = g.inputs.map((v) => define(local, v.name));
+    for (const t of g.initializers) constants.set(define(local, t.name), constantFromOnnx(t, `${where} initializer '${t.name}'`));
+    const order = topoSort(g, new Set(outer.keys()));
+    for (const n of order) for (const o of n.outputs) if (o !== '') define(local, o);
+    return { inputs, outputs: g.outputs.map((v) => local.get(v.name) ?? v.name), nodes: convertNodes(order, local, prefix) };
+  };
+  const convertNodes = (order: OnnxNode[], rename: Map<string, string>, prefix: string): IrNode[] => {
+    const out: IrNode[] = [];
+    order.forEach((n, index) => {
+    const name = n.name || `${prefix}${n.opType}#${index}`;
     if (n.domain !== '' && n.domain !== 'ai.onnx') {
       throw new AivmError('E_UNSUPPORTED_OP', `node '${name}': op ${n.domain}.${n.opType} is not supported (only the ai.onnx domain is)`);
     }
@@ -85,18 +109,26 @@ export function buildIr(model: OnnxModel, engineOps: readonly string[], extraIni
         `(supported: ${[...supported].sort().join(', ')})`);
     }
     const attrs: Record<string, IrAttr> = {};
-    for (const [key, a] of n.attributes) attrs[key] = convertAttr(a, name, key, constants, freshName);
-    const node: IrNode = { name, op: n.opType, inputs: [...n.inputs], outputs: [...n.outputs], attrs };
+    for (const [key, a] of n.attributes) {
+      attrs[key] = a.kind === 'graph' ? { graph: convertSubgraph(a.value, rename, `node '${name}' attribute '${key}'`, `${name}/${key}/`) }
+        : convertAttr(a, name, key, constants, freshName);
+    }
+    const mapped = (v: string) => (v === '' ? '' : rename.get(v) ?? v);
+    const node: IrNode = { name, op: n.opType, inputs: n.inputs.map(mapped), outputs: n.outputs.map(mapped), attrs };
     const adapted = adaptNode(node, opset, adapt);
     if (n.opType === 'Constant') {
       if (n.outputs.length !== 1) throw new AivmError('E_ONNX_INVALID', `node '${name}': Constant must have one output`);
-      constants.set(n.outputs[0], constantFromAttrs(attrs, constants, name));
+      constants.set(node.outputs[0], constantFromAttrs(attrs, constants, name));
       // The tensor attribute was stored under a fresh name; keep only the output's name.
-      for (const a of Object.values(attrs)) if (typeof a === 'object' && a !== null && !Array.isArray(a)) constants.delete(a.constant);
+      for (const a of Object.values(attrs)) if (isConstantRef(a)) constants.delete(a.constant);
       return;
     }
-    nodes.push(...adapted);
-  });
+    out.push(...adapted);
+    });
+    return out;
+  };
+  // The main graph's values, as every subgraph sees them (under their own names).
+  const nodes = convertNodes(ordered, new Map([...irNames].map((v) => [v, v])), '');
 
   const inputs: IrValueSpec[] = [];
   for (const vi of graph.inputs) {
@@ -110,6 +142,16 @@ export function buildIr(model: OnnxModel, engineOps: readonly string[], extraIni
   }
   const outputs = graph.outputs.map((o) => o.name);
   return { opset, inputs, outputs, nodes, constants };
+}
+
+/** Every value name a graph and its subgraphs define or read (so fresh names avoid them all). */
+function collectNames(g: OnnxGraph, into: Set<string>): void {
+  for (const v of [...g.inputs, ...g.outputs]) into.add(v.name);
+  for (const t of g.initializers) into.add(t.name);
+  for (const n of g.nodes) {
+    for (const v of [...n.inputs, ...n.outputs]) if (v !== '') into.add(v);
+    for (const s of subgraphsOf(n)) collectNames(s.graph, into);
+  }
 }
 
 function defaultOpset(model: OnnxModel): number {
@@ -152,10 +194,9 @@ function constantFromAttrs(attrs: Record<string, IrAttr>, constants: Map<string,
   const bad = (kind: string): never => {
     throw new AivmError('E_ATTR', `node '${node}': Constant attribute '${key}' must be ${kind}`);
   };
-  const isRef = (x: IrAttr): x is { constant: string } => typeof x === 'object' && x !== null && !Array.isArray(x);
   switch (key) {
     case 'value':
-      if (!isRef(v) || !constants.has(v.constant)) return bad('a tensor');
+      if (!isConstantRef(v) || !constants.has(v.constant)) return bad('a tensor');
       return constants.get(v.constant)!;
     case 'value_float':
       if (typeof v !== 'number') return bad('a float');

@@ -8,7 +8,7 @@ import { bfloat16Bits, bfloat16Value, float16Bits, float16Value } from '../float
 import { allocate, dtypeSize, elementValue, numel } from '../tensor';
 import type { Entry } from './lower';
 import { RESHAPE_AS } from './op-versions';
-import type { IrConstant, IrGraph, IrNode } from './types';
+import { isConstantRef, type IrConstant, type IrGraph, type IrNode } from './types';
 
 export interface FoldHelpers {
   reshape(e: Entry, shape: number[]): Entry;
@@ -79,7 +79,7 @@ export function foldGraphLevelOp(node: IrNode, inputs: (Entry | null)[], ir: IrG
         if (d < 0) throw new AivmError('E_SHAPE', `node '${node.name}': ConstantOfShape size ${d} is negative`);
       });
       const ref = node.attrs.value;
-      const refName = typeof ref === 'object' && ref !== null && !Array.isArray(ref) ? ref.constant : undefined;
+      const refName = ref !== undefined && isConstantRef(ref) ? ref.constant : undefined;
       if (ref !== undefined && (refName === undefined || !ir.constants.has(refName))) {
         throw new AivmError('E_ATTR', `node '${node.name}': ConstantOfShape attribute 'value' must be a tensor`);
       }

@@ -16,7 +16,7 @@ import { ENGINE_REWRITES, LOWERING_BODIES } from './lowering-bodies';
 import type { AdaptContext } from './op-versions';
 import { foldGraphLevelOp } from './fold';
 import { nodeGas, runGas } from './gas';
-import type { IrConstant, IrGraph, IrNode } from './types';
+import { isGraphAttr, type IrConstant, type IrGraph, type IrNode, type IrSubgraph } from './types';
 import { hasNarrowInput, widenedNode } from './widen';
 
 export interface EngineAccess {
@@ -116,7 +116,7 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
   for (const [name, c] of ir.constants) env.set(name, { kind: 'const', c });
 
   // Names no value of the model uses, for the parts of bodies written here.
-  const taken = new Set<string>([...ir.inputs.map((v) => v.name), ...ir.constants.keys(), ...ir.nodes.flatMap((n) => n.outputs)]);
+  const taken = new Set<string>([...ir.inputs.map((v) => v.name), ...ir.constants.keys(), ...allNodes(ir.nodes).flatMap((n) => n.outputs)]);
   const fresh = (base: string) => {
     let name = base;
     for (let k = 1; taken.has(name); k++) name = `${base}#${k}`;
@@ -136,6 +136,15 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
 
   const lowerNode = async (node: IrNode): Promise<void> => {
     const inputs = node.inputs.map((name) => (name === '' ? null : lookup(env, name, node)));
+    if (node.op === 'If') {
+      // The branch its condition picks, lowered in place (its values have IR-unique names).
+      const branch = ifBranch(node, inputs[0]);
+      for (const part of branch.nodes) await lowerNode(part);
+      node.outputs.forEach((name, i) => {
+        if (name !== '') env.set(name, lookup(env, branch.outputs[i], node));
+      });
+      return;
+    }
     const body = Object.hasOwn(LOWERING_BODIES, node.op) ? LOWERING_BODIES[node.op] : undefined;
     const rewrite = Object.hasOwn(ENGINE_REWRITES, node.op) ? ENGINE_REWRITES[node.op] : undefined;
     if (body || rewrite) {
@@ -192,10 +201,56 @@ function liveNodes(ir: IrGraph): IrNode[] {
     const n = ir.nodes[i];
     if (n.outputs.some((o) => o !== '' && needed.has(o))) {
       live[i] = true;
-      for (const inp of n.inputs) if (inp !== '') needed.add(inp);
+      for (const inp of nodeInputs(n)) if (inp !== '') needed.add(inp);
     }
   }
   return ir.nodes.filter((_, i) => live[i]);
+}
+
+const subgraphs = (n: IrNode): IrSubgraph[] => Object.values(n.attrs).filter(isGraphAttr).map((a) => a.graph);
+
+/** The nodes and, recursively, the nodes of their subgraphs. */
+function allNodes(nodes: IrNode[]): IrNode[] {
+  return nodes.flatMap((n) => [n, ...subgraphs(n).flatMap((g) => allNodes(g.nodes))]);
+}
+
+/** A node's inputs and the values of enclosing graphs its subgraphs read (names are IR-unique). */
+function nodeInputs(n: IrNode): string[] {
+  const subs = subgraphs(n);
+  if (subs.length === 0) return n.inputs;
+  const reads: string[] = [...n.inputs];
+  for (const g of subs) {
+    const inner = allNodes(g.nodes);
+    const defined = new Set([...g.inputs, ...inner.flatMap((x) => x.outputs)]);
+    for (const x of inner) for (const v of x.inputs) if (!defined.has(v)) reads.push(v);
+    for (const v of g.outputs) if (!defined.has(v)) reads.push(v);
+  }
+  return reads;
+}
+
+/**
+ * If (opset 1 to 25) with a condition known when the program is built (a constant, or shape
+ * arithmetic lowering folds): the branch it picks. A condition computed at run time is
+ * E_UNSUPPORTED_OP for now (issue 13 item 4).
+ */
+function ifBranch(node: IrNode, cond: Entry | null | undefined): IrSubgraph {
+  const then = node.attrs.then_branch, otherwise = node.attrs.else_branch;
+  if (then === undefined || otherwise === undefined || !isGraphAttr(then) || !isGraphAttr(otherwise)) {
+    throw new AivmError('E_ATTR', `node '${node.name}': If needs the subgraph attributes then_branch and else_branch`);
+  }
+  if (node.inputs.length !== 1 || !cond) throw new AivmError('E_ARITY', `node '${node.name}': If takes one input (cond), got ${node.inputs.length}`);
+  if (cond.kind !== 'const') {
+    throw new AivmError('E_UNSUPPORTED_OP', `node '${node.name}': If's condition ('${node.inputs[0]}') is computed at run time; ` +
+      'the loader takes an If only when its condition is known when the program is built (a constant, or shape arithmetic it folds)');
+  }
+  if (cond.c.dtype !== 'bool') throw new AivmError('E_DTYPE', `node '${node.name}': If's condition must be bool, got ${cond.c.dtype}`);
+  if (cond.c.data.length !== 1) throw new AivmError('E_SHAPE', `node '${node.name}': If's condition must hold one element, got shape [${cond.c.shape}]`);
+  const branch = cond.c.data[0] ? then.graph : otherwise.graph;
+  if (branch.inputs.length !== 0) throw new AivmError('E_ONNX_INVALID', `node '${node.name}': an If branch takes no inputs, got ${branch.inputs.length}`);
+  if (branch.outputs.length !== node.outputs.length) {
+    throw new AivmError('E_ONNX_INVALID', `node '${node.name}': the ${cond.c.data[0] ? 'then' : 'else'} branch has ${branch.outputs.length} outputs, If has ${node.outputs.length}`);
+  }
+  return branch;
 }
 
 /** The node's attributes, checked: no tensor-valued attribute reaches an engine op (op versions: lib/ir/op-versions.ts). */
@@ -203,7 +258,8 @@ function engineAttrs(node: IrNode): Record<string, AttrValue> {
   const attrs: Record<string, AttrValue> = {};
   for (const [k, v] of Object.entries(node.attrs)) {
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-      throw new AivmError('E_ATTR', `node '${node.name}': ${node.op} attribute '${k}' is a tensor, which the engine does not take`);
+      const kind = 'graph' in v ? 'a subgraph' : 'a tensor';
+      throw new AivmError('E_ATTR', `node '${node.name}': ${node.op} attribute '${k}' is ${kind}, which the engine does not take`);
     }
     attrs[k] = v as AttrValue;
   }

@@ -336,6 +336,8 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   Constant: [1, 9, 11, 12, 13, 19, 21, 23, 24, 25],
   ConstantOfShape: [9, 20, 21, 23, 24, 25],
   Identity: [1, 13, 14, 16, 19, 21, 23, 24, 25],
+  // Versions only widen the types a branch may output (sequences, optionals, new element types).
+  If: [1, 11, 13, 16, 19, 21, 23, 24, 25],
   Dropout: [1, 6, [7, dropoutMaskOfInputType], 10, 12, 13, 22],
   Shape: [1, 13, 15, 19, 21, 23, 24, 25],
   Size: [1, 13, 19, 21, 23, 24, 25],

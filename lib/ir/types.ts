@@ -15,7 +15,25 @@ export interface IrConstant {
 
 /** An attribute as the engine takes it, or a reference to an IR constant (tensor-valued attributes). */
 /** string[]: a strings attribute (RNN/GRU/LSTM activations), read by the loader's bodies only. */
-export type IrAttr = AttrValue | string[] | { constant: string };
+/** { graph }: a subgraph (If's branches, Loop's and Scan's bodies). */
+export type IrAttr = AttrValue | string[] | { constant: string } | { graph: IrSubgraph };
+
+/**
+ * A subgraph in the IR. Every value name in an IR is unique across the main graph and all
+ * its subgraphs (buildIr renames subgraph values that would shadow another), so a subgraph
+ * node's input names either a value of the subgraph, one of an enclosing graph, or an IR
+ * constant (the subgraph's initializers and Constant nodes live in IrGraph.constants).
+ */
+export interface IrSubgraph {
+  /** Formal inputs (Loop's iteration number and condition, carried values; none for If). */
+  inputs: string[];
+  outputs: string[];
+  /** Topological order. */
+  nodes: IrNode[];
+}
+
+export const isConstantRef = (a: IrAttr): a is { constant: string } => typeof a === 'object' && a !== null && !Array.isArray(a) && 'constant' in a;
+export const isGraphAttr = (a: IrAttr): a is { graph: IrSubgraph } => typeof a === 'object' && a !== null && !Array.isArray(a) && 'graph' in a;
 
 export interface IrNode {
   /** The ONNX node name, or `<op>#<index>` when the file gave none. */

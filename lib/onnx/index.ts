@@ -3,6 +3,6 @@
 
 export { parseOnnxModel, describeNode } from './model';
 export { parseOnnxTensor, dtypeOfOnnxType, onnxTypeOfDtype, onnxTypeName, checkExternalLocation, externalSlice, MAX_RANK, MAX_DIM } from './tensor';
-export { topoSort } from './graph';
+export { nodeReads, outerNames, subgraphsOf, topoSort } from './graph';
 export { MAX_DEPTH } from './wire';
 export type { OnnxModel, OnnxGraph, OnnxNode, OnnxAttr, OnnxTensor, OnnxValueInfo, ParseOptions } from './types';

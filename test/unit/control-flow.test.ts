@@ -1,0 +1,92 @@
+// Control flow (issue 13 item 4), so far: If with a condition lowering knows (a constant or
+// folded shape arithmetic) is its branch, lowered in place; subgraph values are renamed
+// IR-unique by buildIr, so a branch may shadow an outer name. Models are written byte by
+// byte (test/onnx/pb.ts); results are checked against values computed here.
+import { describe, expect, it } from 'vitest';
+import { binding } from '../../lib/binding';
+import { AivmError } from '../../lib/errors';
+import { buildIr } from '../../lib/ir/build';
+import { parseOnnxModel } from '../../lib/onnx';
+import { compileModel, runAcross } from '../../lib/runtime/plain-model';
+import { tensor } from '../../lib/tensor';
+import { fBytes, fMsg, fString, fVarint, graphProto, modelProto, nodeProto, tensorProto, valueInfo, type Bytes } from '../onnx/pb';
+
+const info = binding().engineInfo();
+const FLOAT = 1, BOOL = 9;
+
+/** AttributeProto of type GRAPH (5): name 1, g 6, type 20. */
+const graphAttr = (name: string, g: Bytes): Bytes => [...fString(1, name), ...fMsg(6, g), ...fVarint(20, 5)];
+/** A bool scalar Constant node (value: tensor attribute, type TENSOR 4). */
+const boolConst = (out: string, v: boolean): Bytes =>
+  nodeProto('Constant', [], [out], '', [...fString(1, 'value'), ...fMsg(5, tensorProto('', BOOL, [], fBytes(9, [v ? 1 : 0]))), ...fVarint(20, 4)]);
+
+/** main: z = If(cond) then Add(x, x) [with a nested If on cond2: Neg or itself] else Neg(x). */
+function ifModel(cond: boolean | 'input', cond2 = true): Uint8Array {
+  const nested = graphProto({
+    name: 'inner_then',
+    nodes: [nodeProto('Neg', ['t'], ['t2'])], // reads the then-branch's t
+    outputs: [valueInfo('t2', FLOAT, [2])],
+  });
+  const nestedElse = graphProto({ name: 'inner_else', nodes: [nodeProto('Identity', ['t'], ['t3'])], outputs: [valueInfo('t3', FLOAT, [2])] });
+  const then = graphProto({
+    name: 'then',
+    nodes: [
+      nodeProto('Add', ['x', 'x'], ['t']), // reads the main graph's x
+      boolConst('c2', cond2),
+      nodeProto('If', ['c2'], ['y'], 'inner', graphAttr('then_branch', nested), graphAttr('else_branch', nestedElse)),
+    ],
+    outputs: [valueInfo('y', FLOAT, [2])],
+  });
+  // 't' again, shadowing nothing but named as the then-branch's value: the IR keeps them apart.
+  const otherwise = graphProto({ name: 'else', nodes: [nodeProto('Neg', ['x'], ['t'])], outputs: [valueInfo('t', FLOAT, [2])] });
+  const nodes: Bytes[] = [];
+  const inputs = [valueInfo('x', FLOAT, [2])];
+  if (cond === 'input') inputs.push(valueInfo('cond', BOOL, []));
+  else nodes.push(boolConst('cond', cond));
+  nodes.push(nodeProto('If', ['cond'], ['z'], 'outer', graphAttr('then_branch', then), graphAttr('else_branch', otherwise)));
+  return modelProto(graphProto({ nodes, inputs, outputs: [valueInfo('z', FLOAT, [2])] }), 17);
+}
+
+async function run(model: Uint8Array): Promise<number[]> {
+  const ir = buildIr(parseOnnxModel(model), info.ops);
+  const { program } = await compileModel(ir, [[2]]);
+  const { ref, mismatches } = await runAcross(program, [tensor('float32', [2], [1.5, -4])], info.isas, [1, 2]);
+  expect(mismatches).toEqual([]);
+  return Array.from(ref[0].data as Float32Array);
+}
+
+describe('If with a condition known when the program is built', () => {
+  it('lowers the branch the condition picks, nested Ifs and outer values included', async () => {
+    expect(await run(ifModel(true, true))).toEqual([-3, 8]); // Neg(x + x)
+    expect(await run(ifModel(true, false))).toEqual([3, -8]); // x + x
+    expect(await run(ifModel(false))).toEqual([-1.5, 4]); // Neg(x)
+  });
+
+  it('renames subgraph values IR-unique (both branches define t)', () => {
+    const ir = buildIr(parseOnnxModel(ifModel(true)), info.ops);
+    const outer = ir.nodes.find((n) => n.op === 'If')!;
+    const then = (outer.attrs.then_branch as { graph: { nodes: { outputs: string[] }[] } }).graph;
+    const otherwise = (outer.attrs.else_branch as { graph: { outputs: string[] } }).graph;
+    expect(then.nodes[0].outputs[0]).toBe('t');
+    expect(otherwise.outputs[0]).not.toBe('t');
+  });
+
+  it('refuses a condition computed at run time, naming the node (E_UNSUPPORTED_OP)', async () => {
+    const ir = buildIr(parseOnnxModel(ifModel('input')), info.ops);
+    const err = await compileModel(ir, [[2], []]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AivmError);
+    expect((err as AivmError).code).toBe('E_UNSUPPORTED_OP');
+    expect((err as AivmError).message).toMatch(/node 'outer': If's condition \('cond'\) is computed at run time/);
+  });
+
+  it('refuses a branch reading a name no scope defines (E_ONNX_INVALID, naming node and attribute)', () => {
+    const bad = graphProto({ name: 'bad', nodes: [nodeProto('Neg', ['nowhere'], ['q'])], outputs: [valueInfo('q', FLOAT, [2])] });
+    const ok = graphProto({ name: 'ok', nodes: [nodeProto('Neg', ['x'], ['r'])], outputs: [valueInfo('r', FLOAT, [2])] });
+    const m = modelProto(graphProto({
+      nodes: [boolConst('cond', true), nodeProto('If', ['cond'], ['z'], 'outer', graphAttr('then_branch', bad), graphAttr('else_branch', ok))],
+      inputs: [valueInfo('x', FLOAT, [2])], outputs: [valueInfo('z', FLOAT, [2])],
+    }), 17);
+    expect(() => buildIr(parseOnnxModel(m), info.ops)).toThrow(/'outer' \(If\) attribute 'then_branch': node #0 \(Neg\): input 'nowhere' is not/);
+  });
+});
+
