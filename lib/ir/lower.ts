@@ -240,7 +240,7 @@ function ifBranch(node: IrNode, cond: Entry | null | undefined): IrSubgraph {
   }
   if (node.inputs.length !== 1 || !cond) throw new AivmError('E_ARITY', `node '${node.name}': If takes one input (cond), got ${node.inputs.length}`);
   if (cond.kind !== 'const') {
-    throw new AivmError('E_UNSUPPORTED_OP', `node '${node.name}': If's condition ('${node.inputs[0]}') is computed at run time; ` +
+    throw new AivmError('E_UNSUPPORTED_OP', `node '${node.name}' (If): the condition ('${node.inputs[0]}') is computed at run time; ` +
       'the loader takes an If only when its condition is known when the program is built (a constant, or shape arithmetic it folds)');
   }
   if (cond.c.dtype !== 'bool') throw new AivmError('E_DTYPE', `node '${node.name}': If's condition must be bool, got ${cond.c.dtype}`);

@@ -76,7 +76,7 @@ describe('If with a condition known when the program is built', () => {
     const err = await compileModel(ir, [[2], []]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AivmError);
     expect((err as AivmError).code).toBe('E_UNSUPPORTED_OP');
-    expect((err as AivmError).message).toMatch(/node 'outer': If's condition \('cond'\) is computed at run time/);
+    expect((err as AivmError).message).toMatch(/node 'outer' \(If\): the condition \('cond'\) is computed at run time/);
   });
 
   it('refuses a branch reading a name no scope defines (E_ONNX_INVALID, naming node and attribute)', () => {
