@@ -137,12 +137,36 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
   const lowerNode = async (node: IrNode): Promise<void> => {
     const inputs = node.inputs.map((name) => (name === '' ? null : lookup(env, name, node)));
     if (node.op === 'If') {
-      // The branch its condition picks, lowered in place (its values have IR-unique names).
-      const branch = ifBranch(node, inputs[0]);
-      for (const part of branch.nodes) await lowerNode(part);
-      node.outputs.forEach((name, i) => {
-        if (name !== '') env.set(name, lookup(env, branch.outputs[i], node));
-      });
+      const { then, otherwise, picked } = ifBranches(node, inputs[0]);
+      if (picked) {
+        // The branch its condition picks, lowered in place (its values have IR-unique names).
+        for (const part of picked.nodes) await lowerNode(part);
+        node.outputs.forEach((name, i) => {
+          if (name !== '') env.set(name, lookup(env, picked.outputs[i], node));
+        });
+        return;
+      }
+      // A condition known only at run time: both branches run, and each output is
+      // Where(cond, then's, else's): exactly the value of the branch the condition picks.
+      for (const part of [...then.nodes, ...otherwise.nodes]) await lowerNode(part);
+      const cond = inputs[0] as ValueEntry;
+      let condName = node.inputs[0];
+      if (cond.shape.length !== 0) {
+        condName = fresh(`${node.name}::cond_scalar`);
+        await lowerNode({ name: `${node.name}::cond`, op: 'Reshape', inputs: [node.inputs[0], bodyContext.constant(`${node.name}::scalar_shape`,
+          { dtype: 'int64', shape: [0], data: new BigInt64Array(0) })], outputs: [condName], attrs: {} });
+      }
+      for (let i = 0; i < node.outputs.length; i++) {
+        if (node.outputs[i] === '') continue;
+        const a = lookup(env, then.outputs[i], node), b = lookup(env, otherwise.outputs[i], node);
+        const [da, sa] = a.kind === 'const' ? [a.c.dtype, a.c.shape] : [a.dtype, a.shape];
+        const [db, sb] = b.kind === 'const' ? [b.c.dtype, b.c.shape] : [b.dtype, b.shape];
+        if (da !== db || sa.join() !== sb.join()) {
+          throw new AivmError('E_UNSUPPORTED_OP', `node '${node.name}' (If): output ${i} is ${da} [${sa}] in then_branch and ${db} [${sb}] in else_branch; ` +
+            'with a condition computed at run time the branches must agree (branches of different shapes need run-time shapes)');
+        }
+        await lowerNode({ name: `${node.name}::select${i}`, op: 'Where', inputs: [condName, then.outputs[i], otherwise.outputs[i]], outputs: [node.outputs[i]], attrs: {} });
+      }
       return;
     }
     const body = Object.hasOwn(LOWERING_BODIES, node.op) ? LOWERING_BODIES[node.op] : undefined;
@@ -229,28 +253,26 @@ function nodeInputs(n: IrNode): string[] {
 }
 
 /**
- * If (opset 1 to 25) with a condition known when the program is built (a constant, or shape
- * arithmetic lowering folds): the branch it picks. A condition computed at run time is
- * E_UNSUPPORTED_OP for now (issue 13 item 4).
+ * If (opset 1 to 25): its branches, checked, and the one the condition picks when lowering
+ * knows the condition (a constant, or shape arithmetic it folds).
  */
-function ifBranch(node: IrNode, cond: Entry | null | undefined): IrSubgraph {
+function ifBranches(node: IrNode, cond: Entry | null | undefined): { then: IrSubgraph; otherwise: IrSubgraph; picked?: IrSubgraph } {
   const then = node.attrs.then_branch, otherwise = node.attrs.else_branch;
   if (then === undefined || otherwise === undefined || !isGraphAttr(then) || !isGraphAttr(otherwise)) {
     throw new AivmError('E_ATTR', `node '${node.name}': If needs the subgraph attributes then_branch and else_branch`);
   }
   if (node.inputs.length !== 1 || !cond) throw new AivmError('E_ARITY', `node '${node.name}': If takes one input (cond), got ${node.inputs.length}`);
-  if (cond.kind !== 'const') {
-    throw new AivmError('E_UNSUPPORTED_OP', `node '${node.name}' (If): the condition ('${node.inputs[0]}') is computed at run time; ` +
-      'the loader takes an If only when its condition is known when the program is built (a constant, or shape arithmetic it folds)');
+  for (const [which, g] of [['then', then.graph], ['else', otherwise.graph]] as const) {
+    if (g.inputs.length !== 0) throw new AivmError('E_ONNX_INVALID', `node '${node.name}': an If branch takes no inputs, ${which}_branch has ${g.inputs.length}`);
+    if (g.outputs.length !== node.outputs.length) {
+      throw new AivmError('E_ONNX_INVALID', `node '${node.name}': ${which}_branch has ${g.outputs.length} outputs, If has ${node.outputs.length}`);
+    }
   }
-  if (cond.c.dtype !== 'bool') throw new AivmError('E_DTYPE', `node '${node.name}': If's condition must be bool, got ${cond.c.dtype}`);
-  if (cond.c.data.length !== 1) throw new AivmError('E_SHAPE', `node '${node.name}': If's condition must hold one element, got shape [${cond.c.shape}]`);
-  const branch = cond.c.data[0] ? then.graph : otherwise.graph;
-  if (branch.inputs.length !== 0) throw new AivmError('E_ONNX_INVALID', `node '${node.name}': an If branch takes no inputs, got ${branch.inputs.length}`);
-  if (branch.outputs.length !== node.outputs.length) {
-    throw new AivmError('E_ONNX_INVALID', `node '${node.name}': the ${cond.c.data[0] ? 'then' : 'else'} branch has ${branch.outputs.length} outputs, If has ${node.outputs.length}`);
-  }
-  return branch;
+  const [dtype, shape] = cond.kind === 'const' ? [cond.c.dtype, cond.c.shape] : [cond.dtype, cond.shape];
+  if (dtype !== 'bool') throw new AivmError('E_DTYPE', `node '${node.name}': If's condition must be bool, got ${dtype}`);
+  if (numel(shape) !== 1) throw new AivmError('E_SHAPE', `node '${node.name}': If's condition must hold one element, got shape [${shape}]`);
+  const picked = cond.kind === 'const' ? (cond.c.data[0] ? then.graph : otherwise.graph) : undefined;
+  return { then: then.graph, otherwise: otherwise.graph, picked };
 }
 
 /** The node's attributes, checked: no tensor-valued attribute reaches an engine op (op versions: lib/ir/op-versions.ts). */

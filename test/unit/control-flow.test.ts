@@ -1,5 +1,6 @@
 // Control flow (issue 13 item 4), so far: If with a condition lowering knows (a constant or
-// folded shape arithmetic) is its branch, lowered in place; subgraph values are renamed
+// folded shape arithmetic) is its branch, lowered in place; with a run-time condition both
+// branches run and Where selects each output; subgraph values are renamed
 // IR-unique by buildIr, so a branch may shadow an outer name. Models are written byte by
 // byte (test/onnx/pb.ts); results are checked against values computed here.
 import { describe, expect, it } from 'vitest';
@@ -71,12 +72,28 @@ describe('If with a condition known when the program is built', () => {
     expect(otherwise.outputs[0]).not.toBe('t');
   });
 
-  it('refuses a condition computed at run time, naming the node (E_UNSUPPORTED_OP)', async () => {
+  it('with a condition computed at run time, runs both branches and selects (Where): the picked branch\'s values', async () => {
     const ir = buildIr(parseOnnxModel(ifModel('input')), info.ops);
-    const err = await compileModel(ir, [[2], []]).catch((e: unknown) => e);
+    const { program } = await compileModel(ir, [[2], []]);
+    const x = tensor('float32', [2], [1.5, -4]);
+    for (const [c, want] of [[1, [-3, 8]], [0, [-1.5, 4]]] as const) {
+      const { ref, mismatches } = await runAcross(program, [x, tensor('bool', [], [c])], info.isas, [1, 2]);
+      expect(mismatches).toEqual([]);
+      expect(Array.from(ref[0].data as Float32Array)).toEqual(want);
+    }
+  });
+
+  it('refuses branches of different shapes when the condition is known only at run time (E_UNSUPPORTED_OP)', async () => {
+    const then = graphProto({ name: 't', nodes: [nodeProto('Concat', ['x', 'x'], ['w'], '', [...fString(1, 'axis'), ...fVarint(3, 0), ...fVarint(20, 2)])], outputs: [valueInfo('w', FLOAT, [4])] });
+    const otherwise = graphProto({ name: 'e', nodes: [nodeProto('Neg', ['x'], ['v'])], outputs: [valueInfo('v', FLOAT, [2])] });
+    const m = modelProto(graphProto({
+      nodes: [nodeProto('If', ['cond'], ['z'], 'outer', graphAttr('then_branch', then), graphAttr('else_branch', otherwise))],
+      inputs: [valueInfo('x', FLOAT, [2]), valueInfo('cond', BOOL, [])], outputs: [valueInfo('z', FLOAT)],
+    }), 17);
+    const err = await compileModel(buildIr(parseOnnxModel(m), info.ops), [[2], []]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AivmError);
     expect((err as AivmError).code).toBe('E_UNSUPPORTED_OP');
-    expect((err as AivmError).message).toMatch(/node 'outer' \(If\): the condition \('cond'\) is computed at run time/);
+    expect((err as AivmError).message).toMatch(/node 'outer' \(If\): output 0 is float32 \[4\] in then_branch and float32 \[2\] in else_branch/);
   });
 
   it('refuses a branch reading a name no scope defines (E_ONNX_INVALID, naming node and attribute)', () => {
