@@ -122,8 +122,31 @@ function poolOut(inp, k, stride, padB, padE, dil) {
   return Math.floor((inp + padB + padE - dil * (k - 1) - 1) / stride) + 1;
 }
 
+/**
+ * If on x (float32, known shape): a condition computed at run time (ReduceMax(x) > 0), now and
+ * then a constant one; the branches read x from the main graph (then: Neg, else: Relu), and now
+ * and then disagree in shape (then: Concat of x with itself), which a run-time condition refuses.
+ */
+function ifNode(g, x) {
+  let cond;
+  if (g.rng.chance(0.3)) {
+    cond = g.constant('bool', [], [g.rng.int(2)]);
+  } else {
+    const [m] = g.add('ReduceMax', [x.name], { keepdims: 0n }, [{ dtype: 'float32', shape: [] }]);
+    [cond] = g.add('Greater', [m.name, g.constant('float32', [], [0])], {}, [{ dtype: 'bool', shape: [] }]).map((v) => v.name);
+  }
+  const t = g.name('t'), e = g.name('e');
+  const mismatch = x.shape.length > 0 && g.rng.chance(0.1);
+  const then = mismatch
+    ? { nodes: [{ op: 'Concat', inputs: [x.name, x.name], outputs: [t], attrs: { axis: 0n } }], outputs: [t] }
+    : { nodes: [{ op: 'Neg', inputs: [x.name], outputs: [t] }], outputs: [t] };
+  const otherwise = { nodes: [{ op: 'Relu', inputs: [x.name], outputs: [e] }], outputs: [e] };
+  return g.add('If', [typeof cond === 'string' ? cond : cond.name], { then_branch: { graph: then }, else_branch: { graph: otherwise } }, [x]);
+}
+
 // Each builder: { when(value) -> usable?, build(g, x) -> output values }.
 const BUILDERS = [
+  { when: (v) => isFloat(v) && known(v), build: ifNode },
   { when: isFloat, build: (g, x) => g.add(g.rng.pick(UNARY_FLOAT), [x.name], {}, [x]) },
   { when: isNumeric, build: (g, x) => g.add(g.rng.pick(['Abs', 'Neg', 'Sign']), [x.name], {}, [x]) },
   {

@@ -5,13 +5,15 @@
 //   model({ opset, inputs: [{ name, dtype, shape }], outputs: [name],
 //           nodes: [{ op, inputs, outputs, attrs }], inits: [{ name, dtype, shape, data }] })
 // Attribute values by JS type: bigint INT, number FLOAT, string STRING,
-// bigint[] INTS, number[] FLOATS, string[] STRINGS (an empty list is INTS).
+// bigint[] INTS, number[] FLOATS, string[] STRINGS (an empty list is INTS),
+// { graph: { nodes, inputs?, outputs, inits? } } GRAPH (a subgraph: If's branches).
 
 import { createRequire } from 'node:module';
 import { bytes, int, str, varint } from '../onnx-write.mjs';
 
 // ONNX TensorProto.DataType codes, from lib/tensor.ts DTYPE_TABLE (built: dist/). Tensor data
-// is written as given: a 4- or 2-bit initializer's data must already be ONNX's packed bytes.
+// is written as given, except that 4- and 2-bit data (one element per byte, as the engine holds
+// it) is packed as ONNX stores it: the first element in the lowest bits.
 const { DTYPE_TABLE } = createRequire(import.meta.url)('../../dist/tensor.js');
 const ELEM = Object.fromEntries(Object.entries(DTYPE_TABLE).map(([d, e]) => [d, e.onnx]));
 
@@ -27,6 +29,7 @@ function attribute(name, v) {
   if (typeof v === 'bigint') return [...head, ...int(3, v), ...int(20, 2)];
   if (typeof v === 'number') return [...head, ...float(2, v), ...int(20, 1)];
   if (typeof v === 'string') return [...head, ...str(4, v), ...int(20, 3)];
+  if (v && typeof v === 'object' && !Array.isArray(v) && v.graph) return [...head, ...bytes(6, graphBody(v.graph, 'sub')), ...int(20, 5)];
   if (v.length && typeof v[0] === 'number') return [...head, ...v.flatMap((x) => float(7, x)), ...int(20, 6)];
   if (v.length && typeof v[0] === 'string') return [...head, ...v.flatMap((x) => str(9, x)), ...int(20, 8)];
   return [...head, ...v.flatMap((x) => int(8, x)), ...int(20, 7)];
@@ -34,8 +37,16 @@ function attribute(name, v) {
 
 /** TensorProto: dims 1, data_type 2, name 8, raw_data 9. */
 function tensor(t) {
-  const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  const bits = DTYPE_TABLE[t.dtype]?.bits;
+  const raw = bits ? packBits(t.data, bits) : new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   return [...t.shape.flatMap((d) => int(1, d)), ...int(2, ELEM[t.dtype]), ...str(8, t.name), ...bytes(9, [...raw])];
+}
+
+function packBits(data, bits) {
+  const per = 8 / bits;
+  const out = new Uint8Array(Math.ceil(data.length / per));
+  for (let i = 0; i < data.length; i++) out[Math.floor(i / per)] |= (data[i] & ((1 << bits) - 1)) << ((i % per) * bits);
+  return out;
 }
 
 /**
@@ -56,13 +67,17 @@ function node(n, i) {
   ];
 }
 
-/** ModelProto: ir_version 1, graph 7 (node 1, name 2, initializer 5, input 11, output 12), opset_import 8. */
-export function model(m) {
-  const graph = [
-    ...m.nodes.flatMap((n, i) => bytes(1, node(n, i))), ...str(2, 'fuzz'),
-    ...(m.inits ?? []).flatMap((t) => bytes(5, tensor(t))),
-    ...m.inputs.flatMap((v) => bytes(11, valueInfo(v))),
-    ...m.outputs.flatMap((name) => bytes(12, valueInfo({ name }))),
+/** GraphProto: node 1, name 2, initializer 5, input 11, output 12 (outputs: names, or { name, dtype, shape }). */
+function graphBody(g, name) {
+  return [
+    ...g.nodes.flatMap((n, i) => bytes(1, node(n, i))), ...str(2, name),
+    ...(g.inits ?? []).flatMap((t) => bytes(5, tensor(t))),
+    ...(g.inputs ?? []).flatMap((v) => bytes(11, valueInfo(v))),
+    ...g.outputs.flatMap((o) => bytes(12, valueInfo(typeof o === 'string' ? { name: o } : o))),
   ];
-  return Uint8Array.from([...int(1, 8), ...bytes(7, graph), ...bytes(8, [...str(1, ''), ...int(2, m.opset ?? 17)])]);
+}
+
+/** ModelProto: ir_version 1, graph 7, opset_import 8. */
+export function model(m) {
+  return Uint8Array.from([...int(1, 8), ...bytes(7, graphBody(m, 'fuzz')), ...bytes(8, [...str(1, ''), ...int(2, m.opset ?? 17)])]);
 }
