@@ -16,8 +16,8 @@ export { MAX_OPSET, MIN_OPSET } from './op-versions';
 /** Ops the loader writes as engine ops (lib/ir/composed.ts). */
 export const COMPOSED_OPS: readonly string[] = Object.keys(COMPOSED);
 
-/** Ops with subgraphs that lowering handles (lib/ir/lower.ts): If with a condition known when the program is built. */
-export const CONTROL_FLOW_OPS: readonly string[] = ['If'];
+/** Ops with subgraphs that lowering writes (lib/ir/control-flow.ts). */
+export const CONTROL_FLOW_OPS: readonly string[] = ['If', 'Loop', 'Scan'];
 
 /** Graph-level ops lowering writes as engine ops once it knows their inputs' dtypes and shapes (lib/ir/lowering-bodies.ts). */
 export const LOWERING_BODY_OPS: readonly string[] = Object.keys(LOWERING_BODIES);

@@ -10,7 +10,8 @@
 import type { AttrValue, NativeProgramBuilder, NativeTensor, ProgramSpec } from '../binding';
 import { AivmError } from '../errors';
 import { dtypeSize, numel, type DType } from '../tensor';
-import { FOLDED_OPS } from './build';
+import { CONTROL_FLOW_OPS, FOLDED_OPS } from './build';
+import { lowerControlFlow } from './control-flow';
 import { Body } from './composed';
 import { ENGINE_REWRITES, LOWERING_BODIES } from './lowering-bodies';
 import type { AdaptContext } from './op-versions';
@@ -136,37 +137,8 @@ export async function lowerIr(ir: IrGraph, inputShapes: number[][], engine: Engi
 
   const lowerNode = async (node: IrNode): Promise<void> => {
     const inputs = node.inputs.map((name) => (name === '' ? null : lookup(env, name, node)));
-    if (node.op === 'If') {
-      const { then, otherwise, picked } = ifBranches(node, inputs[0]);
-      if (picked) {
-        // The branch its condition picks, lowered in place (its values have IR-unique names).
-        for (const part of picked.nodes) await lowerNode(part);
-        node.outputs.forEach((name, i) => {
-          if (name !== '') env.set(name, lookup(env, picked.outputs[i], node));
-        });
-        return;
-      }
-      // A condition known only at run time: both branches run, and each output is
-      // Where(cond, then's, else's): exactly the value of the branch the condition picks.
-      for (const part of [...then.nodes, ...otherwise.nodes]) await lowerNode(part);
-      const cond = inputs[0] as ValueEntry;
-      let condName = node.inputs[0];
-      if (cond.shape.length !== 0) {
-        condName = fresh(`${node.name}::cond_scalar`);
-        await lowerNode({ name: `${node.name}::cond`, op: 'Reshape', inputs: [node.inputs[0], bodyContext.constant(`${node.name}::scalar_shape`,
-          { dtype: 'int64', shape: [0], data: new BigInt64Array(0) })], outputs: [condName], attrs: {} });
-      }
-      for (let i = 0; i < node.outputs.length; i++) {
-        if (node.outputs[i] === '') continue;
-        const a = lookup(env, then.outputs[i], node), b = lookup(env, otherwise.outputs[i], node);
-        const [da, sa] = a.kind === 'const' ? [a.c.dtype, a.c.shape] : [a.dtype, a.shape];
-        const [db, sb] = b.kind === 'const' ? [b.c.dtype, b.c.shape] : [b.dtype, b.shape];
-        if (da !== db || sa.join() !== sb.join()) {
-          throw new AivmError('E_UNSUPPORTED_OP', `node '${node.name}' (If): output ${i} is ${da} [${sa}] in then_branch and ${db} [${sb}] in else_branch; ` +
-            'with a condition computed at run time the branches must agree (branches of different shapes need run-time shapes)');
-        }
-        await lowerNode({ name: `${node.name}::select${i}`, op: 'Where', inputs: [condName, then.outputs[i], otherwise.outputs[i]], outputs: [node.outputs[i]], attrs: {} });
-      }
+    if (CONTROL_FLOW_OPS.includes(node.op)) {
+      await lowerControlFlow(node, inputs, { env, lowerNode, fresh, constant: bodyContext.constant, lookup: (name) => lookup(env, name, node) });
       return;
     }
     const body = Object.hasOwn(LOWERING_BODIES, node.op) ? LOWERING_BODIES[node.op] : undefined;
@@ -252,28 +224,6 @@ function nodeInputs(n: IrNode): string[] {
   return reads;
 }
 
-/**
- * If (opset 1 to 25): its branches, checked, and the one the condition picks when lowering
- * knows the condition (a constant, or shape arithmetic it folds).
- */
-function ifBranches(node: IrNode, cond: Entry | null | undefined): { then: IrSubgraph; otherwise: IrSubgraph; picked?: IrSubgraph } {
-  const then = node.attrs.then_branch, otherwise = node.attrs.else_branch;
-  if (then === undefined || otherwise === undefined || !isGraphAttr(then) || !isGraphAttr(otherwise)) {
-    throw new AivmError('E_ATTR', `node '${node.name}': If needs the subgraph attributes then_branch and else_branch`);
-  }
-  if (node.inputs.length !== 1 || !cond) throw new AivmError('E_ARITY', `node '${node.name}': If takes one input (cond), got ${node.inputs.length}`);
-  for (const [which, g] of [['then', then.graph], ['else', otherwise.graph]] as const) {
-    if (g.inputs.length !== 0) throw new AivmError('E_ONNX_INVALID', `node '${node.name}': an If branch takes no inputs, ${which}_branch has ${g.inputs.length}`);
-    if (g.outputs.length !== node.outputs.length) {
-      throw new AivmError('E_ONNX_INVALID', `node '${node.name}': ${which}_branch has ${g.outputs.length} outputs, If has ${node.outputs.length}`);
-    }
-  }
-  const [dtype, shape] = cond.kind === 'const' ? [cond.c.dtype, cond.c.shape] : [cond.dtype, cond.shape];
-  if (dtype !== 'bool') throw new AivmError('E_DTYPE', `node '${node.name}': If's condition must be bool, got ${dtype}`);
-  if (numel(shape) !== 1) throw new AivmError('E_SHAPE', `node '${node.name}': If's condition must hold one element, got shape [${shape}]`);
-  const picked = cond.kind === 'const' ? (cond.c.data[0] ? then.graph : otherwise.graph) : undefined;
-  return { then: then.graph, otherwise: otherwise.graph, picked };
-}
 
 /** The node's attributes, checked: no tensor-valued attribute reaches an engine op (op versions: lib/ir/op-versions.ts). */
 function engineAttrs(node: IrNode): Record<string, AttrValue> {

@@ -338,6 +338,11 @@ export const OP_VERSIONS: Record<string, readonly Version[]> = {
   Identity: [1, 13, 14, 16, 19, 21, 23, 24, 25],
   // Versions only widen the types a branch may output (sequences, optionals, new element types).
   If: [1, 11, 13, 16, 19, 21, 23, 24, 25],
+  Loop: [1, 11, 13, 16, 19, 21, 23, 24, 25],
+  // Scan-8 has a batch axis and sequence_lens, which lib/ir/control-flow.ts does not implement.
+  Scan: [[8, (node) => {
+    throw new AivmError('E_UNSUPPORTED_OP', `node '${node.name}': Scan-8 (a batch axis, sequence_lens) is not implemented; Scan-9 and later are`);
+  }], 9, 11, 16, 19, 21, 23, 24, 25],
   Dropout: [1, 6, [7, dropoutMaskOfInputType], 10, 12, 13, 22],
   Shape: [1, 13, 15, 19, 21, 23, 24, 25],
   Size: [1, 13, 19, 21, 23, 24, 25],

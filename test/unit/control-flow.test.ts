@@ -107,3 +107,55 @@ describe('If with a condition known when the program is built', () => {
   });
 });
 
+
+describe('Loop with a trip count and conditions known when the program is built (unrolled)', () => {
+  const INT64 = 7;
+  const int64Const = (out: string, v: number): Bytes =>
+    nodeProto('Constant', [], [out], '', [...fString(1, 'value'), ...fMsg(5, tensorProto('', INT64, [], fBytes(9, [...new Uint8Array(BigInt64Array.of(BigInt(v)).buffer)]))), ...fVarint(20, 4)]);
+  /** v = x; repeat M times: scan = v * 2 (the value before the step), v = v + x; the body's condition: iter < stopAfter. */
+  function loopModel(m: number | 'input', stopAfter?: number): Uint8Array {
+    const bodyNodes: Bytes[] = [
+      nodeProto('Add', ['v_in', 'x'], ['v_out']),
+      nodeProto('Add', ['v_in', 'v_in'], ['scan']),
+    ];
+    if (stopAfter === undefined) bodyNodes.push(nodeProto('Identity', ['cond_in'], ['cond_out']));
+    else bodyNodes.push(int64Const('limit', stopAfter), nodeProto('Less', ['iter', 'limit'], ['cond_out']));
+    const body = graphProto({
+      name: 'body', nodes: bodyNodes,
+      inputs: [valueInfo('iter', INT64, []), valueInfo('cond_in', BOOL, []), valueInfo('v_in', FLOAT, [2])],
+      outputs: [valueInfo('cond_out', BOOL, []), valueInfo('v_out', FLOAT, [2]), valueInfo('scan', FLOAT, [2])],
+    });
+    const nodes: Bytes[] = [boolConst('cond', true)];
+    const inputs = [valueInfo('x', FLOAT, [2])];
+    if (m === 'input') inputs.push(valueInfo('M', INT64, []));
+    else nodes.push(int64Const('M', m));
+    nodes.push(nodeProto('Loop', ['M', 'cond', 'x'], ['v_final', 'scans'], 'loop', graphAttr('body', body)));
+    return modelProto(graphProto({ nodes, inputs, outputs: [valueInfo('v_final', FLOAT, [2]), valueInfo('scans', FLOAT)] }), 17);
+  }
+
+  it('unrolls M iterations, carrying values and stacking scan outputs, on every ISA x threads', async () => {
+    const ir = buildIr(parseOnnxModel(loopModel(3)), info.ops);
+    const { program } = await compileModel(ir, [[2]]);
+    const { ref, mismatches } = await runAcross(program, [tensor('float32', [2], [1.5, -4])], info.isas, [1, 2]);
+    expect(mismatches).toEqual([]);
+    expect(Array.from(ref[0].data as Float32Array)).toEqual([6, -16]); // x + 3x
+    expect(ref[1].shape).toEqual([3, 2]);
+    expect(Array.from(ref[1].data as Float32Array)).toEqual([3, -8, 6, -16, 9, -24]); // 2v before each step
+  });
+
+  it('stops when the body\'s condition turns false (known when the program is built)', async () => {
+    const ir = buildIr(parseOnnxModel(loopModel(10, 1)), info.ops);
+    const { program } = await compileModel(ir, [[2]]);
+    const { ref } = await runAcross(program, [tensor('float32', [2], [1, 2])], info.isas, [1]);
+    expect(Array.from(ref[0].data as Float32Array)).toEqual([3, 6]); // iterations 0 and 1: x + 2x
+    expect(ref[1].shape).toEqual([2, 2]);
+  });
+
+  it('refuses a run-time trip count (E_UNSUPPORTED_OP) and more than MAX_LOOP_ITERATIONS (E_TOO_LARGE)', async () => {
+    const err = await compileModel(buildIr(parseOnnxModel(loopModel('input')), info.ops), [[2], []]).catch((e: unknown) => e);
+    expect((err as AivmError).code).toBe('E_UNSUPPORTED_OP');
+    expect((err as AivmError).message).toMatch(/node 'loop' \(Loop\): the trip count \('M'\) is computed at run time/);
+    const big = await compileModel(buildIr(parseOnnxModel(loopModel(5000)), info.ops), [[2]]).catch((e: unknown) => e);
+    expect((big as AivmError).code).toBe('E_TOO_LARGE');
+  });
+});
